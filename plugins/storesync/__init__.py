@@ -1,0 +1,1 @@
+"""Integration library for storefront <-> ERP sync on Apache Airflow."""
