@@ -1,0 +1,185 @@
+"""Pair configuration: which storefront, which ERP, which flows, on what schedule, with what options.
+
+Pair files live in ``include/pairs/*.yaml`` (or ``$STORESYNC_PAIRS_DIR``). They are validated when loaded;
+every error names the file, the field and, where there is a closed set, the valid values.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from storesync.flows import FLOWS, SYSTEMS
+
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
+INCLUDE_DIR = PROJECT_ROOT / "include"
+
+
+class PairConfigError(ValueError):
+    """A pair file is invalid; the message names the file and field."""
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    system: str
+    conn_id: str
+
+
+@dataclass(frozen=True)
+class RetryConfig:
+    count: int = 3
+    delay_seconds: float = 30.0
+    exponential_backoff: float = 2.0
+    max_delay_seconds: float = 900.0
+
+
+@dataclass(frozen=True)
+class FlowConfig:
+    name: str
+    schedule: str
+    start_date: datetime
+    catchup: bool
+    extract_overlap_minutes: int
+    max_bad_ratio: float
+    mappings: dict[str, str]
+    expectations: dict[str, str]
+    options: dict[str, Any]
+    batch_size: int
+
+
+@dataclass(frozen=True)
+class PairConfig:
+    name: str
+    path: Path
+    storefront: Endpoint
+    erp: Endpoint
+    store_conn_id: str
+    owner: str
+    retries: RetryConfig
+    alerts: dict[str, Any]
+    flows: dict[str, FlowConfig] = field(default_factory=dict)
+
+    def dag_id(self, flow: str) -> str:
+        return f"{flow}__{self.storefront.system}__{self.erp.system}"
+
+    def endpoint(self, side: str) -> Endpoint:
+        return {"storefront": self.storefront, "erp": self.erp}[side]
+
+
+def pairs_dir() -> Path:
+    return Path(os.environ.get("STORESYNC_PAIRS_DIR", INCLUDE_DIR / "pairs"))
+
+
+@lru_cache(maxsize=None)
+def load_pairs(directory: str | None = None) -> tuple[PairConfig, ...]:
+    folder = Path(directory) if directory else pairs_dir()
+    return tuple(load_pair(path) for path in sorted(folder.glob("*.yaml")))
+
+
+def get_pair(name: str) -> PairConfig:
+    pairs = {p.name: p for p in load_pairs(str(pairs_dir()))}
+    if name not in pairs:
+        raise PairConfigError(f"unknown pair '{name}'; configured: {', '.join(sorted(pairs)) or '(none)'}")
+    return pairs[name]
+
+
+def load_pair(path: Path) -> PairConfig:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise PairConfigError(f"{path.name}: not valid YAML: {exc}") from None
+    where = _Where(path.name)
+    known = {"name", "storefront", "erp", "store_conn_id", "owner", "retries", "alerts", "flows"}
+    where.no_unknown(raw, known, "")
+    storefront = _endpoint(raw, "storefront", where)
+    erp = _endpoint(raw, "erp", where)
+    retries = RetryConfig(**where.mapping(raw.get("retries", {}), "retries", set(RetryConfig.__dataclass_fields__)))
+    flows_raw = where.mapping(raw.get("flows"), "flows", set(FLOWS))
+    flows = {name: _flow(name, body or {}, where) for name, body in flows_raw.items()}
+    return PairConfig(
+        name=where.required(raw, "name", str),
+        path=path,
+        storefront=storefront,
+        erp=erp,
+        store_conn_id=str(raw.get("store_conn_id", "storesync_db")),
+        owner=str(raw.get("owner", "storesync")),
+        retries=retries,
+        alerts=dict(raw.get("alerts") or {}),
+        flows=flows,
+    )
+
+
+def _endpoint(raw: dict, side: str, where: "_Where") -> Endpoint:
+    body = where.mapping(raw.get(side), side, {"system", "conn_id"})
+    system = where.required(body, "system", str, prefix=f"{side}.")
+    valid = sorted(s for s, kind in SYSTEMS.items() if kind == side)
+    if system not in valid:
+        raise PairConfigError(f"{where.file}: field '{side}.system': unknown system '{system}'; valid: {', '.join(valid)}")
+    return Endpoint(system=system, conn_id=str(body.get("conn_id", f"{system}_default")))
+
+
+def _flow(name: str, body: dict, where: "_Where") -> FlowConfig:
+    prefix = f"flows.{name}."
+    known = {"schedule", "start_date", "catchup", "extract_overlap_minutes", "max_bad_ratio", "mappings",
+             "expectations", "options", "batch_size"}
+    where.no_unknown(body, known, prefix)
+    ratio = float(body.get("max_bad_ratio", 0.05))
+    if not 0 <= ratio <= 1:
+        raise PairConfigError(f"{where.file}: field '{prefix}max_bad_ratio': {ratio} is not between 0 and 1")
+    start = body.get("start_date", "2026-01-01")
+    start_date = start if isinstance(start, datetime) else datetime.fromisoformat(str(start))
+    if start_date.tzinfo is None:
+        start_date = start_date.replace(tzinfo=timezone.utc)
+    mappings = dict(body.get("mappings") or {})
+    for role, rel in mappings.items():
+        if not (INCLUDE_DIR / "mappings" / rel).is_file():
+            raise PairConfigError(f"{where.file}: field '{prefix}mappings.{role}': no file include/mappings/{rel}")
+    expectations = dict(body.get("expectations") or {})
+    for stage, rel in expectations.items():
+        if not (INCLUDE_DIR / "expectations" / rel).is_file():
+            raise PairConfigError(f"{where.file}: field '{prefix}expectations.{stage}': no file include/expectations/{rel}")
+    return FlowConfig(
+        name=name,
+        schedule=str(body.get("schedule", "@hourly")),
+        start_date=start_date,
+        catchup=bool(body.get("catchup", False)),
+        extract_overlap_minutes=int(body.get("extract_overlap_minutes", 15)),
+        max_bad_ratio=ratio,
+        mappings=mappings,
+        expectations=expectations,
+        options=dict(body.get("options") or {}),
+        batch_size=int(body.get("batch_size", 200)),
+    )
+
+
+@dataclass
+class _Where:
+    file: str
+
+    def mapping(self, value: Any, field_name: str, valid: set[str]) -> dict:
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise PairConfigError(f"{self.file}: field '{field_name}' must be a mapping, got {type(value).__name__}")
+        self.no_unknown(value, valid, f"{field_name}.")
+        return value
+
+    def no_unknown(self, value: dict, valid: set[str], prefix: str) -> None:
+        for key in value:
+            if key not in valid:
+                raise PairConfigError(
+                    f"{self.file}: field '{prefix}{key}' is not known; valid: {', '.join(sorted(valid))}"
+                )
+
+    def required(self, value: dict, key: str, kind: type, *, prefix: str = "") -> Any:
+        if key not in value or value[key] in (None, ""):
+            raise PairConfigError(f"{self.file}: field '{prefix}{key}' is required")
+        if not isinstance(value[key], kind):
+            raise PairConfigError(f"{self.file}: field '{prefix}{key}' must be {kind.__name__}")
+        return value[key]

@@ -1,0 +1,78 @@
+"""Build one DAG per configured pair for a flow: extract → gate → transform → gate → load → write back → report.
+
+DAG files stay thin: they call ``build_flow_dags(flow, globals(), doc_md=__doc__)``. Only pair configs
+(YAML) are read at parse time; connectors, pandas and Great Expectations load inside tasks.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from airflow.sdk import DAG, Param
+from airflow.sdk.definitions.timetables.interval import CronDataIntervalTimetable
+
+from storesync.config.pairs import PairConfig, load_pairs, pairs_dir
+from storesync.flows import get_flow
+from storesync.operators.extract import ExtractOperator
+from storesync.operators.load import LoadOperator
+from storesync.operators.quality import QualityGateOperator
+from storesync.operators.report import ReportOperator
+from storesync.operators.transform import TransformOperator
+from storesync.operators.writeback import WriteBackOperator
+
+
+def default_args(pair: PairConfig) -> dict[str, Any]:
+    return {
+        "owner": pair.owner,
+        "retries": pair.retries.count,
+        "retry_delay": timedelta(seconds=pair.retries.delay_seconds),
+        "retry_exponential_backoff": pair.retries.exponential_backoff,
+        "max_retry_delay": timedelta(seconds=pair.retries.max_delay_seconds),
+    }
+
+
+def build_flow_dag(pair: PairConfig, flow_name: str, *, doc_md: str | None = None) -> DAG:
+    spec = get_flow(flow_name)
+    flow = pair.flows[flow_name]
+    dag_id = pair.dag_id(flow_name)
+    names = {"pair_name": pair.name, "flow_name": flow_name}
+    with DAG(
+        dag_id=dag_id,
+        description=f"{spec.description} ({pair.storefront.system} ↔ {pair.erp.system})",
+        doc_md=doc_md,
+        schedule=CronDataIntervalTimetable(flow.schedule, timezone="UTC"),
+        start_date=flow.start_date,
+        catchup=flow.catchup,
+        max_active_runs=1,  # runs of one flow touch the same documents; overlap would only add contention
+        default_args=default_args(pair),
+        tags=["storesync", f"flow:{flow_name}", f"storefront:{pair.storefront.system}", f"erp:{pair.erp.system}"],
+        params={
+            "resync_from": Param(None, type=["null", "string"], description="ISO start of a range to re-sync instead of the data interval"),
+            "resync_to": Param(None, type=["null", "string"], description="ISO end of that range (default: the interval's end)"),
+        },
+    ) as dag:
+        extract = ExtractOperator(task_id="extract", **names)
+        gate_raw = QualityGateOperator(task_id="validate_raw", stage="raw", **names)
+        transform = TransformOperator(task_id="transform", **names)
+        gate_target = QualityGateOperator(task_id="validate_target", stage="target", **names)
+        load = LoadOperator(task_id="load", **names)
+        report = ReportOperator(task_id="report", trigger_rule="all_done", **names)
+        chain = [extract, gate_raw, transform, gate_target, load]
+        if spec.has_write_back:
+            chain.append(WriteBackOperator(task_id="write_back", **names))
+        for upstream, downstream in zip(chain, chain[1:]):
+            upstream >> downstream
+        chain[-1] >> report
+    return dag
+
+
+def build_flow_dags(flow_name: str, namespace: dict[str, Any], *, doc_md: str | None = None) -> list[DAG]:
+    """Register one DAG per pair that configures ``flow_name`` in the DAG file's globals."""
+    dags = []
+    for pair in load_pairs(str(pairs_dir())):
+        if flow_name in pair.flows:
+            dag = build_flow_dag(pair, flow_name, doc_md=doc_md)
+            namespace[dag.dag_id] = dag
+            dags.append(dag)
+    return dags

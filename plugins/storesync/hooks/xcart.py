@@ -1,0 +1,173 @@
+"""X-Cart 5 REST API module: an Airflow hook and the small client it builds.
+
+Requests go to ``{store}/admin.php?target=RESTAPI&_key=<key>&_path=<entity>[/<id>]``. The API key is a
+query parameter, so it is masked as a secret and never put into an error message or log line: errors
+name the method and ``_path`` only.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from decimal import Decimal
+from typing import Any
+
+import requests
+
+from airflow.providers.http.hooks.http import HttpHook
+from storesync.hooks.errors import PermanentRunError, TransientError, classify_http_status
+from storesync.hooks.pagination import OffsetPaginator
+from storesync.hooks.retry import RetryPolicy
+
+# Connection extras that configure the client; everything else HttpHook would send as headers.
+_CLIENT_EXTRAS = ("read_only_api_key", "page_size", "timeout", "max_attempts")
+
+
+class XCartClient:
+    """One store's REST API: requests, error classification, pagination. Holds no connection lookup."""
+
+    def __init__(
+        self,
+        session: requests.Session,
+        *,
+        base_url: str,
+        api_key: str,
+        page_size: int = 250,
+        timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self._session = session
+        self._endpoint = base_url.rstrip("/") + "/admin.php"
+        self._api_key = api_key
+        self.page_size = page_size
+        self.timeout = timeout
+        self.retry = retry or RetryPolicy()
+
+    def request(
+        self, method: str, path: str, *, params: Mapping[str, Any] | None = None, body: Any = None
+    ) -> tuple[Any, Mapping[str, str]]:
+        """Send one request with retries; return the decoded JSON body and the headers."""
+        return self.retry.call(lambda: self._send(method, path, params, body), what=f"{method} {path}")
+
+    def _send(self, method: str, path: str, params: Mapping[str, Any] | None, body: Any) -> tuple[Any, Mapping[str, str]]:
+        query = {"target": "RESTAPI", "_key": self._api_key, "_path": path, "_schema": "complex", **(params or {})}
+        data = None if body is None else json.dumps(body, default=_json_default)
+        try:
+            response = self._session.request(
+                method, self._endpoint, params=query, data=data, timeout=self.timeout,
+                headers={"Content-Type": "application/json"} if data is not None else None,
+            )
+        except (requests.Timeout, requests.ConnectionError) as exc:
+            # str(exc) would contain the URL and with it the API key.
+            raise TransientError(f"X-Cart {method} {path}: {type(exc).__name__}") from None
+        error = classify_http_status(
+            response.status_code,
+            message=f"X-Cart {method} {path}: HTTP {response.status_code} {response.headers.get('X-REST-Error', '')}".strip(),
+            retry_after=response.headers.get("Retry-After"),
+        )
+        if error is not None:
+            raise error
+        text = response.text
+        payload = json.loads(text, parse_float=Decimal) if text.strip() else None
+        return payload, response.headers
+
+    def iter_records(self, entity: str, *, conditions: Mapping[str, Any] | None = None) -> Iterator[dict]:
+        """Yield every record of ``entity`` matching ``conditions``, page by page, oldest id first."""
+        paginator = OffsetPaginator(page_size=self.page_size)
+        page = paginator.first()
+        while page is not None:
+            records, headers = self.request("GET", entity, params={**(conditions or {}), **page})
+            records = records or []
+            yield from records
+            total = headers.get("X-Result-Count")
+            page = paginator.next(page, received=len(records), total=int(total) if total is not None else None)
+
+    def get(self, entity: str, record_id: str | int) -> dict:
+        payload, _ = self.request("GET", f"{entity}/{record_id}")
+        return payload
+
+    def update(self, entity: str, record_id: str | int, changes: Mapping[str, Any]) -> dict:
+        payload, _ = self.request("PUT", f"{entity}/{record_id}", body=dict(changes))
+        return payload
+
+    def create(self, entity: str, record: Mapping[str, Any]) -> dict:
+        payload, _ = self.request("POST", entity, body=dict(record))
+        return payload
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value) if value == value.to_integral_value() else str(value)
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+class XCartHook(HttpHook):
+    """Connection → ``XCartClient``.
+
+    Connection fields: host is the store URL (scheme and path allowed), password the read/write REST API
+    key; extras ``read_only_api_key`` (used when ``read_only=True``), ``page_size``, ``timeout``,
+    ``max_attempts``.
+    """
+
+    conn_name_attr = "xcart_conn_id"
+    default_conn_name = "xcart_default"
+    conn_type = "xcart"
+    hook_name = "X-Cart (REST API module)"
+
+    def __init__(self, xcart_conn_id: str = default_conn_name, *, read_only: bool = False, **kwargs: Any) -> None:
+        super().__init__(method="GET", http_conn_id=xcart_conn_id, **kwargs)
+        self.xcart_conn_id = xcart_conn_id
+        self.read_only = read_only
+
+    @classmethod
+    def get_ui_field_behaviour(cls) -> dict[str, Any]:
+        return {
+            "hidden_fields": ["login", "schema"],
+            "relabeling": {"host": "Store URL", "password": "REST API key (read/write)"},
+            "placeholders": {
+                "host": "https://shop.example.com",
+                "extra": json.dumps({"read_only_api_key": "…", "page_size": 250, "timeout": 30}),
+            },
+        }
+
+    def _configure_session_from_extra(self, session, connection, extra_options):
+        session = super()._configure_session_from_extra(session, connection, extra_options)
+        for name in _CLIENT_EXTRAS:  # client settings and keys must never travel as headers
+            session.headers.pop(name, None)
+        return session
+
+    def get_client(self, *, retry: RetryPolicy | None = None) -> XCartClient:
+        connection = self.get_connection(self.xcart_conn_id)
+        extra = connection.extra_dejson
+        key = extra.get("read_only_api_key") if self.read_only else connection.password
+        if not key:
+            which = "extra 'read_only_api_key'" if self.read_only else "password (read/write API key)"
+            raise PermanentRunError(f"connection '{self.xcart_conn_id}' has no {which}")
+        _mask(key)
+        session = self.get_conn()
+        policy = retry or RetryPolicy(max_attempts=int(extra.get("max_attempts", 4)))
+        return XCartClient(
+            session,
+            base_url=self.base_url,
+            api_key=key,
+            page_size=int(extra.get("page_size", 250)),
+            timeout=float(extra.get("timeout", 30)),
+            retry=policy,
+        )
+
+    def test_connection(self) -> tuple[bool, str]:
+        try:
+            _, headers = self.get_client(retry=RetryPolicy(max_attempts=1)).request(
+                "GET", "order", params={"_cnd[limit][0]": 0, "_cnd[limit][1]": 1}
+            )
+        except Exception as exc:  # noqa: BLE001 - the UI wants the reason, not a traceback
+            return False, str(exc)
+        return True, f"X-Cart REST API reachable; {headers.get('X-Result-Count', '?')} orders"
+
+
+def _mask(secret: str) -> None:
+    try:
+        from airflow.sdk.log import mask_secret
+    except ImportError:  # pragma: no cover - older SDK layout
+        from airflow.sdk.execution_time.secrets_masker import mask_secret
+    mask_secret(secret)

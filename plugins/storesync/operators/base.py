@@ -1,0 +1,81 @@
+"""Shared plumbing of the generic sync operators: which pair and flow, which run, which window, which store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from airflow.sdk import BaseOperator
+
+from storesync.config.pairs import FlowConfig, PairConfig, get_pair
+from storesync.flows import FlowSpec, get_flow
+
+
+@dataclass
+class RunScope:
+    """Everything a task needs to know about the run it belongs to."""
+
+    pair: PairConfig
+    flow: FlowConfig
+    spec: FlowSpec
+    dag_id: str
+    run_id: str
+    since: datetime
+    until: datetime
+
+    @property
+    def store(self):
+        from storesync.hooks.syncstore import SyncStoreHook
+
+        return SyncStoreHook(self.pair.store_conn_id).get_store()
+
+    def adapter(self, side: str):
+        from storesync.adapters.registry import get_adapter
+
+        endpoint = self.pair.endpoint(side)
+        return get_adapter(endpoint.system, endpoint.conn_id)
+
+    @property
+    def source(self):
+        return self.adapter(self.spec.source)
+
+    @property
+    def target(self):
+        return self.adapter(self.spec.target)
+
+
+class SyncOperator(BaseOperator):
+    """Base of every step of a flow; subclasses implement ``run(scope, context)``."""
+
+    template_fields = ("pair_name", "flow_name")
+    ui_color = "#e8f1fb"
+
+    def __init__(self, *, pair_name: str, flow_name: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.pair_name = pair_name
+        self.flow_name = flow_name
+
+    def scope(self, context) -> RunScope:
+        pair = get_pair(self.pair_name)
+        flow = pair.flows[self.flow_name]
+        since, until = extraction_window(context, flow)
+        return RunScope(pair=pair, flow=flow, spec=get_flow(self.flow_name), dag_id=context["dag"].dag_id,
+                        run_id=context["run_id"], since=since, until=until)
+
+    def execute(self, context) -> Any:
+        return self.run(self.scope(context), context)
+
+    def run(self, scope: RunScope, context) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+def extraction_window(context, flow: FlowConfig) -> tuple[datetime, datetime]:
+    """The run's data interval widened by the overlap, or the range a user asked to re-sync."""
+    params = context.get("params") or {}
+    if params.get("resync_from"):
+        since = datetime.fromisoformat(str(params["resync_from"]))
+        until = datetime.fromisoformat(str(params["resync_to"])) if params.get("resync_to") else context["data_interval_end"]
+        return since, until
+    overlap = timedelta(minutes=flow.extract_overlap_minutes)
+    return context["data_interval_start"] - overlap, context["data_interval_end"]

@@ -1,0 +1,40 @@
+"""Report: the run's counts, reconciled (every extracted record has exactly one outcome), and alerts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from storesync.alerts import alert
+from storesync.hooks.errors import PermanentRunError
+from storesync.operators.base import RunScope, SyncOperator
+
+
+class ReportOperator(SyncOperator):
+    ui_color = "#eeeeee"
+
+    def run(self, scope: RunScope, context) -> dict[str, Any]:
+        store = scope.store
+        pair, flow, run_id = scope.pair.name, scope.flow.name, scope.run_id
+        extracted = store.count_staged(pair, flow, run_id, "raw")
+        outcomes = store.outcome_counts(pair, flow, run_id)
+        ti = context["ti"]
+        write_back = ti.xcom_pull(task_ids="write_back") or {}
+        summary = {
+            "dag_id": scope.dag_id,
+            "run_id": run_id,
+            "window": [scope.since.isoformat(), scope.until.isoformat()],
+            "extracted": extracted,
+            **{name: outcomes.get(name, 0) for name in ("loaded", "skipped", "held", "dlq")},
+            "written_back": write_back.get("written_back", 0),
+            "dlq_by_reason": store.dlq_counts_by_reason(pair, flow, run_id),
+        }
+        summary["unaccounted"] = extracted - sum(outcomes.values())
+        store.finish_run(pair=pair, flow=flow, run_id=run_id, counts=summary)
+        self.log.info("run summary: %s", summary)
+        if summary["dlq"]:
+            alert(kind="dlq", pair=scope.pair, dag_id=scope.dag_id, run_id=run_id,
+                  title=f"{summary['dlq']} {scope.spec.entity}(s) sent to the dead-letter queue",
+                  lines=[f"{reason}: {n}" for reason, n in summary["dlq_by_reason"].items()], context=context)
+        if summary["unaccounted"]:
+            raise PermanentRunError(f"{summary['unaccounted']} extracted records have no outcome: counts do not reconcile")
+        return summary
