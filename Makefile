@@ -1,0 +1,65 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Everything local lives in .local/.
+SHELL := /bin/bash
+ROOT := $(abspath .)
+LOCAL := $(ROOT)/.local
+VENV := $(LOCAL)/venv
+PY := $(VENV)/bin/python
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+ODBC_PACKAGES := unixodbc libsqliteodbc odbc-postgresql
+
+export AIRFLOW_HOME := $(LOCAL)/airflow
+export AIRFLOW__CORE__DAGS_FOLDER := $(ROOT)/dags
+export AIRFLOW__CORE__PLUGINS_FOLDER := $(ROOT)/plugins
+export AIRFLOW__CORE__LOAD_EXAMPLES := False
+export AIRFLOW__CORE__PARALLELISM := 4
+export AIRFLOW__PROVIDERS_ODBC__ALLOW_DRIVER_IN_EXTRA := True
+export PYTHONPATH := $(ROOT):$(ROOT)/plugins
+export GX_ANALYTICS_ENABLED := false
+export NO_PROXY := 127.0.0.1,localhost
+
+.PHONY: help setup system-deps venv demo test airflow sandbox bench clean
+
+help:
+	@echo "make demo     set up (venv, ODBC drivers) and run every flow of the default pair against the sandbox"
+	@echo "make test     set up and run the test suite"
+	@echo "make airflow  local Airflow UI on http://localhost:8080 with the sandbox (Ctrl-C stops everything)"
+	@echo "make sandbox  run only the sandbox systems in the foreground"
+	@echo "make clean    remove .local/ (venv, Airflow home, databases, outputs)"
+
+setup: system-deps venv
+
+system-deps:
+	@if odbcinst -q -d 2>/dev/null | grep -q '^\[SQLite3\]' && odbcinst -q -d | grep -q '^\[PostgreSQL Unicode\]'; then \
+		exit 0; \
+	elif [ "$$(id -u)" = "0" ]; then \
+		echo "installing ODBC drivers: $(ODBC_PACKAGES)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(ODBC_PACKAGES) >/dev/null; \
+	else \
+		echo "ODBC drivers missing. Run:  sudo apt-get install -y $(ODBC_PACKAGES)"; exit 1; \
+	fi
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	@mkdir -p $(LOCAL)
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(VENV)/bin/pip install -q --disable-pip-version-check uv==0.13.8
+	@echo "installing Python dependencies from requirements.lock into $(VENV)"
+	@$(VENV)/bin/uv pip install -q --python $(PY) -r requirements.lock
+	@$(VENV)/bin/uv pip install -q --python $(PY) --no-deps -e .
+	@touch $@
+
+demo: setup
+	@$(PY) scripts/demo.py $(if $(PAIR),--pair $(PAIR))
+
+test: setup
+	@$(PY) -m pytest $(PYTEST_ARGS)
+
+airflow: setup
+	@$(PY) scripts/local_airflow.py
+
+sandbox: setup
+	@$(PY) -m include.sandbox
+
+clean:
+	rm -rf $(LOCAL)
