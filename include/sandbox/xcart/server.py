@@ -1,0 +1,641 @@
+"""HTTP server emulating the X-Cart 5 REST API module, plus sandbox inspection and fault endpoints.
+
+API (see docs/architecture.md, "X-Cart emulator"):
+
+    {GET|POST|PUT|DELETE} /admin.php?target=RESTAPI&_key=<key>&_path=<entity>[/<id>]
+        [&_method=PUT|POST|DELETE|GET] [&_schema=complex]
+        [&_cnd[limit][0]=<offset>&_cnd[limit][1]=<count>]
+        [&_cnd[updateDate][0]=<from>&_cnd[updateDate][1]=<to>&_cnd[date][0]=<from>&_cnd[date][1]=<to>]
+
+Entities: ``order``, ``profile``, ``product``. Wrong key, or the read-only key used for a write: 403
+with an empty body. Unknown entity or id: 404. Bad input: 400, ``X-REST-Error: <message>``, body
+``null``. Lists answer a JSON array in id order with ``X-Result-Count`` (all matches, ignoring paging).
+Money goes out as JSON numbers with exactly two decimals, written from the ``Decimal`` text, never a float.
+
+Emulator choices where the contract is silent (documented, not vendor facts): both schemas return the
+complex shape; a list request without ``_cnd[limit]`` gets the first 500 records, a larger count is
+capped at 500; an order PUT that changes nothing leaves ``updateDate`` alone; DELETE answers ``true``.
+
+Sandbox endpoints (no key, loopback only): ``GET /_sandbox/state`` (counts), ``POST /_sandbox/reset``
+(re-seed from the seed arguments), ``GET|POST /_sandbox/faults`` (read or change fault injection).
+Request logging is off by default; when on, ``_key`` values are masked.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hmac
+import json
+import math
+import random
+import re
+import secrets
+import sys
+import threading
+import time
+import traceback
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from include.sandbox.xcart.seed import SeedSpec, seed_store
+from include.sandbox.xcart.store import (
+    PAYMENT_STATUS_CODES,
+    SHIPPING_STATUS_CODES,
+    InvalidRecord,
+    RecordNotFound,
+    XCartStore,
+    parse_money,
+)
+
+MAX_PAGE_SIZE = 500
+ORDER_MONEY_FIELDS = ("total", "subtotal", "taxAmount", "shippingCost", "discountValue")
+_KEY_IN_TEXT = re.compile(r"(_key=)[^&\s\"]*")
+_DIGITS = re.compile(r"-?[0-9]+")
+
+
+# -- JSON with exact money -------------------------------------------------------------------------
+
+_encode_string = json.encoder.encode_basestring  # keeps non-ASCII as UTF-8, like PHP's JSON_UNESCAPED_UNICODE
+
+
+def encode_json(value: Any) -> str:
+    """JSON text in which a ``Decimal`` is written as its own digits (``12.30``), never via float."""
+    parts: list[str] = []
+    _encode_into(value, parts.append)
+    return "".join(parts)
+
+
+def _encode_into(value: Any, out: Callable[[str], None]) -> None:
+    if value is None:
+        out("null")
+    elif value is True:
+        out("true")
+    elif value is False:
+        out("false")
+    elif isinstance(value, str):
+        out(_encode_string(value))
+    elif isinstance(value, int):
+        out(int.__repr__(value))
+    elif isinstance(value, Decimal):
+        out(str(value) if value.is_finite() else ("NaN" if value.is_nan() else
+                                                   ("-Infinity" if value < 0 else "Infinity")))
+    elif isinstance(value, float):
+        out(json.dumps(value))
+    elif isinstance(value, dict):
+        out("{")
+        first = True
+        for key, item in value.items():
+            if not first:
+                out(",")
+            first = False
+            out(_encode_string(key if isinstance(key, str) else str(key)))
+            out(":")
+            _encode_into(item, out)
+        out("}")
+    elif isinstance(value, (list, tuple)):
+        out("[")
+        for index, item in enumerate(value):
+            if index:
+                out(",")
+            _encode_into(item, out)
+        out("]")
+    else:
+        raise TypeError(f"cannot encode {type(value).__name__} as JSON")
+
+
+# -- fault injection -------------------------------------------------------------------------------
+
+@dataclass
+class Faults:
+    """Fault-injection knobs, applied to every ``/admin.php`` request (never to ``/_sandbox``)."""
+
+    latency_ms: int = 0
+    error_rate: float = 0.0  # share of requests answered 500 or 503
+    rate_limit_per_minute: int = 0  # 0 means unlimited; excess requests get 429 + Retry-After
+
+    def __post_init__(self) -> None:
+        if isinstance(self.latency_ms, bool) or not isinstance(self.latency_ms, int) or self.latency_ms < 0:
+            raise ValueError("latency_ms must be a non-negative integer")
+        if isinstance(self.error_rate, bool) or not isinstance(self.error_rate, (int, float, Decimal)) \
+                or not 0 <= self.error_rate <= 1:
+            raise ValueError("error_rate must be a number between 0 and 1")
+        self.error_rate = float(self.error_rate)
+        if isinstance(self.rate_limit_per_minute, bool) or not isinstance(self.rate_limit_per_minute, int) \
+                or self.rate_limit_per_minute < 0:
+            raise ValueError("rate_limit_per_minute must be a non-negative integer")
+
+
+class FaultInjector:
+    """Decides, per request, whether to delay it, fail it or rate-limit it. Seeded, thread-safe."""
+
+    WINDOW_SECONDS = 60.0
+
+    def __init__(self, faults: Faults, *, seed: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self._lock = threading.Lock()
+        self._rng = random.Random(seed)
+        self._clock = clock
+        self._accepted: deque[float] = deque()
+        self._faults = faults
+
+    @property
+    def faults(self) -> Faults:
+        return self._faults
+
+    @faults.setter
+    def faults(self, faults: Faults) -> None:
+        with self._lock:
+            self._faults = faults
+            self._accepted.clear()  # a new limit starts with a fresh window
+
+    def before_request(self) -> tuple[int, dict[str, str]] | None:
+        """None to serve the request normally, else the (status, headers) to answer instead."""
+        faults = self._faults
+        with self._lock:
+            if faults.rate_limit_per_minute:
+                now = self._clock()
+                while self._accepted and now - self._accepted[0] >= self.WINDOW_SECONDS:
+                    self._accepted.popleft()
+                if len(self._accepted) >= faults.rate_limit_per_minute:
+                    wait = self.WINDOW_SECONDS - (now - self._accepted[0])
+                    return 429, {"Retry-After": str(max(1, math.ceil(wait)))}
+                self._accepted.append(now)
+            fail_with = (self._rng.choice((500, 503))
+                         if faults.error_rate and self._rng.random() < faults.error_rate else None)
+        if faults.latency_ms:
+            time.sleep(faults.latency_ms / 1000)
+        return None if fail_with is None else (fail_with, {})
+
+
+# -- request errors --------------------------------------------------------------------------------
+
+class _Reply(Exception):
+    """Stop handling and answer with this status (and, for 400, an X-REST-Error message)."""
+
+    def __init__(self, status: int, message: str | None = None) -> None:
+        super().__init__(message or str(status))
+        self.status = status
+        self.message = message
+
+
+def _bad_request(message: str) -> _Reply:
+    return _Reply(400, message)
+
+
+# -- the server ------------------------------------------------------------------------------------
+
+class XCartServer:
+    """The emulator as an object: ``start()`` serves on a background thread, ``stop()`` shuts down.
+
+    Without ``store`` a new store is seeded from the seed arguments; with one, it is served as is.
+    ``POST /_sandbox/reset`` (and ``reset()``) re-seeds from the seed arguments either way.
+    Keys default to random tokens; read them from ``rw_key``/``ro_key``.
+    """
+
+    def __init__(
+        self,
+        store: XCartStore | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        rw_key: str | None = None,
+        ro_key: str | None = None,
+        seed: int = 42,
+        orders: int = 200,
+        products: int = 120,
+        profiles: int = 80,
+        days: int = 30,
+        end_ts: int | None = None,
+        latency_ms: int = 0,
+        error_rate: float = 0.0,
+        rate_limit_per_minute: int = 0,
+        fault_seed: int | None = None,
+        log_requests: bool = False,
+    ) -> None:
+        self.rw_key = rw_key or secrets.token_urlsafe(18)
+        self.ro_key = ro_key or secrets.token_urlsafe(18)
+        if hmac.compare_digest(self.rw_key, self.ro_key):
+            raise ValueError("the read/write and read-only keys must differ")
+        self.host = host
+        self._requested_port = port
+        self.log_requests = log_requests
+        if store is None:
+            store = XCartStore()
+            self.seed_spec = seed_store(store, seed=seed, orders=orders, products=products,
+                                        profiles=profiles, days=days, end_ts=end_ts)
+        else:
+            self.seed_spec = SeedSpec(seed, orders, products, profiles, days, end_ts)
+        self.store = store
+        self._injector = FaultInjector(
+            Faults(latency_ms=latency_ms, error_rate=error_rate, rate_limit_per_minute=rate_limit_per_minute),
+            seed=seed if fault_seed is None else fault_seed,
+        )
+        self._httpd: _HTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+
+    def start(self) -> XCartServer:
+        if self._httpd is not None:
+            raise RuntimeError("server already started")
+        self._httpd = _HTTPServer((self.host, self._requested_port), _Handler, self)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.1},
+                                        name=f"xcart-sandbox-{self.port}", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        httpd, thread = self._httpd, self._thread
+        if httpd is None:
+            return
+        httpd.shutdown()
+        httpd.server_close()
+        if thread is not None:
+            thread.join(timeout=5)
+        self._httpd = self._thread = None
+
+    def __enter__(self) -> XCartServer:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._httpd is None:
+            raise RuntimeError("server not started")
+        return self._httpd.server_address[1]
+
+    @property
+    def base_url(self) -> str:
+        """``http://host:port`` (what an Airflow HTTP connection's host and port describe)."""
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def api_url(self) -> str:
+        """The REST endpoint without query string: ``{base_url}/admin.php``."""
+        return f"{self.base_url}/admin.php"
+
+    # -- sandbox controls --------------------------------------------------------------------------
+
+    @property
+    def faults(self) -> Faults:
+        return self._injector.faults
+
+    @faults.setter
+    def faults(self, faults: Faults) -> None:
+        self._injector.faults = faults
+
+    def reset(self) -> dict[str, int]:
+        spec = self.seed_spec
+        self.seed_spec = seed_store(self.store, seed=spec.seed, orders=spec.orders, products=spec.products,
+                                    profiles=spec.profiles, days=spec.days, end_ts=spec.end_ts)
+        return self.store.counts()
+
+    def key_role(self, key: str | None) -> str | None:
+        """``"rw"``, ``"ro"`` or None for a missing or wrong key (compared in constant time)."""
+        if not key:
+            return None
+        if hmac.compare_digest(key.encode(), self.rw_key.encode()):
+            return "rw"
+        if hmac.compare_digest(key.encode(), self.ro_key.encode()):
+            return "ro"
+        return None
+
+    def before_request(self) -> tuple[int, dict[str, str]] | None:
+        return self._injector.before_request()
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], handler: type, app: XCartServer) -> None:
+        self.app = app
+        super().__init__(address, handler)
+
+
+# -- request handling ------------------------------------------------------------------------------
+
+def _last(params: dict[str, list[str]], name: str) -> str | None:
+    # PHP (and so X-Cart) lets the last occurrence of a repeated parameter win.
+    values = params.get(name)
+    return values[-1] if values else None
+
+
+def _int_param(params: dict[str, list[str]], name: str) -> int | None:
+    text = _last(params, name)
+    if text is None or text == "":
+        return None
+    if not _DIGITS.fullmatch(text.strip()):
+        raise _bad_request(f"{name} must be an integer, got {text!r}")
+    return int(text)
+
+
+def _parse_json_body(body: bytes) -> Any:
+    if not body.strip():
+        raise _bad_request("request body must be a JSON object")
+    try:
+        return json.loads(body.decode("utf-8"), parse_float=Decimal)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise _bad_request(f"request body is not valid JSON: {error}") from None
+
+
+def _parse_json_object(body: bytes) -> dict:
+    value = _parse_json_body(body)
+    if not isinstance(value, dict):
+        raise _bad_request("request body must be a JSON object")
+    return value
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _new_order(body: dict) -> dict:
+    """A client's order POST, checked where the fields are known and completed with X-Cart defaults."""
+    record = dict(body)
+    for field in ("orderId", "orderDate", "updateDate"):
+        if field in record and (not _is_int(record[field]) or record[field] <= 0):
+            raise InvalidRecord(f"{field} must be a positive integer")
+    for field in ORDER_MONEY_FIELDS:
+        if field in record:
+            record[field] = parse_money(record[field], field)
+    record.setdefault("paymentStatus", "Q")
+    record.setdefault("shippingStatus", "N")
+    if record["paymentStatus"] not in PAYMENT_STATUS_CODES:
+        raise InvalidRecord(f"paymentStatus {record['paymentStatus']!r} is not one of "
+                            f"{', '.join(PAYMENT_STATUS_CODES)}")
+    if record["shippingStatus"] not in SHIPPING_STATUS_CODES:
+        raise InvalidRecord(f"shippingStatus {record['shippingStatus']!r} is not one of "
+                            f"{', '.join(SHIPPING_STATUS_CODES)}")
+    items = record.setdefault("items", [])
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        raise InvalidRecord("items must be a list of objects")
+    for info in ("customerInfo", "billingInfo", "shippingInfo"):
+        if info in record and not isinstance(record[info], dict):
+            raise InvalidRecord(f"{info} must be an object")
+    record.setdefault("trackingNumber", None)
+    record.setdefault("adminNotes", "")
+    return record
+
+
+def _new_profile(store: XCartStore, body: dict) -> dict:
+    record = dict(body)
+    if "profileId" in record and (not _is_int(record["profileId"]) or record["profileId"] <= 0):
+        raise InvalidRecord("profileId must be a positive integer")
+    login = record.get("login", record.get("email"))
+    if not isinstance(login, str) or not login:
+        raise InvalidRecord("login or email is required")
+    for field in ("login", "email", "firstname", "lastname"):
+        if field in record and not isinstance(record[field], str):
+            raise InvalidRecord(f"{field} must be a string")
+    if "addresses" in record and (not isinstance(record["addresses"], list)
+                                  or not all(isinstance(a, dict) for a in record["addresses"])):
+        raise InvalidRecord("addresses must be a list of objects")
+    if store.find_profile_by_login(login) is not None:
+        raise InvalidRecord(f"login {login!r} already exists")
+    record["login"] = login
+    record.setdefault("email", login)
+    return record
+
+
+def _new_product(body: dict) -> dict:
+    record = dict(body)
+    if "productId" in record and (not _is_int(record["productId"]) or record["productId"] <= 0):
+        raise InvalidRecord("productId must be a positive integer")
+    if not isinstance(record.get("sku"), str) or not record["sku"]:
+        raise InvalidRecord("sku is required")
+    if not isinstance(record.setdefault("name", record["sku"]), str):
+        raise InvalidRecord("name must be a string")
+    if "price" not in record:
+        raise InvalidRecord("price is required")
+    record["price"] = parse_money(record["price"], "price")
+    stock = record.get("amount", record.get("quantity", 0))
+    if not _is_int(stock) or stock < 0:
+        raise InvalidRecord("amount must be a non-negative integer")
+    if "amount" in record and "quantity" in record and record["amount"] != record["quantity"]:
+        raise InvalidRecord("quantity and amount are the same stock figure and must agree")
+    record["amount"] = record["quantity"] = stock
+    if not isinstance(record.setdefault("enabled", True), bool):
+        raise InvalidRecord("enabled must be true or false")
+    return record
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    timeout = 60  # idle keep-alive connections give their thread back
+    server: _HTTPServer
+
+    def version_string(self) -> str:
+        return "XCartSandbox/5"
+
+    def do_GET(self) -> None:
+        self._handle("GET")
+
+    def do_POST(self) -> None:
+        self._handle("POST")
+
+    def do_PUT(self) -> None:
+        self._handle("PUT")
+
+    def do_DELETE(self) -> None:
+        self._handle("DELETE")
+
+    def log_message(self, format: str, *args: Any) -> None:
+        if self.server.app.log_requests:
+            message = _KEY_IN_TEXT.sub(r"\1***", format % args)
+            sys.stderr.write(f"{self.address_string()} [{self.log_date_time_string()}] {message}\n")
+
+    # -- plumbing ----------------------------------------------------------------------------------
+
+    def _handle(self, verb: str) -> None:
+        body = self._read_body()
+        url = urlsplit(self.path)
+        try:
+            if url.path == "/admin.php":
+                self._api(verb, parse_qs(url.query, keep_blank_values=True), body)
+            elif url.path.startswith("/_sandbox/"):
+                self._sandbox(verb, url.path, body)
+            else:
+                raise _Reply(404)
+        except _Reply as reply:
+            self._reply_error(reply)
+        except Exception:
+            traceback.print_exc(file=sys.stderr)
+            self._send(500, b"null")
+
+    def _read_body(self) -> bytes:
+        length = self.headers.get("Content-Length")
+        if not length:
+            return b""
+        try:
+            return self.rfile.read(int(length))
+        except ValueError:
+            return b""
+
+    def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _send_json(self, value: Any, headers: dict[str, str] | None = None) -> None:
+        self._send(200, encode_json(value).encode("utf-8"), headers)
+
+    def _reply_error(self, reply: _Reply) -> None:
+        if reply.status == 403:
+            self._send(403, b"")
+        elif reply.status == 400:
+            # Header values must be single-line latin-1; keep the message readable and safe.
+            message = " ".join((reply.message or "bad request").split())[:500]
+            self._send(400, b"null", {"X-REST-Error": message.encode("ascii", "backslashreplace").decode()})
+        else:
+            self._send(reply.status, b"null")
+
+    # -- /admin.php --------------------------------------------------------------------------------
+
+    def _api(self, verb: str, params: dict[str, list[str]], body: bytes) -> None:
+        app = self.server.app
+        if _last(params, "target") != "RESTAPI":
+            raise _Reply(404)
+        fault = app.before_request()
+        if fault is not None:
+            status, headers = fault
+            self._send(status, b"", headers)
+            return
+        role = app.key_role(_last(params, "_key"))
+        if role is None:
+            raise _Reply(403)
+        method = (_last(params, "_method") or verb).upper()
+        if method not in ("GET", "POST", "PUT", "DELETE"):
+            raise _bad_request(f"unsupported _method {method!r}")
+        if method != "GET" and role != "rw":
+            raise _Reply(403)
+        entity, record_id = self._parse_path(_last(params, "_path") or "")
+        handlers = _ENTITY_HANDLERS.get(entity)
+        if handlers is None:
+            raise _Reply(404)
+        store = app.store
+        try:
+            if method == "GET" and record_id is None:
+                offset = _int_param(params, "_cnd[limit][0]") or 0
+                count = _int_param(params, "_cnd[limit][1]")
+                count = MAX_PAGE_SIZE if count is None else min(count, MAX_PAGE_SIZE)
+                if offset < 0 or count < 0:
+                    raise _bad_request("_cnd[limit] offset and count must not be negative")
+                records, total = handlers.list(store, params, offset, count)
+                self._send_json(records, {"X-Result-Count": str(total)})
+            elif method == "GET":
+                self._send_json(handlers.get(store, record_id))
+            elif method == "POST":
+                if record_id is not None:
+                    raise _bad_request(f"POST creates a new {entity}; send it to _path={entity} without an id")
+                self._send_json(handlers.create(store, _parse_json_object(body)))
+            elif method == "PUT":
+                if record_id is None:
+                    raise _bad_request(f"PUT needs an id: _path={entity}/<id>")
+                self._send_json(handlers.update(store, record_id, _parse_json_body(body)))
+            else:
+                if record_id is None:
+                    raise _bad_request(f"DELETE needs an id: _path={entity}/<id>")
+                handlers.delete(store, record_id)
+                self._send_json(True)
+        except RecordNotFound:
+            raise _Reply(404) from None
+        except InvalidRecord as error:
+            raise _bad_request(str(error)) from None
+
+    @staticmethod
+    def _parse_path(path: str) -> tuple[str, int | None]:
+        segments = path.strip("/").split("/")
+        if len(segments) == 1:
+            return segments[0], None
+        if len(segments) > 2:
+            raise _Reply(404)
+        entity, raw_id = segments
+        if not raw_id.isascii() or not raw_id.isdigit():
+            if entity in _ENTITY_HANDLERS:
+                raise _bad_request(f"bad {entity} id {raw_id!r}: must be a positive integer")
+            raise _Reply(404)
+        return entity, int(raw_id)
+
+    # -- /_sandbox ---------------------------------------------------------------------------------
+
+    def _sandbox(self, verb: str, path: str, body: bytes) -> None:
+        app = self.server.app
+        if path == "/_sandbox/state" and verb == "GET":
+            self._send_json(app.store.counts())
+        elif path == "/_sandbox/reset" and verb == "POST":
+            self._send_json(app.reset())
+        elif path == "/_sandbox/faults" and verb == "GET":
+            self._send_json(dataclasses.asdict(app.faults))
+        elif path == "/_sandbox/faults" and verb == "POST":
+            changes = _parse_json_object(body) if body.strip() else {}
+            known = {field.name for field in dataclasses.fields(Faults)}
+            unknown = sorted(set(changes) - known)
+            if unknown:
+                raise _bad_request(f"unknown fault setting(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+            try:
+                app.faults = dataclasses.replace(app.faults, **changes)
+            except ValueError as error:
+                raise _bad_request(str(error)) from None
+            self._send_json(dataclasses.asdict(app.faults))
+        elif path in ("/_sandbox/state", "/_sandbox/reset", "/_sandbox/faults"):
+            raise _Reply(405)
+        else:
+            raise _Reply(404)
+
+
+# -- entity dispatch -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _EntityHandlers:
+    list: Callable[[XCartStore, dict[str, list[str]], int, int], tuple[list[dict], int]]
+    get: Callable[[XCartStore, int], dict]
+    create: Callable[[XCartStore, dict], dict]
+    update: Callable[[XCartStore, int, Any], dict]
+    delete: Callable[[XCartStore, int], None]
+
+
+def _list_orders(store: XCartStore, params: dict[str, list[str]], offset: int, count: int):
+    return store.list_orders(
+        offset=offset,
+        limit=count,
+        update_from=_int_param(params, "_cnd[updateDate][0]"),
+        update_to=_int_param(params, "_cnd[updateDate][1]"),
+        date_from=_int_param(params, "_cnd[date][0]"),
+        date_to=_int_param(params, "_cnd[date][1]"),
+    )
+
+
+_ENTITY_HANDLERS: dict[str, _EntityHandlers] = {
+    "order": _EntityHandlers(
+        list=_list_orders,
+        get=XCartStore.get_order,
+        create=lambda store, body: store.create_order(_new_order(body)),
+        update=XCartStore.update_order,
+        delete=XCartStore.delete_order,
+    ),
+    "profile": _EntityHandlers(
+        list=lambda store, params, offset, count: store.list_profiles(offset=offset, limit=count),
+        get=XCartStore.get_profile,
+        create=lambda store, body: store.create_profile(_new_profile(store, body)),
+        update=XCartStore.update_profile,
+        delete=XCartStore.delete_profile,
+    ),
+    "product": _EntityHandlers(
+        list=lambda store, params, offset, count: store.list_products(offset=offset, limit=count),
+        get=XCartStore.get_product,
+        create=lambda store, body: store.create_product(_new_product(body)),
+        update=XCartStore.update_product,
+        delete=XCartStore.delete_product,
+    ),
+}
