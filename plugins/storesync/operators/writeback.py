@@ -13,7 +13,8 @@ class WriteBackOperator(SyncOperator):
     def run(self, scope: RunScope, context) -> dict[str, Any]:
         store = scope.store
         pair, flow, entity = scope.pair.name, scope.flow.name, scope.spec.entity
-        settled = store.keys_with_outcome(pair, flow, scope.run_id, ("loaded", "skipped"))
+        settled = {row["record_key"] for row in store.list_outcomes(pair, flow, scope.run_id)
+                   if row["outcome"] in ("loaded", "skipped")}
         raw = {key: payload for key, payload in store.iter_staged(pair, flow, scope.run_id, "raw") if key in settled}
         refs = store.get_xref(pair, entity, sorted(raw))
         items = [(key, refs[key][1], raw[key]) for key in sorted(raw) if key in refs]

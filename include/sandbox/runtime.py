@@ -1,0 +1,150 @@
+"""Start the sandbox systems as local processes/databases and describe them as Airflow connections.
+
+Used by ``make demo``, ``make sandbox`` and ``make airflow``: the X-Cart emulator runs as its own HTTP
+server process on loopback; the Sage 500 sandbox is a SQLite database reached through the SQLite3 ODBC
+driver. Connection settings come from ``airflow_settings.yaml`` with the real port and paths filled in.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import urllib.request
+from decimal import Decimal
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from include.sandbox.settings import ROOT, connection_env, load_connections
+
+STATE_DIR = ROOT / ".local"
+
+
+class SandboxXCartClient:
+    """Just enough of the X-Cart REST API for the demo's own set-up and checks (not the pipeline's hook)."""
+
+    def __init__(self, url: str, key: str) -> None:
+        self.url, self.key = url, key
+
+    def call(self, method: str, path: str, body=None, **query):
+        from urllib.parse import urlencode
+
+        params = urlencode({"target": "RESTAPI", "_key": self.key, "_path": path, "_schema": "complex", **query})
+        data = None if body is None else json.dumps(body, default=str).encode()
+        request = urllib.request.Request(f"{self.url}/admin.php?{params}", data=data, method=method,
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.loads(response.read() or b"null", parse_float=Decimal)
+
+    def all(self, entity: str) -> list[dict]:
+        records, offset = [], 0
+        while True:
+            page = self.call("GET", entity, **{"_cnd[limit][0]": offset, "_cnd[limit][1]": 500})
+            records += page
+            offset += len(page)
+            if len(page) < 500:
+                return records
+
+    def profile_emails(self) -> list[str]:
+        return [p["email"] for p in sorted(self.all("profile"), key=lambda p: p["profileId"])]
+
+
+@dataclass
+class SandboxOptions:
+    seed: int = 42
+    orders: int = 300
+    products: int = 120
+    profiles: int = 80
+    days: int = 1
+    end_ts: int | None = None
+    xcart_port: int = 0
+    customer_overlap: float = 0.75  # share of storefront customers that already exist in the ERP
+
+
+@dataclass
+class Sandbox:
+    options: SandboxOptions = field(default_factory=SandboxOptions)
+    data_dir: Path = STATE_DIR / "data"
+    xcart_url: str | None = None
+    _xcart: subprocess.Popen | None = None
+
+    def __post_init__(self) -> None:
+        settings = load_connections()
+        self.xcart_settings = settings["xcart_default"]
+        self.sage_settings = settings["sage500_default"]
+
+    # -- X-Cart ----------------------------------------------------------------------------------------
+    def start_xcart(self) -> str:
+        o = self.options
+        env = {**os.environ, "XCART_RW_KEY": self.xcart_settings["password"],
+               "XCART_RO_KEY": self.xcart_settings["extra"]["read_only_api_key"],
+               "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'plugins'}"}
+        args = [sys.executable, "-m", "include.sandbox.xcart", "--port", str(o.xcart_port), "--seed", str(o.seed),
+                "--orders", str(o.orders), "--products", str(o.products), "--profiles", str(o.profiles),
+                "--days", str(o.days)]
+        if o.end_ts:
+            args += ["--end-ts", str(o.end_ts)]
+        self._xcart = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True,
+                                       start_new_session=True)
+        line = self._xcart.stdout.readline()
+        match = re.search(r"(http://[\d.]+:\d+)", line)
+        if not match:
+            self.stop()
+            raise RuntimeError(f"X-Cart sandbox did not start: {line!r}")
+        self.xcart_url = match.group(1)
+        return self.xcart_url
+
+    def xcart_client(self) -> SandboxXCartClient:
+        return SandboxXCartClient(self.xcart_url, self.xcart_settings["password"])
+
+    def storefront_emails(self) -> list[str]:
+        """The share of storefront customers (by e-mail) that the ERP sandbox should already know."""
+        emails = self.xcart_client().profile_emails()
+        return emails[: int(len(emails) * self.options.customer_overlap)]
+
+    # -- Sage 500 --------------------------------------------------------------------------------------
+    @property
+    def sage500_path(self) -> Path:
+        return (ROOT / self.sage_settings["schema"]).resolve()
+
+    def init_sage500(self, customer_emails: list[str]) -> dict[str, int]:
+        import pyodbc
+
+        from include.sandbox.sage500.dialects import odbc_connect_string
+        from include.sandbox.sage500.schema import create_schema
+        from include.sandbox.sage500.seed import seed_database
+
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.sage500_path.unlink(missing_ok=True)
+        connection = pyodbc.connect(odbc_connect_string("sqlite", database=str(self.sage500_path)))
+        try:
+            create_schema(connection, "sqlite")
+            counts = seed_database(connection, "sqlite", seed=self.options.seed, items=self.options.products,
+                                   customer_emails=customer_emails)
+            connection.commit()
+        finally:
+            connection.close()
+        return counts
+
+    # -- Airflow ---------------------------------------------------------------------------------------
+    def connection_env(self) -> dict[str, str]:
+        overrides = {"xcart_default": {"host": self.xcart_url}} if self.xcart_url else {}
+        return connection_env(overrides)
+
+    def stop(self) -> None:
+        if self._xcart and self._xcart.poll() is None:
+            os.killpg(self._xcart.pid, signal.SIGTERM)
+            try:
+                self._xcart.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self._xcart.pid, signal.SIGKILL)
+        self._xcart = None
+
+    def __enter__(self) -> "Sandbox":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

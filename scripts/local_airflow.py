@@ -1,0 +1,84 @@
+"""`make airflow`: a local Airflow (UI, scheduler, dag-processor, triggerer) with the sandbox and connections.
+
+Everything runs in its own process group and stops on Ctrl-C (or SIGTERM): Airflow first, then the sandbox,
+so nothing is left behind. The login is printed once the API server has written it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "plugins")]
+
+
+def main() -> int:
+    from include.sandbox.runtime import Sandbox, SandboxOptions
+
+    airflow_home = Path(os.environ.get("AIRFLOW_HOME", ROOT / ".local" / "airflow"))
+    airflow_home.mkdir(parents=True, exist_ok=True)
+    stop = {"requested": False}
+
+    def request_stop(*_):
+        stop["requested"] = True
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+
+    with Sandbox(SandboxOptions(xcart_port=int(os.environ.get("XCART_PORT", "8081")), days=3)) as sandbox:
+        print(f"X-Cart sandbox: {sandbox.start_xcart()}", flush=True)
+        env = {**os.environ, **sandbox.connection_env(), "AIRFLOW__CORE__PARALLELISM": "2",
+               "AIRFLOW__API__PORT": "8080"}
+        if not sandbox.sage500_path.exists():
+            sandbox.init_sage500(sandbox.storefront_emails())
+        print(f"Sage 500 sandbox: {sandbox.sage500_path}", flush=True)
+        airflow = subprocess.Popen([sys.executable, "-m", "airflow", "standalone"], env=env, cwd=ROOT,
+                                   stdout=open(airflow_home / "standalone.log", "a"), stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+        print(f"Airflow starting (log: {airflow_home / 'standalone.log'}) …", flush=True)
+        printed = False
+        try:
+            while not stop["requested"] and airflow.poll() is None:
+                if not printed:
+                    printed = print_login(airflow_home)
+                time.sleep(1)
+        finally:
+            stop_group(airflow)
+        print("stopped Airflow and the sandbox", flush=True)
+    return 0
+
+
+def print_login(airflow_home: Path) -> bool:
+    passwords = airflow_home / "simple_auth_manager_passwords.json.generated"
+    if not passwords.exists():
+        return False
+    users = json.loads(passwords.read_text())
+    for user, password in users.items():
+        print(f"Airflow UI: http://localhost:8080  login: {user} / {password}  (Ctrl-C stops everything)", flush=True)
+    return True
+
+
+def stop_group(process: subprocess.Popen) -> None:
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    # Workers started by the scheduler live in the same session; make sure none outlives us.
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,64 @@
+"""Test-session set-up shared by every test.
+
+Airflow reads its configuration when first imported, so the test Airflow home (one migrated SQLite
+metadata database per session, under .local/test/) is set here, before any test module imports Airflow.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+TEST_STATE = ROOT / ".local" / "test"
+
+os.environ["AIRFLOW_HOME"] = str(TEST_STATE / "airflow")
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(ROOT / "dags")
+os.environ["AIRFLOW__CORE__PLUGINS_FOLDER"] = str(ROOT / "plugins")
+os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+os.environ["AIRFLOW__PROVIDERS_ODBC__ALLOW_DRIVER_IN_EXTRA"] = "True"
+os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{TEST_STATE / 'airflow' / 'airflow.db'}"
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
+(TEST_STATE / "airflow").mkdir(parents=True, exist_ok=True)
+
+POSTGRES_URL = os.environ.get("STORESYNC_TEST_POSTGRES", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
+
+
+def services_required() -> bool:
+    return os.environ.get("STORESYNC_REQUIRE_SERVICES") == "1"
+
+
+def skip_or_fail(reason: str) -> None:
+    """A missing service skips the test locally and fails it in CI."""
+    if services_required():
+        pytest.fail(f"{reason} (STORESYNC_REQUIRE_SERVICES=1: a missing service is a failure)")
+    pytest.skip(reason)
+
+
+def postgres_reachable() -> bool:
+    import sqlalchemy
+
+    try:
+        engine = sqlalchemy.create_engine(POSTGRES_URL)
+        with engine.connect() as connection:
+            connection.execute(sqlalchemy.text("SELECT 1"))
+        engine.dispose()
+        return True
+    except Exception:  # noqa: BLE001 - any failure means "not reachable"
+        return False
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> Path:
+    """One migrated Airflow metadata database for the whole test session."""
+    result = subprocess.run(
+        [sys.executable, "-m", "airflow", "db", "migrate"], capture_output=True, text=True, env=os.environ.copy()
+    )
+    if result.returncode != 0:
+        pytest.fail(f"airflow db migrate failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
+    return TEST_STATE / "airflow" / "airflow.db"

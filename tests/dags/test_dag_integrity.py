@@ -1,0 +1,66 @@
+"""Every DAG file imports cleanly, fast, and every DAG carries tags, an owner and retries with backoff."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+DAG_FILES = sorted((ROOT / "dags").glob("*.py"))
+
+
+@pytest.fixture(scope="module")
+def dagbag():
+    from airflow.dag_processing.dagbag import DagBag
+
+    return DagBag(dag_folder=str(ROOT / "dags"))
+
+
+def test_every_dag_file_imports_without_errors(dagbag):
+    assert dagbag.import_errors == {}
+
+
+def test_the_default_pair_has_an_orders_dag(dagbag):
+    assert "orders__xcart__sage500" in dagbag.dag_ids
+
+
+@pytest.mark.parametrize("dag_id", ["orders__xcart__sage500"])
+def test_dags_have_tags_owner_and_exponential_retries(dagbag, dag_id):
+    dag = dagbag.get_dag(dag_id)
+    assert dag.tags, f"{dag_id} has no tags"
+    assert dag.doc_md, f"{dag_id} has no doc_md"
+    for task in dag.tasks:
+        assert task.retries >= 1, f"{dag_id}.{task.task_id} has no retries"
+        assert task.retry_exponential_backoff, f"{dag_id}.{task.task_id} retries without exponential backoff"
+        assert task.owner and task.owner != "airflow", f"{dag_id}.{task.task_id} has no owner"
+
+
+def test_every_dag_has_retries_and_tags(dagbag):
+    problems = []
+    for dag_id, dag in dagbag.dags.items():
+        if not dag.tags:
+            problems.append(f"{dag_id}: no tags")
+        problems += [f"{dag_id}.{t.task_id}: no retries" for t in dag.tasks if not t.retries]
+    assert problems == []
+
+
+def test_orders_dag_runs_extract_gate_transform_gate_load_write_back_report(dagbag):
+    dag = dagbag.get_dag("orders__xcart__sage500")
+    order = ["extract", "validate_raw", "transform", "validate_target", "load", "write_back", "report"]
+    for upstream, downstream in zip(order, order[1:]):
+        assert downstream in dag.get_task(upstream).downstream_task_ids
+
+
+@pytest.mark.parametrize("dag_file", DAG_FILES, ids=lambda p: p.name)
+def test_dag_files_do_not_import_pandas_or_great_expectations(dag_file):
+    code = (
+        "import sys, runpy; runpy.run_path(sys.argv[1]);"
+        "heavy = [m for m in ('pandas', 'great_expectations', 'pyodbc') if m in sys.modules];"
+        "print(','.join(heavy))"
+    )
+    result = subprocess.run([sys.executable, "-c", code, str(dag_file)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1:] in ([], [""]), f"heavy imports at parse time: {result.stdout}"
