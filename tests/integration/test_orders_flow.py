@@ -1,0 +1,123 @@
+"""End to end: the real orders DAG, run by Airflow (``dag.test``), against the X-Cart and Sage 500 sandboxes."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+
+from tests.integration.conftest import END
+
+pytestmark = pytest.mark.integration
+
+
+def inject_scenarios(xcart) -> dict[str, dict]:
+    from include.sandbox.scenarios import SCENARIOS, build_order
+
+    orders, _ = xcart.store.list_orders(offset=0, limit=None)
+    template = next(o for o in orders if o["customerInfo"].get("profileId") and len(o["items"]) >= 2)
+    timestamp = int((END - timedelta(hours=2)).timestamp())
+    injected = {}
+    for scenario in SCENARIOS:
+        created = xcart.store.create_order(build_order(template, scenario, timestamp=timestamp))
+        injected[str(created["orderId"])] = scenario
+    return injected
+
+
+def erp_order_refs(sandbox) -> Counter:
+    rows = sandbox.erp_rows("SELECT UserFld1 FROM tsoSalesOrder WHERE UserFld1 LIKE 'XC-%'")
+    return Counter(row[0].strip()[3:] for row in rows)
+
+
+def run(dag, logical_date):
+    dag_run = dag.test(logical_date=logical_date)
+    assert str(dag_run.state) == "success", f"run for {logical_date} ended {dag_run.state}"
+    return dag_run
+
+
+def test_every_order_becomes_exactly_one_sales_order_or_a_dlq_entry_with_its_field(sandbox_factory, orders_dag):
+    sandbox = sandbox_factory(orders=40)
+    injected = inject_scenarios(sandbox.xcart)
+    run(orders_dag(), END)
+
+    in_erp = erp_order_refs(sandbox)
+    dlq = {item["record_key"]: item for item in sandbox.store().list_dlq(flow="orders")}
+    all_ids = {str(o["orderId"]) for o in sandbox.xcart.store.list_orders(offset=0, limit=None)[0]}
+    assert all_ids == set(in_erp) | set(dlq), "every storefront order is a sales order or a DLQ entry"
+    assert set(in_erp).isdisjoint(dlq)
+    assert max(in_erp.values()) == 1
+    for order_id, scenario in injected.items():
+        if scenario.expect == "loaded":
+            assert order_id in in_erp, scenario.name
+            continue
+        item = dlq.get(order_id)
+        assert item is not None, f"{scenario.name}: order {order_id} is neither loaded nor in the DLQ"
+        assert item["state"] == ("held" if scenario.expect == "held" else "open"), scenario.name
+        assert order_id in item["reason"], f"{scenario.name}: reason does not name the order: {item['reason']}"
+        assert scenario.field in item["reason"].lower(), f"{scenario.name}: reason does not name the field: {item['reason']}"
+    assert set(dlq) == {k for k, s in injected.items() if s.expect != "loaded"}, "only the bad orders are quarantined"
+
+
+def test_running_the_same_interval_again_creates_nothing(sandbox_factory, orders_dag):
+    sandbox = sandbox_factory(orders=30)
+    dag = orders_dag()
+    run(dag, END)
+    first = erp_order_refs(sandbox)
+    run(dag, END)
+    assert erp_order_refs(sandbox) == first
+    runs = sorted(sandbox.store().list_runs(flow="orders"), key=lambda r: r["started_at"])
+    assert runs[-1]["counts"]["loaded"] == 0
+    assert runs[-1]["counts"]["skipped"] == runs[-1]["counts"]["extracted"] > 0
+
+
+def test_a_backfill_over_consecutive_intervals_loads_each_order_once(sandbox_factory, orders_dag):
+    sandbox = sandbox_factory(orders=40, days=3)
+    dag = orders_dag()
+    for days_back in (2, 1, 0, 1):  # the last run repeats an interval, as a partial re-run of a backfill would
+        run(dag, END - timedelta(days=days_back))
+    in_erp = erp_order_refs(sandbox)
+    orders = sandbox.xcart.store.list_orders(offset=0, limit=None)[0]
+    assert sorted(in_erp) == sorted(str(o["orderId"]) for o in orders)
+    assert set(in_erp.values()) == {1}
+
+
+def test_erp_order_numbers_are_written_back_to_the_storefront(sandbox_factory, orders_dag):
+    sandbox = sandbox_factory(orders=10)
+    run(orders_dag(), END)
+    tran_by_ref = dict(sandbox.erp_rows("SELECT UserFld1, TranNo FROM tsoSalesOrder"))
+    for order in sandbox.xcart.store.list_orders(offset=0, limit=None)[0]:
+        tran_no = tran_by_ref[f"XC-{order['orderId']}"].strip()
+        assert order["adminNotes"].count(f"[ERP SO {tran_no}]") == 1
+
+
+def test_the_sales_order_carries_the_storefront_id_totals_and_lines_exactly(sandbox_factory, orders_dag):
+    from decimal import Decimal
+
+    sandbox = sandbox_factory(orders=8)
+    run(orders_dag(), END)
+    order = sandbox.xcart.store.list_orders(offset=0, limit=None)[0][0]
+    header = sandbox.erp_rows(
+        "SELECT SOKey, CustPONo, CurrID, TranAmt FROM tsoSalesOrder WHERE UserFld1 = ?", f"XC-{order['orderId']}")
+    assert len(header) == 1
+    so_key, cust_po, currency, amount = header[0]
+    assert cust_po.strip() == str(order["orderId"])
+    assert currency.strip() == order["currency"]
+    assert Decimal(str(amount)) == Decimal(str(order["total"]))
+    lines = sandbox.erp_rows("SELECT COUNT(*) FROM tsoSOLine WHERE SOKey = ?", so_key)
+    assert lines[0][0] == len(order["items"])
+
+
+def test_quotes_sql_and_non_ascii_text_is_stored_exactly(sandbox_factory, orders_dag):
+    from include.sandbox.scenarios import SCENARIOS, build_order
+
+    sandbox = sandbox_factory(orders=5)
+    template = sandbox.xcart.store.list_orders(offset=0, limit=None)[0][0]
+    hostile = next(s for s in SCENARIOS if s.expect == "loaded")
+    created = sandbox.xcart.store.create_order(build_order(template, hostile, timestamp=int((END - timedelta(hours=1)).timestamp())))
+    run(orders_dag(), END)
+    rows = sandbox.erp_rows(
+        "SELECT a.AddrName, a.AddrLine1 FROM tsoSalesOrder s JOIN tciAddress a ON a.AddrKey = s.ShipToAddrKey "
+        "WHERE s.UserFld1 = ?", f"XC-{created['orderId']}")
+    assert rows == [("Zoë'); DROP TABLE x;-- Ørsted-O'Brien", '1 "Quoted" Straße')]
+    assert sandbox.erp_rows("SELECT COUNT(*) FROM tsoSalesOrder")[0][0] > 0  # nothing was dropped
