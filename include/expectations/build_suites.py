@@ -1,0 +1,143 @@
+"""(Re)write the expectation suite JSON files of this folder from the definitions below.
+
+The suites live as JSON files (what the quality gate loads, and what GX tools read), but are
+defined here so a change is a readable diff of Python. After editing, run
+
+    python include/expectations/build_suites.py          # rewrite the files
+    python include/expectations/build_suites.py --check  # exit 1 if a file is out of date
+
+Each suite validates the frame built by the matching builder in ``storesync.quality.frames``;
+the column names used here are the columns those builders produce.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+
+if __name__ == "__main__" and str(REPO / "plugins") not in sys.path:
+    # Run as a script: make storesync importable like PYTHONPATH=<repo>:<repo>/plugins does.
+    sys.path[:0] = [str(REPO), str(REPO / "plugins")]
+
+# Currencies a raw web order may carry. A pair may narrow this later in its config.
+XCART_CURRENCIES = ["USD", "EUR", "GBP", "CAD", "AUD", "JPY"]
+# Totals are compared with a cent of tolerance: the storefront rounds per line and per order.
+MONEY_TOLERANCE = 0.01
+
+
+def _orders_raw_xcart(gxe) -> list:
+    return [
+        gxe.ExpectColumnValuesToNotBeNull(column="orderId"),
+        gxe.ExpectColumnValuesToBeUnique(column="orderId"),
+        gxe.ExpectColumnValuesToNotBeNull(column="currency"),
+        gxe.ExpectColumnValuesToBeInSet(column="currency", value_set=XCART_CURRENCIES),
+        gxe.ExpectColumnValuesToBeBetween(column="line_count", min_value=1),
+        # Null when any line has no usable quantity (and when there are no lines).
+        gxe.ExpectColumnValuesToNotBeNull(column="min_quantity"),
+        gxe.ExpectColumnValuesToBeBetween(column="min_quantity", min_value=0, strict_min=True),
+        gxe.ExpectColumnValuesToNotBeNull(column="subtotal"),
+        gxe.ExpectColumnValuesToNotBeNull(column="total"),
+        gxe.ExpectColumnValuesToBeBetween(column="total", min_value=0),
+        # The deltas are null when an amount they need is unusable; between() alone skips nulls.
+        gxe.ExpectColumnValuesToNotBeNull(column="total_delta"),
+        gxe.ExpectColumnValuesToBeBetween(column="total_delta", max_value=MONEY_TOLERANCE),
+        gxe.ExpectColumnValuesToNotBeNull(column="lines_total_delta"),
+        gxe.ExpectColumnValuesToBeBetween(column="lines_total_delta", max_value=MONEY_TOLERANCE),
+        gxe.ExpectColumnValuesToBeBetween(column="missing_sku_count", min_value=0, max_value=0),
+        gxe.ExpectColumnValuesToNotBeNull(column="orderDate"),
+    ]
+
+
+def _orders_target_sage500(gxe) -> list:
+    from storesync.quality.frames import SAGE500_HEADER_COLUMN_SIZES, SAGE500_LINE_COLUMN_SIZES
+
+    expectations = [
+        gxe.ExpectColumnValuesToNotBeNull(column="record_key"),
+        gxe.ExpectColumnValuesToNotBeNull(column="TranNo"),
+        gxe.ExpectColumnValuesToNotBeNull(column="CustID"),
+    ]
+    # Sage 500 truncates or rejects over-long values; catch them before they reach staging.
+    expectations += [
+        gxe.ExpectColumnValueLengthsToBeBetween(column=column, max_value=size)
+        for column, size in SAGE500_HEADER_COLUMN_SIZES.items()
+    ]
+    expectations += [
+        gxe.ExpectColumnValuesToBeBetween(column=f"max_len_{column}", max_value=size)
+        for column, size in SAGE500_LINE_COLUMN_SIZES.items()
+        if size is not None
+    ]
+    expectations += [
+        gxe.ExpectColumnValuesToNotBeNull(column="TranAmt"),
+        gxe.ExpectColumnValuesToBeBetween(column="TranAmt", min_value=0),
+        gxe.ExpectColumnValuesToBeBetween(column="line_count", min_value=1),
+        gxe.ExpectColumnValuesToNotBeNull(column="min_QtyOrd"),
+        gxe.ExpectColumnValuesToBeBetween(column="min_QtyOrd", min_value=0, strict_min=True),
+    ]
+    return expectations
+
+
+# file name (without .json) -> (notes, expectations builder)
+SUITES: dict[str, tuple[str, Callable[[Any], list]]] = {
+    "orders_raw__xcart": (
+        "Raw X-Cart orders (complex schema); frame: storesync.quality.frames.raw_xcart_orders_frame, "
+        "key column orderId.",
+        _orders_raw_xcart,
+    ),
+    "orders_target__sage500": (
+        "Sage 500 StgSalesOrder/StgSOLine rows before staging; frame: "
+        "storesync.quality.frames.sage500_staging_frame, key column record_key.",
+        _orders_target_sage500,
+    ),
+}
+
+
+def build(name: str) -> dict:
+    """The JSON document of one suite, as ``ExpectationSuite.to_json_dict()`` writes it."""
+    from storesync.quality.suites import quiet_gx
+
+    quiet_gx()
+    import great_expectations.expectations as gxe
+    from great_expectations.core import ExpectationSuite
+
+    notes, expectations = SUITES[name]
+    # Passed to the constructor: add_expectation() would need a data context to save into.
+    suite = ExpectationSuite(name=name, notes=notes, expectations=expectations(gxe))
+    document = suite.to_json_dict()
+    # The GX version in meta would make every upgrade rewrite the files; the pin lives in requirements.
+    document.get("meta", {}).pop("great_expectations_version", None)
+    return document
+
+
+def render(document: dict) -> str:
+    return json.dumps(document, indent=2, default=str) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="only report files that differ")
+    args = parser.parse_args(argv)
+    stale = []
+    for name in SUITES:
+        path = HERE / f"{name}.json"
+        text = render(build(name))
+        current = path.read_text(encoding="utf-8") if path.exists() else None
+        if current == text:
+            continue
+        stale.append(path)
+        if not args.check:
+            path.write_text(text, encoding="utf-8")
+            print(f"wrote {path.relative_to(REPO)}")
+    if args.check and stale:
+        print("out of date: " + ", ".join(str(path.relative_to(REPO)) for path in stale), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,167 @@
+"""Tables of the sync store (SQLAlchemy Core), per "Sync store" in docs/architecture.md.
+
+- ``staged_record``: records handed from one task to the next, per run and stage.
+- ``xref``: source id -> target id per pair and entity; what makes loads idempotent.
+- ``dlq``: the dead-letter queue; at most one open/held item per (pair, flow, record_key).
+- ``record_outcome``: the one final outcome of every extracted record per run (counts reconcile).
+- ``sync_run``: one row per DAG run of a flow, with its data interval and final counts.
+
+All timestamps are UTC (``UtcDateTime``); money would use ``ExactDecimal``; JSON columns accept
+Decimal and datetime values (``JsonDocument``).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from .types import JsonDocument, UtcDateTime
+
+__all__ = [
+    "metadata",
+    "staged_record",
+    "xref",
+    "dlq",
+    "record_outcome",
+    "sync_run",
+    "STAGES",
+    "DLQ_STATES",
+    "DLQ_ACTIVE_STATES",
+    "OUTCOMES",
+]
+
+STAGES = ("raw", "canonical", "target")
+DLQ_STATES = ("open", "held", "replayed", "resolved", "ignored")
+# States in which an item still needs attention; only one such item may exist per record.
+DLQ_ACTIVE_STATES = ("open", "held")
+OUTCOMES = ("loaded", "skipped", "dlq", "held")
+
+# Deterministic constraint names, so migrations and error messages can refer to them.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# Airflow run ids and dag ids are at most 250 characters.
+_NAME = String(64)
+_AIRFLOW_ID = String(250)
+# Record keys are ordered byte-wise on PostgreSQL too (collation "C"), so keyset pagination walks
+# them in the same order as SQLite and Python's sorted(), whatever the server locale is.
+_RECORD_KEY = String(255).with_variant(String(255, collation="C"), "postgresql")
+
+
+staged_record = Table(
+    "staged_record",
+    metadata,
+    Column("pair", _NAME, nullable=False),
+    Column("flow", _NAME, nullable=False),
+    Column("run_id", _AIRFLOW_ID, nullable=False),
+    Column("stage", String(16), nullable=False),
+    Column("record_key", _RECORD_KEY, nullable=False),
+    Column("payload", JsonDocument, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    # The primary key's index serves both the keyset scan (prefix + record_key order) and the
+    # delete of a whole run.
+    PrimaryKeyConstraint("pair", "flow", "run_id", "stage", "record_key"),
+)
+
+xref = Table(
+    "xref",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("pair", _NAME, nullable=False),
+    Column("entity", _NAME, nullable=False),
+    Column("source_id", String(255), nullable=False),
+    Column("target_id", String(255), nullable=False),
+    # Human-facing document number in the target (e.g. Sage 500 TranNo), if it differs from target_id.
+    Column("target_ref", String(255)),
+    Column("run_id", _AIRFLOW_ID),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint("pair", "entity", "source_id"),
+    # Reverse look-ups (ERP -> storefront flows find the storefront id of an ERP document).
+    Index(None, "pair", "entity", "target_id"),
+)
+
+dlq = Table(
+    "dlq",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("pair", _NAME, nullable=False),
+    Column("flow", _NAME, nullable=False),
+    Column("entity", _NAME, nullable=False),
+    Column("record_key", _RECORD_KEY, nullable=False),
+    Column("stage", String(16), nullable=False),
+    Column("reason_code", String(64), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("failed_expectations", JsonDocument),
+    Column("payload", JsonDocument),
+    Column("dag_id", _AIRFLOW_ID),
+    # The run that last quarantined the item (first_run_id keeps the one that opened it).
+    Column("run_id", _AIRFLOW_ID),
+    Column("first_run_id", _AIRFLOW_ID),
+    Column("attempts", Integer, nullable=False, default=1),
+    Column("state", String(16), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    # Who moved the item to its current state, when, and why (None while only the pipeline touched it).
+    Column("state_changed_by", String(255)),
+    Column("state_changed_at", UtcDateTime),
+    Column("state_note", Text),
+    Index(None, "pair", "flow", "state", "updated_at"),
+    Index(None, "pair", "flow", "run_id"),
+)
+
+# One open/held item per record: a partial unique index, so resolved/ignored history can pile up
+# beside it. Both SQLite and PostgreSQL support partial indexes.
+Index(
+    "uq_dlq_active_record",
+    dlq.c.pair,
+    dlq.c.flow,
+    dlq.c.record_key,
+    unique=True,
+    sqlite_where=dlq.c.state.in_(DLQ_ACTIVE_STATES),
+    postgresql_where=dlq.c.state.in_(DLQ_ACTIVE_STATES),
+)
+
+record_outcome = Table(
+    "record_outcome",
+    metadata,
+    Column("pair", _NAME, nullable=False),
+    Column("flow", _NAME, nullable=False),
+    Column("run_id", _AIRFLOW_ID, nullable=False),
+    Column("record_key", _RECORD_KEY, nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("detail", Text),
+    Column("updated_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("pair", "flow", "run_id", "record_key"),
+)
+
+sync_run = Table(
+    "sync_run",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("pair", _NAME, nullable=False),
+    Column("flow", _NAME, nullable=False),
+    Column("dag_id", _AIRFLOW_ID),
+    Column("run_id", _AIRFLOW_ID, nullable=False),
+    Column("interval_start", UtcDateTime),
+    Column("interval_end", UtcDateTime),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("finished_at", UtcDateTime),
+    Column("counts", JsonDocument),
+    UniqueConstraint("pair", "flow", "run_id"),
+    Index(None, "pair", "flow", "started_at"),
+)

@@ -1,0 +1,302 @@
+"""SyncStore behaviour on SQLite and PostgreSQL: staged records, xref, DLQ, outcomes, runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import subprocess
+import sys
+import textwrap
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, inspect, select
+
+from storesync.store import DLQ_STATES, DlqStateError, SyncStore, XrefConflict
+from storesync.store.schema import dlq
+
+PAIR, FLOW = "xcart-sage500", "orders"
+REPO = Path(__file__).resolve().parents[3]
+
+
+# --------------------------------------------------------------------------- staged records
+
+
+def test_staged_keyset_iteration_returns_every_record_once_in_key_order(store):
+    keys = [str(n) for n in range(1000)] + ["A-1", "a-1", "Z", "ä", "order 7", "~last"]
+    random.Random(7).shuffle(keys)
+    store.put_staged(PAIR, FLOW, "run1", "raw", ((key, {"key": key}) for key in keys))
+
+    seen = list(store.iter_staged(PAIR, FLOW, "run1", "raw", batch_size=7))
+
+    assert [key for key, _ in seen] == sorted(keys)  # byte order on both backends
+    assert all(payload == {"key": key} for key, payload in seen)
+    assert store.count_staged(PAIR, FLOW, "run1", "raw") == len(keys)
+
+
+@pytest.mark.parametrize("count", [0, 1, 5, 6, 11])
+def test_staged_iteration_page_boundaries(store, count):
+    store.put_staged(PAIR, FLOW, "run1", "raw", ((f"k{n:03d}", n) for n in range(count)))
+    assert [payload for _, payload in store.iter_staged(PAIR, FLOW, "run1", "raw", batch_size=5)] == list(range(count))
+
+
+def test_put_staged_replaces_on_retry_and_keeps_runs_and_stages_apart(store):
+    store.put_staged(PAIR, FLOW, "run1", "raw", [("1", {"v": 1}), ("2", {"v": 1})])
+    store.put_staged(PAIR, FLOW, "run1", "raw", [("2", {"v": 2}), ("3", {"v": 2}), ("3", {"v": 3})])
+    store.put_staged(PAIR, FLOW, "run1", "canonical", [("1", {"v": "c"})])
+    store.put_staged(PAIR, FLOW, "run2", "raw", [("1", {"v": "other run"})])
+
+    assert dict(store.iter_staged(PAIR, FLOW, "run1", "raw")) == {"1": {"v": 1}, "2": {"v": 2}, "3": {"v": 3}}
+    assert store.count_staged(PAIR, FLOW, "run1", "canonical") == 1
+    assert store.get_staged(PAIR, FLOW, "run1", "raw", ["3", "missing"]) == {"3": {"v": 3}}
+
+    assert store.delete_staged(PAIR, FLOW, "run1", "raw") == 3
+    assert store.count_staged(PAIR, FLOW, "run1", "canonical") == 1
+    assert store.delete_staged(PAIR, FLOW, "run1") == 1
+    assert store.count_staged(PAIR, FLOW, "run2", "raw") == 1
+
+
+def test_staged_payload_keeps_decimals_exact(store):
+    store.put_staged(PAIR, FLOW, "run1", "raw", [("17", {"total": Decimal("0.1") + Decimal("0.2"), "big": Decimal("12345678.9999")})])
+    [(key, payload)] = store.iter_staged(PAIR, FLOW, "run1", "raw")
+    assert key == "17"
+    assert payload == {"total": "0.3", "big": "12345678.9999"}
+
+
+def test_staged_rejects_unknown_stage(store):
+    with pytest.raises(ValueError, match="valid values: raw, canonical, target"):
+        store.put_staged(PAIR, FLOW, "run1", "rawish", [("1", {})])
+
+
+@pytest.mark.slow
+def test_put_staged_handles_100k_records(store):
+    payload = {"total": Decimal("123.45"), "items": [{"sku": "SKU-00012", "price": Decimal("55.00"), "amount": 2}]}
+    started = time.monotonic()
+    written = store.put_staged(PAIR, FLOW, "big", "raw", ((f"{n:06d}", payload) for n in range(100_000)))
+    elapsed = time.monotonic() - started
+    assert written == 100_000
+    assert store.count_staged(PAIR, FLOW, "big", "raw") == 100_000
+    # Row-by-row inserts take minutes here; batched ones a few seconds.
+    assert elapsed < 60, f"put_staged of 100k records took {elapsed:.1f}s"
+    assert sum(1 for _ in store.iter_staged(PAIR, FLOW, "big", "raw", batch_size=5000)) == 100_000
+
+
+# --------------------------------------------------------------------------- cross-reference
+
+
+def test_xref_is_idempotent_and_refuses_a_second_target(store):
+    assert store.put_xref(PAIR, "order", "17", "SO-100", None, "run1") is True
+    assert store.put_xref(PAIR, "order", "17", "SO-100", None, "run2") is False
+    # Filling in the document number later is allowed.
+    assert store.put_xref(PAIR, "order", "17", "SO-100", "0000100", "run2") is False
+    assert store.get_xref(PAIR, "order", ["17", "18"]) == {"17": ("SO-100", "0000100")}
+
+    with pytest.raises(XrefConflict, match="'SO-100'.*'SO-999'") as caught:
+        store.put_xref(PAIR, "order", "17", "SO-999", None, "run3")
+    assert caught.value.existing_target_id == "SO-100"
+    assert store.get_xref(PAIR, "order", ["17"]) == {"17": ("SO-100", "0000100")}
+    # Same source id, other entity or pair: independent.
+    assert store.put_xref(PAIR, "customer", "17", "C-1") is True
+    assert store.put_xref("other-pair", "order", "17", "SO-5") is True
+
+
+def test_get_xref_batches_large_id_lists(store):
+    for n in range(1200):
+        store.put_xref(PAIR, "order", str(n), f"SO-{n}") if n % 400 == 0 else None
+    ids = [str(n) for n in range(1200)]
+    assert store.get_xref(PAIR, "order", ids) == {"0": ("SO-0", None), "400": ("SO-400", None), "800": ("SO-800", None)}
+    assert store.get_xref_by_target(PAIR, "order", ["SO-400", "SO-1"]) == {"SO-400": "400"}
+
+
+# --------------------------------------------------------------------------- dead-letter queue
+
+
+def _quarantine(store, key="17", **overrides):
+    arguments = dict(
+        pair=PAIR,
+        flow=FLOW,
+        entity="order",
+        record_key=key,
+        stage="raw",
+        reason_code="quality",
+        reason="currency missing",
+        failed_expectations=["expect_column_values_to_not_be_null(column=currency)"],
+        payload={"orderId": 17, "total": Decimal("12.30")},
+        dag_id="orders__xcart__sage500",
+        run_id="run1",
+    )
+    arguments.update(overrides)
+    return store.quarantine(**arguments)
+
+
+def _dlq_rows(store) -> int:
+    with store.engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(dlq)).scalar_one()
+
+
+def test_dlq_repeat_failure_bumps_attempts_not_rows(store):
+    first = _quarantine(store)
+    second = _quarantine(store, reason_code="unknown_sku", reason="SKU-9 unknown", run_id="run2", state="held", payload={"v": 2})
+
+    assert second == first
+    assert _dlq_rows(store) == 1
+    [item] = store.list_dlq(pair=PAIR, flow=FLOW)
+    assert item["attempts"] == 2
+    assert (item["state"], item["reason_code"], item["reason"]) == ("held", "unknown_sku", "SKU-9 unknown")
+    assert (item["run_id"], item["first_run_id"]) == ("run2", "run1")
+    assert item["payload"] == {"v": 2}
+    assert item["updated_at"] >= item["created_at"]
+    # Another record, or the same key in another flow, is its own item.
+    assert _quarantine(store, key="18") != first
+    assert _quarantine(store, flow="customers") != first
+    assert _dlq_rows(store) == 3
+
+
+def test_dlq_payload_and_expectations_round_trip(store):
+    _quarantine(store)
+    [item] = store.list_dlq(pair=PAIR)
+    assert item["payload"] == {"orderId": 17, "total": "12.30"}
+    assert item["failed_expectations"] == ["expect_column_values_to_not_be_null(column=currency)"]
+    assert item["created_at"].tzinfo is not None
+
+
+def test_dlq_state_change_records_who_when_and_why(store):
+    item_id = _quarantine(store)
+    before = dt.datetime.now(dt.timezone.utc)
+    assert store.set_dlq_state([item_id], "ignored", by="ops@example.com", note="test order") == 1
+    item = store.get_dlq_item(item_id)
+    assert item["state"] == "ignored"
+    assert item["state_changed_by"] == "ops@example.com"
+    assert item["state_note"] == "test order"
+    assert item["state_changed_at"] >= before - dt.timedelta(seconds=1)
+
+
+def test_dlq_invalid_state_lists_valid_states(store):
+    item_id = _quarantine(store)
+    with pytest.raises(DlqStateError) as caught:
+        store.set_dlq_state([item_id], "fixed", by="ops")
+    for state in DLQ_STATES:
+        assert state in str(caught.value)
+    assert store.get_dlq_item(item_id)["state"] == "open"
+    with pytest.raises(ValueError, match="open, held"):
+        _quarantine(store, state="resolved")
+
+
+def test_resolved_item_stays_as_history_and_a_new_failure_opens_a_new_item(store):
+    first = _quarantine(store)
+    assert store.resolve_dlq_for(PAIR, FLOW, "17", by="orders loader") == 1
+    assert store.resolve_dlq_for(PAIR, FLOW, "17", by="orders loader") == 0
+    second = _quarantine(store, run_id="run3")
+    assert second != first
+    assert [item["state"] for item in store.list_dlq(pair=PAIR, record_key="17")] == ["open", "resolved"]
+    # Re-opening the old item would make two open items for one record.
+    with pytest.raises(DlqStateError, match="only one open/held"):
+        store.set_dlq_state([first], "open", by="ops")
+
+
+def test_list_dlq_filters_and_counts_by_reason(store):
+    _quarantine(store, key="1", reason_code="quality", run_id="run1")
+    _quarantine(store, key="2", reason_code="quality", run_id="run2")
+    held = _quarantine(store, key="3", reason_code="unknown_sku", run_id="run2", state="held")
+    _quarantine(store, key="4", reason_code="erp_rejected", flow="customers", run_id="run2")
+
+    assert {item["record_key"] for item in store.list_dlq(pair=PAIR, flow=FLOW)} == {"1", "2", "3"}
+    assert [item["id"] for item in store.list_dlq(state="held")] == [held]
+    assert len(store.list_dlq(state=["open", "held"])) == 4
+    assert [item["record_key"] for item in store.list_dlq(reason_code="erp_rejected")] == ["4"]
+    future = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1)
+    assert store.list_dlq(since=future) == []
+    assert len(store.list_dlq(until=future)) == 4
+    assert store.dlq_counts_by_reason(PAIR, FLOW) == {"quality": 2, "unknown_sku": 1}
+    assert store.dlq_counts_by_reason(PAIR, FLOW, run_id="run2") == {"quality": 1, "unknown_sku": 1}
+    assert store.dlq_counts_by_reason(PAIR, FLOW, state="held") == {"unknown_sku": 1}
+
+
+# --------------------------------------------------------------------------- outcomes and runs
+
+
+def test_record_outcomes_upsert_per_run_and_key(store):
+    store.record_outcomes(PAIR, FLOW, "run1", [("1", "dlq", "quality"), ("2", "loaded", None), ("3", "held", "SKU-9")])
+    store.record_outcomes(PAIR, FLOW, "run1", [("1", "loaded", "after retry"), ("4", "skipped", "unchanged")])
+    store.record_outcomes(PAIR, FLOW, "run2", [("1", "skipped", "unchanged")])
+
+    assert store.outcome_counts(PAIR, FLOW, "run1") == {"loaded": 2, "held": 1, "skipped": 1}
+    assert store.outcome_counts(PAIR, FLOW, "run2") == {"skipped": 1}
+    assert [row["detail"] for row in store.list_outcomes(PAIR, FLOW, "run1", outcome="loaded")] == ["after retry", None]
+    with pytest.raises(ValueError, match="valid values: loaded, skipped, dlq, held"):
+        store.record_outcomes(PAIR, FLOW, "run1", [("5", "lost", None)])
+
+
+def test_runs_start_idempotently_and_finish_with_counts(store):
+    start = dt.datetime(2024, 11, 7, tzinfo=dt.timezone.utc)
+    run = store.start_run(PAIR, FLOW, "run1", dag_id="orders__xcart__sage500", interval_start=start, interval_end=start + dt.timedelta(hours=1))
+    first_started = store.get_run(PAIR, FLOW, "run1")["started_at"]
+    assert store.start_run(PAIR, FLOW, "run1", dag_id="orders__xcart__sage500") == run  # retried task
+    assert store.finish_run(PAIR, FLOW, "run1", {"extracted": 3, "loaded": 2, "dlq": 1, "amount": Decimal("12.30")}) == run
+
+    row = store.get_run(PAIR, FLOW, "run1")
+    assert row["started_at"] == first_started
+    assert row["interval_start"] == start
+    assert row["finished_at"] >= row["started_at"]
+    assert row["counts"] == {"extracted": 3, "loaded": 2, "dlq": 1, "amount": "12.30"}
+    # Finishing a run that never started still records it.
+    store.finish_run(PAIR, FLOW, "run2", {"extracted": 0})
+    assert [r["run_id"] for r in store.list_runs(PAIR, FLOW)] == ["run2", "run1"]
+
+
+# --------------------------------------------------------------------------- schema
+
+
+def test_create_all_is_idempotent(fresh_url):
+    store = SyncStore(fresh_url)
+    try:
+        store.create_all()
+        store.create_all()
+        assert set(inspect(store.engine).get_table_names()) >= {"staged_record", "xref", "dlq", "record_outcome", "sync_run"}
+    finally:
+        store.close()
+
+
+_CREATE_ALL_CHILD = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    from storesync.store import SyncStore
+    go = Path(sys.argv[2])
+    store = SyncStore(sys.argv[1])
+    deadline = time.monotonic() + 30
+    while not go.exists():  # start together, so the DDL really races
+        if time.monotonic() > deadline:
+            sys.exit("start signal never came")
+        time.sleep(0.005)
+    store.create_all()
+    store.quarantine("p", "f", "order", "1", "raw", "quality", "bad")
+    """
+)
+
+
+def test_concurrent_create_all_from_several_processes(fresh_url, tmp_path):
+    go = tmp_path / "go"
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO), str(REPO / "plugins"), os.environ.get("PYTHONPATH", "")]))
+    children = [
+        subprocess.Popen([sys.executable, "-c", _CREATE_ALL_CHILD, fresh_url, str(go)], env=env, stderr=subprocess.PIPE, text=True)
+        for _ in range(4)
+    ]
+    time.sleep(1.5)  # let the children import and connect
+    go.touch()
+    failures = []
+    for child in children:
+        _, stderr = child.communicate(timeout=90)
+        if child.returncode != 0:
+            failures.append(stderr[-2000:])
+    assert not failures, "\n---\n".join(failures)
+
+    store = SyncStore(fresh_url)
+    try:
+        [item] = store.list_dlq()
+        assert item["attempts"] == 4  # and the concurrent quarantines made one item
+    finally:
+        store.close()
