@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from airflow.providers.odbc.hooks.odbc import OdbcHook
-from storesync.hooks.errors import PermanentRunError, SyncError, classify_odbc_error
+from storesync.hooks.errors import PermanentRecordError, PermanentRunError, SyncError, classify_odbc_error
 
 # Extras that configure this hook; OdbcHook would otherwise append them to the ODBC connection string.
 _HOOK_EXTRAS = frozenset({"dialect", "company_id", "import_procedure"})
@@ -119,7 +119,10 @@ class Sage500Hook(OdbcHook):
         try:
             connection = self.get_conn()
         except Exception as exc:  # pyodbc.Error, but pyodbc stays an implementation detail here
-            raise classify_odbc_error(exc, context=f"Sage 500 connect ({what})") from None
+            error = classify_odbc_error(exc, context=f"Sage 500 connect ({what})")
+            if isinstance(error, PermanentRecordError):  # no record is involved in connecting (e.g. 01000 no driver)
+                error = PermanentRunError(str(error))
+            raise error from None
         connection.autocommit = False
         try:
             yield connection
