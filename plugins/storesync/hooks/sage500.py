@@ -139,7 +139,7 @@ class Sage500Hook(OdbcHook):
             connection.close()
 
     def fetch_all(self, connection, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        """Run a query and return rows as dicts with exact Decimals (SQLite's driver returns text)."""
+        """Run a query and return rows as dicts, values as the driver gives them (see ``to_decimal`` for money)."""
         cursor = connection.cursor()
         cursor.execute(sql, list(params))
         columns = [c[0] for c in cursor.description]
