@@ -153,6 +153,7 @@ def _get_batch_definition():
         quiet_gx()
         import great_expectations as gx
 
+        quiet_gx()  # again: importing GX set some of its loggers back to INFO
         context = gx.get_context(mode="ephemeral")
         _disable_progress_bars(context)
         data_source = context.data_sources.add_pandas(_DATA_SOURCE)

@@ -32,12 +32,20 @@ class SuiteError(ValueError):
 
 
 def quiet_gx() -> None:
-    """Settings that must be in place before Great Expectations is imported."""
+    """Keep Great Expectations quiet: call before importing it and again after.
+
+    No usage statistics from workers, and no INFO chatter in every task log. Setting the parent
+    logger is not enough: some GX modules set their own logger to INFO when imported (e.g.
+    ``great_expectations.data_context.types.base``), which Airflow's log handlers then print.
+    """
     import logging
 
-    # No usage statistics from workers, and no INFO chatter in every task log.
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    for name, logger in list(logging.root.manager.loggerDict.items()):
+        if name.startswith("great_expectations.") and isinstance(logger, logging.Logger):
+            if logger.level and logger.level < logging.WARNING:
+                logger.setLevel(logging.WARNING)
 
 
 def load_suite(path: str | os.PathLike[str]) -> ExpectationSuite:
@@ -72,6 +80,7 @@ def suite_from_dict(document: Any, source: str = "<dict>") -> ExpectationSuite:
     from great_expectations.core import ExpectationSuite
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
+    quiet_gx()  # again: importing GX set some of its loggers back to INFO
     if not isinstance(document, dict):
         raise SuiteError(f"{source}: a suite must be a JSON object, got {type(document).__name__}")
     name = document.get("name")

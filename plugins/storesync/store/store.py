@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -36,8 +35,6 @@ from .schema import (
 from .types import to_json_compatible
 
 __all__ = ["SyncStore", "XrefConflict", "DlqStateError"]
-
-log = logging.getLogger(__name__)
 
 # Rows per INSERT round trip: big enough to amortise the round trip, small enough that one
 # statement stays well under driver parameter limits.
