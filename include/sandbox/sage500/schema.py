@@ -1,0 +1,429 @@
+"""Sage 500 tables of the sandbox, described as data and rendered to portable DDL per dialect.
+
+The tables are a subset of the real Sage 500 schema with its real table and column names and sizes
+(docs/architecture.md, "Sage 500 sandbox"). Identifiers are never quoted: PostgreSQL folds them to lower
+case, SQLite and SQL Server (default collation) ignore case, so the same SQL text works everywhere.
+
+Surrogate keys (``CustKey``, ``SOKey`` …) are plain integer primary keys allocated from the key-allocation
+table ``tciSurrogateKey`` by :func:`allocate_keys`, as Sage 500 does with ``spGetNextSurrogateKey``. Why:
+reading back an identity value differs per database and driver (``last_insert_rowid()``, ``lastval()``,
+``SCOPE_IDENTITY()``), while ``SELECT MAX(key) + 1`` is wrong under concurrency (two transactions read the
+same maximum). ``UPDATE tciSurrogateKey SET NextKey = NextKey + n`` first takes the row's write lock
+(PostgreSQL, SQL Server) or the database's write lock (SQLite) until commit, so a concurrent allocator waits
+and then sees the committed counter; the block of ``n`` keys is then read back inside the same transaction.
+Blocks make bulk inserts (seeding, large import sessions) cost one allocation per table.
+
+Only the staging tables' ``RowKey`` auto-increments (dialect identity column): the loader inserts rows
+without it and never needs it back.
+
+Exact decimals: money ``decimal(15,3)``, unit prices ``decimal(15,5)``, quantities ``decimal(16,8)``, as in
+Sage. On SQLite they are stored as text (see :mod:`.dialects`) and come back as ``str``.
+
+No foreign-key constraints: the import procedure emulation enforces references, and drop/seed order then
+does not matter. Timestamps are naive and UTC.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .dialects import Dialect, get_dialect
+
+
+class KeyAllocationError(RuntimeError):
+    """No ``tciSurrogateKey`` row for a table (schema not created by :func:`create_schema`)."""
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str  # identity | integer | smallint | varchar | char | decimal | timestamp
+    size: int | None = None  # varchar/char length
+    precision: int | None = None
+    scale: int | None = None
+    nullable: bool = True
+    default: str | None = None  # SQL literal
+
+    def ddl(self, dialect: Dialect) -> str:
+        if self.kind == "identity":
+            return f"{self.name} {dialect.identity_key}"
+        types = {
+            "integer": dialect.integer,
+            "smallint": "SMALLINT",
+            "varchar": f"VARCHAR({self.size})",
+            "char": f"CHAR({self.size})",
+            "decimal": dialect.decimal(self.precision or 0, self.scale or 0),
+            "timestamp": dialect.timestamp,
+        }
+        text = f"{self.name} {types[self.kind]}"
+        if self.default is not None:
+            text += f" DEFAULT {self.default}"
+        return text + ("" if self.nullable else " NOT NULL")
+
+
+@dataclass(frozen=True)
+class Index:
+    name: str
+    columns: tuple[str, ...]
+    unique: bool = False
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[Column, ...]
+    primary_key: tuple[str, ...] = ()
+    indexes: tuple[Index, ...] = field(default_factory=tuple)
+    #: Surrogate-key column allocated from tciSurrogateKey, if any.
+    surrogate_key: str | None = None
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name.lower() == name.lower():
+                return c
+        raise KeyError(f"{self.name} has no column {name}")
+
+    def ddl(self, dialect: Dialect) -> list[str]:
+        body = [c.ddl(dialect) for c in self.columns]
+        if self.primary_key:
+            body.append(f"PRIMARY KEY ({', '.join(self.primary_key)})")
+        statements = [dialect.create_table(self.name, ", ".join(body))]
+        statements += [dialect.create_index(i.name, self.name, i.columns, unique=i.unique) for i in self.indexes]
+        return statements
+
+
+# -- column shorthands (Sage sizes) -----------------------------------------------------------------------
+
+def _key(name: str) -> Column:  # surrogate key allocated from tciSurrogateKey
+    return Column(name, "integer", nullable=False)
+
+
+def _int(name: str, nullable: bool = True) -> Column:
+    return Column(name, "integer", nullable=nullable)
+
+
+def _small(name: str, nullable: bool = True, default: str | None = None) -> Column:
+    return Column(name, "smallint", nullable=nullable, default=default)
+
+
+def _vc(name: str, size: int, nullable: bool = True) -> Column:
+    return Column(name, "varchar", size=size, nullable=nullable)
+
+
+def _company() -> Column:
+    return Column("CompanyID", "char", size=3, nullable=False)
+
+
+def _money(name: str, nullable: bool = True) -> Column:
+    return Column(name, "decimal", precision=15, scale=3, nullable=nullable)
+
+
+def _qty(name: str, nullable: bool = True) -> Column:
+    return Column(name, "decimal", precision=16, scale=8, nullable=nullable)
+
+
+def _price(name: str, nullable: bool = True) -> Column:
+    return Column(name, "decimal", precision=15, scale=5, nullable=nullable)
+
+
+def _ts(name: str, nullable: bool = True) -> Column:
+    return Column(name, "timestamp", nullable=nullable)
+
+
+def _dates() -> tuple[Column, Column]:
+    return _ts("CreateDate"), _ts("UpdateDate")
+
+
+def _address_columns(prefix: str) -> tuple[Column, ...]:
+    return (
+        _vc(f"{prefix}Name", 40), _vc(f"{prefix}AddrLine1", 40), _vc(f"{prefix}AddrLine2", 40),
+        _vc(f"{prefix}City", 20), _vc(f"{prefix}StateID", 3), _vc(f"{prefix}PostalCode", 10),
+        _vc(f"{prefix}CountryID", 3),
+    )
+
+
+def _staging_control() -> tuple[Column, ...]:
+    # RowKey auto-increments; ProcessStatus 0 new / 1 processed / 2 error; Action 0 auto / 1 insert / 2 update /
+    # 3 delete. Data columns stay nullable: staging accepts anything, the import procedure validates.
+    return (
+        Column("RowKey", "identity"),
+        _int("SessionKey", nullable=False),
+        _small("ProcessStatus", nullable=False, default="0"),
+        _small("Action", nullable=False, default="1"),
+    )
+
+
+# -- the tables -------------------------------------------------------------------------------------------
+
+KEY_ALLOCATION_TABLE = Table(
+    "tciSurrogateKey",
+    (_vc("TableName", 30, nullable=False), _int("NextKey", nullable=False)),
+    primary_key=("TableName",),
+)
+
+TABLES: tuple[Table, ...] = (
+    KEY_ALLOCATION_TABLE,
+    Table(
+        "tciCurrency",
+        (_vc("CurrID", 3, nullable=False), _vc("CurrName", 40), _small("DigitsAfterDecimal")),
+        primary_key=("CurrID",),
+    ),
+    Table(
+        "tciAddress",
+        (
+            _key("AddrKey"), _vc("AddrName", 40),
+            *(_vc(f"AddrLine{n}", 40) for n in range(1, 6)),
+            _vc("City", 20), _vc("StateID", 3), _vc("PostalCode", 10), _vc("CountryID", 3),
+            *_dates(),
+        ),
+        primary_key=("AddrKey",),
+        surrogate_key="AddrKey",
+    ),
+    Table(
+        "tciContact",
+        (_key("CntctKey"), _int("CntctOwnerKey"), _vc("Name", 40), _vc("EMailAddr", 256), _vc("Phone", 17),
+         *_dates()),
+        primary_key=("CntctKey",),
+        indexes=(Index("ix_tciContact_EMailAddr", ("EMailAddr",)), Index("ix_tciContact_Owner", ("CntctOwnerKey",))),
+        surrogate_key="CntctKey",
+    ),
+    Table(
+        "tarCustomer",
+        (
+            _key("CustKey"), _company(), _vc("CustID", 12, nullable=False), _vc("CustName", 40, nullable=False),
+            _int("PrimaryAddrKey"), _int("PrimaryCntctKey"),
+            _small("Status", nullable=False),  # 1 active, 2 inactive, 3 temporary, 4 deleted
+            *_dates(),
+        ),
+        primary_key=("CustKey",),
+        indexes=(Index("ux_tarCustomer_CustID", ("CompanyID", "CustID"), unique=True),
+                 Index("ix_tarCustomer_UpdateDate", ("UpdateDate",))),
+        surrogate_key="CustKey",
+    ),
+    Table(
+        "timItem",
+        (
+            _key("ItemKey"), _company(), _vc("ItemID", 30, nullable=False),
+            _small("ItemType", nullable=False),  # 5 finished good (Sage: 1 misc … 8 assembled kit)
+            _small("Status", nullable=False),  # 1 active, 2 inactive, 3 discontinued, 4 deleted
+            _money("StdPrice"), *_dates(),
+        ),
+        primary_key=("ItemKey",),
+        indexes=(Index("ux_timItem_ItemID", ("CompanyID", "ItemID"), unique=True),
+                 Index("ix_timItem_UpdateDate", ("UpdateDate",))),
+        surrogate_key="ItemKey",
+    ),
+    Table(
+        "timItemDescription",
+        (_int("ItemKey", nullable=False), _int("LanguageID", nullable=False), _vc("ShortDesc", 40),
+         _vc("LongDesc", 255)),
+        primary_key=("ItemKey", "LanguageID"),
+    ),
+    Table(
+        "timWarehouse",
+        (_key("WhseKey"), _company(), _vc("WhseID", 6, nullable=False), _vc("Description", 30), *_dates()),
+        primary_key=("WhseKey",),
+        indexes=(Index("ux_timWarehouse_WhseID", ("CompanyID", "WhseID"), unique=True),),
+        surrogate_key="WhseKey",
+    ),
+    Table(
+        "timWhseBinInvt",
+        (_int("WhseKey", nullable=False), _int("ItemKey", nullable=False), _qty("QtyOnHand", nullable=False),
+         _qty("PendQtyDecrease", nullable=False)),
+        primary_key=("WhseKey", "ItemKey"),
+        indexes=(Index("ix_timWhseBinInvt_ItemKey", ("ItemKey",)),),
+    ),
+    Table(
+        "tsoSalesOrder",
+        (
+            _key("SOKey"), _company(), _vc("TranNo", 10, nullable=False), _vc("TranID", 13, nullable=False),
+            _ts("TranDate", nullable=False), _int("CustKey", nullable=False), _vc("CustPONo", 15),
+            _vc("CurrID", 3, nullable=False),
+            _small("Status", nullable=False),  # 1 open, 3 canceled, 4 closed
+            _small("Hold", nullable=False, default="0"),
+            _money("TranAmt", nullable=False), _money("OpenAmt", nullable=False), _money("FreightAmt", nullable=False),
+            _money("STaxAmt", nullable=False), _money("TradeDiscAmt", nullable=False),
+            _vc("ShipMethID", 15), _int("BillToAddrKey"), _int("ShipToAddrKey"),
+            *(_vc(f"UserFld{n}", 15) for n in range(1, 5)),
+            *_dates(),
+        ),
+        primary_key=("SOKey",),
+        indexes=(Index("ux_tsoSalesOrder_TranNo", ("CompanyID", "TranNo"), unique=True),
+                 Index("ix_tsoSalesOrder_UpdateDate", ("UpdateDate",)),
+                 Index("ix_tsoSalesOrder_CustKey", ("CustKey",))),
+        surrogate_key="SOKey",
+    ),
+    Table(
+        "tsoSOLine",
+        (_key("SOLineKey"), _int("SOKey", nullable=False), _int("SOLineNo", nullable=False),
+         _int("ItemKey", nullable=False), _vc("Description", 40), _price("UnitPrice", nullable=False)),
+        primary_key=("SOLineKey",),
+        indexes=(Index("ux_tsoSOLine_SOLineNo", ("SOKey", "SOLineNo"), unique=True),),
+        surrogate_key="SOLineKey",
+    ),
+    Table(
+        "tsoSOLineDist",
+        (_key("SOLineDistKey"), _int("SOLineKey", nullable=False), _qty("QtyOrd", nullable=False),
+         _qty("QtyShip", nullable=False), _money("ExtAmt", nullable=False), _int("WhseKey", nullable=False)),
+        primary_key=("SOLineDistKey",),
+        indexes=(Index("ix_tsoSOLineDist_SOLineKey", ("SOLineKey",)),),
+        surrogate_key="SOLineDistKey",
+    ),
+    Table(
+        "StgSalesOrder",
+        (
+            *_staging_control(),
+            _vc("TranNo", 10), _ts("TranDate"), _vc("CustID", 12), _vc("CustPONo", 15), _vc("CurrID", 3),
+            _money("FreightAmt"), _money("STaxAmt"), _money("TradeDiscAmt"), _money("TranAmt"),
+            _vc("ShipMethID", 15), _small("Hold"),
+            *_address_columns("BillTo"), *_address_columns("ShipTo"),
+            *(_vc(f"UserFld{n}", 15) for n in range(1, 5)),
+        ),
+        indexes=(Index("ix_StgSalesOrder_Session", ("SessionKey", "ProcessStatus")),),
+    ),
+    Table(
+        "StgSOLine",
+        (
+            *_staging_control(),
+            _vc("TranNo", 10), _int("SOLineNo"), _vc("ItemID", 30), _vc("Description", 40), _qty("QtyOrd"),
+            _price("UnitPrice"), _money("ExtAmt"), _vc("WarehouseID", 6),
+        ),
+        indexes=(Index("ix_StgSOLine_Session", ("SessionKey", "TranNo")),),
+    ),
+    Table(
+        "tdmMigrationLogWrk",
+        (_int("SessionKey", nullable=False), _int("EntryNo", nullable=False), _vc("EntityID", 30),
+         _vc("ColumnID", 50), _vc("ColumnValue", 255), _vc("Comment", 255),
+         _small("Status", nullable=False)),  # 2: error (the sandbox writes only errors)
+        primary_key=("SessionKey", "EntryNo"),
+    ),
+)
+
+TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
+
+
+def _sizes(table: Table) -> dict[str, int]:
+    return {c.name: c.size for c in table.columns if c.kind in ("varchar", "char") and c.size}
+
+
+def _decimals(table: Table) -> dict[str, tuple[int, int]]:
+    return {c.name: (c.precision, c.scale) for c in table.columns if c.kind == "decimal"}
+
+
+#: Maximum text length of each staging column, for quality suites and tests.
+STAGING_COLUMN_SIZES: dict[str, dict[str, int]] = {
+    name: _sizes(TABLES_BY_NAME[name]) for name in ("StgSalesOrder", "StgSOLine")
+}
+#: (precision, scale) of each exact-decimal staging column.
+STAGING_DECIMAL_COLUMNS: dict[str, dict[str, tuple[int, int]]] = {
+    name: _decimals(TABLES_BY_NAME[name]) for name in ("StgSalesOrder", "StgSOLine")
+}
+
+
+def column_sizes(table: str) -> dict[str, int]:
+    """Maximum text length of each character column of any sandbox table."""
+    return _sizes(TABLES_BY_NAME[table])
+
+
+# -- DDL ----------------------------------------------------------------------------------------------------
+
+def schema_statements(dialect: str | Dialect) -> list[str]:
+    """Every DDL statement :func:`create_schema` runs, in order."""
+    d = get_dialect(dialect)
+    return [statement for table in TABLES for statement in table.ddl(d)]
+
+
+def create_schema(conn, dialect: str | Dialect) -> None:
+    """Create missing tables, indexes and key-allocation rows, in one transaction; safe to repeat."""
+    statements = schema_statements(dialect)
+    cursor = conn.cursor()
+    try:
+        for statement in statements:
+            cursor.execute(statement)
+        for table in TABLES:
+            if table.surrogate_key:
+                exists = cursor.execute(
+                    "SELECT COUNT(*) FROM tciSurrogateKey WHERE TableName = ?", table.name
+                ).fetchone()[0]
+                if not exists:
+                    cursor.execute("INSERT INTO tciSurrogateKey (TableName, NextKey) VALUES (?, ?)", table.name, 1)
+        conn.commit()
+    except Exception:
+        conn.rollback()
+        raise
+
+
+def drop_schema(conn, dialect: str | Dialect) -> None:
+    """Drop every sandbox table that exists (indexes go with their tables)."""
+    d = get_dialect(dialect)
+    cursor = conn.cursor()
+    try:
+        for table in reversed(TABLES):
+            cursor.execute(d.drop_table(table.name))
+        conn.commit()
+    except Exception:
+        conn.rollback()
+        raise
+
+
+def table_counts(conn) -> dict[str, int]:
+    """Rows per sandbox table (for the CLI and for tests that inspect state)."""
+    cursor = conn.cursor()
+    return {t.name: int(cursor.execute(f"SELECT COUNT(*) FROM {t.name}").fetchone()[0]) for t in TABLES}
+
+
+# -- keys and batched inserts -----------------------------------------------------------------------------
+
+def allocate_keys(conn, table: str, count: int = 1) -> int:
+    """Reserve ``count`` consecutive surrogate keys for ``table``; returns the first one.
+
+    Runs in the caller's transaction and holds the allocation row locked until it commits, which is what
+    keeps concurrent allocators from handing out the same keys (see the module docstring). Commit soon.
+    """
+    if count < 1:
+        raise ValueError(f"cannot allocate {count} keys")
+    cursor = conn.cursor()
+    # Write first: the lock is taken before the counter is read.
+    cursor.execute("UPDATE tciSurrogateKey SET NextKey = NextKey + ? WHERE TableName = ?", count, table)
+    if cursor.rowcount == 0:
+        raise KeyAllocationError(f"tciSurrogateKey has no row for table {table}; create the schema with create_schema()")
+    next_key = cursor.execute("SELECT NextKey FROM tciSurrogateKey WHERE TableName = ?", table).fetchone()[0]
+    return int(next_key) - count
+
+
+def insert_rows(cursor, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]], *,
+                max_parameters: int = 999) -> int:
+    """Insert rows with multi-row ``INSERT … VALUES (…), (…)`` statements; returns the number inserted.
+
+    Multi-row VALUES is portable (SQLite 3.7.11+, PostgreSQL, SQL Server) and far faster than ``executemany``
+    over the PostgreSQL ODBC driver, which sends one statement per row. Batches stay under
+    ``max_parameters`` markers and SQL Server's 1000-row limit.
+    """
+    columns = list(columns)
+    per_row = len(columns)
+    batch_size = max(1, min(1000, max_parameters // per_row))
+    row_marks = "(" + ", ".join("?" for _ in columns) + ")"
+    head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+    total = 0
+    batch: list[Sequence[Any]] = []
+
+    def flush() -> None:
+        if batch:
+            cursor.execute(head + ", ".join([row_marks] * len(batch)), [value for row in batch for value in row])
+
+    for row in rows:
+        if len(row) != per_row:
+            raise ValueError(f"{table}: row has {len(row)} values for {per_row} columns")
+        batch.append(row)
+        total += 1
+        if len(batch) == batch_size:
+            flush()
+            batch = []
+    flush()
+    return total

@@ -1,0 +1,181 @@
+"""Deterministic seed data for the Sage 500 sandbox.
+
+Same ``seed`` and sizes on a fresh database → the same rows, keys and timestamps (timestamps come from a fixed
+base date, never from the clock). What gets created for one company:
+
+- currencies USD EUR GBP CAD in ``tciCurrency`` (shared by all companies, inserted when missing);
+- warehouses ``MAIN``, ``EAST``, ``WEST``;
+- ``items`` finished goods ``SKU-00001`` … (the storefront emulator's SKUs), with descriptions, a Decimal
+  list price (``StdPrice``) and stock per warehouse in ``timWhseBinInvt``; a few are inactive (2) or
+  discontinued (3), none deleted, so storefront orders import;
+- ``customers`` generated customers (e-mails at example.org, which the storefront emulator does not use) with
+  an address and a contact, a few inactive (2) or deleted (4);
+- one customer per address in ``customer_emails`` (active, e-mail stored as given) so storefront customers
+  can be matched by e-mail; CustIDs ``C00001`` … continue after the generated customers;
+- the guest account ``WEBGUEST`` for orders from unknown customers.
+
+Rows go in with multi-row INSERT batches (:func:`.schema.insert_rows`): 10,000 items take a few seconds.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from .dialects import Dialect, get_dialect
+from .schema import allocate_keys, insert_rows
+
+GUEST_CUSTOMER_ID = "WEBGUEST"
+WAREHOUSES = (("MAIN", "Main Warehouse"), ("EAST", "East Coast Distribution"), ("WEST", "West Coast Distribution"))
+CURRENCIES = (("USD", "US Dollar", 2), ("EUR", "Euro", 2), ("GBP", "Pound Sterling", 2), ("CAD", "Canadian Dollar", 2))
+LANGUAGE_ENGLISH = 1033  # Sage 500 LanguageID for English (US)
+ITEM_TYPE_FINISHED_GOOD = 5
+_MONEY, _QTY = Decimal("0.001"), Decimal("0.00000001")  # scales of decimal(15,3) and decimal(16,8)
+#: Fixed origin of every seeded timestamp, so seeding never depends on the clock.
+SEED_EPOCH = datetime(2024, 1, 1, 8, 0, 0)
+
+_FIRST = ("Ann", "Ben", "Carla", "Dev", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jonas", "Keiko", "Liam",
+          "Maya", "Noah", "Olga", "Pedro", "Quinn", "Rosa", "Sam", "Tara", "Uma", "Victor", "Wen", "Yusuf", "Zoe")
+_LAST = ("Lee", "Novak", "Garcia", "Patel", "Schmidt", "Okafor", "Kim", "Rossi", "Dubois", "Silva", "Tanaka",
+         "Murphy", "Ivanova", "Haddad", "Larsen", "Moreau", "Nguyen", "Brown", "Cohen", "Fischer")
+_ADJECTIVES = ("Classic", "Deluxe", "Compact", "Heavy-Duty", "Eco", "Premium", "Mini", "Pro", "Ultra", "Smart",
+               "Vintage", "Rugged", "Slim", "Portable", "Modular")
+_NOUNS = ("Widget", "Gadget", "Lamp", "Kettle", "Backpack", "Notebook", "Headphones", "Chair", "Mug", "Blender",
+          "Toolkit", "Jacket", "Speaker", "Bottle", "Clock", "Drill", "Tent", "Scarf", "Keyboard", "Planter")
+_MATERIALS = ("steel", "bamboo", "recycled plastic", "oak", "aluminium", "cotton", "ceramic", "glass", "wool")
+_STREETS = ("Main St", "Oak Ave", "Maple Dr", "Cedar Ln", "Elm St", "Pine Rd", "Lake Blvd", "Hill St", "Park Ave",
+            "River Rd")
+# (City, StateID, postal code prefix, CountryID): Sage stores 3-letter country ids.
+_CITIES = (("Portland", "OR", "972", "USA"), ("Seattle", "WA", "981", "USA"), ("Austin", "TX", "787", "USA"),
+           ("Denver", "CO", "802", "USA"), ("Boston", "MA", "021", "USA"), ("Chicago", "IL", "606", "USA"),
+           ("Atlanta", "GA", "303", "USA"), ("Toronto", "ON", "M5V", "CAN"), ("Vancouver", "BC", "V6B", "CAN"),
+           ("London", "", "EC1", "GBR"))
+
+
+class AlreadySeededError(RuntimeError):
+    """The company already has items: seeding twice would duplicate natural keys."""
+
+
+def customer_id(n: int) -> str:
+    """CustID of the n-th seeded customer (1-based): ``C00001``."""
+    return f"C{n:05d}"
+
+
+def item_id(n: int) -> str:
+    """ItemID of the n-th seeded item (1-based), the storefront emulator's SKU: ``SKU-00001``."""
+    return f"SKU-{n:05d}"
+
+
+def _name_from_email(email: str) -> str:
+    """A readable customer name from an e-mail's local part (``ann.lee5@…`` → ``Ann Lee``)."""
+    words = [w for w in re.split(r"[._+\-]+", re.sub(r"\d+", "", email.split("@", 1)[0])) if w]
+    return (" ".join(w.capitalize() for w in words) or "Web Customer")[:40]
+
+
+def seed_database(conn, dialect: str | Dialect, *, seed: int = 42, items: int = 120, customers: int = 80,
+                  company_id: str = "SOA", customer_emails: Iterable[str] | None = None) -> dict[str, int]:
+    """Fill an empty sandbox company with deterministic data; returns rows created per table.
+
+    Commits on success, rolls back on error. Raises :class:`AlreadySeededError` if the company has items.
+    """
+    d = get_dialect(dialect)
+    if items < 0 or customers < 0:
+        raise ValueError("items and customers must be >= 0")
+    rng = random.Random(seed)
+    cursor = conn.cursor()
+    counts: dict[str, int] = {}
+
+    def insert(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+        counts[table] = counts.get(table, 0) + insert_rows(cursor, table, columns, rows,
+                                                            max_parameters=d.max_parameters)
+
+    def stamp(max_days: int) -> tuple[datetime, datetime]:
+        created = SEED_EPOCH + timedelta(days=rng.randrange(max_days), seconds=rng.randrange(86400))
+        return created, created + timedelta(days=rng.randrange(30), seconds=rng.randrange(86400))
+
+    try:
+        if cursor.execute("SELECT COUNT(*) FROM timItem WHERE CompanyID = ?", company_id).fetchone()[0]:
+            raise AlreadySeededError(f"company {company_id} already has items; drop the schema to reseed")
+
+        known = {row[0] for row in cursor.execute("SELECT CurrID FROM tciCurrency").fetchall()}
+        insert("tciCurrency", ("CurrID", "CurrName", "DigitsAfterDecimal"),
+               [c for c in CURRENCIES if c[0] not in known])
+
+        # Warehouses.
+        first = allocate_keys(conn, "timWarehouse", len(WAREHOUSES))
+        whse_keys = [first + i for i in range(len(WAREHOUSES))]
+        insert("timWarehouse", ("WhseKey", "CompanyID", "WhseID", "Description", "CreateDate", "UpdateDate"),
+               [(key, company_id, whse, desc, SEED_EPOCH, SEED_EPOCH)
+                for key, (whse, desc) in zip(whse_keys, WAREHOUSES)])
+
+        # Items, descriptions, stock.
+        item_rows, desc_rows, stock_rows = [], [], []
+        first = allocate_keys(conn, "timItem", items) if items else 0
+        for n in range(1, items + 1):
+            key = first + n - 1
+            adjective, noun, material = rng.choice(_ADJECTIVES), rng.choice(_NOUNS), rng.choice(_MATERIALS)
+            roll = rng.random()
+            status = 2 if roll < 0.02 else 3 if roll < 0.05 else 1
+            # 1.99 … 499.99, exact, at the column's scale so SQLite's text reads like PostgreSQL's numeric
+            price = (Decimal(rng.randrange(199, 50000)) / 100).quantize(_MONEY)
+            created, updated = stamp(365)
+            item_rows.append((key, company_id, item_id(n), ITEM_TYPE_FINISHED_GOOD, status, price, created, updated))
+            short = f"{adjective} {noun}"
+            desc_rows.append((key, LANGUAGE_ENGLISH, short[:40],
+                              f"{short} made of {material}; catalogue item {item_id(n)}"[:255]))
+            for whse_key in whse_keys:
+                on_hand = 0 if rng.random() < 0.1 else rng.randrange(1, 500)
+                pending = min(on_hand, rng.choice((0, 0, 0, 1, 2, 5)))
+                stock_rows.append((whse_key, key, Decimal(on_hand).quantize(_QTY), Decimal(pending).quantize(_QTY)))
+        insert("timItem", ("ItemKey", "CompanyID", "ItemID", "ItemType", "Status", "StdPrice", "CreateDate",
+                           "UpdateDate"), item_rows)
+        insert("timItemDescription", ("ItemKey", "LanguageID", "ShortDesc", "LongDesc"), desc_rows)
+        insert("timWhseBinInvt", ("WhseKey", "ItemKey", "QtyOnHand", "PendQtyDecrease"), stock_rows)
+
+        # Customers: (CustID, name, e-mail or None, status).
+        people: list[tuple[str, str, str | None, int]] = []
+        for n in range(1, customers + 1):
+            first_name, last_name = rng.choice(_FIRST), rng.choice(_LAST)
+            roll = rng.random()
+            status = 4 if roll < 0.02 else 2 if roll < 0.05 else 1
+            email = f"{first_name.lower()}.{last_name.lower()}.c{n}@example.org"
+            people.append((customer_id(n), f"{first_name} {last_name}", email, status))
+        seen: set[str] = set()
+        for email in customer_emails or ():
+            email = email.strip()
+            if not email or email.lower() in seen:  # one customer per address, first spelling wins
+                continue
+            seen.add(email.lower())
+            people.append((customer_id(len(people) + 1), _name_from_email(email), email, 1))
+        people.append((GUEST_CUSTOMER_ID, "Web Guest", None, 1))
+
+        count = len(people)
+        cust_first = allocate_keys(conn, "tarCustomer", count)
+        addr_first = allocate_keys(conn, "tciAddress", count)
+        cntct_first = allocate_keys(conn, "tciContact", count)
+        addresses, contacts, customer_rows = [], [], []
+        for i, (cust_id, name, email, status) in enumerate(people):
+            cust_key, addr_key, cntct_key = cust_first + i, addr_first + i, cntct_first + i
+            created, updated = stamp(365)
+            city, state, postal, country = rng.choice(_CITIES)
+            street = f"{rng.randrange(1, 9999)} {rng.choice(_STREETS)}"
+            line2 = f"Suite {rng.randrange(100, 999)}" if rng.random() < 0.2 else None
+            postal_code = f"{postal}{rng.randrange(0, 100):02d}" if country == "USA" else f"{postal} {rng.randrange(1, 9)}AB"
+            addresses.append((addr_key, name, street, line2, city, state or None, postal_code, country, created, updated))
+            phone = f"+1 555 {rng.randrange(100, 999)} {rng.randrange(1000, 9999)}"
+            contacts.append((cntct_key, cust_key, name, email, phone, created, updated))
+            customer_rows.append((cust_key, company_id, cust_id, name, addr_key, cntct_key, status, created, updated))
+        insert("tciAddress", ("AddrKey", "AddrName", "AddrLine1", "AddrLine2", "City", "StateID", "PostalCode",
+                              "CountryID", "CreateDate", "UpdateDate"), addresses)
+        insert("tciContact", ("CntctKey", "CntctOwnerKey", "Name", "EMailAddr", "Phone", "CreateDate", "UpdateDate"),
+               contacts)
+        insert("tarCustomer", ("CustKey", "CompanyID", "CustID", "CustName", "PrimaryAddrKey", "PrimaryCntctKey",
+                               "Status", "CreateDate", "UpdateDate"), customer_rows)
+        conn.commit()
+    except Exception:
+        conn.rollback()
+        raise
+    return counts
