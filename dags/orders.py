@@ -1,5 +1,5 @@
 """
-### Orders: storefront → ERP
+### Orders: storefront → ERP (an Airflow DAG per configured pair)
 
 New and changed web orders of the run's data interval (plus a small overlap) become ERP sales orders.
 

@@ -29,7 +29,7 @@ def test_the_default_pair_has_an_orders_dag(dagbag):
 
 @pytest.mark.parametrize("dag_id", ["orders__xcart__sage500"])
 def test_dags_have_tags_owner_and_exponential_retries(dagbag, dag_id):
-    dag = dagbag.get_dag(dag_id)
+    dag = dagbag.dags[dag_id]
     assert dag.tags, f"{dag_id} has no tags"
     assert dag.doc_md, f"{dag_id} has no doc_md"
     for task in dag.tasks:
@@ -48,7 +48,7 @@ def test_every_dag_has_retries_and_tags(dagbag):
 
 
 def test_orders_dag_runs_extract_gate_transform_gate_load_write_back_report(dagbag):
-    dag = dagbag.get_dag("orders__xcart__sage500")
+    dag = dagbag.dags["orders__xcart__sage500"]
     order = ["extract", "validate_raw", "transform", "validate_target", "load", "write_back", "report"]
     for upstream, downstream in zip(order, order[1:]):
         assert downstream in dag.get_task(upstream).downstream_task_ids

@@ -60,10 +60,15 @@ def backend(request) -> str:
     return request.param
 
 
-def start_xcart(*, orders: int, days: int = 1, seed: int = 7, **kwargs):
+def start_xcart(*, orders: int, days: int = 1, seed: int = 7, clock=None, **kwargs):
+    """The X-Cart emulator; with ``clock`` the storefront's "now" (stamped on every update) is pinned."""
+    from include.sandbox.xcart.seed import seed_store
     from include.sandbox.xcart.server import XCartServer
+    from include.sandbox.xcart.store import XCartStore
 
-    return XCartServer(rw_key=RW_KEY, ro_key=RO_KEY, seed=seed, orders=orders, products=60, profiles=40,
+    store = XCartStore(clock=clock) if clock else XCartStore()
+    seed_store(store, seed=seed, orders=orders, products=60, profiles=40, days=days, end_ts=int(END.timestamp()))
+    return XCartServer(store, rw_key=RW_KEY, ro_key=RO_KEY, seed=seed, orders=orders, products=60, profiles=40,
                        days=days, end_ts=int(END.timestamp()), **kwargs).start()
 
 
@@ -137,6 +142,6 @@ def orders_dag():
 
         bag = DagBag(dag_folder=str(ROOT / "dags" / "orders.py"))
         assert bag.import_errors == {}
-        return bag.get_dag("orders__xcart__sage500")
+        return bag.dags["orders__xcart__sage500"]
 
     return get

@@ -59,16 +59,53 @@ def test_every_order_becomes_exactly_one_sales_order_or_a_dlq_entry_with_its_fie
     assert set(dlq) == {k for k, s in injected.items() if s.expect != "loaded"}, "only the bad orders are quarantined"
 
 
+# The storefront's clock stays inside the interval, so orders touched by the write-back are extracted again
+# on a re-run of the same interval (otherwise their new updateDate would move them to a later interval).
+INSIDE_THE_INTERVAL = lambda: (END - timedelta(minutes=30)).timestamp()  # noqa: E731
+
+
+def orders_updated_in_window(sandbox) -> int:
+    """Orders whose updateDate lies in the run's window (the write-back may have moved some past its end)."""
+    window_start = END - timedelta(days=1, minutes=15)
+    return sandbox.xcart.store.list_orders(update_from=int(window_start.timestamp()), update_to=int(END.timestamp()))[1]
+
+
+def last_run_counts(sandbox) -> dict:
+    return sorted(sandbox.store().list_runs(flow="orders"), key=lambda r: r["started_at"])[-1]["counts"]
+
+
 def test_running_the_same_interval_again_creates_nothing(sandbox_factory, orders_dag):
-    sandbox = sandbox_factory(orders=30)
+    sandbox = sandbox_factory(orders=30, clock=INSIDE_THE_INTERVAL)
     dag = orders_dag()
     run(dag, END)
     first = erp_order_refs(sandbox)
+    assert len(first) == 30
+    still_in_window = orders_updated_in_window(sandbox)
+    assert still_in_window >= 15, "the re-run must see most orders again for this test to mean anything"
     run(dag, END)
     assert erp_order_refs(sandbox) == first
-    runs = sorted(sandbox.store().list_runs(flow="orders"), key=lambda r: r["started_at"])
-    assert runs[-1]["counts"]["loaded"] == 0
-    assert runs[-1]["counts"]["skipped"] == runs[-1]["counts"]["extracted"] > 0
+    counts = last_run_counts(sandbox)
+    assert counts["extracted"] == still_in_window
+    assert counts["loaded"] == 0 and counts["skipped"] == still_in_window and counts["written_back"] == 0
+
+
+def test_a_lost_cross_reference_still_creates_no_second_sales_order(sandbox_factory, orders_dag):
+    """A crash between the ERP commit and the sync store's xref write leaves the ERP as the source of truth."""
+    import sqlalchemy
+
+    sandbox = sandbox_factory(orders=20, clock=INSIDE_THE_INTERVAL)
+    dag = orders_dag()
+    run(dag, END)
+    first = erp_order_refs(sandbox)
+    still_in_window = orders_updated_in_window(sandbox)
+    store = sandbox.store()
+    with store.engine.begin() as connection:
+        connection.execute(sqlalchemy.text("DELETE FROM xref"))
+    run(dag, END)
+    assert erp_order_refs(sandbox) == first
+    counts = last_run_counts(sandbox)
+    assert counts["loaded"] == 0 and counts["skipped"] == still_in_window >= 10
+    assert len(store.get_xref("xcart-sage500", "order", list(first))) == still_in_window, "the cross-reference is rebuilt"
 
 
 def test_a_backfill_over_consecutive_intervals_loads_each_order_once(sandbox_factory, orders_dag):

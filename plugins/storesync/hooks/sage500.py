@@ -143,7 +143,7 @@ class Sage500Hook(OdbcHook):
         cursor = connection.cursor()
         cursor.execute(sql, list(params))
         columns = [c[0] for c in cursor.description]
-        return [dict(zip(columns, row)) for row in cursor.fetchall()]
+        return [Row(zip(columns, row)) for row in cursor.fetchall()]
 
     def run_import(self, connection, entity: str, session_key: int) -> None:
         """Run the Data Import procedure for one staging session (native or emulated)."""
@@ -158,6 +158,26 @@ class Sage500Hook(OdbcHook):
         except Exception as exc:  # noqa: BLE001 - the UI wants the reason
             return False, str(exc)
         return True, f"Sage 500 reachable; company {self.company_id} has {rows[0]['n']} customers"
+
+
+class Row(dict):
+    """A result row keyed by column name as the driver reports it, also matched case-insensitively.
+
+    SQL Server and SQLite return column names as written; PostgreSQL folds unquoted ones to lower case.
+    """
+
+    def __missing__(self, key: str) -> Any:
+        lowered = str(key).lower()
+        for name, value in self.items():
+            if name.lower() == lowered:
+                return value
+        raise KeyError(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        try:
+            return self[key]
+        except KeyError:
+            return default
 
 
 def to_decimal(value: Any) -> Decimal | None:
