@@ -7,6 +7,7 @@ the flow's ``max_bad_ratio``; the exception names each failed expectation and it
 from __future__ import annotations
 
 import importlib
+from dataclasses import replace
 from typing import Any
 
 from storesync.config.pairs import INCLUDE_DIR
@@ -20,6 +21,25 @@ FRAME_BUILDERS = {
     ("sage500", "order", "target"): "storesync.quality.frames:sage500_staging_frame",
 }
 
+# Derived frame columns -> the record fields a person has to look at, for DLQ reasons.
+SOURCE_FIELDS = {
+    ("xcart", "order", "raw"): {
+        "min_quantity": "items[].amount (quantity)", "line_count": "items (order lines)",
+        "total_delta": "total (vs subtotal + shippingCost + taxAmount - discountValue)",
+        "lines_total_delta": "subtotal (vs sum of items[].price x amount)", "missing_sku_count": "items[].sku",
+    },
+    ("sage500", "order", "target"): {
+        "max_len_ItemID": "lines[].ItemID", "max_len_Description": "lines[].Description",
+        "min_QtyOrd": "lines[].QtyOrd (quantity)", "line_count": "lines",
+    },
+}
+
+
+def describe_failure(description: str, fields: dict[str, str]) -> str:
+    """``field <source field>: <expectation>`` so the reason names what to fix, not a derived column."""
+    column = description.partition("column=")[2].split(",")[0].rstrip(")")
+    return f"field {fields.get(column, column)}: {description}" if column else description
+
 
 def frame_builder(system: str, entity: str, stage: str):
     try:
@@ -28,6 +48,32 @@ def frame_builder(system: str, entity: str, stage: str):
         valid = ", ".join("/".join(k) for k in sorted(FRAME_BUILDERS))
         raise KeyError(f"no quality frame for {system}/{entity}/{stage}; available: {valid}") from None
     return getattr(importlib.import_module(module_name), name)
+
+
+def already_quarantined_unchanged(store, scope: RunScope, failures: dict, payloads: dict) -> set[str]:
+    """Failing keys whose record already sits in the DLQ with the very same payload.
+
+    Re-extracting a record that is known to be bad (a re-run, an overlapping window) is no new evidence
+    that the source broke, so such records are quarantined again but do not count towards the ratio.
+    """
+    if not failures:
+        return set()
+    active = [item for item in store.list_dlq(pair=scope.pair.name, flow=scope.flow.name)
+              if item["state"] in ("open", "held") and item["record_key"] in failures]
+    return {item["record_key"] for item in active if item["payload"] == payloads.get(item["record_key"])}
+
+
+def without_known_bad(result, known_bad: set[str]):
+    """The gate result with known-bad records taken out of both the failures and the total."""
+    if not known_bad:
+        return result
+    failures = {k: v for k, v in result.failures.items() if k not in known_bad}
+    counts: dict[str, int] = {}
+    for descriptions in failures.values():
+        for description in descriptions:
+            counts[description] = counts.get(description, 0) + 1
+    return replace(result, total=result.total - len(known_bad), failures=failures, counts_by_expectation=counts,
+                   passed_keys=list(result.passed_keys))
 
 
 class QualityGateOperator(SyncOperator):
@@ -51,8 +97,10 @@ class QualityGateOperator(SyncOperator):
 
         store = scope.store
         payloads = dict(records)
+        known_bad = already_quarantined_unchanged(store, scope, result.failures, payloads)
+        fields = SOURCE_FIELDS.get((system, scope.spec.entity, self.stage), {})
         for key, failed in sorted(result.failures.items()):
-            reason = f"{scope.spec.entity} {key}: failed {', '.join(failed)}"
+            reason = f"{scope.spec.entity} {key}: " + "; ".join(describe_failure(d, fields) for d in failed)
             store.quarantine(pair=scope.pair.name, flow=scope.flow.name, entity=scope.spec.entity, record_key=key,
                              stage=f"gate:{self.stage}", reason_code=f"quality:{self.stage}", reason=reason,
                              failed_expectations=failed, payload=payloads.get(key), dag_id=scope.dag_id,
@@ -61,8 +109,12 @@ class QualityGateOperator(SyncOperator):
                               [(key, "dlq", f"quality gate {self.stage}") for key in result.failures])
         self.log.info("quality gate %s: %d records, %d failed; by expectation: %s",
                       suite_path.name, result.total, len(result.failures), result.counts_by_expectation)
+        fresh = without_known_bad(result, known_bad)
+        if len(known_bad):
+            self.log.info("%d failing records were already in the DLQ unchanged; the ratio counts the other %d",
+                          len(known_bad), fresh.total)
         try:
-            enforce(result, suite_path.stem, scope.flow.max_bad_ratio)
+            enforce(fresh, suite_path.stem, scope.flow.max_bad_ratio)
         except QualityGateFailed as exc:
             raise PermanentRunError(str(exc)) from None
         return {"checked": result.total, "failed": len(result.failures)}

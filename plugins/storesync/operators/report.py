@@ -35,6 +35,10 @@ class ReportOperator(SyncOperator):
             alert(kind="dlq", pair=scope.pair, dag_id=scope.dag_id, run_id=run_id,
                   title=f"{summary['dlq']} {scope.spec.entity}(s) sent to the dead-letter queue",
                   lines=[f"{reason}: {n}" for reason, n in summary["dlq_by_reason"].items()], context=context)
-        if summary["unaccounted"]:
+        if summary["unaccounted"] and ti.xcom_pull(task_ids="load") is None:
+            # An upstream task failed and already failed the run; the pending records stay staged for a re-run.
+            self.log.warning("%d records were not processed because the run stopped early; clear the failed task "
+                             "after fixing the cause to process them", summary["unaccounted"])
+        elif summary["unaccounted"]:
             raise PermanentRunError(f"{summary['unaccounted']} extracted records have no outcome: counts do not reconcile")
         return summary
