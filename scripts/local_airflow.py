@@ -33,10 +33,12 @@ def main() -> int:
 
     with Sandbox(SandboxOptions(xcart_port=int(os.environ.get("XCART_PORT", "8081")), days=3)) as sandbox:
         print(f"X-Cart sandbox: {sandbox.start_xcart()}", flush=True)
+        venv_bin = str(Path(sys.executable).parent)  # standalone starts its components as `airflow …`
         env = {**os.environ, **sandbox.connection_env(), "AIRFLOW__CORE__PARALLELISM": "2",
-               "AIRFLOW__API__PORT": "8080"}
-        if not sandbox.sage500_path.exists():
-            sandbox.init_sage500(sandbox.storefront_emails())
+               "AIRFLOW__API__PORT": "8080", "PATH": f"{venv_bin}{os.pathsep}{os.environ.get('PATH', '')}"}
+        # The X-Cart emulator starts afresh each time, so the ERP and the sync store must too.
+        sandbox.init_sage500(sandbox.storefront_emails())
+        (sandbox.data_dir / "sync.db").unlink(missing_ok=True)
         print(f"Sage 500 sandbox: {sandbox.sage500_path}", flush=True)
         airflow = subprocess.Popen([sys.executable, "-m", "airflow", "standalone"], env=env, cwd=ROOT,
                                    stdout=open(airflow_home / "standalone.log", "a"), stderr=subprocess.STDOUT,
@@ -55,7 +57,14 @@ def main() -> int:
 
 
 def print_login(airflow_home: Path) -> bool:
+    """Print the login once the API server answers; False while it is still starting."""
+    import urllib.request
+
     passwords = airflow_home / "simple_auth_manager_passwords.json.generated"
+    try:
+        urllib.request.urlopen("http://localhost:8080/api/v2/version", timeout=2).close()
+    except OSError:
+        return False
     if not passwords.exists():
         return False
     users = json.loads(passwords.read_text())

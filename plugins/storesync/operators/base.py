@@ -78,4 +78,10 @@ def extraction_window(context, flow: FlowConfig) -> tuple[datetime, datetime]:
         until = datetime.fromisoformat(str(params["resync_to"])) if params.get("resync_to") else context["data_interval_end"]
         return since, until
     overlap = timedelta(minutes=flow.extract_overlap_minutes)
-    return context["data_interval_start"] - overlap, context["data_interval_end"]
+    start, end = context.get("data_interval_start"), context.get("data_interval_end")
+    if start is None or end is None:
+        # A manual run without a logical date has no data interval: look back a configurable span from
+        # when it was asked to run. Loads are idempotent, so the overlap with scheduled runs is harmless.
+        end = context["dag_run"].run_after
+        start = end - timedelta(hours=float(flow.options.get("manual_lookback_hours", 24)))
+    return start - overlap, end
