@@ -40,6 +40,7 @@ def main() -> int:
         sandbox.init_sage500(sandbox.storefront_emails())
         (sandbox.data_dir / "sync.db").unlink(missing_ok=True)
         print(f"Sage 500 sandbox: {sandbox.sage500_path}", flush=True)
+        create_pools(env)
         airflow = subprocess.Popen([sys.executable, "-m", "airflow", "standalone"], env=env, cwd=ROOT,
                                    stdout=open(airflow_home / "standalone.log", "a"), stderr=subprocess.STDOUT,
                                    start_new_session=True)
@@ -54,6 +55,17 @@ def main() -> int:
             stop_group(airflow)
         print("stopped Airflow and the sandbox", flush=True)
     return 0
+
+
+def create_pools(env: dict[str, str]) -> None:
+    """Airflow pools from airflow_settings.yaml: they cap concurrent tasks per system (request budgets)."""
+    from include.sandbox.settings import load_pools
+
+    subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], env=env, cwd=ROOT, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for pool in load_pools():
+        subprocess.run([sys.executable, "-m", "airflow", "pools", "set", pool["pool_name"], str(pool["pool_slot"]),
+                        pool.get("pool_description", "")], env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
 
 
 def print_login(airflow_home: Path) -> bool:

@@ -28,6 +28,11 @@ def load_connections(path: Path = SETTINGS_FILE) -> dict[str, dict[str, Any]]:
     return connections
 
 
+def load_pools(path: Path = SETTINGS_FILE) -> list[dict[str, Any]]:
+    settings = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return list((settings.get("airflow") or {}).get("pools") or [])
+
+
 def resolve_paths(conn: dict[str, Any], root: Path = ROOT) -> dict[str, Any]:
     conn = json.loads(json.dumps(conn))
     if conn.get("conn_type") == "sage500" and conn.get("extra", {}).get("dialect") == "sqlite":

@@ -37,6 +37,9 @@ def build_flow_dag(pair: PairConfig, flow_name: str, *, doc_md: str | None = Non
     flow = pair.flows[flow_name]
     dag_id = pair.dag_id(flow_name)
     names = {"pair_name": pair.name, "flow_name": flow_name}
+    # Tasks that talk to a system share its pool, so its request budget holds across all workers.
+    source_pool = _pool(pair.endpoint(spec.source).pool)
+    target_pool = _pool(pair.endpoint(spec.target).pool)
     with DAG(
         dag_id=dag_id,
         description=f"{spec.description} ({pair.storefront.system} ↔ {pair.erp.system})",
@@ -52,19 +55,23 @@ def build_flow_dag(pair: PairConfig, flow_name: str, *, doc_md: str | None = Non
             "resync_to": Param(None, type=["null", "string"], description="ISO end of that range (default: the interval's end)"),
         },
     ) as dag:
-        extract = ExtractOperator(task_id="extract", **names)
+        extract = ExtractOperator(task_id="extract", **source_pool, **names)
         gate_raw = QualityGateOperator(task_id="validate_raw", stage="raw", **names)
-        transform = TransformOperator(task_id="transform", **names)
+        transform = TransformOperator(task_id="transform", **target_pool, **names)
         gate_target = QualityGateOperator(task_id="validate_target", stage="target", **names)
-        load = LoadOperator(task_id="load", **names)
+        load = LoadOperator(task_id="load", **target_pool, **names)
         report = ReportOperator(task_id="report", trigger_rule="all_done", **names)
         chain = [extract, gate_raw, transform, gate_target, load]
         if spec.has_write_back:
-            chain.append(WriteBackOperator(task_id="write_back", **names))
+            chain.append(WriteBackOperator(task_id="write_back", **source_pool, **names))
         for upstream, downstream in zip(chain, chain[1:]):
             upstream >> downstream
         chain[-1] >> report
     return dag
+
+
+def _pool(name: str | None) -> dict[str, str]:
+    return {"pool": name} if name else {}
 
 
 def build_flow_dags(flow_name: str, namespace: dict[str, Any], *, doc_md: str | None = None) -> list[DAG]:

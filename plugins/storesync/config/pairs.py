@@ -29,6 +29,7 @@ class PairConfigError(ValueError):
 class Endpoint:
     system: str
     conn_id: str
+    pool: str | None = None  # Airflow pool capping concurrent tasks against this system (its request budget)
 
 
 @dataclass(frozen=True)
@@ -116,12 +117,13 @@ def load_pair(path: Path) -> PairConfig:
 
 
 def _endpoint(raw: dict, side: str, where: "_Where") -> Endpoint:
-    body = where.mapping(raw.get(side), side, {"system", "conn_id"})
+    body = where.mapping(raw.get(side), side, {"system", "conn_id", "pool"})
     system = where.required(body, "system", str, prefix=f"{side}.")
     valid = sorted(s for s, kind in SYSTEMS.items() if kind == side)
     if system not in valid:
         raise PairConfigError(f"{where.file}: field '{side}.system': unknown system '{system}'; valid: {', '.join(valid)}")
-    return Endpoint(system=system, conn_id=str(body.get("conn_id", f"{system}_default")))
+    return Endpoint(system=system, conn_id=str(body.get("conn_id", f"{system}_default")),
+                    pool=str(body["pool"]) if body.get("pool") else None)
 
 
 def _flow(name: str, body: dict, where: "_Where") -> FlowConfig:

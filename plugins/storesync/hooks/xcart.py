@@ -17,10 +17,11 @@ import requests
 from airflow.providers.http.hooks.http import HttpHook
 from storesync.hooks.errors import PermanentRunError, TransientError, classify_http_status
 from storesync.hooks.pagination import OffsetPaginator
+from storesync.hooks.ratelimit import Unlimited, limiter_from_extras
 from storesync.hooks.retry import RetryPolicy
 
 # Connection extras that configure the client; everything else HttpHook would send as headers.
-_CLIENT_EXTRAS = ("read_only_api_key", "page_size", "timeout", "max_attempts")
+_CLIENT_EXTRAS = ("read_only_api_key", "page_size", "timeout", "max_attempts", "requests_per_minute", "max_concurrency")
 
 
 class XCartClient:
@@ -35,8 +36,10 @@ class XCartClient:
         page_size: int = 250,
         timeout: float = 30.0,
         retry: RetryPolicy | None = None,
+        limiter=None,
     ) -> None:
         self._session = session
+        self.limiter = limiter or Unlimited()
         self._endpoint = base_url.rstrip("/") + "/admin.php"
         self._api_key = api_key
         self.page_size = page_size
@@ -52,6 +55,7 @@ class XCartClient:
     def _send(self, method: str, path: str, params: Mapping[str, Any] | None, body: Any) -> tuple[Any, Mapping[str, str]]:
         query = {"target": "RESTAPI", "_key": self._api_key, "_path": path, "_schema": "complex", **(params or {})}
         data = None if body is None else json.dumps(body, default=_json_default)
+        self.limiter.acquire()
         try:
             response = self._session.request(
                 method, self._endpoint, params=query, data=data, timeout=self.timeout,
@@ -106,7 +110,7 @@ class XCartHook(HttpHook):
 
     Connection fields: host is the store URL (scheme and path allowed), password the read/write REST API
     key; extras ``read_only_api_key`` (used when ``read_only=True``), ``page_size``, ``timeout``,
-    ``max_attempts``.
+    ``max_attempts``, and the request budget ``requests_per_minute`` / ``max_concurrency`` (see ratelimit).
     """
 
     conn_name_attr = "xcart_conn_id"
@@ -153,6 +157,7 @@ class XCartHook(HttpHook):
             page_size=int(extra.get("page_size", 250)),
             timeout=float(extra.get("timeout", 30)),
             retry=policy,
+            limiter=limiter_from_extras(extra),
         )
 
     def test_connection(self) -> tuple[bool, str]:
