@@ -17,13 +17,14 @@ export PYTHONPATH := $(ROOT):$(ROOT)/plugins
 export GX_ANALYTICS_ENABLED := false
 export NO_PROXY := 127.0.0.1,localhost
 
-.PHONY: help setup system-deps venv demo test airflow sandbox bench clean
+.PHONY: help setup system-deps venv demo test airflow sandbox dlq bench clean
 
 help:
 	@echo "make demo     set up (venv, ODBC drivers) and run every flow of the default pair against the sandbox"
 	@echo "make test     set up and run the test suite"
 	@echo "make airflow  local Airflow UI on http://localhost:8080 with the sandbox (Ctrl-C stops everything)"
 	@echo "make sandbox  run only the sandbox systems in the foreground"
+	@echo "make dlq ARGS=\"list\"  inspect, resolve or replay the local dead-letter queue"
 	@echo "make clean    remove .local/ (venv, Airflow home, databases, outputs)"
 
 setup: system-deps venv
@@ -60,6 +61,10 @@ airflow: setup
 
 sandbox: setup
 	@$(PY) -m include.sandbox
+
+# Work the local dead-letter queue, e.g. make dlq ARGS="list" / ARGS="replay --ids 3 --by me --run-now"
+dlq: setup
+	@$(PY) -m storesync.dlq --store-url sqlite:///$(LOCAL)/data/sync.db $(ARGS)
 
 clean:
 	rm -rf $(LOCAL)

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
+from storesync.hooks.errors import RecordNotFound
 from storesync.hooks.xcart import XCartClient, XCartHook
 
 ENTITY_PATHS = {"order": "order", "customer": "profile", "product": "product"}
@@ -33,6 +34,15 @@ class XCartAdapter:
         if window:
             conditions = {f"_cnd[{window}][0]": int(since.timestamp()), f"_cnd[{window}][1]": int(until.timestamp())}
         for record in self.client.iter_records(ENTITY_PATHS[entity], conditions=conditions):
+            yield record_key(record, ID_FIELDS[entity]), record
+
+    def extract_keys(self, entity: str, keys: list[str]) -> Iterator[tuple[str, dict[str, Any]]]:
+        """The named records, one request each; ids the store does not have are skipped (and reported)."""
+        for key in keys:
+            try:
+                record = self.client.get(ENTITY_PATHS[entity], key)
+            except RecordNotFound:
+                continue
             yield record_key(record, ID_FIELDS[entity]), record
 
     def write_back(self, entity: str, items: Iterable[tuple[str, str, dict[str, Any]]]) -> int:

@@ -39,6 +39,10 @@ class PermanentRecordError(SyncError):
         self.field = field
 
 
+class RecordNotFound(PermanentRecordError):
+    """The system has no record with the requested id (an unknown *entity* is a run error instead)."""
+
+
 class PermanentRunError(AirflowFailException, SyncError):
     """Retrying cannot help (credentials, permissions, schema): fail the task without retries."""
 

@@ -15,7 +15,7 @@ from typing import Any
 import requests
 
 from airflow.providers.http.hooks.http import HttpHook
-from storesync.hooks.errors import PermanentRunError, TransientError, classify_http_status
+from storesync.hooks.errors import PermanentRunError, RecordNotFound, TransientError, classify_http_status
 from storesync.hooks.pagination import OffsetPaginator
 from storesync.hooks.ratelimit import Unlimited, limiter_from_extras
 from storesync.hooks.retry import RetryPolicy
@@ -70,6 +70,8 @@ class XCartClient:
             retry_after=response.headers.get("Retry-After"),
         )
         if error is not None:
+            if response.status_code == 404 and method == "GET" and "/" in path:
+                raise RecordNotFound(f"X-Cart {method} {path}: no such record") from None
             raise error
         text = response.text
         payload = json.loads(text, parse_float=Decimal) if text.strip() else None

@@ -529,7 +529,7 @@ class SyncStore:
         return changed
 
     def resolve_dlq_for(self, pair: str, flow: str, record_key: str, by: str, note: str | None = None) -> int:
-        """Mark the record's open/held items resolved (it has since loaded); returns items changed."""
+        """Mark the record's open, held or replayed items resolved (it has since loaded); returns items changed."""
         now = _utcnow()
         with self.engine.begin() as conn:
             return conn.execute(
@@ -538,7 +538,7 @@ class SyncStore:
                     dlq.c.pair == pair,
                     dlq.c.flow == flow,
                     dlq.c.record_key == str(record_key),
-                    dlq.c.state.in_(DLQ_ACTIVE_STATES),
+                    dlq.c.state.in_((*DLQ_ACTIVE_STATES, "replayed")),
                 )
                 .values(state="resolved", state_changed_by=by, state_changed_at=now, state_note=note, updated_at=now)
             ).rowcount
@@ -561,6 +561,15 @@ class SyncStore:
             return {reason_code: count for reason_code, count in conn.execute(query)}
 
     # ------------------------------------------------------------------ record outcomes
+
+    def delete_outcomes(self, pair: str, flow: str, run_id: str) -> int:
+        """Forget a run's outcomes (a re-extraction of the run starts its bookkeeping afresh)."""
+        with self.engine.begin() as conn:
+            return conn.execute(
+                delete(record_outcome).where(
+                    record_outcome.c.pair == pair, record_outcome.c.flow == flow, record_outcome.c.run_id == run_id
+                )
+            ).rowcount
 
     def record_outcomes(
         self, pair: str, flow: str, run_id: str, outcomes: Iterable[tuple[str, str, str | None]]

@@ -1,0 +1,62 @@
+"""The DLQ replay DAG: select items, mark them replayed, trigger the flows' DAGs for those records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow.sdk import DAG, Param, task
+
+from storesync.config.pairs import PairConfig, load_pairs, pairs_dir
+from storesync.factory import default_args
+
+
+def build_replay_dag(pair: PairConfig, *, doc_md: str | None = None) -> DAG:
+    from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
+
+    flows = sorted(pair.flows)
+    with DAG(
+        dag_id=f"dlq_replay__{pair.storefront.system}__{pair.erp.system}",
+        description=f"Replay dead-letter queue items of {pair.name} after a fix",
+        doc_md=doc_md,
+        schedule=None,
+        catchup=False,
+        default_args=default_args(pair),
+        tags=["storesync", "dlq", f"storefront:{pair.storefront.system}", f"erp:{pair.erp.system}"],
+        params={
+            "flow": Param(None, type=["null", "string"], enum=[None, *flows], description="only this flow"),
+            "reason_code": Param(None, type=["null", "string"], description="only items with this reason code"),
+            "since": Param(None, type=["null", "string"], description="ISO date: items created from"),
+            "until": Param(None, type=["null", "string"], description="ISO date: items created before"),
+            "item_ids": Param(None, type=["null", "array"], description="exactly these DLQ item ids"),
+            "requested_by": Param("airflow-ui", type="string", description="recorded on each item"),
+        },
+    ) as dag:
+
+        @task
+        def select_and_mark(params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+            from datetime import datetime
+
+            from storesync.dlq import mark_replayed, replay_plan, select_items
+            from storesync.hooks.syncstore import SyncStoreHook
+
+            params = params or {}
+            store = SyncStoreHook(pair.store_conn_id).get_store()
+            parse = lambda v: datetime.fromisoformat(v) if v else None  # noqa: E731
+            items = select_items(store, pair=pair.name, flow=params.get("flow"), reason_code=params.get("reason_code"),
+                                 since=parse(params.get("since")), until=parse(params.get("until")),
+                                 ids=params.get("item_ids"))
+            mark_replayed(store, items, by=str(params.get("requested_by") or "airflow"))
+            return [{"trigger_dag_id": pair.dag_id(flow), "conf": {"record_keys": keys}}
+                    for (_, flow), keys in replay_plan(items).items()]
+
+        TriggerDagRunOperator.partial(task_id="trigger_flow", wait_for_completion=False).expand_kwargs(select_and_mark())
+    return dag
+
+
+def build_replay_dags(namespace: dict[str, Any], *, doc_md: str | None = None) -> list[DAG]:
+    dags = []
+    for pair in load_pairs(str(pairs_dir())):
+        dag = build_replay_dag(pair, doc_md=doc_md)
+        namespace[dag.dag_id] = dag
+        dags.append(dag)
+    return dags

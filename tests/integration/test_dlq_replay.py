@@ -1,0 +1,80 @@
+"""Working the DLQ: re-sync one order, and replay a held order after the ERP learns its SKU."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from tests.integration.conftest import END
+
+pytestmark = pytest.mark.integration
+
+
+def create_item(sandbox, item_id: str) -> None:
+    from include.sandbox.sage500.schema import allocate_keys
+
+    connection = sandbox.erp()
+    try:
+        key = allocate_keys(connection, "timItem")
+        now = datetime.now(timezone.utc).replace(tzinfo=None)
+        connection.cursor().execute(
+            "INSERT INTO timItem (ItemKey, CompanyID, ItemID, ItemType, Status, StdPrice, CreateDate, UpdateDate) "
+            "VALUES (?, 'SOA', ?, 5, 1, '10.00', ?, ?)", key, item_id, now, now)
+        connection.commit()
+    finally:
+        connection.close()
+
+
+def test_one_order_can_be_re_synced_by_id_without_touching_anything_else(sandbox_factory, orders_dag):
+    sandbox = sandbox_factory(orders=12)
+    dag = orders_dag()
+    order = sandbox.xcart.store.list_orders(offset=0, limit=None)[0][3]
+    run = dag.test(run_conf={"record_keys": [str(order["orderId"])]})
+    assert str(run.state) == "success"
+    refs = [r[0].strip() for r in sandbox.erp_rows("SELECT UserFld1 FROM tsoSalesOrder")]
+    assert refs == [f"XC-{order['orderId']}"], "exactly the requested order, whatever its date"
+
+
+def test_a_held_order_is_loaded_by_a_replay_once_the_erp_knows_its_sku(sandbox_factory, orders_dag):
+    from include.sandbox.scenarios import SCENARIOS, build_order
+    from storesync import dlq
+
+    sandbox = sandbox_factory(orders=6)
+    template = next(o for o in sandbox.xcart.store.list_orders(offset=0, limit=None)[0] if len(o["items"]) >= 2)
+    unknown_sku = next(s for s in SCENARIOS if s.expect == "held")
+    held = sandbox.xcart.store.create_order(
+        build_order(template, unknown_sku, timestamp=int((END - timedelta(hours=1)).timestamp())))
+    assert str(orders_dag().test(logical_date=END).state) == "success"
+    store = sandbox.store()
+    [item] = store.list_dlq(flow="orders", state="held")
+    assert item["record_key"] == str(held["orderId"])
+
+    create_item(sandbox, "SKU-99999")
+    assert dlq.main(["--store-url", sandbox.store_url, "replay", "--ids", str(item["id"]), "--by", "ops@example.com",
+                     "--run-now"]) == 0
+
+    assert sandbox.erp_rows("SELECT COUNT(*) FROM tsoSalesOrder WHERE UserFld1 = ?", f"XC-{held['orderId']}") == [(1,)]
+    replayed = store.get_dlq_item(item["id"])
+    assert replayed["state"] == "resolved"
+    assert store.list_dlq(flow="orders", state="held") == [] and store.list_dlq(flow="orders", state="open") == []
+
+
+def test_replaying_an_item_that_still_fails_opens_a_new_item_with_the_reason(sandbox_factory, orders_dag):
+    from include.sandbox.scenarios import SCENARIOS, build_order
+    from storesync import dlq
+
+    sandbox = sandbox_factory(orders=4)
+    template = sandbox.xcart.store.list_orders(offset=0, limit=None)[0][0]
+    unknown_sku = next(s for s in SCENARIOS if s.expect == "held")
+    held = sandbox.xcart.store.create_order(
+        build_order(template, unknown_sku, timestamp=int((END - timedelta(hours=1)).timestamp())))
+    orders_dag().test(logical_date=END)
+    store = sandbox.store()
+    [item] = store.list_dlq(flow="orders", state="held")
+    dlq.main(["--store-url", sandbox.store_url, "replay", "--flow", "orders", "--by", "ops", "--run-now"])
+    assert store.get_dlq_item(item["id"])["state"] == "replayed"
+    assert store.get_dlq_item(item["id"])["state_changed_by"] == "ops"
+    [again] = store.list_dlq(flow="orders", state="held")
+    assert again["id"] != item["id"] and again["record_key"] == str(held["orderId"])
+    assert "SKU-99999" in again["reason"]
