@@ -74,7 +74,8 @@ class XCartClient:
                 raise RecordNotFound(f"X-Cart {method} {path}: no such record") from None
             raise error
         text = response.text
-        payload = json.loads(text, parse_float=Decimal) if text.strip() else None
+        # NaN/Infinity (not JSON, but some encoders write them) become Decimal too: a float NaN cannot be staged.
+        payload = json.loads(text, parse_float=Decimal, parse_constant=Decimal) if text.strip() else None
         return payload, response.headers
 
     def iter_records(self, entity: str, *, conditions: Mapping[str, Any] | None = None) -> Iterator[dict]:

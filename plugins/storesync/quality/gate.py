@@ -190,7 +190,7 @@ def run_gate(
         return GateResult(total=0, suite_name=suite.name)
 
     # Positions, not labels: unexpected_index_list then indexes straight into `keys`.
-    frame = frame.reset_index(drop=True)
+    frame = _hashable_text(frame.reset_index(drop=True))
     with _context_lock:
         batch = _get_batch_definition().get_batch(batch_parameters={"dataframe": frame})
         validation = batch.validate(
@@ -239,6 +239,24 @@ def run_gate(
         suite_name=suite.name,
         batch_failures=batch_failures,
     )
+
+
+def _hashable_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with lone surrogates in text cells replaced by U+FFFD, in place (pass a copy).
+
+    GX hashes every batch, and pandas hashes text as UTF-8, which has no lone surrogates (they arrive
+    from JSON ``\\udXXX`` escapes). A replaced cell still fails any check it failed before, and
+    ``keys`` are read before this, so failures map back to the record's exact key.
+    """
+    import re
+
+    surrogate = re.compile("[\ud800-\udfff]")
+    for column in frame.columns:
+        values = frame[column]
+        if values.dtype == object or values.dtype == "str":
+            if any(isinstance(v, str) and surrogate.search(v) for v in values):
+                frame[column] = values.map(lambda v: surrogate.sub("\ufffd", v) if isinstance(v, str) else v)
+    return frame
 
 
 def _plain_key(value: Any) -> Any:
