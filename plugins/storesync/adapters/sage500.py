@@ -33,7 +33,7 @@ class Sage500Adapter:
     # -- context for mapping ---------------------------------------------------------------------------
     def prepare(self, entity: str, records: list[tuple[str, dict[str, Any]]], options: dict[str, Any]) -> dict[str, dict[str, Any]]:
         """Per-record mapping context: the ERP customer (matched by e-mail, else the guest account) and options."""
-        emails = sorted({(r.get("customer") or {}).get("email", "").strip().lower() for _, r in records} - {""})
+        emails = sorted({((r.get("customer") or {}).get("email") or "").strip().lower() for _, r in records} - {""})
         customers = self._customers_by_email(emails) if emails else {}
         guest = options.get("guest_customer_id", "WEBGUEST")
         base = {

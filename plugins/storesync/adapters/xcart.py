@@ -61,9 +61,21 @@ class XCartAdapter:
         return self._client.retry.stats if self._client else None
 
 
+# A key is stored (staging, DLQ, outcomes: varchar(255)) and typed by people: short printable text.
+_MAX_KEY_CHARS = 100
+
+
 def record_key(record: Any, id_field: str) -> str:
-    """The record's id as text; a record without one gets a stable content hash so it can still be quarantined."""
+    """The record's id as text; a record without one gets a stable content hash so it can still be quarantined.
+
+    An id that is not short printable text (control characters, NUL, lone surrogates, thousands of characters:
+    a broken or hostile source) cannot be stored as a key; it becomes ``bad-<field>-<hash of the id>``.
+    """
     if isinstance(record, dict) and record.get(id_field) not in (None, ""):
-        return str(record[id_field])
+        text = str(record[id_field])
+        if len(text) <= _MAX_KEY_CHARS and text.isprintable():
+            return text
+        digest = hashlib.sha256(json.dumps(record[id_field], sort_keys=True, default=str).encode()).hexdigest()[:16]
+        return f"bad-{id_field}-{digest}"
     digest = hashlib.sha256(json.dumps(record, sort_keys=True, default=str).encode()).hexdigest()[:16]
     return f"no-{id_field}-{digest}"

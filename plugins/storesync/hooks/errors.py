@@ -75,10 +75,13 @@ def parse_retry_after(value: str | None, *, default: float = 1.0) -> float:
 
 
 # SQLSTATE classes (ODBC): 08 connection exception, 40 transaction rollback (deadlock/serialization),
-# HYT timeouts. 28 invalid authorization, 42 syntax error or missing object.
-_TRANSIENT_SQLSTATE_PREFIXES = ("08", "40", "HYT", "HY008")
+# HYT timeouts, 55P03 lock not available (psqlODBC passes PostgreSQL's own code on: "canceling statement
+# due to lock timeout"). 28 invalid authorization, 42 syntax error or missing object. The SQLite3 driver
+# says HY000 "database is locked" once its Timeout (ms) runs out; SQL Server 1222 "Lock request time out".
+_TRANSIENT_SQLSTATE_PREFIXES = ("08", "40", "HYT", "HY008", "55P03")
 _RUN_FATAL_SQLSTATE_PREFIXES = ("28", "42", "IM")
-_TRANSIENT_MESSAGE_MARKERS = ("database is locked", "database is busy", "deadlock", "timeout expired")
+_TRANSIENT_MESSAGE_MARKERS = ("database is locked", "database is busy", "deadlock", "timeout expired",
+                              "lock timeout", "lock request time out")
 
 
 def classify_odbc_error(exc: Exception, *, context: str) -> SyncError:

@@ -103,7 +103,7 @@ dlq = Table(
     Column("flow", _NAME, nullable=False),
     Column("entity", _NAME, nullable=False),
     Column("record_key", _RECORD_KEY, nullable=False),
-    Column("stage", String(16), nullable=False),
+    Column("stage", String(32), nullable=False),  # e.g. "transform:canonical" (19)
     Column("reason_code", String(64), nullable=False),
     Column("reason", Text, nullable=False),
     Column("failed_expectations", JsonDocument),

@@ -17,6 +17,7 @@ import dataclasses
 import datetime as dt
 import enum
 import json
+import re
 import uuid
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -141,11 +142,31 @@ def to_json_compatible(value: Any) -> Any:
 
     A dumps/loads round trip runs in C and is faster than walking big payloads in Python.
     NaN and infinities are refused: they are not JSON and PostgreSQL would reject them.
+    Characters JSON storage cannot hold — lone surrogates (not Unicode) and NUL (PostgreSQL refuses
+    it) — are stored as U+FFFD on every backend alike, so a hostile record is kept rather than
+    failing the write (and the text every later stage reads can be encoded for ODBC and HTTP).
     """
     try:
-        return json.loads(json.dumps(value, default=json_default, allow_nan=False))
+        text = json.dumps(value, default=json_default, allow_nan=False)
     except ValueError as exc:
         raise ValueError(f"payload is not valid JSON (NaN or infinity?): {exc}") from None
+    document = json.loads(text)
+    # ensure_ascii output shows every such character as an escape: walk only payloads that have one.
+    return _storable_text(document) if _UNSTORABLE_ESCAPE.search(text) else document
+
+
+_UNSTORABLE_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
+_UNSTORABLE_CHARS = re.compile("[\x00\ud800-\udfff]")
+
+
+def _storable_text(value: Any) -> Any:
+    if isinstance(value, str):
+        return _UNSTORABLE_CHARS.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_storable_text(item) for item in value]
+    if isinstance(value, dict):
+        return {_storable_text(key): _storable_text(item) for key, item in value.items()}
+    return value
 
 
 class JsonDocument(TypeDecorator):
