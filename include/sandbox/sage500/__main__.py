@@ -4,17 +4,23 @@
     python -m include.sandbox.sage500 init --dialect postgresql --server 127.0.0.1 --port 5432 --database sage500 --user postgres
     python -m include.sandbox.sage500 status …same connection options…
     python -m include.sandbox.sage500 drop …same connection options…
+    python -m include.sandbox.sage500 lock --seconds N [--table tsoSalesOrder] …same connection options…
 
 ``init`` creates the database if missing (PostgreSQL through a maintenance connection to ``postgres``), the
 schema, and seed data unless the company is already seeded (``--reset`` drops the schema first). It prints
 the rows per table and the ODBC connection string without the password. The password comes from
 ``--password`` or the environment variable ``SAGE500_PASSWORD`` (server, port and user default from
 ``SAGE500_PG_SERVER``, ``SAGE500_PG_PORT``, ``SAGE500_PG_USER``).
+
+``lock`` holds a write lock for N seconds through its own connection (fault injection, see
+:mod:`.faults`): SQLite ``BEGIN EXCLUSIVE``, PostgreSQL ``LOCK TABLE … IN ACCESS EXCLUSIVE MODE``. It prints
+one line when the lock is held and one when it is released; SIGINT/SIGTERM release it early.
 """
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from contextlib import closing
 
@@ -82,6 +88,21 @@ def _drop(args: argparse.Namespace, params: dict) -> int:
     return 0
 
 
+def _lock(args: argparse.Namespace, params: dict) -> int:
+    from .faults import LockHolder
+
+    holder = LockHolder(args.dialect, params, args.seconds, table=args.table)
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: holder.release(wait=False))
+    holder.start()
+    what = "the database" if args.dialect == "sqlite" else f"table {args.table}"
+    print(f"locked {what} of {args.database} ({args.dialect}: {holder.statement}) for {args.seconds:g}s", flush=True)
+    while not holder.wait(0.2):  # a timed wait keeps the main thread responsive to signals
+        pass
+    print(f"released after {holder.held_seconds:.1f}s", flush=True)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m include.sandbox.sage500",
                                      description="Sage 500 sandbox database reached through ODBC.")
@@ -104,13 +125,16 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--reset", action="store_true", help="drop the sandbox tables first")
     commands.add_parser("status", parents=[common], help="rows per table")
     commands.add_parser("drop", parents=[common], help="delete the database (SQLite file / PostgreSQL database)")
+    lock = commands.add_parser("lock", parents=[common], help="hold a write lock for N seconds (fault injection)")
+    lock.add_argument("--seconds", type=float, required=True, help="how long to hold the lock")
+    lock.add_argument("--table", default="tsoSalesOrder", help="PostgreSQL: table to lock (SQLite locks the file)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     params = _connection_params(args)
-    handler = {"init": _init, "status": _status, "drop": _drop}[args.command]
+    handler = {"init": _init, "status": _status, "drop": _drop, "lock": _lock}[args.command]
     try:
         return handler(args, params)
     except (pyodbc.Error, OSError, ValueError) as exc:

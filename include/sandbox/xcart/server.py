@@ -17,8 +17,18 @@ complex shape; a list request without ``_cnd[limit]`` gets the first 500 records
 capped at 500; an order PUT that changes nothing leaves ``updateDate`` alone; DELETE answers ``true``.
 
 Sandbox endpoints (no key, loopback only): ``GET /_sandbox/state`` (counts), ``POST /_sandbox/reset``
-(re-seed from the seed arguments), ``GET|POST /_sandbox/faults`` (read or change fault injection).
+(re-seed from the seed arguments), ``GET|POST /_sandbox/faults`` (read or change fault injection),
+``GET /_sandbox/faults/stats`` (what was injected so far, by kind).
 Request logging is off by default; when on, ``_key`` values are masked.
+
+Fault injection (:class:`Faults`, per server; from the constructor, the command line or
+``POST /_sandbox/faults``) applies to ``/admin.php`` requests only: latency, 500/503 errors, timeouts
+(the answer is held ``timeout_hold_s``, longer than a client waits, and then served: a write still
+happens although its client gave up), dropped connections (closed without an answer), a burst of 429s
+for the next N requests, a per-minute rate limit and a concurrency cap (both 429 with ``Retry-After``).
+Random choices come from the fault seed, so a run's sequence of faults repeats. Session expiry does not
+apply: X-Cart's REST API module authenticates every request by its static ``_key`` and has no session
+that could expire (a wrong or revoked key is the 403 above).
 """
 
 from __future__ import annotations
@@ -30,6 +40,7 @@ import math
 import random
 import re
 import secrets
+import socket
 import sys
 import threading
 import time
@@ -112,26 +123,77 @@ def _encode_into(value: Any, out: Callable[[str], None]) -> None:
 
 @dataclass
 class Faults:
-    """Fault-injection knobs, applied to every ``/admin.php`` request (never to ``/_sandbox``)."""
+    """Fault-injection knobs, applied to every ``/admin.php`` request (never to ``/_sandbox``).
+
+    ``error_rate``, ``drop_rate`` and ``timeout_rate`` are shares of requests drawn from one seeded random
+    number per request, so they are exact and disjoint (their sum may not exceed 1). ``burst_429`` counts
+    down as its 429s are served (reading the faults shows what is left). ``retry_after_s`` is the
+    ``Retry-After`` of burst and concurrency 429s; the per-minute limit says when its window frees up.
+    """
 
     latency_ms: int = 0
     error_rate: float = 0.0  # share of requests answered 500 or 503
     rate_limit_per_minute: int = 0  # 0 means unlimited; excess requests get 429 + Retry-After
+    timeout_rate: float = 0.0  # share of requests held timeout_hold_s before they are served
+    timeout_hold_s: float = 35.0  # longer than the client's timeout (tests use e.g. 2 s against 1 s)
+    drop_rate: float = 0.0  # share of requests whose connection is closed without an answer
+    burst_429: int = 0  # the next N requests answer 429 + Retry-After
+    max_concurrency: int = 0  # 0 means unlimited; requests in flight above it get 429 + Retry-After
+    retry_after_s: int = 1  # Retry-After of burst and concurrency 429s
 
     def __post_init__(self) -> None:
         if isinstance(self.latency_ms, bool) or not isinstance(self.latency_ms, int) or self.latency_ms < 0:
             raise ValueError("latency_ms must be a non-negative integer")
-        if isinstance(self.error_rate, bool) or not isinstance(self.error_rate, (int, float, Decimal)) \
-                or not 0 <= self.error_rate <= 1:
-            raise ValueError("error_rate must be a number between 0 and 1")
-        self.error_rate = float(self.error_rate)
-        if isinstance(self.rate_limit_per_minute, bool) or not isinstance(self.rate_limit_per_minute, int) \
-                or self.rate_limit_per_minute < 0:
-            raise ValueError("rate_limit_per_minute must be a non-negative integer")
+        for name in ("error_rate", "timeout_rate", "drop_rate"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)) or not 0 <= value <= 1:
+                raise ValueError(f"{name} must be a number between 0 and 1")
+            setattr(self, name, float(value))
+        if self.error_rate + self.timeout_rate + self.drop_rate > 1 + 1e-9:
+            raise ValueError("error_rate + timeout_rate + drop_rate must not exceed 1")
+        for name in ("rate_limit_per_minute", "burst_429", "max_concurrency", "retry_after_s"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"{name} must be a non-negative integer")
+        hold = self.timeout_hold_s
+        if isinstance(hold, bool) or not isinstance(hold, (int, float, Decimal)) or not 0 < hold <= 3600:
+            raise ValueError("timeout_hold_s must be a number of seconds above 0 (at most 3600)")
+        self.timeout_hold_s = float(hold)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The settings as JSON: the original three always, every other knob when it is not at its default
+        (clients written before the extra knobs existed compare the whole object)."""
+        values = dataclasses.asdict(self)
+        return {name: value for name, value in values.items()
+                if name in _BASE_FAULTS or value != _FAULT_DEFAULTS[name]}
+
+
+_BASE_FAULTS = ("latency_ms", "error_rate", "rate_limit_per_minute")
+_FAULT_DEFAULTS = {f.name: f.default for f in dataclasses.fields(Faults)}
+
+
+@dataclass(frozen=True)
+class Drop:
+    """Close the connection without an answer."""
+
+
+@dataclass(frozen=True)
+class Hold:
+    """Hold the request this long (a client timeout), then serve it."""
+
+    seconds: float
+
+
+FAULT_KINDS = ("latency", "error_500", "error_503", "timeout", "drop", "burst_429", "rate_limit_429",
+               "concurrency_429")
 
 
 class FaultInjector:
-    """Decides, per request, whether to delay it, fail it or rate-limit it. Seeded, thread-safe."""
+    """Decides, per request, whether to delay, fail, hold, drop or rate-limit it. Seeded, thread-safe.
+
+    ``admit``/``release`` bracket each request for the concurrency cap; ``before_request`` decides the rest.
+    ``stats()`` counts the API requests seen and every fault injected, by kind (see ``FAULT_KINDS``).
+    """
 
     WINDOW_SECONDS = 60.0
 
@@ -141,6 +203,8 @@ class FaultInjector:
         self._clock = clock
         self._accepted: deque[float] = deque()
         self._faults = faults
+        self._in_flight = 0
+        self._stats: dict[str, int] = {"requests": 0, **{kind: 0 for kind in FAULT_KINDS}}
 
     @property
     def faults(self) -> Faults:
@@ -152,23 +216,68 @@ class FaultInjector:
             self._faults = faults
             self._accepted.clear()  # a new limit starts with a fresh window
 
-    def before_request(self) -> tuple[int, dict[str, str]] | None:
-        """None to serve the request normally, else the (status, headers) to answer instead."""
-        faults = self._faults
+    def stats(self) -> dict[str, int]:
+        """Requests seen and faults injected so far, by kind, plus ``429`` (all 429s served)."""
         with self._lock:
+            stats = dict(self._stats)
+        stats["429"] = stats["burst_429"] + stats["rate_limit_429"] + stats["concurrency_429"]
+        return stats
+
+    def reset_stats(self) -> None:
+        with self._lock:
+            self._stats = dict.fromkeys(self._stats, 0)
+
+    def admit(self) -> tuple[int, dict[str, str]] | None:
+        """Count a request in; None when it may go on, else the 429 to answer (not counted in flight)."""
+        with self._lock:
+            self._stats["requests"] += 1
+            cap = self._faults.max_concurrency
+            if cap and self._in_flight >= cap:
+                self._stats["concurrency_429"] += 1
+                return 429, {"Retry-After": str(self._faults.retry_after_s)}
+            self._in_flight += 1
+            return None
+
+    def release(self) -> None:
+        """The end of a request that ``admit`` let in."""
+        with self._lock:
+            self._in_flight = max(0, self._in_flight - 1)
+
+    def before_request(self) -> tuple[int, dict[str, str]] | Drop | Hold | None:
+        """None to serve the request normally, else the (status, headers) to answer, ``Drop`` or ``Hold``."""
+        faults = self._faults
+        decision: tuple[int, dict[str, str]] | Drop | Hold | None = None
+        with self._lock:
+            if faults.burst_429:
+                faults.burst_429 -= 1
+                self._stats["burst_429"] += 1
+                return 429, {"Retry-After": str(faults.retry_after_s)}
             if faults.rate_limit_per_minute:
                 now = self._clock()
                 while self._accepted and now - self._accepted[0] >= self.WINDOW_SECONDS:
                     self._accepted.popleft()
                 if len(self._accepted) >= faults.rate_limit_per_minute:
                     wait = self.WINDOW_SECONDS - (now - self._accepted[0])
+                    self._stats["rate_limit_429"] += 1
                     return 429, {"Retry-After": str(max(1, math.ceil(wait)))}
                 self._accepted.append(now)
-            fail_with = (self._rng.choice((500, 503))
-                         if faults.error_rate and self._rng.random() < faults.error_rate else None)
+            if faults.error_rate or faults.drop_rate or faults.timeout_rate:
+                draw = self._rng.random()
+                if draw < faults.error_rate:
+                    status = self._rng.choice((500, 503))
+                    self._stats[f"error_{status}"] += 1
+                    decision = (status, {})
+                elif draw < faults.error_rate + faults.drop_rate:
+                    self._stats["drop"] += 1
+                    decision = Drop()
+                elif draw < faults.error_rate + faults.drop_rate + faults.timeout_rate:
+                    self._stats["timeout"] += 1
+                    decision = Hold(faults.timeout_hold_s)
+            if faults.latency_ms:
+                self._stats["latency"] += 1
         if faults.latency_ms:
             time.sleep(faults.latency_ms / 1000)
-        return None if fail_with is None else (fail_with, {})
+        return decision
 
 
 # -- request errors --------------------------------------------------------------------------------
@@ -213,6 +322,12 @@ class XCartServer:
         latency_ms: int = 0,
         error_rate: float = 0.0,
         rate_limit_per_minute: int = 0,
+        timeout_rate: float = 0.0,
+        timeout_hold_s: float = 35.0,
+        drop_rate: float = 0.0,
+        burst_429: int = 0,
+        max_concurrency: int = 0,
+        retry_after_s: int = 1,
         fault_seed: int | None = None,
         log_requests: bool = False,
     ) -> None:
@@ -231,7 +346,9 @@ class XCartServer:
             self.seed_spec = SeedSpec(seed, orders, products, profiles, days, end_ts)
         self.store = store
         self._injector = FaultInjector(
-            Faults(latency_ms=latency_ms, error_rate=error_rate, rate_limit_per_minute=rate_limit_per_minute),
+            Faults(latency_ms=latency_ms, error_rate=error_rate, rate_limit_per_minute=rate_limit_per_minute,
+                   timeout_rate=timeout_rate, timeout_hold_s=timeout_hold_s, drop_rate=drop_rate,
+                   burst_429=burst_429, max_concurrency=max_concurrency, retry_after_s=retry_after_s),
             seed=seed if fault_seed is None else fault_seed,
         )
         self._httpd: _HTTPServer | None = None
@@ -290,6 +407,13 @@ class XCartServer:
     def faults(self, faults: Faults) -> None:
         self._injector.faults = faults
 
+    def fault_stats(self) -> dict[str, int]:
+        """API requests seen and faults injected since the start (or ``reset_fault_stats``), by kind."""
+        return self._injector.stats()
+
+    def reset_fault_stats(self) -> None:
+        self._injector.reset_stats()
+
     def reset(self) -> dict[str, int]:
         spec = self.seed_spec
         self.seed_spec = seed_store(self.store, seed=spec.seed, orders=spec.orders, products=spec.products,
@@ -306,7 +430,13 @@ class XCartServer:
             return "ro"
         return None
 
-    def before_request(self) -> tuple[int, dict[str, str]] | None:
+    def admit(self) -> tuple[int, dict[str, str]] | None:
+        return self._injector.admit()
+
+    def release(self) -> None:
+        self._injector.release()
+
+    def before_request(self) -> tuple[int, dict[str, str]] | Drop | Hold | None:
         return self._injector.before_request()
 
 
@@ -464,6 +594,8 @@ class _Handler(BaseHTTPRequestHandler):
                 raise _Reply(404)
         except _Reply as reply:
             self._reply_error(reply)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client gave up (a held "timeout" answer): nobody to tell
         except Exception:
             traceback.print_exc(file=sys.stderr)
             self._send(500, b"null")
@@ -506,11 +638,35 @@ class _Handler(BaseHTTPRequestHandler):
         app = self.server.app
         if _last(params, "target") != "RESTAPI":
             raise _Reply(404)
-        fault = app.before_request()
-        if fault is not None:
-            status, headers = fault
-            self._send(status, b"", headers)
+        rejected = app.admit()
+        if rejected is not None:
+            self._send(rejected[0], b"", rejected[1])
             return
+        try:
+            fault = app.before_request()
+            if isinstance(fault, Drop):
+                self._drop_connection()
+                return
+            if isinstance(fault, Hold):
+                time.sleep(fault.seconds)  # then serve it: the client has given up, the write still happens
+            elif fault is not None:
+                status, headers = fault
+                self._send(status, b"", headers)
+                return
+            self._serve_api(verb, params, body)
+        finally:
+            app.release()
+
+    def _drop_connection(self) -> None:
+        """Close the socket without a byte of answer (the client sees the connection end)."""
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def _serve_api(self, verb: str, params: dict[str, list[str]], body: bytes) -> None:
+        app = self.server.app
         role = app.key_role(_last(params, "_key"))
         if role is None:
             raise _Reply(403)
@@ -576,7 +732,9 @@ class _Handler(BaseHTTPRequestHandler):
         elif path == "/_sandbox/reset" and verb == "POST":
             self._send_json(app.reset())
         elif path == "/_sandbox/faults" and verb == "GET":
-            self._send_json(dataclasses.asdict(app.faults))
+            self._send_json(app.faults.as_dict())
+        elif path == "/_sandbox/faults/stats" and verb == "GET":
+            self._send_json(app.fault_stats())
         elif path == "/_sandbox/faults" and verb == "POST":
             changes = _parse_json_object(body) if body.strip() else {}
             known = {field.name for field in dataclasses.fields(Faults)}
@@ -587,8 +745,8 @@ class _Handler(BaseHTTPRequestHandler):
                 app.faults = dataclasses.replace(app.faults, **changes)
             except ValueError as error:
                 raise _bad_request(str(error)) from None
-            self._send_json(dataclasses.asdict(app.faults))
-        elif path in ("/_sandbox/state", "/_sandbox/reset", "/_sandbox/faults"):
+            self._send_json(app.faults.as_dict())
+        elif path in ("/_sandbox/state", "/_sandbox/reset", "/_sandbox/faults", "/_sandbox/faults/stats"):
             raise _Reply(405)
         else:
             raise _Reply(404)
