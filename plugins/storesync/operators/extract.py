@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from storesync.operators.base import RunScope, SyncOperator
+from storesync.privacy import scrub_card_data
 
 STAGE = "raw"
 
@@ -32,6 +33,7 @@ class ExtractOperator(SyncOperator):
             records = source.extract(scope.spec.entity, scope.since, scope.until)
         batch: list[tuple[str, dict]] = []
         for key, record in records:
+            key, record = scrub_card_data(key), scrub_card_data(record)  # no card data is ever staged
             batch.append((key, record))
             if len(batch) >= self.flush_every:
                 store.put_staged(scope.pair.name, scope.flow.name, scope.run_id, STAGE, batch)
