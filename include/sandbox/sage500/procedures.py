@@ -1,4 +1,14 @@
-"""Emulation of Sage 500's Data Import procedure for sales orders, ``spSOapiSalesOrdIns(@iSessionKey)``.
+"""Emulated Sage 500 import procedures: the hook's sandbox mode finds every one of them in this module.
+
+- ``run_sales_order_import``: ``spSOapiSalesOrdIns`` (this module, described below);
+- ``run_customer_import``: ``spARapiCustomerIns`` (:mod:`.customers`);
+- ``run_customer_payment_import`` and ``run_credit_memo_import``: the sandbox's own receipt and credit-memo
+  imports (:mod:`.receivables`; Sage 500 documents no procedure for them).
+
+All share one session contract (:mod:`.importing`) and return an :class:`ImportResult`
+(``processed``, ``failed``, ``keys``).
+
+Emulation of Sage 500's Data Import procedure for sales orders, ``spSOapiSalesOrdIns(@iSessionKey)``.
 
 SQLite and PostgreSQL cannot run the real T-SQL procedure, so the sandbox reproduces its contract
 (docs/architecture.md) in Python, talking to the database only with portable SQL through the caller's
@@ -35,140 +45,51 @@ so two runs of one session cannot both import them.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from .dialects import to_decimal
-from .schema import STAGING_COLUMN_SIZES, TABLES_BY_NAME, allocate_keys, insert_rows
+from .importing import (
+    ACTION_AUTO,
+    ACTION_INSERT,
+    LOG_STATUS_ERROR,
+    PROCESS_DONE,
+    PROCESS_ERROR,
+    PROCESS_NEW,
+    ImportResult,
+    run_in_transaction,
+    utc_now,
+)
+from .importing import Amounts as _Amounts
+from .importing import Problem as _Problem
+from .importing import as_datetime as _as_datetime
+from .importing import check_sizes as _check_sizes
+from .importing import delete_rows as _delete_rows
+from .importing import lookup as _lookup
+from .importing import mark_failed as _mark_failed
+from .importing import natural_id as _id
+from .importing import rows as _rows
+from .importing import text as _text
+from .importing import write_log as _write_log
+from .schema import TABLES_BY_NAME, allocate_keys, insert_rows
 
 #: The call text a SQL Server deployment uses for the real procedures.
 NATIVE_PROCEDURES = {"sales_order": "{CALL spSOapiSalesOrdIns (?)}"}
 
-PROCESS_NEW, PROCESS_DONE, PROCESS_ERROR = 0, 1, 2
-ACTION_AUTO, ACTION_INSERT = 0, 1
 SO_STATUS_OPEN = 1
 CUSTOMER_DELETED = ITEM_DELETED = 4
-LOG_STATUS_ERROR = 2
 TRAN_ID_SUFFIX = "-SO"  # TranID = TranNo + "-SO": varchar(10) + 3 = Sage's varchar(13)
 
 _HEADER_COLUMNS = TABLES_BY_NAME["StgSalesOrder"].column_names
 _LINE_COLUMNS = TABLES_BY_NAME["StgSOLine"].column_names
 _ADDRESS_FIELDS = ("Name", "AddrLine1", "AddrLine2", "City", "StateID", "PostalCode", "CountryID")
-_IN_CHUNK = 500  # ids per IN (…) list: far below every dialect's parameter limit
 
-
-@dataclass
-class ImportResult:
-    """Outcome of one session: TranNos imported (in staging order) and, per refused TranNo, its messages."""
-
-    processed: list[str] = field(default_factory=list)
-    failed: dict[str, list[str]] = field(default_factory=dict)
-
-
-@dataclass
-class _Problem:
-    column: str
-    value: Any
-    comment: str
-
-    @property
-    def value_text(self) -> str | None:
-        return None if self.value is None else str(self.value)[:255]
-
-    def message(self) -> str:
-        return f"{self.column}={self.value_text!r}: {self.comment}"
-
-
-def _chunks(values: Sequence[Any], size: int = _IN_CHUNK) -> Iterable[list[Any]]:
-    for start in range(0, len(values), size):
-        yield list(values[start:start + size])
-
-
-def _marks(values: Sequence[Any]) -> str:
-    return ", ".join("?" for _ in values)
-
-
-def _rows(cursor, columns: Sequence[str]) -> list[dict[str, Any]]:
-    # Keyed by our own column names, not cursor.description: PostgreSQL reports them in lower case.
-    return [dict(zip(columns, row)) for row in cursor.fetchall()]
-
-
-def _id(value: Any) -> str | None:
-    """A staged natural id as SQL Server would compare it: trailing blanks ignored; blank means missing."""
-    if value is None:
-        return None
-    text = str(value).rstrip()
-    return text or None
-
-
-def _text(value: Any) -> str | None:
-    return None if value is None else str(value)
-
-
-def _lookup(cursor, sql: str, prefix: Sequence[Any], keys: Iterable[str], columns: Sequence[str]) -> dict[str, dict]:
-    """Rows matching ``keys`` via chunked ``IN`` lists, keyed by their first column (trailing blanks trimmed)."""
-    found: dict[str, dict] = {}
-    wanted = sorted(set(keys))
-    for chunk in _chunks(wanted):
-        cursor.execute(sql.format(marks=_marks(chunk)), [*prefix, *chunk])
-        for row in _rows(cursor, columns):
-            found[str(row[columns[0]]).rstrip()] = row
-    return found
-
-
-class _Amounts:
-    """Parses and rounds staged numbers to the Sage column they end up in, collecting problems."""
-
-    SCALES = {"money": (15, 3), "price": (15, 5), "qty": (16, 8)}
-
-    def __init__(self, problems: list[_Problem], prefix: str = "") -> None:
-        self.problems = problems
-        self.prefix = prefix
-
-    def get(self, column: str, value: Any, kind: str, *, default: Decimal | None = None,
-            positive: bool = False, non_negative: bool = False) -> Decimal | None:
-        if value is None:
-            return default
-        try:
-            number = to_decimal(value)
-        except (InvalidOperation, ValueError):
-            self.problems.append(_Problem(column, value, f"{self.prefix}{column} is not a decimal number"))
-            return None
-        precision, scale = self.SCALES[kind]
-        number = number.quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP)
-        if abs(number) >= Decimal(10) ** (precision - scale):
-            self.problems.append(_Problem(column, value, f"{self.prefix}{column} does not fit decimal({precision},{scale})"))
-            return None
-        if positive and number <= 0:
-            self.problems.append(_Problem(column, value, f"{self.prefix}{column} must be greater than 0"))
-            return None
-        if non_negative and number < 0:
-            self.problems.append(_Problem(column, value, f"{self.prefix}{column} must not be negative"))
-            return None
-        return number
-
-
-def _check_sizes(table: str, row: dict[str, Any], problems: list[_Problem], prefix: str = "") -> None:
-    for column, size in STAGING_COLUMN_SIZES[table].items():
-        value = row.get(column)
-        if value is not None and len(str(value)) > size:
-            problems.append(_Problem(column, value, f"{prefix}{column} is longer than {size} characters"))
-
-
-def _as_datetime(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        return value
-    if isinstance(value, date):
-        return datetime(value.year, value.month, value.day)
-    if isinstance(value, str):  # SQLite stores whatever text was bound
-        try:
-            return datetime.fromisoformat(value.strip())
-        except ValueError:
-            return None
-    return None
+__all__ = [
+    "ACTION_AUTO", "ACTION_INSERT", "LOG_STATUS_ERROR", "NATIVE_PROCEDURES", "PROCESS_DONE", "PROCESS_ERROR",
+    "PROCESS_NEW", "ImportResult", "run_credit_memo_import", "run_customer_import", "run_customer_payment_import",
+    "run_sales_order_import",
+]
 
 
 def run_sales_order_import(conn, session_key: int, *, company_id: str = "SOA",
@@ -177,22 +98,7 @@ def run_sales_order_import(conn, session_key: int, *, company_id: str = "SOA",
 
     ``now`` (naive UTC) stamps CreateDate/UpdateDate; the clock is used when omitted.
     """
-    own_transaction = bool(conn.autocommit)
-    if own_transaction:
-        conn.autocommit = False
-    try:
-        result = _import_session(conn, int(session_key), company_id,
-                                 now or datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0))
-        if own_transaction:
-            conn.commit()
-        return result
-    except Exception:
-        if own_transaction:
-            conn.rollback()
-        raise
-    finally:
-        if own_transaction:
-            conn.autocommit = True
+    return run_in_transaction(conn, lambda: _import_session(conn, int(session_key), company_id, now or utc_now()))
 
 
 def _import_session(conn, session_key: int, company_id: str, now: datetime) -> ImportResult:
@@ -266,8 +172,9 @@ def _import_session(conn, session_key: int, company_id: str, now: datetime) -> I
                 result.failed.setdefault(entity, []).append(problem.message())
 
     if valid:
-        _create_orders(conn, cursor, valid, company_id, now)
+        so_keys = _create_orders(conn, cursor, valid, company_id, now)
         result.processed = [order["TranNo"] for order in valid]
+        result.keys = dict(zip(result.processed, so_keys))
         _delete_rows(cursor, "StgSOLine", [line["RowKey"] for order in valid for line in order["staged_lines"]])
         _delete_rows(cursor, "StgSalesOrder", [order["RowKey"] for order in valid])
     _mark_failed(cursor, "StgSalesOrder", failed_headers)
@@ -378,8 +285,8 @@ def _validate(header, tran, tran_lines, tran_counts, company_id, customers, curr
     }
 
 
-def _create_orders(conn, cursor, orders: list[dict[str, Any]], company_id: str, now: datetime) -> None:
-    """Insert the valid orders with surrogate keys allocated in one block per table."""
+def _create_orders(conn, cursor, orders: list[dict[str, Any]], company_id: str, now: datetime) -> list[int]:
+    """Insert the valid orders with surrogate keys allocated in one block per table; returns their SOKeys."""
     # (order index, role) of every staged address that is not empty; empty ones fall back (see docstring).
     new_addresses = [(index, role) for index, order in enumerate(orders) for role in ("BillTo", "ShipTo")
                      if any(v is not None and v.strip() for v in order[role].values())]
@@ -425,26 +332,9 @@ def _create_orders(conn, cursor, orders: list[dict[str, Any]], company_id: str, 
                 line_rows)
     insert_rows(cursor, "tsoSOLineDist", ("SOLineDistKey", "SOLineKey", "QtyOrd", "QtyShip", "ExtAmt", "WhseKey"),
                 dist_rows)
+    return [so_key + offset for offset in range(len(orders))]
 
 
-def _delete_rows(cursor, table: str, row_keys: list[int]) -> None:
-    for chunk in _chunks(row_keys):
-        cursor.execute(f"DELETE FROM {table} WHERE RowKey IN ({_marks(chunk)})", chunk)
-
-
-def _mark_failed(cursor, table: str, row_keys: list[int]) -> None:
-    for chunk in _chunks(row_keys):
-        cursor.execute(f"UPDATE {table} SET ProcessStatus = ? WHERE RowKey IN ({_marks(chunk)})", [PROCESS_ERROR, *chunk])
-
-
-def _write_log(cursor, session_key: int, log: list[tuple[str | None, _Problem]]) -> None:
-    # Entry numbers continue the session's log. Safe: the session's staging rows are write-locked above.
-    cursor.execute("SELECT MAX(EntryNo) FROM tdmMigrationLogWrk WHERE SessionKey = ?", session_key)
-    last = cursor.fetchone()[0] or 0
-    rows = [
-        (session_key, int(last) + n, (entity or "")[:30], problem.column, problem.value_text, problem.comment[:255],
-         LOG_STATUS_ERROR)
-        for n, (entity, problem) in enumerate(log, start=1)
-    ]
-    insert_rows(cursor, "tdmMigrationLogWrk", ("SessionKey", "EntryNo", "EntityID", "ColumnID", "ColumnValue",
-                                               "Comment", "Status"), rows)
+# The other emulated procedures live in their own modules; the hook finds every one of them here.
+from .customers import run_customer_import  # noqa: E402
+from .receivables import run_credit_memo_import, run_customer_payment_import  # noqa: E402

@@ -21,6 +21,34 @@ Sage. On SQLite they are stored as text (see :mod:`.dialects`) and come back as 
 
 No foreign-key constraints: the import procedure emulation enforces references, and drop/seed order then
 does not matter. Timestamps are naive and UTC.
+
+Tables per flow of a storefront ↔ Sage 500 pair (real Sage names unless marked *unverified*, where public
+material is silent and the sandbox picked something plausible):
+
+- customers: ``tarCustomer`` (+ ``CustClassKey``, ``UserFld1..4``), ``tciAddress``, ``tciContact``,
+  ``tarCustClass`` (*unverified* columns: ``CustClassID`` varchar(12), ``CustClassName``), staging
+  ``StgCustomer`` (*unverified* column set beyond the Sage sizes named in DESIGN.md §8);
+- sales orders: ``tsoSalesOrder``, ``tsoSOLine``, ``tsoSOLineDist``, staging ``StgSalesOrder``/``StgSOLine``;
+- shipments: ``tsoShipment`` (ShipKey, TranNo, TranID, TranDate = ship date, SOKey, ShipMethID; *unverified*:
+  ``CarrierID`` varchar(15) and ``TrackingNo`` varchar(40) on the header: real Sage keeps packages/tracking
+  in further tables) and ``tsoShipLine`` (ShipLineKey, ShipKey, SOLineKey; *unverified*: ``QtyShipped``,
+  ``ItemKey``, ``WhseKey`` on the line: real Sage has a ``tsoShipLineDist`` too);
+- payments: ``tarCustPmt`` (CustPmtKey, CompanyID, CustKey, TranNo, TranDate, TranAmt are known; *unverified*:
+  ``UnappliedAmt``, ``PmtMethID`` as free text, ``CashAcctKey`` pointing straight at ``tglAccount.GLAcctKey``
+  where real Sage has Cash Management cash accounts) and ``tarCustPmtAppl`` (*unverified*: applications to a
+  sales order, ``ApplyToSOKey``; real Sage applies receipts to invoices, kept as ``ApplyToInvcKey``);
+  staging ``StgCustPmt`` is the sandbox's own (Sage 500 has no documented receipt import);
+- credit memos: ``tarInvoice`` rows with ``TranType = 502`` (*unverified* code; Sage's AR document types are
+  501, 502, 503, … and the sandbox reads 502 as credit memo), ``Balance``, *unverified* ``ApplyToSOKey``
+  (the refunded order); staging ``StgARCreditMemo`` is the sandbox's own;
+- ledger: ``tglAccount`` (GLAcctKey, GLAcctNo varchar(100), Description; *unverified*: ``AcctTypeID`` with
+  sandbox codes 101 cash / 120 receivables / 401 sales, ``CurrID`` NULL for any currency);
+- inventory: ``timItem``, ``timItemDescription``, ``timWarehouse``, ``timWhseBinInvt`` with a sandbox
+  ``UpdateDate`` (*unverified*; indexed) stamped whenever a stock row changes, so stock changes are found by
+  ``UpdateDate`` without touching ``timItem.UpdateDate`` (which would look like a product change).
+
+``UserFld1`` keeps Sage's varchar(15): loaders store a short external reference there (the storefront's
+payment or refund id); a longer gateway transaction id belongs in ``TranCmnt`` (varchar(50)).
 """
 
 from __future__ import annotations
@@ -148,6 +176,10 @@ def _address_columns(prefix: str) -> tuple[Column, ...]:
     )
 
 
+def _user_fields() -> tuple[Column, ...]:
+    return tuple(_vc(f"UserFld{n}", 15) for n in range(1, 5))
+
+
 def _staging_control() -> tuple[Column, ...]:
     # RowKey auto-increments; ProcessStatus 0 new / 1 processed / 2 error; Action 0 auto / 1 insert / 2 update /
     # 3 delete. Data columns stay nullable: staging accepts anything, the import procedure validates.
@@ -194,12 +226,20 @@ TABLES: tuple[Table, ...] = (
         surrogate_key="CntctKey",
     ),
     Table(
+        "tarCustClass",  # customer classes: defaults for new customers
+        (_key("CustClassKey"), _company(), _vc("CustClassID", 12, nullable=False), _vc("CustClassName", 40),
+         *_dates()),
+        primary_key=("CustClassKey",),
+        indexes=(Index("ux_tarCustClass_CustClassID", ("CompanyID", "CustClassID"), unique=True),),
+        surrogate_key="CustClassKey",
+    ),
+    Table(
         "tarCustomer",
         (
             _key("CustKey"), _company(), _vc("CustID", 12, nullable=False), _vc("CustName", 40, nullable=False),
-            _int("PrimaryAddrKey"), _int("PrimaryCntctKey"),
+            _int("PrimaryAddrKey"), _int("PrimaryCntctKey"), _int("CustClassKey"),
             _small("Status", nullable=False),  # 1 active, 2 inactive, 3 temporary, 4 deleted
-            *_dates(),
+            *_user_fields(), *_dates(),
         ),
         primary_key=("CustKey",),
         indexes=(Index("ux_tarCustomer_CustID", ("CompanyID", "CustID"), unique=True),
@@ -235,9 +275,10 @@ TABLES: tuple[Table, ...] = (
     Table(
         "timWhseBinInvt",
         (_int("WhseKey", nullable=False), _int("ItemKey", nullable=False), _qty("QtyOnHand", nullable=False),
-         _qty("PendQtyDecrease", nullable=False)),
+         _qty("PendQtyDecrease", nullable=False),
+         _ts("UpdateDate")),  # sandbox: when the stock row last changed (see the module docstring)
         primary_key=("WhseKey", "ItemKey"),
-        indexes=(Index("ix_timWhseBinInvt_ItemKey", ("ItemKey",)),),
+        indexes=(Index("ix_timWhseBinInvt_ItemKey", ("ItemKey",)), Index("ix_timWhseBinInvt_UpdateDate", ("UpdateDate",))),
     ),
     Table(
         "tsoSalesOrder",
@@ -250,7 +291,7 @@ TABLES: tuple[Table, ...] = (
             _money("TranAmt", nullable=False), _money("OpenAmt", nullable=False), _money("FreightAmt", nullable=False),
             _money("STaxAmt", nullable=False), _money("TradeDiscAmt", nullable=False),
             _vc("ShipMethID", 15), _int("BillToAddrKey"), _int("ShipToAddrKey"),
-            *(_vc(f"UserFld{n}", 15) for n in range(1, 5)),
+            *_user_fields(),
             *_dates(),
         ),
         primary_key=("SOKey",),
@@ -276,6 +317,81 @@ TABLES: tuple[Table, ...] = (
         surrogate_key="SOLineDistKey",
     ),
     Table(
+        "tsoShipment",
+        (
+            _key("ShipKey"), _company(), _vc("TranNo", 10, nullable=False), _vc("TranID", 13, nullable=False),
+            _ts("TranDate", nullable=False),  # ship date
+            _int("SOKey", nullable=False), _int("CustKey", nullable=False), _vc("ShipMethID", 15),
+            _vc("CarrierID", 15), _vc("TrackingNo", 40), *_dates(),
+        ),
+        primary_key=("ShipKey",),
+        indexes=(Index("ux_tsoShipment_TranNo", ("CompanyID", "TranNo"), unique=True),
+                 Index("ix_tsoShipment_SOKey", ("SOKey",)),
+                 Index("ix_tsoShipment_UpdateDate", ("UpdateDate",))),
+        surrogate_key="ShipKey",
+    ),
+    Table(
+        "tsoShipLine",
+        (_key("ShipLineKey"), _int("ShipKey", nullable=False), _int("SOLineKey", nullable=False),
+         _int("ItemKey", nullable=False), _int("WhseKey", nullable=False), _qty("QtyShipped", nullable=False)),
+        primary_key=("ShipLineKey",),
+        indexes=(Index("ix_tsoShipLine_ShipKey", ("ShipKey",)), Index("ix_tsoShipLine_SOLineKey", ("SOLineKey",))),
+        surrogate_key="ShipLineKey",
+    ),
+    Table(
+        "tglAccount",
+        (
+            _key("GLAcctKey"), _company(), _vc("GLAcctNo", 100, nullable=False), _vc("Description", 40),
+            _small("AcctTypeID", nullable=False),  # sandbox codes: 101 cash, 120 receivables, 401 sales, ...
+            _small("Status", nullable=False),  # 1 active, 2 inactive, 3 deleted
+            _vc("CurrID", 3),  # NULL: any currency
+            *_dates(),
+        ),
+        primary_key=("GLAcctKey",),
+        indexes=(Index("ux_tglAccount_GLAcctNo", ("CompanyID", "GLAcctNo"), unique=True),),
+        surrogate_key="GLAcctKey",
+    ),
+    Table(
+        "tarCustPmt",  # customer payments (cash receipts)
+        (
+            _key("CustPmtKey"), _company(), _vc("TranNo", 10, nullable=False), _vc("TranID", 13, nullable=False),
+            _ts("TranDate", nullable=False), _int("CustKey", nullable=False), _vc("CurrID", 3, nullable=False),
+            _money("TranAmt", nullable=False), _money("UnappliedAmt", nullable=False), _vc("PmtMethID", 15),
+            _int("CashAcctKey", nullable=False),  # tglAccount.GLAcctKey of the cash account
+            _vc("TranCmnt", 50), *_user_fields(), *_dates(),
+        ),
+        primary_key=("CustPmtKey",),
+        indexes=(Index("ux_tarCustPmt_TranNo", ("CompanyID", "TranNo"), unique=True),
+                 Index("ix_tarCustPmt_UserFld1", ("CompanyID", "UserFld1")),
+                 Index("ix_tarCustPmt_CustKey", ("CustKey",)),
+                 Index("ix_tarCustPmt_UpdateDate", ("UpdateDate",))),
+        surrogate_key="CustPmtKey",
+    ),
+    Table(
+        "tarCustPmtAppl",  # what a payment is applied to: a sales order (or an invoice)
+        (_key("CustPmtApplKey"), _int("CustPmtKey", nullable=False), _int("ApplyToSOKey"), _int("ApplyToInvcKey"),
+         _money("ApplAmt", nullable=False), _ts("ApplDate", nullable=False), *_dates()),
+        primary_key=("CustPmtApplKey",),
+        indexes=(Index("ix_tarCustPmtAppl_CustPmtKey", ("CustPmtKey",)),
+                 Index("ix_tarCustPmtAppl_ApplyToSOKey", ("ApplyToSOKey",))),
+        surrogate_key="CustPmtApplKey",
+    ),
+    Table(
+        "tarInvoice",  # AR documents; the sandbox writes credit memos (TranType 502)
+        (
+            _key("InvcKey"), _company(), _small("TranType", nullable=False), _vc("TranNo", 10, nullable=False),
+            _vc("TranID", 13, nullable=False), _ts("TranDate", nullable=False), _int("CustKey", nullable=False),
+            _vc("CurrID", 3, nullable=False), _money("TranAmt", nullable=False), _money("Balance", nullable=False),
+            _int("ApplyToSOKey"), _vc("TranCmnt", 50), *_user_fields(), *_dates(),
+        ),
+        primary_key=("InvcKey",),
+        indexes=(Index("ux_tarInvoice_TranNo", ("CompanyID", "TranType", "TranNo"), unique=True),
+                 Index("ix_tarInvoice_UserFld1", ("CompanyID", "UserFld1")),
+                 Index("ix_tarInvoice_ApplyToSOKey", ("ApplyToSOKey",)),
+                 Index("ix_tarInvoice_UpdateDate", ("UpdateDate",))),
+        surrogate_key="InvcKey",
+    ),
+    Table(
         "StgSalesOrder",
         (
             *_staging_control(),
@@ -283,7 +399,7 @@ TABLES: tuple[Table, ...] = (
             _money("FreightAmt"), _money("STaxAmt"), _money("TradeDiscAmt"), _money("TranAmt"),
             _vc("ShipMethID", 15), _small("Hold"),
             *_address_columns("BillTo"), *_address_columns("ShipTo"),
-            *(_vc(f"UserFld{n}", 15) for n in range(1, 5)),
+            *_user_fields(),
         ),
         indexes=(Index("ix_StgSalesOrder_Session", ("SessionKey", "ProcessStatus")),),
     ),
@@ -295,6 +411,36 @@ TABLES: tuple[Table, ...] = (
             _price("UnitPrice"), _money("ExtAmt"), _vc("WarehouseID", 6),
         ),
         indexes=(Index("ix_StgSOLine_Session", ("SessionKey", "TranNo")),),
+    ),
+    Table(
+        "StgCustomer",
+        (
+            *_staging_control(),
+            _vc("CustID", 12), _vc("CustName", 40), _vc("CustClassID", 12),
+            _vc("AddrName", 40), _vc("AddrLine1", 40), _vc("AddrLine2", 40), _vc("City", 20), _vc("StateID", 3),
+            _vc("PostalCode", 10), _vc("CountryID", 3), _vc("EMailAddr", 256), _vc("Phone", 17), _small("Status"),
+            *_user_fields(),
+        ),
+        indexes=(Index("ix_StgCustomer_Session", ("SessionKey", "ProcessStatus")),),
+    ),
+    Table(
+        "StgCustPmt",
+        (
+            *_staging_control(),
+            _vc("TranNo", 10), _ts("TranDate"), _vc("CustID", 12), _vc("CurrID", 3), _money("TranAmt"),
+            _vc("PmtMethID", 15), _vc("CashAcctID", 100), _vc("ApplyToTranNo", 10), _vc("TranCmnt", 50),
+            *_user_fields(),
+        ),
+        indexes=(Index("ix_StgCustPmt_Session", ("SessionKey", "ProcessStatus")),),
+    ),
+    Table(
+        "StgARCreditMemo",
+        (
+            *_staging_control(),
+            _vc("TranNo", 10), _ts("TranDate"), _vc("CustID", 12), _vc("CurrID", 3), _money("TranAmt"),
+            _vc("ApplyToTranNo", 10), _vc("TranCmnt", 50), *_user_fields(),
+        ),
+        indexes=(Index("ix_StgARCreditMemo_Session", ("SessionKey", "ProcessStatus")),),
     ),
     Table(
         "tdmMigrationLogWrk",
@@ -316,13 +462,13 @@ def _decimals(table: Table) -> dict[str, tuple[int, int]]:
     return {c.name: (c.precision, c.scale) for c in table.columns if c.kind == "decimal"}
 
 
+#: The Data Import staging tables.
+STAGING_TABLES = ("StgSalesOrder", "StgSOLine", "StgCustomer", "StgCustPmt", "StgARCreditMemo")
 #: Maximum text length of each staging column, for quality suites and tests.
-STAGING_COLUMN_SIZES: dict[str, dict[str, int]] = {
-    name: _sizes(TABLES_BY_NAME[name]) for name in ("StgSalesOrder", "StgSOLine")
-}
+STAGING_COLUMN_SIZES: dict[str, dict[str, int]] = {name: _sizes(TABLES_BY_NAME[name]) for name in STAGING_TABLES}
 #: (precision, scale) of each exact-decimal staging column.
 STAGING_DECIMAL_COLUMNS: dict[str, dict[str, tuple[int, int]]] = {
-    name: _decimals(TABLES_BY_NAME[name]) for name in ("StgSalesOrder", "StgSOLine")
+    name: _decimals(TABLES_BY_NAME[name]) for name in STAGING_TABLES
 }
 
 

@@ -5,14 +5,25 @@ base date, never from the clock). What gets created for one company:
 
 - currencies USD EUR GBP CAD in ``tciCurrency`` (shared by all companies, inserted when missing);
 - warehouses ``MAIN``, ``EAST``, ``WEST``;
+- GL accounts in ``tglAccount`` (:data:`GL_ACCOUNTS`): cash accounts 1010-00 Operating Cash, 1020-00 PayPal
+  Clearing, 1030-00 Card Clearing, 1040-00 EUR Bank (EUR only), an inactive cash account 1090-00, and the
+  non-cash 1200-00 Accounts Receivable and 4000-00 Sales, so receipts have somewhere to go and something to
+  be refused by;
+- customer classes ``RETAIL``, ``WHOLESALE`` and ``WEB`` in ``tarCustClass``;
 - ``items`` finished goods ``SKU-00001`` … (the storefront emulator's SKUs), with descriptions, a Decimal
   list price (``StdPrice``) and stock per warehouse in ``timWhseBinInvt``; a few are inactive (2) or
   discontinued (3), none deleted, so storefront orders import;
+- stock: every item has a row in every warehouse, on hand 1 … 499 with a small ``PendQtyDecrease``, about one
+  row in ten at zero, and always (when there are that many items) ``SKU-00001`` at zero in ``EAST``. With
+  ``negative_stock=True``, ``SKU-00002`` is at −3 in ``WEST`` too: Sage 500 lets on-hand go negative when
+  shipments are recorded before receipts. It is opt-in because the inventory flow refuses negative stock
+  (quality gate → DLQ), so a default negative row would put one item in every run's DLQ.
+  ``timWhseBinInvt.UpdateDate`` starts at the item's ``UpdateDate``;
 - ``customers`` generated customers (e-mails at example.org, which the storefront emulator does not use) with
-  an address and a contact, a few inactive (2) or deleted (4);
+  an address and a contact, a few inactive (2) or deleted (4), class ``RETAIL``;
 - one customer per address in ``customer_emails`` (active, e-mail stored as given) so storefront customers
   can be matched by e-mail; CustIDs ``C00001`` … continue after the generated customers;
-- the guest account ``WEBGUEST`` for orders from unknown customers.
+- the guest account ``WEBGUEST`` for orders from unknown customers (class ``WEB``, like the e-mail customers).
 
 Rows go in with multi-row INSERT batches (:func:`.schema.insert_rows`): 10,000 items take a few seconds.
 """
@@ -34,6 +45,21 @@ CURRENCIES = (("USD", "US Dollar", 2), ("EUR", "Euro", 2), ("GBP", "Pound Sterli
 LANGUAGE_ENGLISH = 1033  # Sage 500 LanguageID for English (US)
 ITEM_TYPE_FINISHED_GOOD = 5
 _MONEY, _QTY = Decimal("0.001"), Decimal("0.00000001")  # scales of decimal(15,3) and decimal(16,8)
+#: (GLAcctNo, Description, AcctTypeID, Status, CurrID): 101 cash, 120 receivables, 401 sales (sandbox codes).
+GL_ACCOUNTS = (
+    ("1010-00", "Operating Cash", 101, 1, None),
+    ("1020-00", "PayPal Clearing", 101, 1, None),
+    ("1030-00", "Card Clearing", 101, 1, None),
+    ("1040-00", "EUR Bank Account", 101, 1, "EUR"),
+    ("1090-00", "Old Bank Account (closed)", 101, 2, None),
+    ("1200-00", "Accounts Receivable", 120, 1, None),
+    ("4000-00", "Sales", 401, 1, None),
+)
+#: (CustClassID, CustClassName).
+CUSTOMER_CLASSES = (("RETAIL", "Retail customers"), ("WHOLESALE", "Wholesale customers"), ("WEB", "Web store customers"))
+#: Fixed stock rows (item number, warehouse, on hand): a zero every seed has, and the opt-in negative on-hand.
+ZERO_STOCK = (1, "EAST", 0)
+NEGATIVE_STOCK = (2, "WEST", -3)
 #: Fixed origin of every seeded timestamp, so seeding never depends on the clock.
 SEED_EPOCH = datetime(2024, 1, 1, 8, 0, 0)
 
@@ -76,8 +102,11 @@ def _name_from_email(email: str) -> str:
 
 
 def seed_database(conn, dialect: str | Dialect, *, seed: int = 42, items: int = 120, customers: int = 80,
-                  company_id: str = "SOA", customer_emails: Iterable[str] | None = None) -> dict[str, int]:
+                  company_id: str = "SOA", customer_emails: Iterable[str] | None = None,
+                  negative_stock: bool = False) -> dict[str, int]:
     """Fill an empty sandbox company with deterministic data; returns rows created per table.
+
+    ``negative_stock``: also seed the negative on-hand row (:data:`NEGATIVE_STOCK`, see the module docstring).
 
     Commits on success, rolls back on error. Raises :class:`AlreadySeededError` if the company has items.
     """
@@ -111,7 +140,19 @@ def seed_database(conn, dialect: str | Dialect, *, seed: int = 42, items: int = 
                [(key, company_id, whse, desc, SEED_EPOCH, SEED_EPOCH)
                 for key, (whse, desc) in zip(whse_keys, WAREHOUSES)])
 
+        # GL accounts and customer classes.
+        first = allocate_keys(conn, "tglAccount", len(GL_ACCOUNTS))
+        insert("tglAccount", ("GLAcctKey", "CompanyID", "GLAcctNo", "Description", "AcctTypeID", "Status", "CurrID",
+                              "CreateDate", "UpdateDate"),
+               [(first + i, company_id, *account, SEED_EPOCH, SEED_EPOCH) for i, account in enumerate(GL_ACCOUNTS)])
+        first = allocate_keys(conn, "tarCustClass", len(CUSTOMER_CLASSES))
+        class_keys = {class_id: first + i for i, (class_id, _name) in enumerate(CUSTOMER_CLASSES)}
+        insert("tarCustClass", ("CustClassKey", "CompanyID", "CustClassID", "CustClassName", "CreateDate", "UpdateDate"),
+               [(class_keys[class_id], company_id, class_id, name, SEED_EPOCH, SEED_EPOCH)
+                for class_id, name in CUSTOMER_CLASSES])
+
         # Items, descriptions, stock.
+        fixed_stock = (ZERO_STOCK, NEGATIVE_STOCK) if negative_stock else (ZERO_STOCK,)
         item_rows, desc_rows, stock_rows = [], [], []
         first = allocate_keys(conn, "timItem", items) if items else 0
         for n in range(1, items + 1):
@@ -126,16 +167,20 @@ def seed_database(conn, dialect: str | Dialect, *, seed: int = 42, items: int = 
             short = f"{adjective} {noun}"
             desc_rows.append((key, LANGUAGE_ENGLISH, short[:40],
                               f"{short} made of {material}; catalogue item {item_id(n)}"[:255]))
-            for whse_key in whse_keys:
+            for whse_key, (whse, _desc) in zip(whse_keys, WAREHOUSES):
                 on_hand = 0 if rng.random() < 0.1 else rng.randrange(1, 500)
                 pending = min(on_hand, rng.choice((0, 0, 0, 1, 2, 5)))
-                stock_rows.append((whse_key, key, Decimal(on_hand).quantize(_QTY), Decimal(pending).quantize(_QTY)))
+                fixed = [qty for number, fixed_whse, qty in fixed_stock if number == n and fixed_whse == whse]
+                if fixed:  # after the draws, so the random stream (and every other row) stays the same
+                    on_hand, pending = fixed[0], 0
+                stock_rows.append((whse_key, key, Decimal(on_hand).quantize(_QTY), Decimal(pending).quantize(_QTY),
+                                   updated))
         insert("timItem", ("ItemKey", "CompanyID", "ItemID", "ItemType", "Status", "StdPrice", "CreateDate",
                            "UpdateDate"), item_rows)
         insert("timItemDescription", ("ItemKey", "LanguageID", "ShortDesc", "LongDesc"), desc_rows)
-        insert("timWhseBinInvt", ("WhseKey", "ItemKey", "QtyOnHand", "PendQtyDecrease"), stock_rows)
+        insert("timWhseBinInvt", ("WhseKey", "ItemKey", "QtyOnHand", "PendQtyDecrease", "UpdateDate"), stock_rows)
 
-        # Customers: (CustID, name, e-mail or None, status).
+        # Customers: (CustID, name, e-mail or None, status); generated ones are RETAIL, the rest WEB.
         people: list[tuple[str, str, str | None, int]] = []
         for n in range(1, customers + 1):
             first_name, last_name = rng.choice(_FIRST), rng.choice(_LAST)
@@ -152,6 +197,7 @@ def seed_database(conn, dialect: str | Dialect, *, seed: int = 42, items: int = 
             people.append((customer_id(len(people) + 1), _name_from_email(email), email, 1))
         people.append((GUEST_CUSTOMER_ID, "Web Guest", None, 1))
 
+        generated = customers
         count = len(people)
         cust_first = allocate_keys(conn, "tarCustomer", count)
         addr_first = allocate_keys(conn, "tciAddress", count)
@@ -167,13 +213,15 @@ def seed_database(conn, dialect: str | Dialect, *, seed: int = 42, items: int = 
             addresses.append((addr_key, name, street, line2, city, state or None, postal_code, country, created, updated))
             phone = f"+1 555 {rng.randrange(100, 999)} {rng.randrange(1000, 9999)}"
             contacts.append((cntct_key, cust_key, name, email, phone, created, updated))
-            customer_rows.append((cust_key, company_id, cust_id, name, addr_key, cntct_key, status, created, updated))
+            class_key = class_keys["RETAIL" if i < generated else "WEB"]
+            customer_rows.append((cust_key, company_id, cust_id, name, addr_key, cntct_key, class_key, status, created,
+                                  updated))
         insert("tciAddress", ("AddrKey", "AddrName", "AddrLine1", "AddrLine2", "City", "StateID", "PostalCode",
                               "CountryID", "CreateDate", "UpdateDate"), addresses)
         insert("tciContact", ("CntctKey", "CntctOwnerKey", "Name", "EMailAddr", "Phone", "CreateDate", "UpdateDate"),
                contacts)
         insert("tarCustomer", ("CustKey", "CompanyID", "CustID", "CustName", "PrimaryAddrKey", "PrimaryCntctKey",
-                               "Status", "CreateDate", "UpdateDate"), customer_rows)
+                               "CustClassKey", "Status", "CreateDate", "UpdateDate"), customer_rows)
         conn.commit()
     except Exception:
         conn.rollback()
