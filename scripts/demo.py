@@ -46,6 +46,7 @@ def main() -> int:
     started = time.monotonic()
     with Sandbox(options) as sandbox:
         url = sandbox.start_xcart()
+        say(sandbox.start_alert_sink())
         say(f"X-Cart sandbox: {url} ({args.orders} seeded orders over the day ending {end:%Y-%m-%d %H:%M} UTC)")
         xcart = sandbox.xcart_client()
         injected = inject_scenarios(xcart, end)
@@ -59,6 +60,7 @@ def main() -> int:
         from storesync.config.pairs import get_pair
 
         pair = get_pair(args.pair)
+        flow_counts = run_catalogue_flows(pair, end)
         dag_id = pair.dag_id("orders")
         dag = DagBag(dag_folder=str(ROOT / "dags" / "orders.py")).get_dag(dag_id)
         say(f"running {dag_id} with Airflow for {args.hours} hourly intervals (a backfill of the day)")
@@ -71,13 +73,43 @@ def main() -> int:
         for hour in (2, 1, 0):
             states[run_dag(dag, end - timedelta(hours=hour))] += 1
 
+        say("running inventory again: only SKUs whose stock changed may be written")
+        flow_counts["inventory (again)"] = run_flow(pair, "inventory", logical_date=end)
         summary = summarise(pair, dag_id, xcart, sandbox, injected)
         summary["runs"] = dict(states)
+        summary["flows"] = {"products": flow_counts["products"], "inventory": flow_counts["inventory"],
+                            "orders": {k: summary["task_counts_over_all_runs"].get(k, 0)
+                                       for k in ("extracted", "loaded", "skipped", "held", "dlq", "written_back")},
+                            "inventory (again)": flow_counts["inventory (again)"]}
         summary["seconds"] = round(time.monotonic() - started, 1)
     (OUT / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
     print_summary(summary)
     ok = summary["unaccounted_orders"] == 0 and summary["duplicate_sales_orders"] == 0 and summary["rerun_loaded"] == 0
     return 0 if ok else 1
+
+
+def run_flow(pair, flow: str, *, logical_date: datetime | None = None, conf: dict | None = None) -> dict:
+    """Run one flow's DAG once with Airflow and return that run's counts from the sync store."""
+    from airflow.dag_processing.dagbag import DagBag
+    from storesync.hooks.syncstore import SyncStoreHook
+
+    dag = DagBag(dag_folder=str(ROOT / "dags" / f"{flow}.py")).dags[pair.dag_id(flow)]
+    run = dag.test(logical_date=logical_date, run_conf=conf) if logical_date else dag.test(run_conf=conf)
+    counts = SyncStoreHook(pair.store_conn_id).get_store().get_run(pair.name, flow, run.run_id)["counts"] or {}
+    return {"state": str(run.state), **{k: counts.get(k, 0) for k in ("extracted", "loaded", "skipped", "held", "dlq")}}
+
+
+def run_catalogue_flows(pair, end: datetime) -> dict[str, dict]:
+    """Products first (the initial catalogue load, over all time), then stock: orders need both."""
+    results = {}
+    say(f"running {pair.dag_id('products')}: initial catalogue load (resync over all time)")
+    results["products"] = run_flow(pair, "products", conf={"resync_from": "2000-01-01T00:00:00+00:00",
+                                                           "resync_to": end.isoformat()})
+    say(f"  {results['products']}")
+    say(f"running {pair.dag_id('inventory')}: stock snapshot")
+    results["inventory"] = run_flow(pair, "inventory", logical_date=end)
+    say(f"  {results['inventory']}")
+    return results
 
 
 def run_dag(dag, logical_date: datetime) -> str:
@@ -107,6 +139,7 @@ def summarise(pair, dag_id: str, xcart, sandbox, injected) -> dict:
     import pyodbc
 
     from storesync.hooks.syncstore import SyncStoreHook
+    from storesync.notifiers import sent_alerts
 
     store = SyncStoreHook(pair.store_conn_id).get_store()
     orders = xcart.all("order")
@@ -137,6 +170,8 @@ def summarise(pair, dag_id: str, xcart, sandbox, injected) -> dict:
         "task_counts_over_all_runs": dict(counts),
         "rerun_loaded": sum(int((r.get("counts") or {}).get("loaded", 0)) for r in last_three),
         "scenarios": {name: info for name, info in injected},
+        "alerts_sent_by_kind": dict(Counter(a["kind"] for a in sent_alerts(store.engine, pair=pair.name))),
+        "alerts_received_by_sink": {channel: len(items) for channel, items in sandbox.alert_messages().items()},
     }
 
 
@@ -151,7 +186,11 @@ def print_summary(s: dict) -> None:
         say(f"   [{item['state']}] {item['reason']}")
     say(f"unaccounted orders           {s['unaccounted_orders']}  (every order is a sales order or a DLQ entry)")
     say(f"created by the re-runs       {s['rerun_loaded']}")
+    say(f"alerts sent (one per run and kind)  {s['alerts_sent_by_kind']}  sink received: {s['alerts_received_by_sink']}")
     say(f"per-task counts, all runs    {s['task_counts_over_all_runs']}")
+    say("per flow (in dependency order):")
+    for flow, counts in s.get("flows", {}).items():
+        say(f"   {flow:18} {counts}")
     say(f"summary written to {OUT.relative_to(ROOT) / 'summary.json'}")
 
 

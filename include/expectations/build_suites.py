@@ -82,6 +82,50 @@ def _orders_target_sage500(gxe) -> list:
     return expectations
 
 
+def _items_raw_sage500(gxe) -> list:
+    return [
+        gxe.ExpectColumnValuesToNotBeNull(column="ItemID"),
+        gxe.ExpectColumnValuesToBeUnique(column="ItemID"),
+        gxe.ExpectColumnValuesToNotBeNull(column="ShortDesc"),
+        gxe.ExpectColumnValuesToBeInSet(column="Status", value_set=[1, 2, 3, 4]),
+        gxe.ExpectColumnValuesToNotBeNull(column="StdPrice"),
+        gxe.ExpectColumnValuesToBeBetween(column="StdPrice", min_value=0),
+    ]
+
+
+def _inventory_raw_sage500(gxe) -> list:
+    return [
+        gxe.ExpectColumnValuesToNotBeNull(column="ItemID"),
+        gxe.ExpectColumnValuesToBeUnique(column="ItemID"),
+        # Sage lets QtyOnHand go negative (shipped before received): that is a data problem to fix in
+        # the ERP, not a number to publish.
+        gxe.ExpectColumnValuesToNotBeNull(column="min_QtyOnHand"),
+        gxe.ExpectColumnValuesToBeBetween(column="min_QtyOnHand", min_value=0),
+        gxe.ExpectColumnValuesToBeBetween(column="min_PendQtyDecrease", min_value=0),
+        gxe.ExpectColumnValuesToNotBeNull(column="AvailableToSell"),
+    ]
+
+
+def _products_target_xcart(gxe) -> list:
+    return [
+        gxe.ExpectColumnValuesToNotBeNull(column="sku"),
+        gxe.ExpectColumnValuesToBeUnique(column="sku"),
+        gxe.ExpectColumnValuesToNotBeNull(column="name"),
+        gxe.ExpectColumnValueLengthsToBeBetween(column="name", max_value=255),
+        gxe.ExpectColumnValuesToNotBeNull(column="price"),
+        gxe.ExpectColumnValuesToBeBetween(column="price", min_value=0),
+        gxe.ExpectColumnValuesToNotBeNull(column="enabled"),
+    ]
+
+
+def _inventory_target_xcart(gxe) -> list:
+    return [
+        gxe.ExpectColumnValuesToNotBeNull(column="sku"),
+        gxe.ExpectColumnValuesToNotBeNull(column="amount"),
+        gxe.ExpectColumnValuesToBeBetween(column="amount", min_value=0),
+    ]
+
+
 # file name (without .json) -> (notes, expectations builder)
 SUITES: dict[str, tuple[str, Callable[[Any], list]]] = {
     "orders_raw__xcart": (
@@ -93,6 +137,24 @@ SUITES: dict[str, tuple[str, Callable[[Any], list]]] = {
         "Sage 500 StgSalesOrder/StgSOLine rows before staging; frame: "
         "storesync.quality.frames.sage500_staging_frame, key column record_key.",
         _orders_target_sage500,
+    ),
+    "items_raw__sage500": (
+        "Sage 500 item master rows (products flow); frame: storesync.quality.frames_catalogue."
+        "raw_sage500_items_frame, key column record_key.",
+        _items_raw_sage500,
+    ),
+    "inventory_raw__sage500": (
+        "Sage 500 stock per item over the pair's warehouses; frame: storesync.quality.frames_catalogue."
+        "raw_sage500_inventory_frame, key column record_key.",
+        _inventory_raw_sage500,
+    ),
+    "products_target__xcart": (
+        "X-Cart product fields before writing; frame: storesync.quality.frames_catalogue.xcart_products_frame.",
+        _products_target_xcart,
+    ),
+    "inventory_target__xcart": (
+        "X-Cart stock (amount) before writing; frame: storesync.quality.frames_catalogue.xcart_inventory_frame.",
+        _inventory_target_xcart,
     ),
 }
 

@@ -1,6 +1,11 @@
-"""The flows the product knows, declared as data: entity, direction, and the adapters' roles.
+"""The flows the product knows, declared as data: entity, direction, and how loading behaves.
 
 A flow's DAG is the same task shape for every pair; only the adapters and specs behind it change.
+
+- ``create_once`` flows create documents (sales orders, receipts, credit memos): a record already
+  cross-referenced is never sent again.
+- ``upsert`` flows mirror state (products, stock): every changed record is written again, and with
+  ``push_changes_only`` a record whose target payload equals what was last pushed is skipped.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from dataclasses import dataclass
 # system name -> which side of a pair it can stand on
 SYSTEMS = {"xcart": "storefront", "clarity": "storefront", "sage500": "erp", "intacct": "erp",
            "acumatica": "erp", "dynamicssl": "erp"}
+LOAD_MODES = ("create_once", "upsert")
 
 
 @dataclass(frozen=True)
@@ -19,18 +25,35 @@ class FlowSpec:
     source: str  # "storefront" or "erp"
     target: str
     description: str
+    load_mode: str = "create_once"
+    push_changes_only: bool = False
+    write_back: bool = False
+    # Flows that must run before this one in a full sync (the demo's order, and asset dependencies).
+    after: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.load_mode not in LOAD_MODES:
+            raise ValueError(f"flow {self.name}: load_mode '{self.load_mode}' not one of {', '.join(LOAD_MODES)}")
 
     @property
     def has_write_back(self) -> bool:
-        return self.source == "storefront"
+        return self.write_back
 
 
 FLOWS = {
+    "products": FlowSpec(
+        name="products", entity="product", source="erp", target="storefront", load_mode="upsert",
+        push_changes_only=True,
+        description="Item master and list prices from the ERP create and update storefront products; "
+                    "inactive or discontinued items are disabled, never deleted.",
+    ),
+    "inventory": FlowSpec(
+        name="inventory", entity="inventory", source="erp", target="storefront", load_mode="upsert",
+        push_changes_only=True, after=("products",),
+        description="Available quantity per SKU from the ERP (the system of record); only changed SKUs are written.",
+    ),
     "orders": FlowSpec(
-        name="orders",
-        entity="order",
-        source="storefront",
-        target="erp",
+        name="orders", entity="order", source="storefront", target="erp", write_back=True, after=("products",),
         description="New and changed web orders become ERP sales orders; the ERP order number is written back.",
     ),
 }
@@ -40,3 +63,25 @@ def get_flow(name: str) -> FlowSpec:
     if name not in FLOWS:
         raise KeyError(f"unknown flow '{name}'; valid: {', '.join(sorted(FLOWS))}")
     return FLOWS[name]
+
+
+def dependency_order(names: list[str]) -> list[str]:
+    """``names`` sorted so that every flow comes after the flows it depends on."""
+    ordered: list[str] = []
+    visiting: set[str] = set()
+
+    def visit(name: str) -> None:
+        if name in ordered:
+            return
+        if name in visiting:
+            raise ValueError(f"flow dependency cycle through '{name}'")
+        visiting.add(name)
+        for dependency in get_flow(name).after:
+            if dependency in names:
+                visit(dependency)
+        visiting.discard(name)
+        ordered.append(name)
+
+    for name in sorted(names):
+        visit(name)
+    return ordered

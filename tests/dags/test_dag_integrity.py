@@ -27,7 +27,7 @@ def test_the_default_pair_has_an_orders_dag(dagbag):
     assert "orders__xcart__sage500" in dagbag.dag_ids
 
 
-@pytest.mark.parametrize("dag_id", ["orders__xcart__sage500"])
+@pytest.mark.parametrize("dag_id", ["orders__xcart__sage500", "products__xcart__sage500", "inventory__xcart__sage500"])
 def test_dags_have_tags_owner_and_exponential_retries(dagbag, dag_id):
     dag = dagbag.dags[dag_id]
     assert dag.tags, f"{dag_id} has no tags"

@@ -138,6 +138,20 @@ def configure_airflow(monkeypatch, tmp_path: Path, backend: str, xcart, erp_para
 
 
 @pytest.fixture
+def flow_dag():
+    """The real DAG of a flow, parsed by Airflow from its DAG file with the test's pair config."""
+
+    def get(flow: str):
+        from airflow.dag_processing.dagbag import DagBag
+
+        bag = DagBag(dag_folder=str(ROOT / "dags" / f"{flow}.py"))
+        assert bag.import_errors == {}
+        return bag.dags[f"{flow}__xcart__sage500"]
+
+    return get
+
+
+@pytest.fixture
 def orders_dag():
     """The real orders DAG, parsed by Airflow from dags/orders.py with the test's pair config."""
 

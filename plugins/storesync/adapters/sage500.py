@@ -26,13 +26,24 @@ def _placeholders(values: Sequence[Any]) -> str:
 
 
 class Sage500Adapter:
-    def __init__(self, *, conn_id: str, hook: Sage500Hook | None = None) -> None:
+    def __init__(self, *, conn_id: str, hook: Sage500Hook | None = None, options: dict | None = None) -> None:
         self.conn_id = conn_id
         self.hook = hook or Sage500Hook(conn_id)
+        self.options = options or {}
+
+    # -- extract (ERP as the source) ---------------------------------------------------------------------
+    def extract(self, entity: str, since, until):
+        from storesync.adapters.sage500_catalogue import READS
+
+        if entity not in READS:
+            raise KeyError(f"Sage 500 adapter cannot extract '{entity}'; valid: {', '.join(sorted(READS))}")
+        return READS[entity](self.hook, self.options, since, until)
 
     # -- context for mapping ---------------------------------------------------------------------------
     def prepare(self, entity: str, records: list[tuple[str, dict[str, Any]]], options: dict[str, Any]) -> dict[str, dict[str, Any]]:
         """Per-record mapping context: the ERP customer (matched by e-mail, else the guest account) and options."""
+        if entity != "order":
+            return {key: {} for key, _ in records}
         emails = sorted({((r.get("customer") or {}).get("email") or "").strip().lower() for _, r in records} - {""})
         customers = self._customers_by_email(emails) if emails else {}
         guest = options.get("guest_customer_id", "WEBGUEST")

@@ -18,9 +18,11 @@ WINDOW_FIELDS = {"order": "updateDate"}
 
 
 class XCartAdapter:
-    def __init__(self, *, conn_id: str, client: XCartClient | None = None) -> None:
+    def __init__(self, *, conn_id: str, client: XCartClient | None = None, options: dict | None = None) -> None:
         self.conn_id = conn_id
         self._client = client
+        self.options = options or {}
+        self._catalogue: dict[str, dict[str, Any]] | None = None
 
     @property
     def client(self) -> XCartClient:
@@ -56,6 +58,19 @@ class XCartAdapter:
             self.client.update(ENTITY_PATHS[entity], source_id, {"adminNotes": f"{notes}\n{marker}".strip()})
             written += 1
         return written
+
+    # -- target side (products, inventory) ----------------------------------------------------------------
+    def prepare(self, entity: str, records: list[tuple[str, dict[str, Any]]], options: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        return {key: {} for key, _ in records}
+
+    def load(self, entity: str, records: list[tuple[str, dict[str, Any]]], *, pair: str, run_id: str):
+        from storesync.adapters.xcart_catalogue import LOADS, Catalogue
+
+        if entity not in LOADS:
+            raise KeyError(f"X-Cart adapter cannot load '{entity}'; valid: {', '.join(sorted(LOADS))}")
+        if self._catalogue is None:
+            self._catalogue = Catalogue(self.client)
+        return LOADS[entity](self._catalogue, records)
 
     def retry_stats(self):
         return self._client.retry.stats if self._client else None

@@ -145,6 +145,13 @@ class Sage500Hook(OdbcHook):
         columns = [c[0] for c in cursor.description]
         return [Row(zip(columns, row)) for row in cursor.fetchall()]
 
+    def first_rows(self, count: int) -> str:
+        """The dialect's clause that keeps the first ``count`` rows of an ORDER BY query (keyset paging)."""
+        count = int(count)
+        if self.dialect == "mssql":
+            return f"OFFSET 0 ROWS FETCH NEXT {count} ROWS ONLY"
+        return f"LIMIT {count}"
+
     def run_import(self, connection, entity: str, session_key: int) -> None:
         """Run the Data Import procedure for one staging session (native or emulated)."""
         self.import_procedures.run(connection, entity, session_key, company_id=self.company_id)

@@ -34,7 +34,7 @@ class RunScope:
         from storesync.adapters.registry import get_adapter
 
         endpoint = self.pair.endpoint(side)
-        return get_adapter(endpoint.system, endpoint.conn_id)
+        return get_adapter(endpoint.system, endpoint.conn_id, options=self.flow.options)
 
     @property
     def source(self):

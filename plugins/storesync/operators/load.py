@@ -1,12 +1,16 @@
 """Load: target records into the target system, idempotently, one outcome per record.
 
-Before anything is sent, the sync store's cross-reference is consulted; the adapter then checks the
-target itself for the external reference, so a retry after a crash between "created in the ERP" and
-"recorded here" still creates nothing twice.
+``create_once`` flows consult the sync store's cross-reference before anything is sent; the adapter then
+checks the target itself for the external reference, so a retry after a crash between "created in the
+ERP" and "recorded here" still creates nothing twice. ``upsert`` flows send every record whose payload
+differs from what was last pushed (when the flow pushes changes only) and let the adapter update or create.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections import Counter
 from typing import Any
 
 from storesync.alerts import alert
@@ -14,22 +18,43 @@ from storesync.operators.base import RunScope, SyncOperator
 from storesync.operators.pending import pending_records
 
 
+def fingerprint(payload: Any) -> str:
+    """Stable digest of a target payload (Decimals and dates as text, keys sorted)."""
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
 class LoadOperator(SyncOperator):
     ui_color = "#d5e8f7"
 
     def run(self, scope: RunScope, context) -> dict[str, Any]:
-        store, target = scope.store, scope.target
-        pair, flow, entity = scope.pair.name, scope.flow.name, scope.spec.entity
-        counts = {"loaded": 0, "skipped": 0, "held": 0, "dlq": 0}
+        store, target, spec = scope.store, scope.target, scope.spec
+        pair, flow, entity = scope.pair.name, scope.flow.name, spec.entity
+        counts = Counter({"loaded": 0, "skipped": 0, "held": 0, "dlq": 0})
+        by_reason: Counter[str] = Counter()
         held_details: list[str] = []
         for batch in pending_records(scope, "target", batch_size=scope.flow.batch_size):
-            known = store.get_xref(pair, entity, [key for key, _ in batch])
-            outcomes = [(key, "skipped", f"already loaded as {known[key][1]}") for key, _ in batch if key in known]
-            fresh = [(key, record) for key, record in batch if key not in known]
+            outcomes: list[tuple[str, str, str]] = []
+            fresh = batch
+            if spec.load_mode == "create_once":
+                known = store.get_xref(pair, entity, [key for key, _ in batch])
+                outcomes += [(key, "skipped", f"already loaded as {known[key][1]}") for key, _ in batch if key in known]
+                by_reason["already_loaded"] += len(outcomes)
+                fresh = [(key, record) for key, record in batch if key not in known]
+            prints = {key: fingerprint(record) for key, record in fresh} if spec.push_changes_only else {}
+            if prints:
+                last = store.get_fingerprints(pair, entity, list(prints))
+                unchanged = {key for key, digest in prints.items() if last.get(key) == digest}
+                outcomes += [(key, "skipped", "unchanged since last push") for key in sorted(unchanged)]
+                by_reason["unchanged"] += len(unchanged)
+                fresh = [(key, record) for key, record in fresh if key not in unchanged]
+            pushed: dict[str, str] = {}
             for result in target.load(entity, fresh, pair=pair, run_id=scope.run_id) if fresh else []:
-                if result.target_id is not None:
+                if result.outcome in ("loaded", "skipped") and result.target_id is not None:
                     store.put_xref(pair, entity, result.record_key, result.target_id, result.target_ref, scope.run_id)
+                if result.outcome in ("loaded", "skipped"):
                     store.resolve_dlq_for(pair, flow, result.record_key, by="load")
+                    if result.record_key in prints:
+                        pushed[result.record_key] = prints[result.record_key]
                 else:
                     store.quarantine(pair=pair, flow=flow, entity=entity, record_key=result.record_key, stage="load",
                                      reason_code=result.reason_code or "rejected", reason=result.detail,
@@ -38,13 +63,15 @@ class LoadOperator(SyncOperator):
                                      state="held" if result.outcome == "held" else "open")
                     if result.outcome == "held":
                         held_details.append(result.detail)
+                if result.reason_code:
+                    by_reason[result.reason_code] += 1
                 outcomes.append((result.record_key, result.outcome, result.detail))
+            store.put_fingerprints(pair, entity, pushed, scope.run_id)
             store.record_outcomes(pair, flow, scope.run_id, outcomes)
-            for _, outcome, _ in outcomes:
-                counts[outcome] += 1
-        self.log.info("load finished: %s", counts)
+            counts.update(outcome for _, outcome, _ in outcomes)
+        self.log.info("load finished: %s; by reason: %s", dict(counts), dict(by_reason))
         if held_details:
             alert(kind="held", pair=scope.pair, dag_id=scope.dag_id, run_id=scope.run_id,
-                  title=f"{len(held_details)} {entity}(s) held: unknown to the ERP",
+                  title=f"{len(held_details)} {entity}(s) held: unknown to the target",
                   lines=held_details, context=context)
-        return counts
+        return {**counts, "by_reason": dict(by_reason)}

@@ -19,6 +19,10 @@ from storesync.operators.pending import pending_records
 FRAME_BUILDERS = {
     ("xcart", "order", "raw"): "storesync.quality.frames:raw_xcart_orders_frame",
     ("sage500", "order", "target"): "storesync.quality.frames:sage500_staging_frame",
+    ("sage500", "product", "raw"): "storesync.quality.frames_catalogue:raw_sage500_items_frame",
+    ("xcart", "product", "target"): "storesync.quality.frames_catalogue:xcart_products_frame",
+    ("sage500", "inventory", "raw"): "storesync.quality.frames_catalogue:raw_sage500_inventory_frame",
+    ("xcart", "inventory", "target"): "storesync.quality.frames_catalogue:xcart_inventory_frame",
 }
 
 # Derived frame columns -> the record fields a person has to look at, for DLQ reasons.
@@ -32,6 +36,11 @@ SOURCE_FIELDS = {
         "max_len_ItemID": "lines[].ItemID", "max_len_Description": "lines[].Description",
         "min_QtyOrd": "lines[].QtyOrd (quantity)", "line_count": "lines",
     },
+    ("sage500", "inventory", "raw"): {
+        "min_QtyOnHand": "warehouses[].QtyOnHand (negative stock)",
+        "min_PendQtyDecrease": "warehouses[].PendQtyDecrease",
+    },
+    ("xcart", "inventory", "target"): {"amount": "amount (stock)"},
 }
 
 

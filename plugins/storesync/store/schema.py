@@ -5,6 +5,8 @@
 - ``dlq``: the dead-letter queue; at most one open/held item per (pair, flow, record_key).
 - ``record_outcome``: the one final outcome of every extracted record per run (counts reconcile).
 - ``sync_run``: one row per DAG run of a flow, with its data interval and final counts.
+- ``pushed_state``: fingerprint of what was last written to the target per record, so flows that mirror
+  state (inventory, products) write only what changed.
 
 All timestamps are UTC (``UtcDateTime``); money would use ``ExactDecimal``; JSON columns accept
 Decimal and datetime values (``JsonDocument``).
@@ -33,6 +35,7 @@ __all__ = [
     "dlq",
     "record_outcome",
     "sync_run",
+    "pushed_state",
     "STAGES",
     "DLQ_STATES",
     "DLQ_ACTIVE_STATES",
@@ -164,4 +167,18 @@ sync_run = Table(
     Column("counts", JsonDocument),
     UniqueConstraint("pair", "flow", "run_id"),
     Index(None, "pair", "flow", "started_at"),
+)
+
+
+pushed_state = Table(
+    "pushed_state",
+    metadata,
+    Column("pair", _NAME, nullable=False),
+    Column("entity", _NAME, nullable=False),
+    Column("record_key", _RECORD_KEY, nullable=False),
+    # sha256 of the canonical JSON of the target payload last written
+    Column("fingerprint", String(64), nullable=False),
+    Column("run_id", _AIRFLOW_ID),
+    Column("pushed_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("pair", "entity", "record_key"),
 )

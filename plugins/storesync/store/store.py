@@ -27,6 +27,7 @@ from .schema import (
     STAGES,
     dlq,
     metadata,
+    pushed_state,
     record_outcome,
     staged_record,
     sync_run,
@@ -559,6 +560,39 @@ class SyncStore:
         query = select(dlq.c.reason_code, func.count()).where(*conditions).group_by(dlq.c.reason_code)
         with self.engine.connect() as conn:
             return {reason_code: count for reason_code, count in conn.execute(query)}
+
+    # ------------------------------------------------------------------ pushed state
+
+    def get_fingerprints(self, pair: str, entity: str, keys: Iterable[str]) -> dict[str, str]:
+        """Fingerprint of what was last pushed, per record key (keys never pushed are absent)."""
+        found: dict[str, str] = {}
+        with self.engine.connect() as conn:
+            for chunk in _chunks([str(k) for k in keys], _IN_CHUNK):
+                query = select(pushed_state.c.record_key, pushed_state.c.fingerprint).where(
+                    pushed_state.c.pair == pair, pushed_state.c.entity == entity, pushed_state.c.record_key.in_(chunk)
+                )
+                found.update({row.record_key: row.fingerprint for row in conn.execute(query)})
+        return found
+
+    def put_fingerprints(self, pair: str, entity: str, fingerprints: Mapping[str, str], run_id: str | None = None) -> int:
+        """Remember what was pushed (upsert per record key)."""
+        if not fingerprints:
+            return 0
+        now = _utcnow()
+        rows = [{"pair": pair, "entity": entity, "record_key": str(k), "fingerprint": v, "run_id": run_id, "pushed_at": now}
+                for k, v in fingerprints.items()]
+        statement = self._upsert(pushed_state, index_elements=["pair", "entity", "record_key"],
+                                 update_columns=["fingerprint", "run_id", "pushed_at"])
+        with self.engine.begin() as conn:
+            if statement is None:
+                for chunk in _chunks([r["record_key"] for r in rows], _IN_CHUNK):
+                    conn.execute(delete(pushed_state).where(pushed_state.c.pair == pair, pushed_state.c.entity == entity,
+                                                            pushed_state.c.record_key.in_(chunk)))
+                conn.execute(insert(pushed_state), rows)
+            else:
+                for start in range(0, len(rows), _INSERT_CHUNK):
+                    conn.execute(statement, rows[start:start + _INSERT_CHUNK]).all()
+        return len(rows)
 
     # ------------------------------------------------------------------ record outcomes
 
