@@ -62,6 +62,8 @@ class SandboxOptions:
     end_ts: int | None = None
     xcart_port: int = 0
     customer_overlap: float = 0.75  # share of storefront customers that already exist in the ERP
+    alert_http_port: int = 0  # the alert sink's webhook receiver (0: a free port)
+    alert_smtp_port: int = 0  # the alert sink's SMTP server
 
 
 @dataclass
@@ -70,6 +72,9 @@ class Sandbox:
     data_dir: Path = STATE_DIR / "data"
     xcart_url: str | None = None
     _xcart: subprocess.Popen | None = None
+    alert_sink_url: str | None = None
+    alert_smtp_port: int | None = None
+    _alert_sink: subprocess.Popen | None = None
 
     def __post_init__(self) -> None:
         settings = load_connections()
@@ -129,12 +134,44 @@ class Sandbox:
             connection.close()
         return counts
 
+    # -- alert sink (webhook receiver + SMTP server for the alert channels) ------------------------------
+    def start_alert_sink(self) -> str:
+        o = self.options
+        token = load_connections().get("alerts_webhook", {}).get("password", "")
+        env = {**os.environ, "ALERTSINK_TOKEN": token, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'plugins'}"}
+        args = [sys.executable, "-m", "include.sandbox.alertsink", "--http-port", str(o.alert_http_port),
+                "--smtp-port", str(o.alert_smtp_port)]
+        self._alert_sink = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True,
+                                            start_new_session=True)
+        line = self._alert_sink.stdout.readline()
+        match = re.search(r"(http://[\d.]+:\d+) , SMTP on [\d.]+:(\d+)", line)
+        if not match:
+            self.stop()
+            raise RuntimeError(f"alert sink did not start: {line!r}")
+        self.alert_sink_url, self.alert_smtp_port = match.group(1), int(match.group(2))
+        return line.strip()
+
+    def alert_messages(self) -> dict[str, list[dict]]:
+        """What the alert sink received: ``{"webhooks": [...], "emails": [...]}``."""
+        with urllib.request.urlopen(f"{self.alert_sink_url}/_sink/messages", timeout=10) as response:
+            return json.loads(response.read())
+
     # -- Airflow ---------------------------------------------------------------------------------------
     def connection_env(self) -> dict[str, str]:
         overrides = {"xcart_default": {"host": self.xcart_url}} if self.xcart_url else {}
+        if self.alert_sink_url:
+            overrides["alerts_webhook"] = {"host": self.alert_sink_url}
+            overrides["alerts_smtp"] = {"port": self.alert_smtp_port}
         return connection_env(overrides)
 
     def stop(self) -> None:
+        if self._alert_sink and self._alert_sink.poll() is None:
+            os.killpg(self._alert_sink.pid, signal.SIGTERM)
+            try:
+                self._alert_sink.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self._alert_sink.pid, signal.SIGKILL)
+        self._alert_sink = None
         if self._xcart and self._xcart.poll() is None:
             os.killpg(self._xcart.pid, signal.SIGTERM)
             try:

@@ -14,6 +14,7 @@ from airflow.sdk.definitions.timetables.interval import CronDataIntervalTimetabl
 
 from storesync.config.pairs import PairConfig, load_pairs, pairs_dir
 from storesync.flows import get_flow
+from storesync.notifiers import FailureAlert
 from storesync.operators.extract import ExtractOperator
 from storesync.operators.load import LoadOperator
 from storesync.operators.quality import QualityGateOperator
@@ -29,6 +30,8 @@ def default_args(pair: PairConfig) -> dict[str, Any]:
         "retry_delay": timedelta(seconds=pair.retries.delay_seconds),
         "retry_exponential_backoff": pair.retries.exponential_backoff,
         "max_retry_delay": timedelta(seconds=pair.retries.max_delay_seconds),
+        # Called by Airflow only after the last retry failed: one task_failed/quality_gate alert per run.
+        "on_failure_callback": FailureAlert(pair.name),
     }
 
 

@@ -111,7 +111,7 @@ def load_pair(path: Path) -> PairConfig:
         store_conn_id=str(raw.get("store_conn_id", "storesync_db")),
         owner=str(raw.get("owner", "storesync")),
         retries=retries,
-        alerts=dict(raw.get("alerts") or {}),
+        alerts=_alerts(raw.get("alerts"), where),
         flows=flows,
     )
 
@@ -124,6 +124,44 @@ def _endpoint(raw: dict, side: str, where: "_Where") -> Endpoint:
         raise PairConfigError(f"{where.file}: field '{side}.system': unknown system '{system}'; valid: {', '.join(valid)}")
     return Endpoint(system=system, conn_id=str(body.get("conn_id", f"{system}_default")),
                     pool=str(body["pool"]) if body.get("pool") else None)
+
+
+def _alerts(value: Any, where: "_Where") -> dict[str, Any]:
+    """``{"channels": [{type, conn_id, …}], "dlq_growth_threshold": n}``; ``alerts: {}`` only logs.
+
+    The legacy ``webhook_conn_id`` (+ ``webhook_endpoint``) is read as one webhook channel.
+    """
+    body = where.mapping(value, "alerts", {"channels", "dlq_growth_threshold", "webhook_conn_id", "webhook_endpoint"})
+    channels_raw = body.get("channels") or []
+    if not isinstance(channels_raw, list):
+        raise PairConfigError(f"{where.file}: field 'alerts.channels' must be a list, got {type(channels_raw).__name__}")
+    if body.get("webhook_conn_id"):
+        channels_raw = [{"type": "webhook", "conn_id": body["webhook_conn_id"],
+                         **({"endpoint": body["webhook_endpoint"]} if body.get("webhook_endpoint") else {})},
+                        *channels_raw]
+    channels = []
+    if channels_raw:
+        from storesync.notifiers import CHANNELS  # only when channels are configured: it imports airflow.sdk
+
+        for index, channel in enumerate(channels_raw):
+            prefix = f"alerts.channels[{index}]"
+            if not isinstance(channel, dict):
+                raise PairConfigError(f"{where.file}: field '{prefix}' must be a mapping, got {type(channel).__name__}")
+            kind = channel.get("type")
+            if kind not in CHANNELS:
+                raise PairConfigError(f"{where.file}: field '{prefix}.type': unknown channel type {kind!r}; "
+                                      f"valid: {', '.join(sorted(CHANNELS))}")
+            where.no_unknown(channel, {"type", *CHANNELS[kind].channel_options}, f"{prefix}.")
+            where.required(channel, "conn_id", str, prefix=f"{prefix}.")
+            problem = CHANNELS[kind].check_options(channel)
+            if problem:
+                raise PairConfigError(f"{where.file}: field '{prefix}': {problem}")
+            channels.append(dict(channel))
+    threshold = body.get("dlq_growth_threshold", 1)
+    if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 1:
+        raise PairConfigError(f"{where.file}: field 'alerts.dlq_growth_threshold' must be an integer of at least 1, "
+                              f"got {threshold!r}")
+    return {"channels": channels, "dlq_growth_threshold": threshold}
 
 
 def _flow(name: str, body: dict, where: "_Where") -> FlowConfig:
