@@ -18,6 +18,7 @@ import os
 import subprocess
 import sys
 import time
+import warnings
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -37,6 +38,9 @@ def main() -> int:
     args = parser.parse_args()
 
     os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING")
+    # dag.test() keeps one serialized DAG row per code version in the local metadata DB; after the DAG
+    # files change, Airflow's lazy loader warns about that on every run. Harmless here, noisy on screen.
+    warnings.filterwarnings("ignore", message="Multiple rows returned with uselist=False")
     from include.sandbox.runtime import Sandbox, SandboxOptions
 
     end = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)

@@ -18,7 +18,7 @@ from storesync.notifiers import FailureAlert
 from storesync.operators.extract import ExtractOperator
 from storesync.operators.load import LoadOperator
 from storesync.operators.quality import QualityGateOperator
-from storesync.operators.report import ReportOperator
+from storesync.operators.report import ReportOperator, RunFailedWatcher
 from storesync.operators.transform import TransformOperator
 from storesync.operators.writeback import WriteBackOperator
 
@@ -71,6 +71,8 @@ def build_flow_dag(pair: PairConfig, flow_name: str, *, doc_md: str | None = Non
         for upstream, downstream in zip(chain, chain[1:]):
             upstream >> downstream
         chain[-1] >> report
+        watcher = RunFailedWatcher(task_id="fail_run_if_a_task_failed")
+        [*chain, report] >> watcher
     return dag
 
 

@@ -33,6 +33,8 @@ def test_dags_have_tags_owner_and_exponential_retries(dagbag, dag_id):
     assert dag.tags, f"{dag_id} has no tags"
     assert dag.doc_md, f"{dag_id} has no doc_md"
     for task in dag.tasks:
+        if getattr(task, "needs_no_retries", False):
+            continue
         assert task.retries >= 1, f"{dag_id}.{task.task_id} has no retries"
         assert task.retry_exponential_backoff, f"{dag_id}.{task.task_id} retries without exponential backoff"
         assert task.owner and task.owner != "airflow", f"{dag_id}.{task.task_id} has no owner"
@@ -43,8 +45,18 @@ def test_every_dag_has_retries_and_tags(dagbag):
     for dag_id, dag in dagbag.dags.items():
         if not dag.tags:
             problems.append(f"{dag_id}: no tags")
-        problems += [f"{dag_id}.{t.task_id}: no retries" for t in dag.tasks if not t.retries]
+        problems += [f"{dag_id}.{t.task_id}: no retries" for t in dag.tasks
+                     if not t.retries and not getattr(t, "needs_no_retries", False)]
     assert problems == []
+
+
+def test_a_failed_task_fails_the_run_through_the_watcher_leaf(dagbag):
+    dag = dagbag.dags["orders__xcart__sage500"]
+    watcher = dag.get_task("fail_run_if_a_task_failed")
+    assert watcher.trigger_rule == "one_failed"
+    assert {t.task_id for t in dag.tasks if not t.downstream_task_ids} == {"fail_run_if_a_task_failed"}
+    assert watcher.upstream_task_ids == {t.task_id for t in dag.tasks} - {"fail_run_if_a_task_failed"}
+    assert watcher.on_failure_callback in (None, []), "the failed task already alerted"
 
 
 def test_orders_dag_runs_extract_gate_transform_gate_load_write_back_report(dagbag):

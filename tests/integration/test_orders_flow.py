@@ -158,3 +158,15 @@ def test_quotes_sql_and_non_ascii_text_is_stored_exactly(sandbox_factory, orders
         "WHERE s.UserFld1 = ?", f"XC-{created['orderId']}")
     assert rows == [("Zoë'); DROP TABLE x;-- Ørsted-O'Brien", '1 "Quoted" Straße')]
     assert sandbox.erp_rows("SELECT COUNT(*) FROM tsoSalesOrder")[0][0] > 0  # nothing was dropped
+
+
+def test_a_run_stopped_by_its_quality_gate_ends_failed_not_green(sandbox_factory, orders_dag):
+    sandbox = sandbox_factory(orders=12)
+    for order in sandbox.xcart.store.list_orders(offset=0, limit=None)[0][:8]:
+        sandbox.xcart.store.create_order({**order, "orderId": order["orderId"] + 1000, "currency": "XXX"})
+    dag_run = orders_dag().test(logical_date=END)
+    assert str(dag_run.state) == "failed"
+    states = {ti.task_id: str(ti.state) for ti in dag_run.get_task_instances()}
+    assert states["validate_raw"] == "failed"
+    assert states["report"] == "success", "the report still records what happened"
+    assert sandbox.erp_rows("SELECT COUNT(*) FROM tsoSalesOrder")[0][0] == 0, "nothing past the gate ran"

@@ -20,3 +20,12 @@ def get_adapter(system: str, conn_id: str, **kwargs: Any):
     module_name, class_name = target.split(":")
     cls = getattr(importlib.import_module(module_name), class_name)
     return cls(conn_id=conn_id, **kwargs)
+
+
+def resolve(registry: dict[str, str], entity: str, what: str):
+    """The function registered for ``entity`` (imported on first use); unknown entities list the valid ones."""
+    try:
+        module_name, name = registry[entity].split(":")
+    except KeyError:
+        raise KeyError(f"{what}: no handler for entity '{entity}'; valid: {', '.join(sorted(registry))}") from None
+    return getattr(importlib.import_module(module_name), name)

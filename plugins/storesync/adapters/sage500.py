@@ -1,28 +1,27 @@
-"""Sage 500 as the target of web orders, through the Data Import staging tables.
+"""Sage 500 adapter: one object per task that dispatches each entity to the module that knows it.
 
-Loading is idempotent in three layers: the sync store's cross-reference, then the ERP itself (every
-order we create carries ``UserFld1 = <source prefix>-<storefront id>``, looked up before staging), and
-finally the import procedure's own duplicate-``TranNo`` check.
+Registries (entity → ``module:function``) keep the adapter free of per-entity branches; adding an
+entity is a module plus one line here.
 """
 
 from __future__ import annotations
 
-import logging
-import secrets
-from collections.abc import Sequence
 from typing import Any
 
 from storesync.adapters.base import LoadOutcome
+from storesync.adapters.registry import resolve
 from storesync.hooks.sage500 import Sage500Hook
 
-log = logging.getLogger(__name__)
-
-# Staging → ERP document: what identifies an order we created.
-REFERENCE_COLUMN = "UserFld1"
-
-
-def _placeholders(values: Sequence[Any]) -> str:
-    return ", ".join("?" for _ in values)
+EXTRACTS = {
+    "product": "storesync.adapters.sage500_catalogue:read_products",
+    "inventory": "storesync.adapters.sage500_catalogue:read_inventory",
+}
+PREPARES = {
+    "order": "storesync.adapters.sage500_orders:prepare_orders",
+}
+LOADS = {
+    "order": "storesync.adapters.sage500_orders:load_orders",
+}
 
 
 class Sage500Adapter:
@@ -31,155 +30,13 @@ class Sage500Adapter:
         self.hook = hook or Sage500Hook(conn_id)
         self.options = options or {}
 
-    # -- extract (ERP as the source) ---------------------------------------------------------------------
     def extract(self, entity: str, since, until):
-        from storesync.adapters.sage500_catalogue import READS
+        return resolve(EXTRACTS, entity, "Sage 500 extract")(self.hook, self.options, since, until)
 
-        if entity not in READS:
-            raise KeyError(f"Sage 500 adapter cannot extract '{entity}'; valid: {', '.join(sorted(READS))}")
-        return READS[entity](self.hook, self.options, since, until)
-
-    # -- context for mapping ---------------------------------------------------------------------------
     def prepare(self, entity: str, records: list[tuple[str, dict[str, Any]]], options: dict[str, Any]) -> dict[str, dict[str, Any]]:
-        """Per-record mapping context: the ERP customer (matched by e-mail, else the guest account) and options."""
-        if entity != "order":
+        if entity not in PREPARES:
             return {key: {} for key, _ in records}
-        emails = sorted({((r.get("customer") or {}).get("email") or "").strip().lower() for _, r in records} - {""})
-        customers = self._customers_by_email(emails) if emails else {}
-        guest = options.get("guest_customer_id", "WEBGUEST")
-        base = {
-            "company_id": self.hook.company_id,
-            "warehouse_id": options.get("warehouse_id", "MAIN"),
-            "hold_threshold": str(options.get("hold_threshold", "5000.00")),
-            "guest_customer_id": guest,
-        }
-        contexts = {}
-        for key, record in records:
-            email = ((record.get("customer") or {}).get("email") or "").strip().lower()
-            contexts[key] = {**base, "customer_id": customers.get(email, guest)}
-        return contexts
+        return resolve(PREPARES, entity, "Sage 500 prepare")(self.hook, records, options)
 
-    def _customers_by_email(self, emails: list[str]) -> dict[str, str]:
-        found: dict[str, str] = {}
-        with self.hook.transaction("customer lookup") as connection:
-            for chunk in _chunks(emails, 500):
-                rows = self.hook.fetch_all(
-                    connection,
-                    "SELECT c.CustID, t.EMailAddr FROM tarCustomer c JOIN tciContact t ON t.CntctKey = c.PrimaryCntctKey "
-                    f"WHERE c.CompanyID = ? AND c.Status <> 4 AND LOWER(t.EMailAddr) IN ({_placeholders(chunk)}) "
-                    "ORDER BY c.CustKey",
-                    [self.hook.company_id, *chunk],
-                )
-                for row in rows:
-                    found.setdefault(row["EMailAddr"].strip().lower(), row["CustID"].strip())
-        return found
-
-    # -- load --------------------------------------------------------------------------------------------
     def load(self, entity: str, records: list[tuple[str, dict[str, Any]]], *, pair: str, run_id: str) -> list[LoadOutcome]:
-        if entity != "order":
-            raise KeyError(f"Sage 500 adapter cannot load '{entity}'; valid: order")
-        outcomes: list[LoadOutcome] = []
-        with self.hook.transaction("sales order import") as connection:
-            existing = self._existing_orders(connection, [r["header"][REFERENCE_COLUMN] for _, r in records])
-            to_stage = []
-            for key, record in records:
-                found = existing.get(record["header"][REFERENCE_COLUMN])
-                if found:
-                    outcomes.append(LoadOutcome(key, "skipped", f"already in Sage 500 as sales order {found['TranNo'].strip()}",
-                                                target_id=str(found["SOKey"]), target_ref=f"SO {found['TranNo'].strip()}"))
-                else:
-                    to_stage.append((key, record))
-            held, to_stage = self._hold_unknown_items(connection, to_stage)
-            outcomes.extend(held)
-            if to_stage:
-                outcomes.extend(self._stage_and_import(connection, to_stage))
-        return outcomes
-
-    def _existing_orders(self, connection, references: list[str]) -> dict[str, dict[str, Any]]:
-        found: dict[str, dict[str, Any]] = {}
-        for chunk in _chunks(references, 500):
-            rows = self.hook.fetch_all(
-                connection,
-                f"SELECT SOKey, TranNo, {REFERENCE_COLUMN} AS Ref FROM tsoSalesOrder "
-                f"WHERE CompanyID = ? AND {REFERENCE_COLUMN} IN ({_placeholders(chunk)})",
-                [self.hook.company_id, *chunk],
-            )
-            for row in rows:
-                found[row["Ref"].strip()] = row
-        return found
-
-    def _hold_unknown_items(self, connection, records):
-        item_ids = sorted({line["ItemID"] for _, r in records for line in r["lines"]})
-        known: set[str] = set()
-        for chunk in _chunks(item_ids, 500):
-            rows = self.hook.fetch_all(
-                connection,
-                f"SELECT ItemID FROM timItem WHERE CompanyID = ? AND Status <> 4 AND ItemID IN ({_placeholders(chunk)})",
-                [self.hook.company_id, *chunk],
-            )
-            known.update(row["ItemID"].strip() for row in rows)
-        held, ready = [], []
-        for key, record in records:
-            unknown = [(i, line["ItemID"]) for i, line in enumerate(record["lines"]) if line["ItemID"] not in known]
-            if unknown:
-                fields = [f"lines[{i}].sku" for i, _ in unknown]
-                skus = ", ".join(f"'{sku}'" for _, sku in unknown)
-                held.append(LoadOutcome(key, "held", f"order {key}: field {fields[0]}: SKU {skus} unknown to Sage 500; order held until the item exists",
-                                        reason_code="unknown_sku", failed=fields))
-            else:
-                ready.append((key, record))
-        return held, ready
-
-    def _stage_and_import(self, connection, records) -> list[LoadOutcome]:
-        session_key = secrets.randbelow(2**31 - 2) + 1
-        tran_nos = [r["header"]["TranNo"] for _, r in records]
-        cursor = connection.cursor()
-        # Rows a crashed earlier attempt left behind would collide with ours: they are ours to clear.
-        for chunk in _chunks(tran_nos, 500):
-            marks = _placeholders(chunk)
-            cursor.execute(f"DELETE FROM StgSOLine WHERE TranNo IN ({marks}) AND ProcessStatus IN (0, 2)", chunk)
-            cursor.execute(f"DELETE FROM StgSalesOrder WHERE TranNo IN ({marks}) AND ProcessStatus IN (0, 2)", chunk)
-        headers = [{**r["header"], "SessionKey": session_key, "ProcessStatus": 0, "Action": 1} for _, r in records]
-        lines = [{**line, "SessionKey": session_key, "ProcessStatus": 0, "Action": 1} for _, r in records for line in r["lines"]]
-        _insert_rows(cursor, "StgSalesOrder", headers)
-        _insert_rows(cursor, "StgSOLine", lines)
-        self.hook.run_import(connection, "sales_order", session_key)
-
-        created = self._existing_orders(connection, [r["header"][REFERENCE_COLUMN] for _, r in records])
-        messages: dict[str, list[str]] = {}
-        for row in self.hook.fetch_all(
-            connection,
-            "SELECT EntityID, ColumnID, ColumnValue, Comment FROM tdmMigrationLogWrk WHERE SessionKey = ? ORDER BY EntryNo",
-            [session_key],
-        ):
-            text = f"{row['ColumnID']}={row['ColumnValue']!r}: {row['Comment']}" if row["ColumnID"] else str(row["Comment"])
-            messages.setdefault(str(row["EntityID"]).strip(), []).append(text)
-        cursor.execute("DELETE FROM StgSOLine WHERE SessionKey = ?", session_key)
-        cursor.execute("DELETE FROM StgSalesOrder WHERE SessionKey = ?", session_key)
-        cursor.execute("DELETE FROM tdmMigrationLogWrk WHERE SessionKey = ?", session_key)
-
-        outcomes = []
-        for key, record in records:
-            header = record["header"]
-            doc = created.get(header[REFERENCE_COLUMN])
-            if doc:
-                outcomes.append(LoadOutcome(key, "loaded", f"created Sage 500 sales order {doc['TranNo'].strip()}",
-                                            target_id=str(doc["SOKey"]), target_ref=f"SO {doc['TranNo'].strip()}"))
-            else:
-                problems = messages.get(header["TranNo"], ["import procedure left the order unprocessed without a message"])
-                outcomes.append(LoadOutcome(key, "dlq", f"order {key}: Sage 500 import refused: " + "; ".join(problems),
-                                            reason_code="erp_rejected", failed=problems))
-        return outcomes
-
-
-def _insert_rows(cursor, table: str, rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    columns = list(rows[0])
-    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({_placeholders(columns)})"
-    cursor.executemany(sql, [[row.get(c) for c in columns] for row in rows])
-
-
-def _chunks(values: Sequence[Any], size: int):
-    for start in range(0, len(values), size):
-        yield list(values[start:start + size])
+        return resolve(LOADS, entity, "Sage 500 load")(self.hook, records)

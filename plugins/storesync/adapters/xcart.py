@@ -8,7 +8,6 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
-from storesync.hooks.errors import RecordNotFound
 from storesync.hooks.xcart import XCartClient, XCartHook
 
 ENTITY_PATHS = {"order": "order", "customer": "profile", "product": "product"}
@@ -41,11 +40,9 @@ class XCartAdapter:
     def extract_keys(self, entity: str, keys: list[str]) -> Iterator[tuple[str, dict[str, Any]]]:
         """The named records, one request each; ids the store does not have are skipped (and reported)."""
         for key in keys:
-            try:
-                record = self.client.get(ENTITY_PATHS[entity], key)
-            except RecordNotFound:
-                continue
-            yield record_key(record, ID_FIELDS[entity]), record
+            record = self.client.find(ENTITY_PATHS[entity], key)
+            if record is not None:
+                yield record_key(record, ID_FIELDS[entity]), record
 
     def write_back(self, entity: str, items: Iterable[tuple[str, str, dict[str, Any]]]) -> int:
         """Note each ERP reference on its order's ``adminNotes``; orders already noted are left alone."""

@@ -39,10 +39,6 @@ class PermanentRecordError(SyncError):
         self.field = field
 
 
-class RecordNotFound(PermanentRecordError):
-    """The system has no record with the requested id (an unknown *entity* is a run error instead)."""
-
-
 class PermanentRunError(AirflowFailException, SyncError):
     """Retrying cannot help (credentials, permissions, schema): fail the task without retries."""
 
@@ -56,12 +52,15 @@ def classify_http_status(status: int, *, message: str, retry_after: str | None =
     if status < 400:
         return None
     if status == 429:
-        return RateLimited(message, retry_after=parse_retry_after(retry_after))
-    if status >= 500 or status == 408:
-        return TransientError(message)
-    if status in (401, 403, 404, 405):
-        return PermanentRunError(message)
-    return PermanentRecordError(message)
+        error: SyncError = RateLimited(message, retry_after=parse_retry_after(retry_after))
+    elif status >= 500 or status == 408:
+        error = TransientError(message)
+    elif status in (401, 403, 404, 405):
+        error = PermanentRunError(message)
+    else:
+        error = PermanentRecordError(message)
+    error.status = status
+    return error
 
 
 def parse_retry_after(value: str | None, *, default: float = 1.0) -> float:

@@ -15,7 +15,7 @@ from typing import Any
 import requests
 
 from airflow.providers.http.hooks.http import HttpHook
-from storesync.hooks.errors import PermanentRunError, RecordNotFound, TransientError, classify_http_status
+from storesync.hooks.errors import PermanentRunError, TransientError, classify_http_status
 from storesync.hooks.pagination import OffsetPaginator
 from storesync.hooks.ratelimit import Unlimited, limiter_from_extras
 from storesync.hooks.retry import RetryPolicy
@@ -70,8 +70,6 @@ class XCartClient:
             retry_after=response.headers.get("Retry-After"),
         )
         if error is not None:
-            if response.status_code == 404 and method == "GET" and "/" in path:
-                raise RecordNotFound(f"X-Cart {method} {path}: no such record") from None
             raise error
         text = response.text
         # NaN/Infinity (not JSON, but some encoders write them) become Decimal too: a float NaN cannot be staged.
@@ -92,6 +90,16 @@ class XCartClient:
     def get(self, entity: str, record_id: str | int) -> dict:
         payload, _ = self.request("GET", f"{entity}/{record_id}")
         return payload
+
+    def find(self, entity: str, record_id: str | int) -> dict | None:
+        """The record, or None when the store has no such id (``entity`` must be one the store has:
+        X-Cart answers 404 alike for an unknown entity and an unknown id)."""
+        try:
+            return self.get(entity, record_id)
+        except PermanentRunError as exc:
+            if getattr(exc, "status", None) == 404:
+                return None
+            raise
 
     def update(self, entity: str, record_id: str | int, changes: Mapping[str, Any]) -> dict:
         payload, _ = self.request("PUT", f"{entity}/{record_id}", body=dict(changes))

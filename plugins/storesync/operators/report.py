@@ -4,9 +4,31 @@ from __future__ import annotations
 
 from typing import Any
 
+from airflow.sdk import BaseOperator
+from airflow.sdk.exceptions import AirflowFailException
+
 from storesync.alerts import alert
 from storesync.hooks.errors import PermanentRunError
 from storesync.operators.base import RunScope, SyncOperator
+
+
+class RunFailedWatcher(BaseOperator):
+    """Fails the run when any task of it failed.
+
+    ``report`` runs whatever happened upstream (trigger rule ``all_done``), and a run's state follows its
+    leaf tasks, so without this leaf a run whose gate stopped it would still show green. It runs only
+    when something failed (``one_failed``) and is skipped otherwise; the failed task already alerted.
+    """
+
+    ui_color = "#f4cccc"
+    # Retrying a deliberate failure only delays the run's red state; the DagBag test knows this exemption.
+    needs_no_retries = True
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(trigger_rule="one_failed", retries=0, on_failure_callback=None, **kwargs)
+
+    def execute(self, context) -> None:
+        raise AirflowFailException("a task of this run failed; see the failed task's log and the alert it sent")
 
 
 class ReportOperator(SyncOperator):
