@@ -21,7 +21,8 @@ from storesync.hooks.ratelimit import Unlimited, limiter_from_extras
 from storesync.hooks.retry import RetryPolicy
 
 # Connection extras that configure the client; everything else HttpHook would send as headers.
-_CLIENT_EXTRAS = ("read_only_api_key", "page_size", "timeout", "max_attempts", "requests_per_minute", "max_concurrency")
+_CLIENT_EXTRAS = ("read_only_api_key", "page_size", "timeout", "max_attempts", "retry_base_delay", "requests_per_minute",
+                  "max_concurrency")
 
 
 class XCartClient:
@@ -121,7 +122,8 @@ class XCartHook(HttpHook):
 
     Connection fields: host is the store URL (scheme and path allowed), password the read/write REST API
     key; extras ``read_only_api_key`` (used when ``read_only=True``), ``page_size``, ``timeout``,
-    ``max_attempts``, and the request budget ``requests_per_minute`` / ``max_concurrency`` (see ratelimit).
+    ``max_attempts``, ``retry_base_delay`` (seconds before the first retry of a transient failure, doubling
+    after; default 0.5), and the request budget ``requests_per_minute`` / ``max_concurrency`` (see ratelimit).
     """
 
     conn_name_attr = "xcart_conn_id"
@@ -160,7 +162,8 @@ class XCartHook(HttpHook):
             raise PermanentRunError(f"connection '{self.xcart_conn_id}' has no {which}")
         _mask(key)
         session = self.get_conn()
-        policy = retry or RetryPolicy(max_attempts=int(extra.get("max_attempts", 4)))
+        policy = retry or RetryPolicy(max_attempts=int(extra.get("max_attempts", 4)),
+                                      base_delay=float(extra.get("retry_base_delay", 0.5)))
         return XCartClient(
             session,
             base_url=self.base_url,
