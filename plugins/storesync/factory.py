@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from airflow.sdk import DAG, Param
+from airflow.sdk import DAG, Param, TaskGroup
 from airflow.sdk.definitions.timetables.interval import CronDataIntervalTimetable
 
 from storesync.config.pairs import PairConfig, load_pairs, pairs_dir
@@ -36,20 +36,17 @@ def default_args(pair: PairConfig) -> dict[str, Any]:
 
 
 def build_flow_dag(pair: PairConfig, flow_name: str, *, doc_md: str | None = None) -> DAG:
+    """The DAG of one flow; a flow with legs (e.g. customers both ways) runs them one after the other."""
     spec = get_flow(flow_name)
-    flow = pair.flows[flow_name]
-    dag_id = pair.dag_id(flow_name)
-    names = {"pair_name": pair.name, "flow_name": flow_name}
-    # Tasks that talk to a system share its pool, so its request budget holds across all workers.
-    source_pool = _pool(pair.endpoint(spec.source).pool)
-    target_pool = _pool(pair.endpoint(spec.target).pool)
+    legs = [leg for leg in (spec.legs or (flow_name,)) if leg in pair.flows]
+    schedule_flow = pair.flows[legs[0]]
     with DAG(
-        dag_id=dag_id,
+        dag_id=pair.dag_id(flow_name),
         description=f"{spec.description} ({pair.storefront.system} ↔ {pair.erp.system})",
         doc_md=doc_md,
-        schedule=CronDataIntervalTimetable(flow.schedule, timezone="UTC"),
-        start_date=flow.start_date,
-        catchup=flow.catchup,
+        schedule=CronDataIntervalTimetable(schedule_flow.schedule, timezone="UTC"),
+        start_date=schedule_flow.start_date,
+        catchup=schedule_flow.catchup,
         max_active_runs=1,  # runs of one flow touch the same documents; overlap would only add contention
         default_args=default_args(pair),
         tags=["storesync", f"flow:{flow_name}", f"storefront:{pair.storefront.system}", f"erp:{pair.erp.system}"],
@@ -59,21 +56,44 @@ def build_flow_dag(pair: PairConfig, flow_name: str, *, doc_md: str | None = Non
             "record_keys": Param(None, type=["null", "array"], description="Re-sync exactly these source ids (e.g. one order), ignoring dates"),
         },
     ) as dag:
-        extract = ExtractOperator(task_id="extract", **source_pool, **names)
-        gate_raw = QualityGateOperator(task_id="validate_raw", stage="raw", **names)
-        transform = TransformOperator(task_id="transform", **target_pool, **names)
-        gate_target = QualityGateOperator(task_id="validate_target", stage="target", **names)
-        load = LoadOperator(task_id="load", **target_pool, **names)
-        report = ReportOperator(task_id="report", trigger_rule="all_done", **names)
-        chain = [extract, gate_raw, transform, gate_target, load]
-        if spec.has_write_back:
-            chain.append(WriteBackOperator(task_id="write_back", **source_pool, **names))
-        for upstream, downstream in zip(chain, chain[1:]):
-            upstream >> downstream
-        chain[-1] >> report
+        tasks: list = []
+        previous_end = None
+        for leg in legs:
+            if len(legs) > 1:
+                with TaskGroup(group_id=get_flow(leg).leg_label or leg):
+                    leg_tasks, leg_end = _leg_tasks(pair, leg)
+            else:
+                leg_tasks, leg_end = _leg_tasks(pair, leg)
+            if previous_end is not None:
+                previous_end >> leg_tasks[0]
+            previous_end = leg_end
+            tasks += leg_tasks
         watcher = RunFailedWatcher(task_id="fail_run_if_a_task_failed")
-        [*chain, report] >> watcher
+        tasks >> watcher
     return dag
+
+
+def _leg_tasks(pair: PairConfig, flow_name: str):
+    """extract → validate_raw → transform → validate_target → load [→ write_back] → report, for one leg."""
+    spec = get_flow(flow_name)
+    names = {"pair_name": pair.name, "flow_name": flow_name}
+    # Tasks that talk to a system share its pool, so its request budget holds across all workers.
+    source_pool = _pool(pair.endpoint(spec.source).pool)
+    target_pool = _pool(pair.endpoint(spec.target).pool)
+    chain = [
+        ExtractOperator(task_id="extract", **source_pool, **names),
+        QualityGateOperator(task_id="validate_raw", stage="raw", **names),
+        TransformOperator(task_id="transform", **target_pool, **names),
+        QualityGateOperator(task_id="validate_target", stage="target", **names),
+        LoadOperator(task_id="load", **target_pool, **names),
+    ]
+    if spec.has_write_back:
+        chain.append(WriteBackOperator(task_id="write_back", **source_pool, **names))
+    report = ReportOperator(task_id="report", trigger_rule="all_done", **names)
+    for upstream, downstream in zip(chain, chain[1:]):
+        upstream >> downstream
+    chain[-1] >> report
+    return [*chain, report], report
 
 
 def _pool(name: str | None) -> dict[str, str]:

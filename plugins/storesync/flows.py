@@ -30,6 +30,11 @@ class FlowSpec:
     write_back: bool = False
     # Flows that must run before this one in a full sync (the demo's order, and asset dependencies).
     after: tuple[str, ...] = ()
+    # A flow that moves data both ways is one DAG whose legs (flows of their own, each with its own
+    # pair-config section, staging and DLQ scope) run one after the other; ``leg_label`` names the group.
+    legs: tuple[str, ...] = ()
+    leg_label: str | None = None
+    part_of: str | None = None
 
     def __post_init__(self) -> None:
         if self.load_mode not in LOAD_MODES:

@@ -104,5 +104,3 @@ def read_inventory(hook: Sage500Hook, options: dict[str, Any], since: datetime, 
                     "AvailableToSell": max(Decimal(0), available - safety).to_integral_value(rounding="ROUND_FLOOR"),
                 }
 
-
-READS = {"product": read_products, "inventory": read_inventory}

@@ -4,16 +4,28 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
+from storesync.hooks.errors import PermanentRecordError
 from storesync.hooks.xcart import XCartClient, XCartHook
+
+from storesync.adapters.registry import resolve
+
+# How each entity is read: REST path, id field, and the field X-Cart filters a time window on (unix
+# seconds, from inclusive, to exclusive). Entities without a window field are read whole.
+log = logging.getLogger(__name__)
 
 ENTITY_PATHS = {"order": "order", "customer": "profile", "product": "product"}
 ID_FIELDS = {"order": "orderId", "customer": "profileId", "product": "productId"}
-# Orders changed inside the window; X-Cart filters by unix seconds, from inclusive, to exclusive.
 WINDOW_FIELDS = {"order": "updateDate"}
+# Entities X-Cart is the target of: entity -> "module:function(adapter, records) -> [LoadOutcome]".
+LOADS = {
+    "product": "storesync.adapters.xcart_catalogue:load_products",
+    "inventory": "storesync.adapters.xcart_catalogue:load_inventory",
+}
 
 
 class XCartAdapter:
@@ -21,7 +33,7 @@ class XCartAdapter:
         self.conn_id = conn_id
         self._client = client
         self.options = options or {}
-        self._catalogue: dict[str, dict[str, Any]] | None = None
+        self._cache: dict[str, Any] = {}
 
     @property
     def client(self) -> XCartClient:
@@ -52,7 +64,11 @@ class XCartAdapter:
             notes = str(raw.get("adminNotes") or "")
             if marker in notes:
                 continue
-            self.client.update(ENTITY_PATHS[entity], source_id, {"adminNotes": f"{notes}\n{marker}".strip()})
+            try:
+                self.client.update(ENTITY_PATHS[entity], source_id, {"adminNotes": f"{notes}\n{marker}".strip()})
+            except PermanentRecordError as exc:  # one order refused (bad id, gone, note too long): the rest go on
+                log.warning("write-back of %s to %s %s refused: %s", marker, entity, source_id, exc)
+                continue
             written += 1
         return written
 
@@ -61,13 +77,13 @@ class XCartAdapter:
         return {key: {} for key, _ in records}
 
     def load(self, entity: str, records: list[tuple[str, dict[str, Any]]], *, pair: str, run_id: str):
-        from storesync.adapters.xcart_catalogue import LOADS, Catalogue
+        return resolve(LOADS, entity, "X-Cart load")(self, records)
 
-        if entity not in LOADS:
-            raise KeyError(f"X-Cart adapter cannot load '{entity}'; valid: {', '.join(sorted(LOADS))}")
-        if self._catalogue is None:
-            self._catalogue = Catalogue(self.client)
-        return LOADS[entity](self._catalogue, records)
+    def cached(self, name: str, build):
+        """A per-task cache for lookups that load functions share across batches (e.g. the catalogue)."""
+        if name not in self._cache:
+            self._cache[name] = build()
+        return self._cache[name]
 
     def retry_stats(self):
         return self._client.retry.stats if self._client else None

@@ -40,7 +40,12 @@ def _same(current: Any, wanted: Any) -> bool:
     return current == wanted
 
 
-def load_products(catalogue: Catalogue, records: list[tuple[str, dict[str, Any]]]) -> list[LoadOutcome]:
+def catalogue_of(adapter) -> Catalogue:
+    return adapter.cached("catalogue", lambda: Catalogue(adapter.client))
+
+
+def load_products(adapter, records: list[tuple[str, dict[str, Any]]]) -> list[LoadOutcome]:
+    catalogue = catalogue_of(adapter)
     outcomes = []
     for key, record in records:
         try:
@@ -67,7 +72,8 @@ def load_products(catalogue: Catalogue, records: list[tuple[str, dict[str, Any]]
     return outcomes
 
 
-def load_inventory(catalogue: Catalogue, records: list[tuple[str, dict[str, Any]]]) -> list[LoadOutcome]:
+def load_inventory(adapter, records: list[tuple[str, dict[str, Any]]]) -> list[LoadOutcome]:
+    catalogue = catalogue_of(adapter)
     outcomes = []
     for key, record in records:
         current = catalogue.get(record["sku"])
@@ -88,5 +94,3 @@ def load_inventory(catalogue: Catalogue, records: list[tuple[str, dict[str, Any]
         outcomes.append(LoadOutcome(key, "loaded", f"stock {current.get('amount')} → {amount}"))
     return outcomes
 
-
-LOADS = {"product": load_products, "inventory": load_inventory}

@@ -32,6 +32,10 @@ class RunFailedWatcher(BaseOperator):
 
 
 class ReportOperator(SyncOperator):
+    def sibling(self, task_id: str) -> str:
+        """The id of a task of the same leg (legs of a multi-leg DAG live in task groups)."""
+        group, _, _ = self.task_id.rpartition(".")
+        return f"{group}.{task_id}" if group else task_id
     ui_color = "#eeeeee"
 
     def run(self, scope: RunScope, context) -> dict[str, Any]:
@@ -40,7 +44,7 @@ class ReportOperator(SyncOperator):
         extracted = store.count_staged(pair, flow, run_id, "raw")
         outcomes = store.outcome_counts(pair, flow, run_id)
         ti = context["ti"]
-        write_back = ti.xcom_pull(task_ids="write_back") or {}
+        write_back = ti.xcom_pull(task_ids=self.sibling("write_back")) or {}
         summary = {
             "dag_id": scope.dag_id,
             "run_id": run_id,
@@ -57,7 +61,7 @@ class ReportOperator(SyncOperator):
             alert(kind="dlq", pair=scope.pair, dag_id=scope.dag_id, run_id=run_id,
                   title=f"{summary['dlq']} {scope.spec.entity}(s) sent to the dead-letter queue",
                   lines=[f"{reason}: {n}" for reason, n in summary["dlq_by_reason"].items()], context=context)
-        if summary["unaccounted"] and ti.xcom_pull(task_ids="load") is None:
+        if summary["unaccounted"] and ti.xcom_pull(task_ids=self.sibling("load")) is None:
             # An upstream task failed and already failed the run; the pending records stay staged for a re-run.
             self.log.warning("%d records were not processed because the run stopped early; clear the failed task "
                              "after fixing the cause to process them", summary["unaccounted"])
