@@ -33,6 +33,9 @@ class FlowSpec:
     # A flow that moves data both ways is one DAG whose legs (flows of their own, each with its own
     # pair-config section, staging and DLQ scope) run one after the other; ``leg_label`` names the group.
     legs: tuple[str, ...] = ()
+    # Held records (waiting for something in the target, e.g. the order a payment applies to) are fetched
+    # again by every run until they load: held means waiting, never dropped.
+    retry_held: bool = False
     leg_label: str | None = None
     part_of: str | None = None
 

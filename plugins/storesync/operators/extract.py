@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from storesync.operators.base import RunScope, SyncOperator
@@ -31,6 +32,11 @@ class ExtractOperator(SyncOperator):
             records = source.extract_keys(scope.spec.entity, keys)
         else:
             records = source.extract(scope.spec.entity, scope.since, scope.until)
+            if scope.spec.retry_held:
+                held = sorted({i["record_key"] for i in store.list_dlq(pair=scope.pair.name, flow=scope.flow.name, state="held")})
+                if held:
+                    self.log.info("also fetching %d held %s records again", len(held), scope.spec.entity)
+                    records = itertools.chain(records, source.extract_keys(scope.spec.entity, held))
         batch: list[tuple[str, dict]] = []
         for key, record in records:
             key, record = scrub_card_data(key), scrub_card_data(record)  # no card data is ever staged
