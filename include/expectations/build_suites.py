@@ -126,6 +126,121 @@ def _inventory_target_xcart(gxe) -> list:
     ]
 
 
+def _customers_raw_xcart(gxe) -> list:
+    return [
+        gxe.ExpectColumnValuesToNotBeNull(column="profileId"),
+        gxe.ExpectColumnValuesToBeUnique(column="profileId"),
+        gxe.ExpectColumnValuesToNotBeNull(column="email"),
+        gxe.ExpectColumnValuesToBeBetween(column="email_valid", min_value=1),
+        gxe.ExpectColumnValuesToNotBeNull(column="name"),
+    ]
+
+
+def _customers_target_sage500(gxe) -> list:
+    sizes = {"CustID": 12, "CustName": 40, "EMailAddr": 256, "AddrName": 40, "AddrLine1": 40, "AddrLine2": 40,
+             "City": 20, "StateID": 3, "PostalCode": 10, "CountryID": 3, "Phone": 17}
+    return [
+        gxe.ExpectColumnValuesToNotBeNull(column="CustID"),
+        gxe.ExpectColumnValuesToNotBeNull(column="CustName"),
+        gxe.ExpectColumnValuesToNotBeNull(column="EMailAddr"),
+        *[gxe.ExpectColumnValuesToBeBetween(column=f"len_{column}", max_value=size) for column, size in sizes.items()],
+    ]
+
+
+def _erp_customers_raw_sage500(gxe) -> list:
+    return [
+        gxe.ExpectColumnValuesToNotBeNull(column="CustID"),
+        gxe.ExpectColumnValuesToBeUnique(column="CustID"),
+        # Many ERP customers have no e-mail (they have no storefront account); one that is there must be valid.
+        gxe.ExpectColumnValuesToBeBetween(column="email_valid", min_value=1),
+        gxe.ExpectColumnValuesToBeInSet(column="Status", value_set=[1, 2, 3, 4]),
+    ]
+
+
+def _customer_updates_target_xcart(gxe) -> list:
+    return [
+        gxe.ExpectColumnValuesToBeInSet(column="status", value_set=["E", "D"]),
+    ]
+
+
+def _shipments_raw_sage500(gxe) -> list:
+    return [
+        gxe.ExpectColumnValuesToNotBeNull(column="ShipKey"),
+        gxe.ExpectColumnValuesToBeUnique(column="ShipKey"),
+        # Null when empty: a storefront order cannot be told where its parcel is without one.
+        gxe.ExpectColumnValuesToNotBeNull(column="TrackingNo"),
+        # The storefront order id read from the sales order's UserFld1 (XC-<orderId>); null when unreadable.
+        gxe.ExpectColumnValuesToNotBeNull(column="order_reference"),
+        gxe.ExpectColumnValuesToBeBetween(column="line_count", min_value=1),
+        # Null when a line has no usable quantity (and when there are no lines).
+        gxe.ExpectColumnValuesToNotBeNull(column="min_QtyShipped"),
+        gxe.ExpectColumnValuesToBeBetween(column="min_QtyShipped", min_value=0, strict_min=True),
+        gxe.ExpectColumnValuesToBeBetween(column="missing_sku_count", min_value=0, max_value=0),
+    ]
+
+
+def _shipments_target_xcart(gxe) -> list:
+    return [
+        gxe.ExpectColumnValuesToNotBeNull(column="orderId"),
+        gxe.ExpectColumnValuesToNotBeNull(column="tracking_value"),
+        gxe.ExpectColumnValuesToNotBeNull(column="shippingStatus"),
+        gxe.ExpectColumnValuesToBeInSet(column="shippingStatus", value_set=["P", "S"]),
+    ]
+
+
+def _payment_transactions_raw_xcart(gxe) -> list:
+    from storesync.adapters.xcart_payments import STATUSES, TYPES
+
+    return [
+        gxe.ExpectColumnValuesToNotBeNull(column="transactionId"),
+        gxe.ExpectColumnValuesToBeUnique(column="transactionId"),
+        gxe.ExpectColumnValuesToNotBeNull(column="orderId"),
+        gxe.ExpectColumnValuesToNotBeNull(column="type"),
+        gxe.ExpectColumnValuesToBeInSet(column="type", value_set=list(TYPES)),
+        gxe.ExpectColumnValuesToNotBeNull(column="status"),
+        gxe.ExpectColumnValuesToBeInSet(column="status", value_set=list(STATUSES)),
+        gxe.ExpectColumnValuesToNotBeNull(column="value"),
+        gxe.ExpectColumnValuesToBeBetween(column="value", min_value=0, strict_min=True),
+        gxe.ExpectColumnValuesToNotBeNull(column="currency"),
+        gxe.ExpectColumnValuesToBeInSet(column="currency", value_set=XCART_CURRENCIES),
+        gxe.ExpectColumnValuesToNotBeNull(column="method"),
+        # Only ever the last four digits (nulls pass: not every method has a card).
+        gxe.ExpectColumnValuesToMatchRegex(column="cardLast4", regex=r"^[0-9]{4}$"),
+        gxe.ExpectColumnValuesToNotBeNull(column="date"),
+    ]
+
+
+def _receivables_target_sage500(sizes: dict[str, int]) -> Callable[[Any], list]:
+    def expectations(gxe) -> list:
+        return [
+            gxe.ExpectColumnValuesToNotBeNull(column="record_key"),
+            gxe.ExpectColumnValuesToNotBeNull(column="TranNo"),
+            gxe.ExpectColumnValuesToNotBeNull(column="ApplyToTranNo"),
+            gxe.ExpectColumnValuesToNotBeNull(column="UserFld1"),
+            gxe.ExpectColumnValuesToNotBeNull(column="CurrID"),
+            gxe.ExpectColumnValuesToNotBeNull(column="TranDate"),
+            # Sage 500 truncates or rejects over-long values; catch them before they reach staging.
+            *[gxe.ExpectColumnValueLengthsToBeBetween(column=column, max_value=size) for column, size in sizes.items()],
+            gxe.ExpectColumnValuesToNotBeNull(column="TranAmt"),
+            gxe.ExpectColumnValuesToBeBetween(column="TranAmt", min_value=0, strict_min=True),
+        ]
+
+    return expectations
+
+
+def _payments_target_sage500(gxe) -> list:
+    from storesync.quality.frames_payments import CUSTOMER_PAYMENT_COLUMN_SIZES
+
+    return [*_receivables_target_sage500(CUSTOMER_PAYMENT_COLUMN_SIZES)(gxe),
+            gxe.ExpectColumnValuesToNotBeNull(column="CashAcctID")]
+
+
+def _refunds_target_sage500(gxe) -> list:
+    from storesync.quality.frames_payments import CREDIT_MEMO_COLUMN_SIZES
+
+    return _receivables_target_sage500(CREDIT_MEMO_COLUMN_SIZES)(gxe)
+
+
 # file name (without .json) -> (notes, expectations builder)
 SUITES: dict[str, tuple[str, Callable[[Any], list]]] = {
     "orders_raw__xcart": (
@@ -152,9 +267,50 @@ SUITES: dict[str, tuple[str, Callable[[Any], list]]] = {
         "X-Cart product fields before writing; frame: storesync.quality.frames_catalogue.xcart_products_frame.",
         _products_target_xcart,
     ),
+    "customers_raw__xcart": (
+        "X-Cart profiles; frame: storesync.quality.frames_customers.raw_xcart_profiles_frame.",
+        _customers_raw_xcart,
+    ),
+    "customers_target__sage500": (
+        "StgCustomer rows; frame: storesync.quality.frames_customers.sage500_customer_staging_frame.",
+        _customers_target_sage500,
+    ),
+    "erp_customers_raw__sage500": (
+        "Sage 500 customers changed in the ERP; frame: storesync.quality.frames_customers.raw_sage500_customers_frame.",
+        _erp_customers_raw_sage500,
+    ),
+    "customer_updates_target__xcart": (
+        "X-Cart profile updates (address, status); frame: storesync.quality.frames_customers.xcart_profile_updates_frame.",
+        _customer_updates_target_xcart,
+    ),
     "inventory_target__xcart": (
         "X-Cart stock (amount) before writing; frame: storesync.quality.frames_catalogue.xcart_inventory_frame.",
         _inventory_target_xcart,
+    ),
+    "shipments_raw__sage500": (
+        "Sage 500 shipments with their sales order and lines; frame: storesync.quality.frames_shipments."
+        "raw_sage500_shipments_frame, key column record_key.",
+        _shipments_raw_sage500,
+    ),
+    "shipments_target__xcart": (
+        "X-Cart order updates (tracking number, shippingStatus) before writing; frame: "
+        "storesync.quality.frames_shipments.xcart_shipments_frame.",
+        _shipments_target_xcart,
+    ),
+    "payment_transactions_raw__xcart": (
+        "X-Cart payment transactions (payments and refunds flows, after out-of-scope ones were skipped); frame: "
+        "storesync.quality.frames_payments.raw_xcart_payment_transactions_frame, key column record_key.",
+        _payment_transactions_raw_xcart,
+    ),
+    "payments_target__sage500": (
+        "StgCustPmt rows before staging (CustID is added by the loader); frame: "
+        "storesync.quality.frames_payments.sage500_customer_payment_frame.",
+        _payments_target_sage500,
+    ),
+    "refunds_target__sage500": (
+        "StgARCreditMemo rows before staging (CustID is added by the loader); frame: "
+        "storesync.quality.frames_payments.sage500_credit_memo_frame.",
+        _refunds_target_sage500,
     ),
 }
 

@@ -60,9 +60,38 @@ FLOWS = {
         push_changes_only=True, after=("products",),
         description="Available quantity per SKU from the ERP (the system of record); only changed SKUs are written.",
     ),
+    "customers": FlowSpec(
+        name="customers", entity="customer", source="storefront", target="erp", load_mode="upsert",
+        push_changes_only=True, legs=("customers", "customers_from_erp"), leg_label="to_erp",
+        description="Storefront registrations create or update ERP customers (matched by e-mail, then name + "
+                    "postal code); ERP edits of address and status flow back to the storefront.",
+    ),
+    "customers_from_erp": FlowSpec(
+        name="customers_from_erp", entity="erp_customer", source="erp", target="storefront", load_mode="upsert",
+        push_changes_only=True, part_of="customers", leg_label="from_erp",
+        description="ERP-side customer edits (address, status) flow back to the storefront account.",
+    ),
     "orders": FlowSpec(
-        name="orders", entity="order", source="storefront", target="erp", write_back=True, after=("products",),
+        name="orders", entity="order", source="storefront", target="erp", write_back=True,
+        after=("products", "customers"),
         description="New and changed web orders become ERP sales orders; the ERP order number is written back.",
+    ),
+    "shipments": FlowSpec(
+        name="shipments", entity="shipment", source="erp", target="storefront", load_mode="upsert",
+        after=("orders",),
+        description="ERP shipments of web orders add their tracking numbers to the storefront order and move it "
+                    "to processing (partial) or shipped (complete), never backwards.",
+    ),
+    "payments": FlowSpec(
+        name="payments", entity="payment", source="storefront", target="erp", load_mode="create_once",
+        retry_held=True, after=("orders",),
+        description="Captured storefront payments become ERP customer payments applied to the web order's sales "
+                    "order; declined ones are alerted, payments for orders the ERP lacks wait (held).",
+    ),
+    "refunds": FlowSpec(
+        name="refunds", entity="refund", source="storefront", target="erp", load_mode="create_once",
+        retry_held=True, after=("orders",),
+        description="Storefront refunds become ERP credit memos for the order's customer, applied to the order.",
     ),
 }
 

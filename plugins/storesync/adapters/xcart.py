@@ -18,13 +18,23 @@ from storesync.adapters.registry import resolve
 # seconds, from inclusive, to exclusive). Entities without a window field are read whole.
 log = logging.getLogger(__name__)
 
-ENTITY_PATHS = {"order": "order", "customer": "profile", "product": "product"}
-ID_FIELDS = {"order": "orderId", "customer": "profileId", "product": "productId"}
-WINDOW_FIELDS = {"order": "updateDate"}
+ENTITY_PATHS = {"order": "order", "customer": "profile", "product": "product",
+                "payment": "payment-transaction", "refund": "payment-transaction"}
+ID_FIELDS = {"order": "orderId", "customer": "profileId", "product": "productId",
+             "payment": "transactionId", "refund": "transactionId"}
+WINDOW_FIELDS = {"order": "updateDate", "customer": "updateDate", "payment": "updateDate", "refund": "updateDate"}
 # Entities X-Cart is the target of: entity -> "module:function(adapter, records) -> [LoadOutcome]".
 LOADS = {
     "product": "storesync.adapters.xcart_catalogue:load_products",
     "inventory": "storesync.adapters.xcart_catalogue:load_inventory",
+    "erp_customer": "storesync.adapters.xcart_customers:load_customer_updates",
+    "shipment": "storesync.adapters.xcart_shipments:load_shipments",
+}
+# Extracted records that are not the flow's to carry (skipped at once, with the reason; payments and
+# refunds share payment-transaction): entity -> "module:function(record, options) -> reason | None".
+OUT_OF_SCOPE = {
+    "payment": "storesync.adapters.xcart_payments:payment_out_of_scope",
+    "refund": "storesync.adapters.xcart_payments:refund_out_of_scope",
 }
 
 
@@ -55,6 +65,12 @@ class XCartAdapter:
             record = self.client.find(ENTITY_PATHS[entity], key)
             if record is not None:
                 yield record_key(record, ID_FIELDS[entity]), record
+
+    def out_of_scope(self, entity: str, record: Any) -> str | None:
+        """Why an extracted record is not this flow's to carry (it is skipped with that reason), or None."""
+        if entity not in OUT_OF_SCOPE:
+            return None
+        return resolve(OUT_OF_SCOPE, entity, "X-Cart scope")(record, self.options)
 
     def write_back(self, entity: str, items: Iterable[tuple[str, str, dict[str, Any]]]) -> int:
         """Note each ERP reference on its order's ``adminNotes``; orders already noted are left alone."""

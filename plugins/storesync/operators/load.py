@@ -19,7 +19,13 @@ from storesync.operators.pending import pending_records
 
 
 def fingerprint(payload: Any) -> str:
-    """Stable digest of a target payload (Decimals and dates as text, keys sorted)."""
+    """Stable digest of a target payload's data (Decimals and dates as text, keys sorted).
+
+    Top-level keys starting with "_" steer the loader (e.g. insert vs update) and are not data: a record
+    pushed once as an insert and seen again as an update is unchanged.
+    """
+    if isinstance(payload, dict):
+        payload = {k: v for k, v in payload.items() if not str(k).startswith("_")}
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 

@@ -23,6 +23,16 @@ FRAME_BUILDERS = {
     ("xcart", "product", "target"): "storesync.quality.frames_catalogue:xcart_products_frame",
     ("sage500", "inventory", "raw"): "storesync.quality.frames_catalogue:raw_sage500_inventory_frame",
     ("xcart", "inventory", "target"): "storesync.quality.frames_catalogue:xcart_inventory_frame",
+    ("xcart", "customer", "raw"): "storesync.quality.frames_customers:raw_xcart_profiles_frame",
+    ("sage500", "customer", "target"): "storesync.quality.frames_customers:sage500_customer_staging_frame",
+    ("sage500", "erp_customer", "raw"): "storesync.quality.frames_customers:raw_sage500_customers_frame",
+    ("xcart", "erp_customer", "target"): "storesync.quality.frames_customers:xcart_profile_updates_frame",
+    ("sage500", "shipment", "raw"): "storesync.quality.frames_shipments:raw_sage500_shipments_frame",
+    ("xcart", "shipment", "target"): "storesync.quality.frames_shipments:xcart_shipments_frame",
+    ("xcart", "payment", "raw"): "storesync.quality.frames_payments:raw_xcart_payment_transactions_frame",
+    ("sage500", "payment", "target"): "storesync.quality.frames_payments:sage500_customer_payment_frame",
+    ("xcart", "refund", "raw"): "storesync.quality.frames_payments:raw_xcart_payment_transactions_frame",
+    ("sage500", "refund", "target"): "storesync.quality.frames_payments:sage500_credit_memo_frame",
 }
 
 # Derived frame columns -> the record fields a person has to look at, for DLQ reasons.
@@ -41,6 +51,27 @@ SOURCE_FIELDS = {
         "min_PendQtyDecrease": "warehouses[].PendQtyDecrease",
     },
     ("xcart", "inventory", "target"): {"amount": "amount (stock)"},
+    ("xcart", "customer", "raw"): {"email_valid": "email", "name": "firstname/lastname"},
+    ("sage500", "erp_customer", "raw"): {"email_valid": "EMailAddr"},
+    ("sage500", "shipment", "raw"): {
+        "TrackingNo": "TrackingNo (tsoShipment)", "order_reference": "UserFld1 (sales order reference XC-<orderId>)",
+        "min_QtyShipped": "lines[].QtyShipped (quantity)", "line_count": "lines (shipment lines)",
+        "missing_sku_count": "lines[].ItemID",
+    },
+    ("xcart", "shipment", "target"): {"tracking_value": "tracking.value", "orderId": "orderId (order_reference)"},
+    ("xcart", "payment", "raw"): {"value": "value (amount)", "date": "date (transaction time)"},
+    ("xcart", "refund", "raw"): {"value": "value (amount)", "date": "date (transaction time)"},
+    ("sage500", "payment", "target"): {
+        "TranAmt": "value (TranAmt)", "TranNo": "transactionId (TranNo)", "UserFld1": "transactionId (UserFld1)",
+        "UserFld2": "orderId (UserFld2)", "ApplyToTranNo": "orderId (ApplyToTranNo)",
+        "TranCmnt": "gatewayTransactionId (TranCmnt)", "CashAcctID": "method (CashAcctID)",
+        "PmtMethID": "method (PmtMethID)", "CurrID": "currency (CurrID)", "TranDate": "date (TranDate)",
+    },
+    ("sage500", "refund", "target"): {
+        "TranAmt": "value (TranAmt)", "TranNo": "transactionId (TranNo)", "UserFld1": "transactionId (UserFld1)",
+        "UserFld2": "orderId (UserFld2)", "ApplyToTranNo": "orderId (ApplyToTranNo)",
+        "TranCmnt": "gatewayTransactionId (TranCmnt)", "CurrID": "currency (CurrID)", "TranDate": "date (TranDate)",
+    },
 }
 
 

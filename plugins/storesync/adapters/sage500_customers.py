@@ -1,0 +1,141 @@
+"""Sage 500 customers: matching storefront customers, writing them through ``StgCustomer``, reading ERP edits.
+
+Matching (dedup) rules, in order: the same e-mail (case and surrounding blanks ignored), then the same
+normalised name and postal code; a match is updated, never duplicated. Otherwise a new customer
+``XC<profile id, 10 digits>`` is inserted. Each field has a system of record (pair option
+``erp_owned_customer_fields``, default address and status): on an update those columns are staged NULL,
+which the import procedure reads as "keep the ERP's value"; they flow the other way instead.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import unicodedata
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from storesync.adapters.base import LoadOutcome
+from storesync.adapters.sage500_catalogue import _naive_utc
+from storesync.adapters.sage500_orders import _insert_rows, _placeholders, chunks
+from storesync.hooks.sage500 import Sage500Hook
+
+ADDRESS_COLUMNS = ("AddrName", "AddrLine1", "AddrLine2", "City", "StateID", "PostalCode", "CountryID")
+OWNED_COLUMNS = {"address": ADDRESS_COLUMNS, "status": ("Status",), "name": ("CustName",), "email": ("EMailAddr",),
+                 "phone": ("Phone",)}
+PAGE = 1000
+READ_COLUMNS = ("CustKey", "CustID", "CustName", "Status", "EMailAddr", "Phone", "AddrName", "AddrLine1", "AddrLine2",
+                "City", "StateID", "PostalCode", "CountryID")
+
+
+def normalised_name(name: str | None) -> str:
+    text = unicodedata.normalize("NFKD", name or "").encode("ascii", "ignore").decode().lower()
+    return " ".join(re.sub(r"[^a-z0-9 ]+", " ", text).split())
+
+
+def normalised_postal(code: str | None) -> str:
+    return re.sub(r"[^A-Z0-9]", "", (code or "").upper())
+
+
+def _existing_customers(hook: Sage500Hook, emails: list[str], postals: list[str]) -> tuple[dict, dict]:
+    by_email: dict[str, str] = {}
+    by_name_postal: dict[tuple[str, str], str] = {}
+    base = ("SELECT c.CustID, c.CustName, t.EMailAddr, a.PostalCode FROM tarCustomer c "
+            "LEFT JOIN tciContact t ON t.CntctKey = c.PrimaryCntctKey LEFT JOIN tciAddress a ON a.AddrKey = c.PrimaryAddrKey "
+            "WHERE c.CompanyID = ? AND c.Status <> 4 AND ")
+    with hook.transaction("customer match") as connection:
+        for chunk in chunks(emails, 500):
+            for row in hook.fetch_all(connection, base + f"LOWER(t.EMailAddr) IN ({_placeholders(chunk)}) ORDER BY c.CustKey",
+                                      [hook.company_id, *chunk]):
+                by_email.setdefault(row["EMailAddr"].strip().lower(), row["CustID"].strip())
+        # Postal codes are stored as typed; compare them normalised in Python over the candidates.
+        for chunk in chunks(postals, 500):
+            for row in hook.fetch_all(connection, base + f"a.PostalCode IN ({_placeholders(chunk)}) ORDER BY c.CustKey",
+                                      [hook.company_id, *chunk]):
+                key = (normalised_name(row["CustName"]), normalised_postal(row["PostalCode"]))
+                by_name_postal.setdefault(key, row["CustID"].strip())
+    return by_email, by_name_postal
+
+
+def prepare_customers(hook: Sage500Hook, records: list[tuple[str, dict[str, Any]]], options: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Per customer: the CustID to write (matched or new), the rule that matched, and insert/update."""
+    emails = sorted({(r.get("email") or "").strip().lower() for _, r in records} - {""})
+    postals = sorted({(r.get("billing_address") or {}).get("postal_code") or "" for _, r in records} - {""})
+    by_email, by_name_postal = _existing_customers(hook, emails, postals)
+    contexts = {}
+    for key, record in records:
+        email = (record.get("email") or "").strip().lower()
+        name = f"{record.get('first_name') or ''} {record.get('last_name') or ''}"
+        postal = (record.get("billing_address") or {}).get("postal_code")
+        if email in by_email:
+            cust_id, rule = by_email[email], "email"
+        elif (normalised_name(name), normalised_postal(postal)) in by_name_postal and postal:
+            cust_id, rule = by_name_postal[(normalised_name(name), normalised_postal(postal))], "name+postal code"
+        else:
+            cust_id, rule = f"XC{int(key):010d}" if key.isdigit() else f"XC{key}"[:12], "new"
+        contexts[key] = {"cust_id": cust_id, "match": rule, "action": 1 if rule == "new" else 2}
+    return contexts
+
+
+def load_customers(hook: Sage500Hook, records: list[tuple[str, dict[str, Any]]], options: dict[str, Any] | None = None) -> list[LoadOutcome]:
+    owned = [column for field in (options or {}).get("erp_owned_customer_fields", ["address", "status"])
+             for column in OWNED_COLUMNS[field]]
+    session_key = secrets.randbelow(2**31 - 2) + 1
+    rows, matches = [], []
+    for _, record in records:
+        row = dict(record)
+        matches.append(row.pop("_match", "new"))
+        row["Action"] = row.pop("_action", 0)
+        if row["Action"] == 2:
+            row.update({column: None for column in owned})
+        rows.append({**row, "SessionKey": session_key, "ProcessStatus": 0})
+    outcomes = []
+    with hook.transaction("customer import") as connection:
+        cursor = connection.cursor()
+        _insert_rows(cursor, "StgCustomer", rows)
+        hook.run_import(connection, "customer", session_key)
+        failed: dict[str, list[str]] = {}
+        for row in hook.fetch_all(connection, "SELECT EntityID, ColumnID, ColumnValue, Comment FROM tdmMigrationLogWrk "
+                                              "WHERE SessionKey = ? ORDER BY EntryNo", [session_key]):
+            text = f"{row['ColumnID']}={row['ColumnValue']!r}: {row['Comment']}" if row["ColumnID"] else str(row["Comment"])
+            failed.setdefault(str(row["EntityID"]).strip(), []).append(text)
+        cursor.execute("DELETE FROM StgCustomer WHERE SessionKey = ?", session_key)
+        cursor.execute("DELETE FROM tdmMigrationLogWrk WHERE SessionKey = ?", session_key)
+    for (key, record), match in zip(records, matches):
+        cust_id = record["CustID"]
+        if cust_id in failed:
+            outcomes.append(LoadOutcome(key, "dlq", f"customer {key}: Sage 500 import refused: " + "; ".join(failed[cust_id]),
+                                        reason_code="erp_rejected", failed=failed[cust_id]))
+        else:
+            verb = "created" if record.get("_action") == 1 else f"updated (matched by {match})"
+            outcomes.append(LoadOutcome(key, "loaded", f"{verb} Sage 500 customer {cust_id}", target_id=cust_id, target_ref=cust_id))
+    return outcomes
+
+
+def read_customers(hook: Sage500Hook, options: dict[str, Any], since: datetime, until: datetime) -> Iterator[tuple[str, dict]]:
+    """Customers (with primary address and e-mail) the ERP changed in the window, by keyset on CustKey."""
+    last_key = 0
+    window = [_naive_utc(since), _naive_utc(until), _naive_utc(since), _naive_utc(until)]
+    with hook.transaction("customer read") as connection:
+        while True:
+            rows = hook.fetch_all(
+                connection,
+                "SELECT c.CustKey, c.CustID, c.CustName, c.Status, t.EMailAddr, t.Phone, a.AddrName, a.AddrLine1, "
+                "a.AddrLine2, a.City, a.StateID, a.PostalCode, a.CountryID FROM tarCustomer c "
+                "LEFT JOIN tciContact t ON t.CntctKey = c.PrimaryCntctKey "
+                "LEFT JOIN tciAddress a ON a.AddrKey = c.PrimaryAddrKey "
+                "WHERE c.CompanyID = ? AND c.CustKey > ? AND ((c.UpdateDate >= ? AND c.UpdateDate < ?) "
+                "OR (a.UpdateDate >= ? AND a.UpdateDate < ?)) "
+                f"ORDER BY c.CustKey {hook.first_rows(PAGE)}",
+                [hook.company_id, last_key, *window],
+            )
+            if not rows:
+                return
+            for row in rows:
+                # Named explicitly: PostgreSQL reports column names in lower case.
+                record = {name: (row[name].strip() if isinstance(row[name], str) else row[name]) for name in READ_COLUMNS}
+                record["CustKey"] = int(record["CustKey"])
+                record["Status"] = int(record["Status"]) if record["Status"] is not None else None
+                yield record["CustID"], record
+            last_key = int(rows[-1]["CustKey"])
