@@ -8,6 +8,7 @@ driver. Connection settings come from ``airflow_settings.yaml`` with the real po
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 import os
 import re
 import urllib.request
@@ -155,6 +156,29 @@ class Sandbox:
         """What the alert sink received: ``{"webhooks": [...], "emails": [...]}``."""
         with urllib.request.urlopen(f"{self.alert_sink_url}/_sink/messages", timeout=10) as response:
             return json.loads(response.read())
+
+    def ship_some_orders(self, *, count: int, partial: int) -> list[str]:
+        """Act as the ERP's warehouse: ship ``count`` open web orders, ``partial`` of them only in part."""
+        import pyodbc
+
+        from include.sandbox.sage500.erp_actions import ship_order
+
+        connection = pyodbc.connect(f"DRIVER={{SQLite3}};Database={self.sage500_path}")
+        try:
+            orders = [row[0].strip() for row in connection.execute(
+                "SELECT TranNo FROM tsoSalesOrder WHERE UserFld1 LIKE 'XC-%' AND Status = 1 ORDER BY SOKey").fetchall()][:count]
+            for index, tran_no in enumerate(orders):
+                lines = None
+                if index < partial:
+                    first = connection.execute(
+                        "SELECT l.SOLineNo FROM tsoSOLine l JOIN tsoSalesOrder s ON s.SOKey = l.SOKey "
+                        "WHERE s.TranNo = ? ORDER BY l.SOLineNo", tran_no).fetchone()
+                    lines = {int(first[0]): 1}
+                ship_order(connection, company_id="SOA", tran_no=tran_no, lines=lines,
+                           tracking_no=f"1Z999AA1{index:010d}", carrier="UPS", ship_date=datetime.now(timezone.utc).replace(tzinfo=None))
+        finally:
+            connection.close()
+        return orders
 
     # -- Airflow ---------------------------------------------------------------------------------------
     def connection_env(self) -> dict[str, str]:
