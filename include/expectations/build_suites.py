@@ -35,6 +35,9 @@ def _orders_raw_xcart(gxe) -> list:
     return [
         gxe.ExpectColumnValuesToNotBeNull(column="orderId"),
         gxe.ExpectColumnValuesToBeUnique(column="orderId"),
+        # X-Cart order ids are positive integers; the ERP document number is built from them ("W" + 9 digits),
+        # so anything else (" 12", "12.0", a 10-digit id) would collide or overflow there.
+        gxe.ExpectColumnValuesToMatchRegex(column="orderId", regex=r"^[1-9][0-9]{0,8}$"),
         gxe.ExpectColumnValuesToNotBeNull(column="currency"),
         gxe.ExpectColumnValuesToBeInSet(column="currency", value_set=XCART_CURRENCIES),
         gxe.ExpectColumnValuesToBeBetween(column="line_count", min_value=1),
