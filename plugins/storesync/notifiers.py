@@ -22,7 +22,8 @@ A pair's ``alerts`` section (validated in ``storesync.config.pairs``)::
 ``alerts: {}`` is valid: alerts are then only logged at WARNING.
 
 Kinds: ``task_failed`` (a task failed after its last retry), ``quality_gate`` (a gate above its
-threshold), ``held`` (orders held for unknown SKUs), ``dlq`` (the DLQ grew in this run). ``send_alert``
+threshold), ``held`` (orders held for unknown SKUs), ``dlq`` (the DLQ grew in this run),
+``declined_payment`` (storefront payments declined, failed or voided: skipped, never posted). ``send_alert``
 sends ONE message per (pair, DAG run, kind): it first claims the row (pair, dag_id, run_id, kind) in the
 ``alert_sent`` table of the sync store, so a retry or re-run of a task never alerts twice. If every
 configured channel fails, the claim is released so a retry may try again.
@@ -53,7 +54,7 @@ from sqlalchemy.exc import IntegrityError
 
 log = logging.getLogger(__name__)
 
-KINDS = ("task_failed", "quality_gate", "held", "dlq")
+KINDS = ("task_failed", "quality_gate", "held", "dlq", "declined_payment")
 MAX_LINES = 20
 MAX_ERROR_CHARS = 2000
 DEFAULT_UI_URL = "http://localhost:8080"

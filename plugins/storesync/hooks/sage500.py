@@ -28,11 +28,22 @@ DIALECTS = ("mssql", "postgresql", "sqlite")
 
 
 class NativeImportProcedures:
-    """Calls Sage 500's own Data Import procedures (SQL Server deployments)."""
+    """Calls Sage 500's own Data Import procedures (SQL Server deployments).
+
+    Customer payments (``customer_payment``: ``StgCustPmt``) and AR credit memos (``credit_memo``:
+    ``StgARCreditMemo``) have no public Sage 500 import procedure: a SQL Server site needs its own
+    procedures with the sandbox's contract (``include/sandbox/sage500/receivables.py``: the session's rows
+    with ProcessStatus 0; valid → ``tarCustPmt`` + ``tarCustPmtAppl`` / ``tarInvoice`` TranType 502 and
+    the rows deleted; invalid → ProcessStatus 2 and ``tdmMigrationLogWrk`` rows with EntityID = TranNo)
+    and adds their calls here; until then those entities fail with a clear error instead of a guess.
+    """
 
     CALLS = {"sales_order": "{CALL spSOapiSalesOrdIns (?)}", "customer": "{CALL spARapiCustomerIns (?)}"}
 
     def run(self, connection, entity: str, session_key: int, *, company_id: str) -> None:
+        if entity not in self.CALLS:
+            raise PermanentRunError(f"no native Sage 500 import procedure for '{entity}' is configured; "
+                                    f"known: {', '.join(sorted(self.CALLS))} (see NativeImportProcedures)")
         cursor = connection.cursor()
         cursor.execute(self.CALLS[entity], session_key)
         while cursor.nextset():  # drain result sets so the procedure runs to completion
@@ -43,7 +54,8 @@ class SandboxImportProcedures:
     """The sandbox's Python emulation of the same procedures, run through the same ODBC connection."""
 
     MODULE = "include.sandbox.sage500.procedures"
-    FUNCTIONS = {"sales_order": "run_sales_order_import", "customer": "run_customer_import"}
+    FUNCTIONS = {"sales_order": "run_sales_order_import", "customer": "run_customer_import",
+                 "customer_payment": "run_customer_payment_import", "credit_memo": "run_credit_memo_import"}
 
     def run(self, connection, entity: str, session_key: int, *, company_id: str) -> None:
         module = importlib.import_module(self.MODULE)
