@@ -6,7 +6,9 @@ metadata database per session, under .local/test/) is set here, before any test 
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,15 +18,19 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 TEST_STATE = ROOT / ".local" / "test"
 
-os.environ["AIRFLOW_HOME"] = str(TEST_STATE / "airflow")
+# One Airflow home per test session: concurrent sessions (several people, or agents, on one checkout) must
+# not share a metadata database, where dag.test() runs for the same logical date would collide.
+AIRFLOW_TEST_HOME = TEST_STATE / f"airflow-{os.getpid()}"
+atexit.register(shutil.rmtree, AIRFLOW_TEST_HOME, True)
+os.environ["AIRFLOW_HOME"] = str(AIRFLOW_TEST_HOME)
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(ROOT / "dags")
 os.environ["AIRFLOW__CORE__PLUGINS_FOLDER"] = str(ROOT / "plugins")
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ["AIRFLOW__PROVIDERS_ODBC__ALLOW_DRIVER_IN_EXTRA"] = "True"
-os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{TEST_STATE / 'airflow' / 'airflow.db'}"
+os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{AIRFLOW_TEST_HOME / 'airflow.db'}"
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
-(TEST_STATE / "airflow").mkdir(parents=True, exist_ok=True)
+AIRFLOW_TEST_HOME.mkdir(parents=True, exist_ok=True)
 
 POSTGRES_URL = os.environ.get("STORESYNC_TEST_POSTGRES", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
 
@@ -61,4 +67,4 @@ def airflow_db() -> Path:
     )
     if result.returncode != 0:
         pytest.fail(f"airflow db migrate failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
-    return TEST_STATE / "airflow" / "airflow.db"
+    return AIRFLOW_TEST_HOME / "airflow.db"
