@@ -6,6 +6,7 @@ import itertools
 from typing import Any
 
 from storesync.operators.base import RunScope, SyncOperator
+from storesync.operators.skip_alerts import SkipAlerts
 from storesync.privacy import scrub_card_data
 
 STAGE = "raw"
@@ -38,14 +39,26 @@ class ExtractOperator(SyncOperator):
                     self.log.info("also fetching %d held %s records again", len(held), scope.spec.entity)
                     records = itertools.chain(records, source.extract_keys(scope.spec.entity, held))
         batch: list[tuple[str, dict]] = []
+        # A source may say a record is not this flow's to carry (e.g. a shipment of an order that did not come
+        # from the storefront): it is staged like any other and skipped at once with the reason, never dropped.
+        out_of_scope = getattr(source, "out_of_scope", None)
+        skipped: list[tuple[str, str, str]] = []
+        skip_alerts = SkipAlerts(scope)
         for key, record in records:
             key, record = scrub_card_data(key), scrub_card_data(record)  # no card data is ever staged
             batch.append((key, record))
+            reason = out_of_scope(scope.spec.entity, record) if out_of_scope else None
+            if reason:
+                skipped.append((key, "skipped", reason))
+                skip_alerts.note(key, reason)  # e.g. a declined payment: skipped, and alerted once per run
             if len(batch) >= self.flush_every:
                 store.put_staged(scope.pair.name, scope.flow.name, scope.run_id, STAGE, batch)
-                batch = []
+                store.record_outcomes(scope.pair.name, scope.flow.name, scope.run_id, skipped)
+                batch, skipped = [], []
         if batch:
             store.put_staged(scope.pair.name, scope.flow.name, scope.run_id, STAGE, batch)
+            store.record_outcomes(scope.pair.name, scope.flow.name, scope.run_id, skipped)
+        skip_alerts.send(context)
         extracted = store.count_staged(scope.pair.name, scope.flow.name, scope.run_id, STAGE)
         if keys:
             missing = sorted(set(keys) - {k for k, _ in store.iter_staged(scope.pair.name, scope.flow.name, scope.run_id, STAGE)})

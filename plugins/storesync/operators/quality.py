@@ -57,6 +57,7 @@ SOURCE_FIELDS = {
         "TrackingNo": "TrackingNo (tsoShipment)", "order_reference": "UserFld1 (sales order reference XC-<orderId>)",
         "min_QtyShipped": "lines[].QtyShipped (quantity)", "line_count": "lines (shipment lines)",
         "missing_sku_count": "lines[].ItemID",
+        "tracking_masked": "TrackingNo (looks like a card number, masked before staging; check it in Sage 500)",
     },
     ("xcart", "shipment", "target"): {"tracking_value": "tracking.value", "orderId": "orderId (order_reference)"},
     ("xcart", "payment", "raw"): {"value": "value (amount)", "date": "date (transaction time)"},

@@ -1,0 +1,332 @@
+"""Shipments flow, unit level: the Sage 500 read (keyset paging, completeness, scope), the X-Cart load rules,
+the mapping specs and the gate frames."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from decimal import Decimal
+
+import pytest
+
+from storesync.adapters import sage500_shipments, xcart_shipments
+from storesync.adapters.xcart_shipments import load_shipments, next_status
+from storesync.config.pairs import INCLUDE_DIR
+from storesync.hooks.errors import PermanentRecordError
+
+UTC = timezone.utc
+
+
+# -- X-Cart load ----------------------------------------------------------------------------------------------
+
+class FakeClient:
+    """The two calls the loader makes, against orders kept in a dict; PUT replaces fields like X-Cart."""
+
+    def __init__(self, orders: dict[int, dict], refuse: bool = False) -> None:
+        self.orders = orders
+        self.puts: list[tuple[str, dict]] = []
+        self.refuse = refuse
+
+    def find(self, entity: str, record_id):
+        assert entity == "order"
+        order = self.orders.get(int(record_id))
+        return json.loads(json.dumps(order)) if order is not None else None
+
+    def update(self, entity: str, record_id, changes: dict) -> dict:
+        if self.refuse:
+            raise PermanentRecordError("400 X-REST-Error: trackingNumbers[1].value appears twice")
+        self.puts.append((str(record_id), changes))
+        self.orders[int(record_id)].update(json.loads(json.dumps(changes)))
+        return self.orders[int(record_id)]
+
+
+class FakeAdapter:
+    def __init__(self, client: FakeClient) -> None:
+        self.client = client
+
+
+def order(order_id: int = 17, status: str = "N", tracking=(), skus=("SKU-00001", "SKU-00002")) -> dict:
+    return {"orderId": order_id, "shippingStatus": status, "items": [{"sku": s, "amount": 1} for s in skus],
+            "trackingNumbers": [{"value": v, "carrier": "UPS"} for v in tracking],
+            "trackingNumber": tracking[0] if tracking else None}
+
+
+def shipment(order_id: int = 17, tracking: str = "1Z001", complete: bool = True, skus=("SKU-00001",),
+             carrier: str | None = "UPS") -> dict:
+    return {"orderId": order_id, "shipment": "501", "erp_order_number": "W000000017",
+            "tracking": {"value": tracking, "carrier": carrier}, "shippingStatus": "S" if complete else "P",
+            "items": [{"sku": s, "amount": "1.00000000"} for s in skus]}
+
+
+def load(client: FakeClient, *records: dict):
+    return load_shipments(FakeAdapter(client), [(str(500 + i), r) for i, r in enumerate(records)])
+
+
+def test_a_complete_shipment_adds_its_tracking_number_and_ships_the_order():
+    client = FakeClient({17: order()})
+    [outcome] = load(client, shipment())
+    assert outcome.outcome == "loaded" and outcome.target_id == "17"
+    assert client.puts == [("17", {"trackingNumbers": [{"value": "1Z001", "carrier": "UPS"}], "shippingStatus": "S"})]
+    assert "N → S" in outcome.detail
+
+
+def test_a_rerun_changes_nothing_and_sends_nothing():
+    client = FakeClient({17: order()})
+    load(client, shipment())
+    [outcome] = load(client, shipment())
+    assert outcome.outcome == "skipped" and "already up to date" in outcome.detail
+    assert len(client.puts) == 1
+
+
+def test_a_tracking_number_written_differently_is_still_the_same_parcel():
+    client = FakeClient({17: order(status="S", tracking=("1z 001",))})
+    [outcome] = load(client, shipment(tracking="1Z001"))
+    assert outcome.outcome == "skipped" and client.puts == []
+
+
+def test_a_partial_shipment_sets_processing_and_a_second_parcel_keeps_the_first():
+    client = FakeClient({17: order()})
+    load(client, shipment(tracking="1Z001", complete=False))
+    assert client.orders[17]["shippingStatus"] == "P"
+    load(client, shipment(tracking="1Z002", complete=True, skus=("SKU-00002",), carrier=None))
+    assert client.puts[-1][1] == {"trackingNumbers": [{"value": "1Z001", "carrier": "UPS"}, {"value": "1Z002"}],
+                                  "shippingStatus": "S"}
+
+
+@pytest.mark.parametrize(("current", "wanted", "expected"), [
+    ("N", "P", "P"), ("N", "S", "S"), ("P", "S", "S"), (None, "P", "P"),
+    ("P", "P", None), ("S", "S", None), ("S", "P", None), ("D", "S", None), ("WND", "S", None), ("R", "P", None),
+])
+def test_an_order_only_moves_forward(current, wanted, expected):
+    assert next_status(current, wanted) == expected
+
+
+def test_a_delivered_order_gets_the_tracking_number_but_stays_delivered():
+    client = FakeClient({17: order(status="D")})
+    [outcome] = load(client, shipment(tracking="1Z009"))
+    assert client.puts == [("17", {"trackingNumbers": [{"value": "1Z009", "carrier": "UPS"}]})]
+    assert "stays D" in outcome.detail
+
+
+def test_an_unknown_order_goes_to_the_dlq_naming_the_order():
+    client = FakeClient({})
+    [outcome] = load(client, shipment(order_id=99))
+    assert outcome.outcome == "dlq" and outcome.reason_code == "unknown_order"
+    assert outcome.detail.startswith("shipment 500: field order_reference: X-Cart has no order 99")
+    assert "W000000017" in outcome.detail
+
+
+def test_a_line_whose_sku_is_not_on_the_order_goes_to_the_dlq_naming_line_and_sku():
+    client = FakeClient({17: order()})
+    [outcome] = load(client, shipment(skus=("sku-00002", "SKU-00077")))
+    assert outcome.outcome == "dlq" and outcome.reason_code == "unknown_line"
+    assert "line 2 (field lines[1].sku): SKU 'SKU-00077' not on X-Cart order 17" in outcome.detail
+    assert outcome.failed == ["lines[1].sku: SKU 'SKU-00077' not on order 17"]
+    assert client.puts == []
+
+
+def test_a_refused_update_goes_to_the_dlq():
+    [outcome] = load(FakeClient({17: order()}, refuse=True), shipment())
+    assert outcome.outcome == "dlq" and outcome.reason_code == "target_rejected" and "order 17" in outcome.detail
+
+
+def test_an_order_with_only_the_single_tracking_field_keeps_it():
+    client = FakeClient({17: {**order(), "trackingNumbers": None, "trackingNumber": "OLD1"}})
+    load(client, shipment(tracking="NEW1"))
+    assert [e["value"] for e in client.puts[0][1]["trackingNumbers"]] == ["OLD1", "NEW1"]
+
+
+# -- Sage 500 read ---------------------------------------------------------------------------------------------
+
+def test_out_of_scope_only_for_existing_orders_without_the_storefront_reference():
+    options = {"storefront_reference_prefix": "XC-"}
+    assert sage500_shipments.out_of_scope({"ShipKey": 1, "SOTranNo": "W000000017", "UserFld1": "XC-17"}, options) is None
+    assert sage500_shipments.out_of_scope({"ShipKey": 1, "SOTranNo": None, "UserFld1": None}, options) is None
+    reason = sage500_shipments.out_of_scope({"ShipKey": 4, "SOTranNo": "0000700001", "UserFld1": None}, options)
+    assert reason.startswith("shipment 4: sales order 0000700001 did not come from the storefront")
+    assert "UserFld1 'AMZ-9'" in sage500_shipments.out_of_scope(
+        {"ShipKey": 5, "SOTranNo": "X1", "UserFld1": "AMZ-9"}, options)
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    (None, None), ("", None),
+    (datetime(2026, 11, 20, 0, 5), "2026-11-20T00:05:00+00:00"),
+    ("2026-11-20 00:05:00", "2026-11-20T00:05:00+00:00"),
+    ("2026-11-20T00:05:00+01:00", "2026-11-19T23:05:00+00:00"),
+    ("garbage", "garbage"),
+])
+def test_sage_times_become_utc_iso_text(value, expected):
+    assert sage500_shipments.utc_iso(value) == expected
+
+
+@pytest.fixture
+def sandbox_hook(monkeypatch, tmp_path):
+    """A Sage500Hook on a seeded SQLite sandbox with three web orders taken to sales orders."""
+    from include.sandbox.sage500.dialects import connect
+    from include.sandbox.sage500.schema import create_schema
+    from include.sandbox.sage500.seed import seed_database
+    from include.sandbox.sage500.procedures import run_sales_order_import
+    from storesync.hooks.sage500 import Sage500Hook
+
+    database = str(tmp_path / "sage500.db")
+    connection = connect("sqlite", database=database)
+    create_schema(connection, "sqlite")
+    seed_database(connection, "sqlite", seed=7, items=10, customers=5)
+    cursor = connection.cursor()
+    cust_id = cursor.execute("SELECT CustID FROM tarCustomer ORDER BY CustKey").fetchone()[0]
+    for number in (1, 2, 3):
+        tran = f"W{number:09d}"
+        cursor.execute("INSERT INTO StgSalesOrder (SessionKey, ProcessStatus, Action, TranNo, TranDate, CustID, CurrID, "
+                       "Hold, UserFld1) VALUES (7, 0, 1, ?, ?, ?, 'USD', 0, ?)", tran, datetime(2026, 11, 19), cust_id,
+                       f"XC-{number}" if number != 3 else None)
+        for line_no, item in ((1, "SKU-00001"), (2, "SKU-00002")):
+            cursor.execute("INSERT INTO StgSOLine (SessionKey, ProcessStatus, Action, TranNo, SOLineNo, ItemID, QtyOrd, "
+                           "WarehouseID) VALUES (7, 0, 1, ?, ?, ?, '3', 'MAIN')", tran, line_no, item)
+    connection.commit()
+    run_sales_order_import(connection, 7)
+    connection.commit()
+    connection.close()
+    monkeypatch.setenv("AIRFLOW_CONN_SAGE_TEST", json.dumps({"conn_type": "sage500", "schema": database, "extra": {
+        "driver": "SQLite3", "dialect": "sqlite", "company_id": "SOA", "import_procedure": "sandbox", "placeholder": "?"}}))
+    hook = Sage500Hook("sage_test")
+    hook.sandbox_database = database
+    return hook
+
+
+def ship(hook, tran: str, minute: int, lines=None, tracking="1Z"):
+    from include.sandbox.sage500.dialects import connect
+    from include.sandbox.sage500.erp_actions import ship_order
+
+    at = datetime(2026, 11, 20, 0, minute)
+    connection = connect("sqlite", database=hook.sandbox_database)
+    try:
+        return ship_order(connection, tran_no=tran, lines=lines, tracking_no=f"{tracking}{minute}", carrier="UPS",
+                          ship_date=at, now=at)
+    finally:
+        connection.close()
+
+
+def test_the_read_pages_by_shipkey_within_the_window_and_knows_when_the_order_is_complete(sandbox_hook, monkeypatch):
+    monkeypatch.setattr(sage500_shipments, "PAGE", 2)
+    first = ship(sandbox_hook, "W000000001", 1, lines={1: 3})          # line 1 of 2: partial
+    second = ship(sandbox_hook, "W000000002", 2)                        # everything: complete
+    third = ship(sandbox_hook, "W000000003", 3)                         # not a web order
+    fourth = ship(sandbox_hook, "W000000001", 4, lines={2: 1})         # still partial (2 of 3 open)
+    ship(sandbox_hook, "W000000001", 30, lines={2: 2})                  # outside the window
+    records = dict(sage500_shipments.read_shipments(
+        sandbox_hook, {}, datetime(2026, 11, 20, 0, 0, tzinfo=UTC), datetime(2026, 11, 20, 0, 10, tzinfo=UTC)))
+    assert list(records) == [str(s.ship_key) for s in (first, second, third, fourth)]
+    one = records[str(first.ship_key)]
+    assert one["UserFld1"] == "XC-1" and one["SOTranNo"] == "W000000001" and one["TrackingNo"] == "1Z1"
+    assert one["CarrierID"] == "UPS" and one["TranDate"] == "2026-11-20T00:01:00+00:00"
+    # "now": the order was completed by the 00:30 shipment, so its earlier shipments read as complete.
+    assert one["OrderComplete"] is True
+    assert [(l["SOLineNo"], l["ItemID"], l["QtyShipped"]) for l in one["lines"]] == [(1, "SKU-00001", Decimal("3"))]
+    assert records[str(second.ship_key)]["OrderComplete"] is True
+    assert records[str(third.ship_key)]["UserFld1"] is None
+    assert sage500_shipments.out_of_scope(records[str(third.ship_key)], {}) is not None
+
+    by_key = dict(sage500_shipments.read_shipments_by_key(sandbox_hook, {}, [str(fourth.ship_key), "999", "x"]))
+    assert list(by_key) == [str(fourth.ship_key)]
+
+
+def test_a_partial_shipment_reads_as_incomplete(sandbox_hook):
+    partial = ship(sandbox_hook, "W000000002", 1, lines={1: 1, 2: 3})
+    [(key, record)] = sage500_shipments.read_shipments(
+        sandbox_hook, {}, datetime(2026, 11, 20, tzinfo=UTC), datetime(2026, 11, 21, tzinfo=UTC))
+    assert key == str(partial.ship_key)
+    assert record["OrderComplete"] is False and record["OrderLinesOpen"] == 1
+
+
+# -- specs and frames -------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def engines():
+    from storesync.mapping import MappingEngine, load_spec
+
+    return (MappingEngine(load_spec(INCLUDE_DIR / "mappings" / "sage500" / "shipment_to_canonical.yaml")),
+            MappingEngine(load_spec(INCLUDE_DIR / "mappings" / "xcart" / "shipment_from_canonical.yaml")))
+
+
+RAW = {"ShipKey": 12, "TranNo": "0000000012", "TranDate": "2026-11-20T00:10:00+00:00", "CarrierID": "UPS ",
+       "TrackingNo": " 1Z999 ", "SOTranNo": "W000000017", "UserFld1": "XC-17", "OrderComplete": False,
+       "lines": [{"SOLineNo": 1, "ItemID": "sku-00012", "QtyShipped": "2.00000000"}]}
+
+
+def test_specs_map_a_sage_shipment_to_the_canonical_shape_and_an_xcart_order_update(engines):
+    to_canonical, to_target = engines
+    canonical = to_canonical.map(RAW, {})
+    assert canonical == {
+        "source_system": "sage500", "source_id": "12", "order_reference": "17", "erp_order_number": "W000000017",
+        "tracking_number": "1Z999", "carrier": "UPS", "shipped_at": datetime(2026, 11, 20, 0, 10, tzinfo=UTC),
+        "complete": False, "lines": [{"sku": "SKU-00012", "quantity": Decimal("2.00000000")}]}
+    target = to_target.map(canonical, {})
+    assert target["orderId"] == 17 and target["shippingStatus"] == "P"
+    assert target["tracking"] == {"value": "1Z999", "carrier": "UPS"}
+    assert target["items"] == [{"sku": "SKU-00012", "amount": Decimal("2.00000000")}]
+    assert to_target.map({**canonical, "complete": True}, {})["shippingStatus"] == "S"
+
+
+def test_a_shipment_without_tracking_number_cannot_be_mapped_naming_the_field(engines):
+    from storesync.mapping import RecordMappingError
+
+    with pytest.raises(RecordMappingError) as caught:
+        engines[0].map({**RAW, "TrackingNo": None}, {})
+    assert "tracking_number" in str(caught.value)
+
+
+def test_frames_flag_what_the_suites_check():
+    from storesync.quality.frames_shipments import order_reference, raw_sage500_shipments_frame, xcart_shipments_frame
+
+    assert [order_reference(v) for v in ("XC-17", " XC-17 ", "XC-", "XC-1a", None, 17)] == ["17", "17", None, None, None, None]
+    raw = raw_sage500_shipments_frame([RAW, {**RAW, "TrackingNo": None, "UserFld1": "XC-",
+                                             "lines": [{"ItemID": None, "QtyShipped": "0"}]}, "junk"])
+    assert raw["order_reference"].tolist()[0] == "17" and raw["order_reference"].isna().tolist() == [False, True, True]
+    assert raw["TrackingNo"].isna().tolist() == [False, True, True]
+    assert raw["min_QtyShipped"].tolist()[:2] == [2.0, 0.0] and raw["missing_sku_count"].tolist()[:2] == [0.0, 1.0]
+    assert raw["line_count"].tolist() == [1.0, 1.0, 0.0]
+    target = xcart_shipments_frame([{"orderId": 17, "tracking": {"value": "1Z"}, "shippingStatus": "S",
+                                     "items": [{"sku": "A", "amount": "1"}]}, {"tracking": {"value": " "}}])
+    assert target["tracking_value"].isna().tolist() == [False, True]
+    assert target["shippingStatus"].tolist()[0] == "S" and target["orderId"].isna().tolist() == [False, True]
+
+
+def test_the_shipments_suites_pass_good_records_and_name_bad_ones():
+    from storesync.quality import run_gate
+    from storesync.quality.frames_shipments import raw_sage500_shipments_frame
+
+    frame = raw_sage500_shipments_frame([RAW, {**RAW, "ShipKey": 13, "TrackingNo": None},
+                                         {**RAW, "ShipKey": 14, "lines": [{"ItemID": "A", "QtyShipped": "-1"}]}])
+    frame["record_key"] = ["12", "13", "14"]
+    result = run_gate(frame, INCLUDE_DIR / "expectations" / "shipments_raw__sage500.json", key_column="record_key")
+    assert sorted(result.passed_keys) == ["12"]
+    assert any("TrackingNo" in d for d in result.failures["13"])
+    assert any("min_QtyShipped" in d for d in result.failures["14"])
+
+
+def test_a_card_like_tracking_number_is_masked_at_extract_and_stopped_before_the_storefront():
+    from storesync.privacy import luhn_valid, scrub_card_data
+    from storesync.quality import run_gate
+    from storesync.quality.frames_shipments import raw_sage500_shipments_frame
+
+    fedex_ground = next(str(n) for n in range(612345678901230, 612345678901240) if luhn_valid(str(n)))
+    staged = scrub_card_data({**RAW, "ShipKey": 15, "TrackingNo": fedex_ground})
+    assert fedex_ground not in str(staged)
+    frame = raw_sage500_shipments_frame([RAW, staged])
+    frame["record_key"] = ["12", "15"]
+    result = run_gate(frame, INCLUDE_DIR / "expectations" / "shipments_raw__sage500.json", key_column="record_key")
+    assert sorted(result.passed_keys) == ["12"]
+    assert any("tracking_masked" in d for d in result.failures["15"])
+
+
+def test_the_loader_is_registered_for_the_flow():
+    from storesync.adapters import sage500, xcart
+    from storesync.flows import get_flow
+    from storesync.operators.quality import FRAME_BUILDERS
+
+    spec = get_flow("shipments")
+    assert (spec.source, spec.target, spec.load_mode, spec.after) == ("erp", "storefront", "upsert", ("orders",))
+    assert xcart.LOADS["shipment"].endswith(":load_shipments")
+    assert sage500.EXTRACTS["shipment"].endswith(":read_shipments")
+    assert ("sage500", "shipment", "raw") in FRAME_BUILDERS and ("xcart", "shipment", "target") in FRAME_BUILDERS
+    assert xcart_shipments.SETTABLE == ("P", "S")
