@@ -17,7 +17,7 @@ export PYTHONPATH := $(ROOT):$(ROOT)/plugins
 export GX_ANALYTICS_ENABLED := false
 export NO_PROXY := 127.0.0.1,localhost
 
-.PHONY: help setup system-deps venv demo test airflow sandbox dlq bench clean
+.PHONY: help setup system-deps venv demo test airflow sandbox dlq bench chaos clean
 
 help:
 	@echo "make demo     set up (venv, ODBC drivers) and run every flow of the default pair against the sandbox"
@@ -61,6 +61,9 @@ airflow: setup
 
 sandbox: setup
 	@$(PY) -m include.sandbox
+
+chaos: setup
+	@$(PY) scripts/chaos.py $(ARGS)
 
 # Work the local dead-letter queue, e.g. make dlq ARGS="list" / ARGS="replay --ids 3 --by me --run-now"
 dlq: setup

@@ -6,7 +6,8 @@ pipeline's own statements meet what they would meet on a busy ERP database:
 - SQLite (embedded default): ``BEGIN EXCLUSIVE`` locks the whole database file, readers included (the
   sandbox uses SQLite's default rollback journal). The pipeline's SQLite3 ODBC driver waits up to its
   ``Timeout`` (milliseconds, connection attribute; the driver's default is 100000) and then fails with
-  SQLSTATE HY000 "database is locked".
+  SQLSTATE HY000 "database is locked". It waits that long when connecting too (and then connects anyway),
+  so a statement on a fresh connection gives up after about twice the ``Timeout``.
 - PostgreSQL (CI): ``LOCK TABLE <table> IN ACCESS EXCLUSIVE MODE`` (default ``tsoSalesOrder``, which the
   loader reads first) blocks every statement that touches the table. The pipeline only gives up if it has
   a ``lock_timeout``: the psqlODBC connection attribute ``ConnSettings=SET lock_timeout TO 2000`` runs at
