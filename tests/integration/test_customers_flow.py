@@ -87,3 +87,19 @@ def test_an_erp_address_edit_flows_back_to_that_storefront_account_only(sandbox_
     billing = next(a for a in after[erp["email"]]["addresses"] if a.get("isBilling"))
     assert (billing["street"], billing["city"]) == ("77 Harbour Road", "Bristol")
 
+
+
+def test_a_storefront_address_edit_reaches_the_erp_but_the_erp_owned_status_is_kept(sandbox_factory, flow_dag):
+    sandbox = sandbox_factory(orders=2)
+    dag = flow_dag("customers")
+    assert str(dag.test(run_conf=EVERYTHING).state) == "success"
+    email, profile = sorted(profiles(sandbox).items())[0]
+    cust_id = next(k for k, v in erp_customers(sandbox).items() if v["email"] == email)
+    status_before = erp_customers(sandbox)[cust_id]["status"]
+    address = {**profile["addresses"][0], "street": "12 Quay Street", "city": "Cork"}
+    sandbox.xcart.store.update_profile(profile["profileId"], {"addresses": [address, *profile["addresses"][1:]],
+                                                               "status": "D"})
+    assert str(dag.test(run_conf={**EVERYTHING, "resync_to": "2099-01-01T00:00:00+00:00"}).state) == "success"
+    after = erp_customers(sandbox)[cust_id]
+    assert (after["line1"], after["city"]) == ("12 Quay Street", "Cork")
+    assert after["status"] == status_before, "status is the ERP's to change"

@@ -2,9 +2,9 @@
 
 Matching (dedup) rules, in order: the same e-mail (case and surrounding blanks ignored), then the same
 normalised name and postal code; a match is updated, never duplicated. Otherwise a new customer
-``XC<profile id, 10 digits>`` is inserted. Each field has a system of record (pair option
-``erp_owned_customer_fields``, default address and status): on an update those columns are staged NULL,
-which the import procedure reads as "keep the ERP's value"; they flow the other way instead.
+``XC<profile id, 10 digits>`` is inserted. Fields the ERP owns (pair option ``erp_owned_customer_fields``,
+e.g. status) are staged NULL on an update, which the import procedure reads as "keep the ERP's value";
+they only flow the other way. Shared fields (address) follow the latest edit on either side.
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ def prepare_customers(hook: Sage500Hook, records: list[tuple[str, dict[str, Any]
 
 
 def load_customers(hook: Sage500Hook, records: list[tuple[str, dict[str, Any]]], options: dict[str, Any] | None = None) -> list[LoadOutcome]:
-    owned = [column for field in (options or {}).get("erp_owned_customer_fields", ["address", "status"])
+    owned = [column for field in (options or {}).get("erp_owned_customer_fields", ["status"])
              for column in OWNED_COLUMNS[field]]
     session_key = secrets.randbelow(2**31 - 2) + 1
     rows, matches = [], []
