@@ -1,5 +1,7 @@
 """X-Cart 5 REST API module emulator: a seeded in-memory shop served over HTTP on loopback.
 
+Entities: ``order``, ``profile`` (customers), ``product``, ``payment-transaction``.
+
     from include.sandbox.xcart import XCartServer
     with XCartServer(orders=50, end_ts=1_731_000_000) as server:
         ...  # server.api_url, server.rw_key, server.ro_key, server.store

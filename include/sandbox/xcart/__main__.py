@@ -81,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     counts = server.store.counts()
     print(f"X-Cart sandbox serving {server.api_url}?target=RESTAPI "
           f"(orders={counts['orders']} profiles={counts['profiles']} products={counts['products']} "
+          f"payment_transactions={counts['payment_transactions']} "
           f"seed={server.seed_spec.seed} end_ts={server.seed_spec.end_ts})", flush=True)
     try:
         # A timed wait keeps the main thread responsive to signals.

@@ -1,31 +1,57 @@
-"""Deterministic seed data for the X-Cart emulator: products, customer profiles and complex orders.
+"""Deterministic seed data for the X-Cart emulator: products, profiles, complex orders, payment transactions.
 
-Everything derives from one ``random.Random(seed)`` and ``end_ts``, so the same arguments always give
-the same shop. Money is computed in integer cents and turned into ``Decimal`` quantized to 0.01, so
-the contract's invariants hold exactly on every seeded order::
+Everything derives from ``seed`` and ``end_ts``, so the same arguments always give the same shop. The
+products, profiles and orders come from ``random.Random(seed)``; everything added later (profile
+``updateDate``/``status``, guest orders that reuse a registered e-mail, extra tracking numbers, payment
+transactions) comes from a second stream, ``random.Random(f"xcart-extras:{seed}")``, so the records and
+fields that existed before keep their values for a given seed (guest orders reusing an e-mail and partial
+shipments aside, which change fields of some orders). Money is computed in integer cents and turned into
+``Decimal`` quantized to 0.01, so the contract's invariants hold exactly on every seeded order::
 
     items[].total = price × amount
     subtotal      = Σ items[].total
     total         = subtotal + shippingCost + taxAmount − discountValue
 
-Names deliberately include non-ASCII letters and apostrophes (the first two profiles are always
-"José Müller" and "Zoë O'Brien") so that encoding and quoting bugs surface downstream.
+Names and addresses deliberately include non-ASCII letters and apostrophes (the first two profiles are
+always "José Müller" and "Zoë O'Brien") so that encoding and quoting bugs surface downstream.
+
+Realistic cases seeded on purpose:
+
+- logins are unique (trimmed, case-insensitive), so a duplicate customer can only come from a guest
+  order: about 10 % of guest orders use a registered profile's e-mail (and name), 40 % of those in
+  different letter case (``Jose.Muller1@Example.Com``);
+- about 35 % of profiles changed after they were added (``updateDate`` > ``addedDate``), about 3 % are
+  disabled (``status`` D);
+- ``trackingNumbers`` lists every parcel; about 8 % of tracked orders with three or more items have two
+  parcels, and about 30 % of orders in shipping status P with two or more items carry one tracking
+  number: a partial shipment (X-Cart has no code for it; complete is S);
+- payment transactions match each order's ``paymentStatus`` (orders of 0.00 have none):
+  Q: a pending (W) sale for Credit Card/PayPal, nothing for Purchase Order/Gift Certificate;
+  A: a successful auth of the total; PP: auth of the total plus a capture of a part (Credit Card/PayPal)
+  or a sale of a part; P: a sale of the total, or (30 % of card orders) an auth plus a capture of it,
+  5 % of card orders after a declined (F) first attempt, 15 % of PayPal sales settled later than they
+  started (``updateDate`` > ``date``), and 4 % of delivered orders with a partial refund (status stays P);
+  D: one declined (F) sale; C: an auth plus a void of the total; R: a sale plus a refund of the total.
+  Every transaction lies between its order's ``orderDate`` and ``updateDate``; ids ascend with ``date``.
+  No seeded value contains 13 or more consecutive digits (card numbers are never stored: ``cardLast4``).
 """
 
 from __future__ import annotations
 
+import base64
+import gc
 import random
+import re
 import time
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 
-from include.sandbox.xcart.store import XCartStore
+from include.sandbox.xcart.store import CARD_METHODS, CARRIER_BY_SHIPPING_METHOD, PAYMENT_METHODS, XCartStore
 
 DAY = 86_400
 
 CURRENCY_BY_COUNTRY = {"US": "USD", "CA": "CAD", "GB": "GBP", "DE": "EUR", "FR": "EUR", "IE": "EUR"}
-PAYMENT_METHODS = ("Credit Card", "PayPal", "Purchase Order", "Gift Certificate")
 PAYMENT_METHOD_WEIGHTS = (60, 28, 7, 5)
 # (name, cost in cents, free above this subtotal in cents or None)
 SHIPPING_METHODS = (
@@ -36,6 +62,9 @@ SHIPPING_METHODS = (
 )
 SHIPPING_METHOD_WEIGHTS = (45, 20, 28, 7)
 GUEST_SHARE = 0.20
+GUEST_WITH_PROFILE_EMAIL_SHARE = 0.10
+PROFILE_CHANGED_SHARE = 0.35
+PROFILE_DISABLED_SHARE = 0.03
 
 FIRST_NAMES = (
     "Ann", "José", "Zoë", "Liam", "Olivia", "Noah", "Émilie", "Björn", "Siobhán", "François",
@@ -118,13 +147,34 @@ def seed_store(
     if orders and not products:
         raise ValueError("orders need at least one product")
     spec = SeedSpec(seed, orders, products, profiles, days, default_end_ts() if end_ts is None else end_ts)
+    # The cyclic garbage collector would walk the growing heap again and again while millions of small
+    # records are built; pause it, then freeze what exists so that no later collection (which could land in
+    # the middle of a client's request) walks the seeded shop. Seeded records hold no reference cycles:
+    # reference counting frees them when the store is reset.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        _seed(store, seed, spec)
+    finally:
+        if collecting:
+            gc.enable()
+    gc.freeze()
+    return spec
+
+
+def _seed(store: XCartStore, seed: int, spec: SeedSpec) -> None:
     generator = _ShopGenerator(random.Random(seed), spec)
     product_records = generator.products()
     profile_records = generator.profiles()
     order_records = generator.orders(product_records, profile_records)
+    extras = _ExtrasGenerator(random.Random(f"xcart-extras:{seed}"), spec)
+    extras.profile_changes(profile_records)
+    extras.guests_with_profile_emails(order_records, profile_records)
+    extras.extra_tracking_numbers(order_records)
+    payment_records = extras.payment_transactions(order_records)
     store.reset()
-    store.bulk_load(products=product_records, profiles=profile_records, orders=order_records)
-    return spec
+    store.bulk_load(products=product_records, profiles=profile_records, orders=order_records,
+                    payment_transactions=payment_records)
 
 
 def cents(amount: int) -> Decimal:
@@ -191,6 +241,7 @@ class _ShopGenerator:
                 addresses[0]["isShipping"] = False
                 addresses.append({"addressId": profile_id * 10 + 2, "isBilling": False, "isShipping": True,
                                   **shipping})
+            added = self.window_start - rng.randint(DAY, 365 * DAY)
             records.append({
                 "profileId": profile_id,
                 "login": email,
@@ -198,7 +249,9 @@ class _ShopGenerator:
                 "firstname": firstname,
                 "lastname": lastname,
                 "addresses": addresses,
-                "addedDate": self.window_start - rng.randint(DAY, 365 * DAY),
+                "addedDate": added,
+                "updateDate": added,  # changed by _ExtrasGenerator.profile_changes
+                "status": "E",
             })
         return records
 
@@ -287,6 +340,8 @@ class _ShopGenerator:
                 "orderDate": order_date,
                 "updateDate": min(order_date + update_delay, spec.end_ts - 1),
                 "trackingNumber": tracking,
+                "trackingNumbers": [] if tracking is None else [
+                    {"value": tracking, "carrier": CARRIER_BY_SHIPPING_METHOD[shipping_method]}],
                 "adminNotes": rng.choice(ADMIN_NOTES),
                 "customerInfo": customer,
                 "billingInfo": billing,
@@ -318,12 +373,16 @@ class _ShopGenerator:
         return "P", shipping_status, rng.randint(DAY, 5 * DAY)
 
     def tracking_number(self, shipping_method: str) -> str:
-        rng = self.rng
-        if shipping_method == "UPS Ground":
-            return f"1Z{rng.randrange(16**6):06X}{rng.randrange(10**10):010d}"
-        if shipping_method == "FedEx 2Day":
-            return f"{rng.randrange(10**12):012d}"
-        return f"9400{rng.randrange(10**18):018d}"
+        return tracking_number(self.rng, shipping_method)
+
+
+def tracking_number(rng: random.Random, shipping_method: str) -> str:
+    """A carrier-shaped tracking number: UPS 1Z…, FedEx 12 digits, USPS 22 digits starting 9400."""
+    if shipping_method == "UPS Ground":
+        return f"1Z{rng.randrange(16**6):06X}{rng.randrange(10**10):010d}"
+    if shipping_method == "FedEx 2Day":
+        return f"{rng.randrange(10**12):012d}"
+    return f"9400{rng.randrange(10**18):018d}"
 
 
 def _tax_rate(country: str, city: str) -> int:
@@ -336,3 +395,147 @@ def _tax_rate(country: str, city: str) -> int:
 def _without_address_flags(address: dict) -> dict:
     return {key: value for key, value in address.items()
             if key not in ("addressId", "isBilling", "isShipping")}
+
+
+_STRIPE_FIX = str.maketrans("+/", "XQ")  # base64 text made alphanumeric, like gateway ids
+_LONG_DIGIT_RUN = re.compile(r"[0-9]{8}")
+
+
+class _ExtrasGenerator:
+    """Everything seeded after the first version, from its own random stream (see the module docstring)."""
+
+    def __init__(self, rng: random.Random, spec: SeedSpec) -> None:
+        self.rng = rng
+        self.spec = spec
+
+    def profile_changes(self, profiles: list[dict]) -> None:
+        rng, end_ts = self.rng, self.spec.end_ts
+        for profile in profiles:
+            added = profile["addedDate"]
+            if rng.random() < PROFILE_CHANGED_SHARE:
+                profile["updateDate"] = rng.randrange(added + 1, end_ts)
+            if profile["profileId"] > len(FIXED_PROFILE_NAMES) and rng.random() < PROFILE_DISABLED_SHARE:
+                profile["status"] = "D"
+                if profile["updateDate"] == added:
+                    profile["updateDate"] = rng.randrange(added + 1, end_ts)
+
+    def guests_with_profile_emails(self, orders: list[dict], profiles: list[dict]) -> None:
+        """About 10 % of guest orders check out with a registered profile's e-mail (and name)."""
+        rng = self.rng
+        if not profiles:
+            return
+        for order in orders:
+            customer = order["customerInfo"]
+            if not customer["anonymous"] or rng.random() >= GUEST_WITH_PROFILE_EMAIL_SHARE:
+                continue
+            profile = rng.choice(profiles)
+            email = profile["email"]
+            if rng.random() < 0.4:
+                email = email.upper() if rng.random() < 0.3 else email.title()
+            customer["email"] = customer["login"] = email
+            for target in (customer, order["billingInfo"], order["shippingInfo"]):
+                target["firstname"], target["lastname"] = profile["firstname"], profile["lastname"]
+
+    def extra_tracking_numbers(self, orders: list[dict]) -> None:
+        """Second parcels on some shipped orders; one parcel on some orders still processing (partial)."""
+        rng = self.rng
+        for order in orders:
+            method = order["shippingMethod"]
+            carrier = CARRIER_BY_SHIPPING_METHOD.get(method)
+            if carrier is None:
+                continue
+            numbers = order["trackingNumbers"]
+            if numbers and len(order["items"]) >= 3 and rng.random() < 0.08:
+                numbers.append({"value": tracking_number(rng, method), "carrier": carrier})
+            elif not numbers and order["shippingStatus"] == "P" and len(order["items"]) >= 2 and rng.random() < 0.3:
+                numbers.append({"value": tracking_number(rng, method), "carrier": carrier})
+                order["trackingNumber"] = numbers[0]["value"]
+
+    def gateway_id(self, method: str, tx_type: str) -> str | None:
+        """A gateway reference shaped like the method's: Stripe ``ch_3P…``/``re_3P…``, PayPal ``PAYID-M…``."""
+        rng = self.rng
+        while True:
+            if method == "Credit Card":
+                prefix = "re_3P" if tx_type in ("refund", "void") else "ch_3P"
+                candidate = prefix + base64.b64encode(rng.randbytes(17)).decode()[:22].translate(_STRIPE_FIX)
+            elif method == "PayPal":
+                candidate = "PAYID-M" + base64.b64encode(rng.randbytes(18)).decode()[:23].upper().translate(_STRIPE_FIX)
+            else:
+                return None  # offline methods have no gateway
+            if not _LONG_DIGIT_RUN.search(candidate):
+                return candidate
+
+    def payment_transactions(self, orders: list[dict]) -> list[dict]:
+        rng = self.rng
+        pending: list[tuple[int, int, int, dict, dict | None]] = []  # (date, orderId, seq, record, parent)
+        for order in orders:
+            total = int(order["total"].scaleb(2))
+            status = order["paymentStatus"]
+            if total <= 0 or (status == "PP" and total < 2):
+                continue
+            order_id, method, currency = order["orderId"], order["paymentMethod"], order["currency"]
+            start, end = order["orderDate"], order["updateDate"]
+            online = method in ("Credit Card", "PayPal")
+            card = f"{rng.randrange(10_000):04d}" if method in CARD_METHODS else None
+            first = min(start + rng.randint(1, 90), end)
+            made: list[tuple[int, int, dict, dict | None]] = []
+
+            def add(tx_type: str, tx_status: str, amount: int, date: int, *, parent: dict | None = None,
+                    updated: int | None = None, last4: str | None = card) -> dict:
+                record = {
+                    "transactionId": None, "orderId": order_id, "parentTransactionId": None, "type": tx_type,
+                    "status": tx_status, "value": cents(amount), "currency": currency, "method": method,
+                    "gatewayTransactionId": self.gateway_id(method, tx_type), "cardLast4": last4,
+                    "date": date, "updateDate": date if updated is None else updated,
+                }
+                made.append((date, len(made), record, parent))
+                return record
+
+            if status == "Q":
+                if online:
+                    add("sale", "W", total, first)
+            elif status == "A":
+                add("auth", "S", total, first)
+            elif status == "PP":
+                part = rng.randint(max(1, total * 2 // 10), max(1, total * 8 // 10))
+                part = min(max(part, 1), total - 1)
+                if online:
+                    auth = add("auth", "S", total, first)
+                    add("capture", "S", part, end, parent=auth)
+                else:
+                    add("sale", "S", part, first)
+            elif status == "P":
+                paid_date = first
+                if method == "Credit Card" and rng.random() < 0.05:
+                    add("sale", "F", total, first, last4=f"{rng.randrange(10_000):04d}")
+                    paid_date = min(first + rng.randint(30, 300), end)
+                if method == "Credit Card" and rng.random() < 0.3:
+                    auth = add("auth", "S", total, paid_date)
+                    payment = add("capture", "S", total, max(paid_date, end), parent=auth)
+                elif method == "PayPal" and rng.random() < 0.15:
+                    payment = add("sale", "S", total, paid_date, updated=end)
+                else:
+                    payment = add("sale", "S", total, paid_date)
+                if order["shippingStatus"] == "D" and total >= 2 and rng.random() < 0.04:
+                    item_total = int(rng.choice(order["items"])["total"].scaleb(2))
+                    refund = item_total if item_total < total else rng.randint(total // 10 or 1, total // 2 or 1)
+                    add("refund", "S", min(max(refund, 1), total - 1), end, parent=payment)
+            elif status == "D":
+                add("sale", "F", total, first)
+            elif status == "C":
+                auth = add("auth", "S", total, first)
+                add("void", "S", total, end, parent=auth)
+            elif status == "R":
+                sale = add("sale", "S", total, first)
+                add("refund", "S", total, end, parent=sale)
+            pending.extend((date, order_id, seq, record, parent) for date, seq, record, parent in made)
+
+        pending.sort(key=lambda entry: (entry[0], entry[1], entry[2]))
+        records = []
+        for transaction_id, (_, _, _, record, _) in enumerate(pending, start=1):
+            record["transactionId"] = transaction_id
+            records.append(record)
+        for _, _, _, record, parent in pending:
+            if parent is not None:
+                record["parentTransactionId"] = parent["transactionId"]
+        return records

@@ -6,8 +6,16 @@ API (see docs/architecture.md, "X-Cart emulator"):
         [&_method=PUT|POST|DELETE|GET] [&_schema=complex]
         [&_cnd[limit][0]=<offset>&_cnd[limit][1]=<count>]
         [&_cnd[updateDate][0]=<from>&_cnd[updateDate][1]=<to>&_cnd[date][0]=<from>&_cnd[date][1]=<to>]
+        [&_cnd[orderId]=<orderId>]
 
-Entities: ``order``, ``profile``, ``product``. Wrong key, or the read-only key used for a write: 403
+Entities: ``order``, ``profile``, ``product``, ``payment-transaction``. Filters (unix seconds, ``[0]``
+inclusive, ``[1]`` exclusive, either may be left out): orders ``_cnd[updateDate]`` and ``_cnd[date]``
+(orderDate); profiles ``_cnd[updateDate]``; payment transactions ``_cnd[updateDate]``, ``_cnd[date]`` and
+``_cnd[orderId]``. Writes: order PUT of ``paymentStatus``, ``shippingStatus``, ``adminNotes``,
+``trackingNumber``, ``trackingNumbers``; profile PUT of ``firstname``, ``lastname``, ``login``/``email``,
+``addresses``, ``status``; payment-transaction POST (``orderId``, ``type``, ``value`` required) and PUT of
+``status`` while it is I, P or W; a payment-transaction DELETE is refused (400). The codes and the payment
+rules are in :mod:`include.sandbox.xcart.store`. Wrong key, or the read-only key used for a write: 403
 with an empty body. Unknown entity or id: 404. Bad input: 400, ``X-REST-Error: <message>``, body
 ``null``. Lists answer a JSON array in id order with ``X-Result-Count`` (all matches, ignoring paging).
 Money goes out as JSON numbers with exactly two decimals, written from the ``Decimal`` text, never a float.
@@ -55,12 +63,16 @@ from urllib.parse import parse_qs, urlsplit
 
 from include.sandbox.xcart.seed import SeedSpec, seed_store
 from include.sandbox.xcart.store import (
+    CARRIER_BY_SHIPPING_METHOD,
     PAYMENT_STATUS_CODES,
+    PROFILE_STATUS_CODES,
     SHIPPING_STATUS_CODES,
     InvalidRecord,
     RecordNotFound,
     XCartStore,
+    normalize_tracking_numbers,
     parse_money,
+    validate_login,
 )
 
 MAX_PAGE_SIZE = 500
@@ -508,28 +520,49 @@ def _new_order(body: dict) -> dict:
     for info in ("customerInfo", "billingInfo", "shippingInfo"):
         if info in record and not isinstance(record[info], dict):
             raise InvalidRecord(f"{info} must be an object")
-    record.setdefault("trackingNumber", None)
+    tracking = record.setdefault("trackingNumber", None)
+    if tracking is not None and not isinstance(tracking, str):
+        raise InvalidRecord("trackingNumber must be a string or null")
+    carrier = CARRIER_BY_SHIPPING_METHOD.get(record.get("shippingMethod"))
+    if "trackingNumbers" in record:
+        record["trackingNumbers"] = normalize_tracking_numbers(record["trackingNumbers"], carrier)
+        first = record["trackingNumbers"][0]["value"] if record["trackingNumbers"] else None
+        if "trackingNumber" in body and tracking != first:
+            raise InvalidRecord("trackingNumber must equal the first of trackingNumbers (or be left out)")
+        record["trackingNumber"] = first
+    else:
+        record["trackingNumbers"] = [{"value": tracking, "carrier": carrier}] if tracking else []
     record.setdefault("adminNotes", "")
     return record
 
 
+PROFILE_CLIENT_FIELDS = ("profileId", "login", "email", "firstname", "lastname", "addresses", "status")
+
+
 def _new_profile(store: XCartStore, body: dict) -> dict:
+    """A client's profile POST: ``login``/``email`` (one e-mail address, trimmed, unique ignoring case) required."""
+    unknown = sorted(set(body) - set(PROFILE_CLIENT_FIELDS))
+    if unknown:
+        raise InvalidRecord(f"profile field(s) {', '.join(map(repr, unknown))} unknown; "
+                            f"allowed: {', '.join(PROFILE_CLIENT_FIELDS)}")
     record = dict(body)
     if "profileId" in record and (not _is_int(record["profileId"]) or record["profileId"] <= 0):
         raise InvalidRecord("profileId must be a positive integer")
-    login = record.get("login", record.get("email"))
-    if not isinstance(login, str) or not login:
+    if "login" not in record and "email" not in record:
         raise InvalidRecord("login or email is required")
-    for field in ("login", "email", "firstname", "lastname"):
-        if field in record and not isinstance(record[field], str):
+    logins = {validate_login(record[field], field) for field in ("login", "email") if field in record}
+    if len(logins) > 1:
+        raise InvalidRecord("login and email are the same address and must agree")
+    login = logins.pop()
+    for field in ("firstname", "lastname"):
+        if not isinstance(record.setdefault(field, ""), str):
             raise InvalidRecord(f"{field} must be a string")
-    if "addresses" in record and (not isinstance(record["addresses"], list)
-                                  or not all(isinstance(a, dict) for a in record["addresses"])):
-        raise InvalidRecord("addresses must be a list of objects")
+    if record.setdefault("status", "E") not in PROFILE_STATUS_CODES:
+        raise InvalidRecord(f"status {record['status']!r} is not one of {', '.join(PROFILE_STATUS_CODES)}")
     if store.find_profile_by_login(login) is not None:
         raise InvalidRecord(f"login {login!r} already exists")
-    record["login"] = login
-    record.setdefault("email", login)
+    record["addresses"] = store.new_addresses(record.get("addresses", []))
+    record["login"] = record["email"] = login
     return record
 
 
@@ -777,6 +810,30 @@ def _list_orders(store: XCartStore, params: dict[str, list[str]], offset: int, c
     )
 
 
+def _list_profiles(store: XCartStore, params: dict[str, list[str]], offset: int, count: int):
+    return store.list_profiles(
+        offset=offset,
+        limit=count,
+        update_from=_int_param(params, "_cnd[updateDate][0]"),
+        update_to=_int_param(params, "_cnd[updateDate][1]"),
+    )
+
+
+def _list_payment_transactions(store: XCartStore, params: dict[str, list[str]], offset: int, count: int):
+    order_id = _int_param(params, "_cnd[orderId]")
+    if order_id is not None and order_id <= 0:
+        raise _bad_request("_cnd[orderId] must be a positive integer")
+    return store.list_payment_transactions(
+        offset=offset,
+        limit=count,
+        order_id=order_id,
+        update_from=_int_param(params, "_cnd[updateDate][0]"),
+        update_to=_int_param(params, "_cnd[updateDate][1]"),
+        date_from=_int_param(params, "_cnd[date][0]"),
+        date_to=_int_param(params, "_cnd[date][1]"),
+    )
+
+
 _ENTITY_HANDLERS: dict[str, _EntityHandlers] = {
     "order": _EntityHandlers(
         list=_list_orders,
@@ -786,7 +843,7 @@ _ENTITY_HANDLERS: dict[str, _EntityHandlers] = {
         delete=XCartStore.delete_order,
     ),
     "profile": _EntityHandlers(
-        list=lambda store, params, offset, count: store.list_profiles(offset=offset, limit=count),
+        list=_list_profiles,
         get=XCartStore.get_profile,
         create=lambda store, body: store.create_profile(_new_profile(store, body)),
         update=XCartStore.update_profile,
@@ -798,5 +855,12 @@ _ENTITY_HANDLERS: dict[str, _EntityHandlers] = {
         create=lambda store, body: store.create_product(_new_product(body)),
         update=XCartStore.update_product,
         delete=XCartStore.delete_product,
+    ),
+    "payment-transaction": _EntityHandlers(
+        list=_list_payment_transactions,
+        get=XCartStore.get_payment_transaction,
+        create=XCartStore.create_payment_transaction,
+        update=XCartStore.update_payment_transaction,
+        delete=XCartStore.delete_payment_transaction,
     ),
 }

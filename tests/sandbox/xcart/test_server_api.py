@@ -101,7 +101,7 @@ def test_read_only_key_gets_403_with_empty_body_on_any_write(server, method, pat
 
 # -- 404 and 400 ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("path", ["orders", "payment-transaction", "", "order/1/items"])
+@pytest.mark.parametrize("path", ["orders", "payment-transactions", "shipping-method", "", "order/1/items"])
 def test_unknown_entity_gets_404(server, path):
     assert call(server, path).status == 404
 
@@ -374,15 +374,18 @@ def test_delete_removes_a_record(fresh_server):
 def test_sandbox_state_reports_counts(server):
     response = request(server, "/_sandbox/state")
     assert response.status == 200
-    assert response.json() == {"orders": 1234, "profiles": 40, "products": 60}
+    state = response.json()
+    assert {key: state[key] for key in ("orders", "profiles", "products")} == {
+        "orders": 1234, "profiles": 40, "products": 60}
+    assert state["payment_transactions"] == server.store.list_payment_transactions(limit=0)[1] > 1234
 
 
 def test_sandbox_reset_reseeds_the_same_shop(fresh_server):
     original = fresh_server.store.export()
     call(fresh_server, "order/1", method="PUT", body={"paymentStatus": "C"})
     call(fresh_server, "order", method="POST", body={})
-    assert request(fresh_server, "/_sandbox/reset", method="POST", data=b"").json() == {
-        "orders": 30, "profiles": 8, "products": 10}
+    counts = request(fresh_server, "/_sandbox/reset", method="POST", data=b"").json()
+    assert (counts["orders"], counts["profiles"], counts["products"]) == (30, 8, 10)
     assert fresh_server.store.export() == original
 
 

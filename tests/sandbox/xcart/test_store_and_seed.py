@@ -50,7 +50,9 @@ def test_seeding_replaces_previous_contents_and_reports_the_spec_used():
     store = XCartStore()
     store.create_order({"orderId": 999_999})
     spec = seed_store(store, seed=1, orders=10, products=5, profiles=3, end_ts=END_TS)
-    assert store.counts() == {"orders": 10, "profiles": 3, "products": 5}
+    counts = store.counts()
+    assert (counts["orders"], counts["profiles"], counts["products"]) == (10, 3, 5)
+    assert counts["payment_transactions"] == len(store.export()["payment_transactions"])
     assert (spec.seed, spec.orders, spec.end_ts) == (1, 10, END_TS)
 
 
