@@ -143,13 +143,28 @@ def _removed(kind: str, value: Any) -> str:
     return REMOVED
 
 
+# Fields whose values are carrier tracking numbers: long digit strings that pass the Luhn check about one
+# time in ten (FedEx Ground, USPS) without being card numbers. Their values are kept verbatim.
+_TRACKING_KEY = re.compile(r"tracking(no|num|number|numbers|id)?$")
+
+
+def is_tracking_key(key: Any) -> bool:
+    return isinstance(key, str) and bool(_TRACKING_KEY.search(_normalised_key(key)))
+
+
 def scrub_card_data(value: Any) -> Any:
-    """A deep copy of a JSON-like value with card numbers and security codes masked or removed."""
+    """A deep copy of a JSON-like value with card numbers and security codes masked or removed.
+
+    Values under tracking-number fields are kept: a carrier's number is not a card number.
+    """
     if isinstance(value, str):
         return _scrub_text(value)
     if isinstance(value, dict):
         scrubbed = {}
         for key, item in value.items():
+            if is_tracking_key(key):
+                scrubbed[key] = item
+                continue
             kind = is_card_key(key)
             new_key = scrub_card_data(key) if isinstance(key, str) else key
             removable = kind is not None and item is not None and not (isinstance(item, str) and not item)

@@ -132,3 +132,14 @@ def test_huge_and_hostile_text_is_handled():
     scrubbed = scrub_card_data(text)
     assert VISA not in scrubbed and "[card ****1111]" in scrubbed
     assert scrub_card_data("1" * 50_000) == "1" * 50_000
+
+
+def test_carrier_tracking_numbers_are_kept_even_when_they_pass_the_luhn_check():
+    from storesync.privacy import scrub_card_data
+
+    record = {"TrackingNo": "4111111111111111", "trackingNumbers": [{"value": "378282246310005", "carrier": "FedEx"}],
+              "note": "paid with 4111 1111 1111 1111"}
+    scrubbed = scrub_card_data(record)
+    assert scrubbed["TrackingNo"] == "4111111111111111"
+    assert scrubbed["trackingNumbers"] == record["trackingNumbers"]
+    assert "4111 1111 1111 1111" not in scrubbed["note"]
