@@ -52,7 +52,7 @@ def test_a_timeout_holds_the_answer_past_the_clients_timeout(server):
     started = time.monotonic()
     with pytest.raises((TimeoutError, socket.timeout, urllib.error.URLError)):
         request(order_url(server), timeout=1)
-    assert 0.9 <= time.monotonic() - started < 1.9
+    assert 0.9 <= time.monotonic() - started < 2, "the client gave up before the held answer came"
     assert server.fault_stats()["timeout"] == 1
 
 
@@ -247,15 +247,17 @@ def test_the_xcart_client_reads_every_order_through_errors_timeouts_drops_and_bu
 
 
 def test_the_hook_takes_the_retry_delay_from_the_connection_and_sends_no_client_extra_as_header(monkeypatch):
+    from storesync.hooks.errors import TransientError
     from storesync.hooks.xcart import XCartHook
 
-    with XCartServer(seed=4, orders=3, products=2, profiles=1, end_ts=END_TS, error_rate=0.5, fault_seed=2) as server:
+    with XCartServer(seed=4, orders=3, products=2, profiles=1, end_ts=END_TS, error_rate=1.0) as server:
         monkeypatch.setenv("AIRFLOW_CONN_XCART_FAULTS", json.dumps({
             "conn_type": "xcart", "host": server.base_url, "password": server.rw_key,
             "extra": {"read_only_api_key": server.ro_key, "timeout": 0.5, "max_attempts": 8, "retry_base_delay": 0.01}}))
         client = XCartHook("xcart_faults", read_only=True).get_client()
         assert (client.timeout, client.retry.max_attempts, client.retry.base_delay) == (0.5, 8, 0.01)
         assert not {"timeout", "max_attempts", "retry_base_delay"} & {h.lower() for h in client._session.headers}
-        started = time.monotonic()
-        assert [o["orderId"] for o in client.iter_records("order")] == [1, 2, 3]
-        assert time.monotonic() - started < 2
+        with pytest.raises(TransientError):
+            client.get("order", 1)
+    assert client.retry.stats.retries == 7
+    assert client.retry.stats.seconds_waited <= sum(0.01 * 2 ** k for k in range(7)), "backed off from 10 ms"
