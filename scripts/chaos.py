@@ -196,6 +196,10 @@ def child_env(cfg: ChaosConfig, systems: Systems, workdir: Path, airflow_db: Pat
     # Tiny task retries (dag.test waits them out for real); enough of them to outlast the Sage 500 lock.
     pair["retries"] = {"count": 3, "delay_seconds": 0.5, "exponential_backoff": 2.0, "max_delay_seconds": 2}
     pair["flows"]["orders"]["schedule"] = "@daily"
+    # Load batches (one ERP transaction each) of at most the pair's 200, and at least ~25 of them, so a small
+    # run still has a load to lock and to kill in the middle of.
+    pair["flows"]["orders"]["batch_size"] = max(10, min(int(pair["flows"]["orders"].get("batch_size", 200)),
+                                                        cfg.orders // 25))
     # Alerts are still raised and logged ("ALERT [kind]"); the chaos sandbox has no channels to send them to.
     pair["alerts"] = {**(pair.get("alerts") or {}), "channels": []}
     pairs_dir = workdir / "pairs"
@@ -313,7 +317,8 @@ def run_chaos(cfg: ChaosConfig, workdir: Path, *, airflow_db: Path, say=print) -
         xcart = systems.xcart
         say(f"chaos: {cfg.orders} orders + {cfg.invalid} invalid on X-Cart {xcart.base_url}; Sage 500 on {cfg.backend}")
         xcart.faults = Faults(error_rate=cfg.error_rate, timeout_rate=cfg.timeout_rate, drop_rate=cfg.drop_rate,
-                              timeout_hold_s=cfg.timeout_hold_s, retry_after_s=cfg.retry_after_s)
+                              timeout_hold_s=cfg.timeout_hold_s, retry_after_s=cfg.retry_after_s,
+                              burst_429=cfg.burst_429)  # the first burst at once, then one every burst_every_s
         stop_bursts = threading.Event()
 
         def bursts() -> None:
