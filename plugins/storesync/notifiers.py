@@ -34,6 +34,8 @@ everything Airflow's secrets masker knows are replaced by ``***`` in every messa
 
 from __future__ import annotations
 
+import weakref
+
 import json
 import logging
 import re
@@ -72,14 +74,14 @@ alert_sent = Table(
     Column("sent_at", DateTime(timezone=True), nullable=False),
     Column("channel_count", Integer, nullable=False, default=0),
 )
-_READY: set[str] = set()
+# Per engine, not per URL: two in-memory SQLite engines share the URL "sqlite://" but not their tables.
+_READY: "weakref.WeakSet" = weakref.WeakSet()
 
 
 def ensure_table(engine) -> None:
-    key = engine.url.render_as_string(hide_password=True)
-    if key not in _READY:
+    if engine not in _READY:
         metadata.create_all(engine, checkfirst=True)
-        _READY.add(key)
+        _READY.add(engine)
 
 
 def claim(engine, alert: "Alert") -> bool:

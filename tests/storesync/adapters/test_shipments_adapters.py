@@ -304,19 +304,20 @@ def test_the_shipments_suites_pass_good_records_and_name_bad_ones():
     assert any("min_QtyShipped" in d for d in result.failures["14"])
 
 
-def test_a_card_like_tracking_number_is_masked_at_extract_and_stopped_before_the_storefront():
+def test_a_luhn_valid_tracking_number_passes_extract_unmasked_and_the_gate_still_stops_a_masked_one():
     from storesync.privacy import luhn_valid, scrub_card_data
     from storesync.quality import run_gate
     from storesync.quality.frames_shipments import raw_sage500_shipments_frame
 
     fedex_ground = next(str(n) for n in range(612345678901230, 612345678901240) if luhn_valid(str(n)))
     staged = scrub_card_data({**RAW, "ShipKey": 15, "TrackingNo": fedex_ground})
-    assert fedex_ground not in str(staged)
-    frame = raw_sage500_shipments_frame([RAW, staged])
-    frame["record_key"] = ["12", "15"]
+    assert staged["TrackingNo"] == fedex_ground, "a carrier's number is not card data"
+    masked = {**RAW, "ShipKey": 16, "TrackingNo": "[card ****1234]"}  # what an older scrub would have left
+    frame = raw_sage500_shipments_frame([RAW, staged, masked])
+    frame["record_key"] = ["12", "15", "16"]
     result = run_gate(frame, INCLUDE_DIR / "expectations" / "shipments_raw__sage500.json", key_column="record_key")
-    assert sorted(result.passed_keys) == ["12"]
-    assert any("tracking_masked" in d for d in result.failures["15"])
+    assert sorted(result.passed_keys) == ["12", "15"]
+    assert any("tracking_masked" in d for d in result.failures["16"])
 
 
 def test_the_loader_is_registered_for_the_flow():
