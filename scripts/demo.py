@@ -208,7 +208,7 @@ def summarise(pair, dag_id: str, xcart, sandbox, injected) -> dict:
 
 def print_summary(s: dict) -> None:
     say("")
-    say(f"=== {s['dag_id']}: summary ({s['seconds']} s) ===")
+    say(f"=== {s['pair']}: summary ({s['seconds']} s) ===")
     say(f"storefront orders            {s['storefront_orders']}")
     say(f"Sage 500 sales orders        {s['sales_orders_in_sage500']}  (duplicates: {s['duplicate_sales_orders']})")
     say(f"ERP numbers written back     {s['orders_written_back']}")
