@@ -13,7 +13,6 @@ from decimal import Decimal
 
 import pytest
 
-from tests.integration.conftest import END
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 EVERYTHING = {"resync_from": "2000-01-01T00:00:00+00:00", "resync_to": "2099-01-01T00:00:00+00:00"}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from contextlib import closing
 from datetime import datetime
 from decimal import Decimal
@@ -12,8 +11,6 @@ import pytest
 
 from include.sandbox.sage500.dialects import (
     connect,
-    postgres_params_from_env,
-    postgres_unavailable_reason,
     temporary_database,
     to_decimal,
 )
@@ -32,22 +29,11 @@ from include.sandbox.sage500.erp_actions import (
 from include.sandbox.sage500.procedures import run_sales_order_import
 from include.sandbox.sage500.schema import create_schema, table_counts
 from include.sandbox.sage500.seed import seed_database
+from tests.sandbox.sage500.servers import server_params as _server_params
 
 NOW = datetime(2026, 6, 1, 12, 0, 0)  # later than every seeded timestamp
 SHIPPED = datetime(2026, 6, 2, 15, 0, 0)
 LATER = datetime(2026, 6, 3, 9, 0, 0)
-
-
-def _server_params(dialect: str) -> dict:
-    if dialect != "postgresql":
-        return {}
-    params = postgres_params_from_env()
-    reason = postgres_unavailable_reason(**params)
-    if reason:
-        if os.environ.get("STORESYNC_REQUIRE_SERVICES") == "1":
-            pytest.fail(f"{reason} (required: STORESYNC_REQUIRE_SERVICES=1)")
-        pytest.skip(f"{reason}; set STORESYNC_REQUIRE_SERVICES=1 to fail instead of skipping")
-    return params
 
 
 def _stage(conn, table: str, row: dict[str, Any]) -> None:

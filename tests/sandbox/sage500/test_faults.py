@@ -14,28 +14,15 @@ import pytest
 
 from include.sandbox.sage500.dialects import (
     connect,
-    postgres_params_from_env,
-    postgres_unavailable_reason,
     temporary_database,
 )
 from include.sandbox.sage500.faults import LockHolder, hold_lock
 from include.sandbox.sage500.schema import create_schema
 from storesync.hooks.errors import TransientError, classify_odbc_error
+from tests.sandbox.sage500.servers import server_params as _server_params
 
 REPO = Path(__file__).resolve().parents[3]
 LOCK_WAIT_MS = 400  # how long the pipeline side waits for a lock before it gives up
-
-
-def _server_params(dialect: str) -> dict:
-    if dialect != "postgresql":
-        return {}
-    params = postgres_params_from_env()
-    reason = postgres_unavailable_reason(**params)
-    if reason:
-        if os.environ.get("STORESYNC_REQUIRE_SERVICES") == "1":
-            pytest.fail(f"{reason} (required: STORESYNC_REQUIRE_SERVICES=1)")
-        pytest.skip(reason)
-    return params
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

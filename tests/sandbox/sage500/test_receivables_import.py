@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -12,8 +11,6 @@ import pytest
 
 from include.sandbox.sage500.dialects import (
     connect,
-    postgres_params_from_env,
-    postgres_unavailable_reason,
     temporary_database,
     to_decimal,
 )
@@ -25,22 +22,11 @@ from include.sandbox.sage500.procedures import (
 )
 from include.sandbox.sage500.schema import STAGING_COLUMN_SIZES, STAGING_DECIMAL_COLUMNS, create_schema, table_counts
 from include.sandbox.sage500.seed import seed_database
+from tests.sandbox.sage500.servers import server_params as _server_params
 
 SESSION = 808
 NOW = datetime(2024, 6, 1, 12, 0, 0)
 PAID_AT = datetime(2024, 5, 31, 10, 0, 0)
-
-
-def _server_params(dialect: str) -> dict:
-    if dialect != "postgresql":
-        return {}
-    params = postgres_params_from_env()
-    reason = postgres_unavailable_reason(**params)
-    if reason:
-        if os.environ.get("STORESYNC_REQUIRE_SERVICES") == "1":
-            pytest.fail(f"{reason} (required: STORESYNC_REQUIRE_SERVICES=1)")
-        pytest.skip(f"{reason}; set STORESYNC_REQUIRE_SERVICES=1 to fail instead of skipping")
-    return params
 
 
 def _stage(conn, table: str, row: dict[str, Any], *, session: int = SESSION) -> None:

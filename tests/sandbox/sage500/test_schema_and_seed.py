@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from contextlib import closing
@@ -13,8 +12,6 @@ import pytest
 
 from include.sandbox.sage500.dialects import (
     connect,
-    postgres_params_from_env,
-    postgres_unavailable_reason,
     temporary_database,
     to_decimal,
 )
@@ -27,18 +24,7 @@ from include.sandbox.sage500.schema import (
     table_counts,
 )
 from include.sandbox.sage500.seed import AlreadySeededError, seed_database
-
-
-def _server_params(dialect: str) -> dict:
-    if dialect != "postgresql":
-        return {}
-    params = postgres_params_from_env()
-    reason = postgres_unavailable_reason(**params)
-    if reason:
-        if os.environ.get("STORESYNC_REQUIRE_SERVICES") == "1":
-            pytest.fail(f"{reason} (required: STORESYNC_REQUIRE_SERVICES=1)")
-        pytest.skip(f"{reason}; set STORESYNC_REQUIRE_SERVICES=1 to fail instead of skipping")
-    return params
+from tests.sandbox.sage500.servers import server_params as _server_params
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
