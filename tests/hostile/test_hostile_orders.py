@@ -32,7 +32,7 @@ pytestmark = pytest.mark.hostile
 RAW_SUITE = ROOT / "include" / "expectations" / "orders_raw__xcart.json"
 MAPPINGS = ROOT / "include" / "mappings"
 TARGET_CONTEXT = {"pair": "xcart-sage500", "customer_id": "C0001", "warehouse_id": "MAIN",
-                  "guest_customer_id": "WEBGUEST", "hold_threshold": "5000.00"}
+                  "guest_customer_id": "WEBGUEST", "hold_threshold": "5000.00", "new_customer_id": ""}
 # Frame columns derived from an order's structure rather than copied from one field; the quality operator
 # names the source field for each (storesync.operators.quality.SOURCE_FIELDS).
 DERIVED_COLUMNS = {"line_count", "min_quantity", "lines_total_delta", "total_delta", "missing_sku_count",

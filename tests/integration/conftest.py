@@ -78,7 +78,7 @@ def sandbox_factory(backend, tmp_path, airflow_db, monkeypatch):
     stack = ExitStack()
 
     def build(*, orders: int = 40, days: int = 1, erp_customer_share: float = 0.75, schedule: str = "@daily",
-              max_bad_ratio: float | None = None, **xcart_kwargs) -> Sandbox:
+              max_bad_ratio: float | None = None, orders_options: dict | None = None, **xcart_kwargs) -> Sandbox:
         from include.sandbox.sage500.dialects import connect, temporary_database
         from include.sandbox.sage500.schema import create_schema
         from include.sandbox.sage500.seed import seed_database
@@ -99,7 +99,8 @@ def sandbox_factory(backend, tmp_path, airflow_db, monkeypatch):
             connection.commit()
         finally:
             connection.close()
-        configure_airflow(monkeypatch, tmp_path, backend, xcart, erp_params, store_url, schedule, max_bad_ratio)
+        configure_airflow(monkeypatch, tmp_path, backend, xcart, erp_params, store_url, schedule, max_bad_ratio,
+                          orders_options)
         return Sandbox(backend, xcart, erp_params, store_url)
 
     yield build
@@ -107,12 +108,13 @@ def sandbox_factory(backend, tmp_path, airflow_db, monkeypatch):
 
 
 def configure_airflow(monkeypatch, tmp_path: Path, backend: str, xcart, erp_params: dict, store_url: str, schedule: str,
-                      max_bad_ratio: float | None = None) -> None:
+                      max_bad_ratio: float | None = None, orders_options: dict | None = None) -> None:
     pair = yaml.safe_load((ROOT / "include" / "pairs" / "xcart-sage500.yaml").read_text())
     pair["retries"] = {"count": 1, "delay_seconds": 0.1, "exponential_backoff": 2.0, "max_delay_seconds": 1}
     pair["flows"]["orders"]["schedule"] = schedule
     if max_bad_ratio is not None:
         pair["flows"]["orders"]["max_bad_ratio"] = max_bad_ratio
+    pair["flows"]["orders"].setdefault("options", {}).update(orders_options or {})
     pairs_dir = tmp_path / "pairs"
     pairs_dir.mkdir(exist_ok=True)
     (pairs_dir / "xcart-sage500.yaml").write_text(yaml.safe_dump(pair))

@@ -170,3 +170,24 @@ def test_a_run_stopped_by_its_quality_gate_ends_failed_not_green(sandbox_factory
     assert states["validate_raw"] == "failed"
     assert states["report"] == "success", "the report still records what happened"
     assert sandbox.erp_rows("SELECT COUNT(*) FROM tsoSalesOrder")[0][0] == 0, "nothing past the gate ran"
+
+
+def test_with_guest_customers_created_a_new_buyer_gets_one_erp_customer_for_all_their_orders(sandbox_factory, orders_dag):
+    sandbox = sandbox_factory(orders=6, orders_options={"guest_customers": "create"})
+    template = sandbox.xcart.store.list_orders(offset=0, limit=None)[0][0]
+    stamp = int((END - timedelta(hours=1)).timestamp())
+    buyer = {"profileId": None, "anonymous": True, "login": "first.time@example.net", "email": "First.Time@example.net",
+             "firstname": "Émile", "lastname": "D'Arcy"}
+    created = [sandbox.xcart.store.create_order({**{k: v for k, v in template.items() if k not in ("orderId", "orderNumber")},
+                                                 "customerInfo": buyer, "orderDate": stamp, "updateDate": stamp})
+               for _ in range(2)]
+    run(orders_dag(), END)
+    rows = sandbox.erp_rows(
+        "SELECT c.CustID, s.UserFld1 FROM tsoSalesOrder s JOIN tarCustomer c ON c.CustKey = s.CustKey "
+        "WHERE s.UserFld1 IN (?, ?)", *[f"XC-{o['orderId']}" for o in created])
+    assert len(rows) == 2 and len({cust for cust, _ in rows}) == 1, "one customer for both orders"
+    cust_id = rows[0][0].strip()
+    assert cust_id.startswith("XG")
+    [(email,)] = sandbox.erp_rows("SELECT t.EMailAddr FROM tarCustomer c JOIN tciContact t ON t.CntctKey = c.PrimaryCntctKey "
+                                  "WHERE c.CustID = ?", cust_id)
+    assert email.strip().lower() == "first.time@example.net"

@@ -33,11 +33,52 @@ def prepare_orders(hook: Sage500Hook, records: list[tuple[str, dict[str, Any]]],
         "hold_threshold": str(options.get("hold_threshold", "5000.00")),
         "guest_customer_id": guest,
     }
+    # Pair option guest_customers: "generic" (default) books unknown buyers on the generic customer;
+    # "create" creates one ERP customer per new e-mail (the first order's id names it), in the load step.
+    create = str(options.get("guest_customers", "generic")) == "create"
+    new_ids: dict[str, str] = {}
     contexts = {}
     for key, record in records:
         email = ((record.get("customer") or {}).get("email") or "").strip().lower()
-        contexts[key] = {**base, "customer_id": customers.get(email, guest)}
+        if email in customers:
+            contexts[key] = {**base, "customer_id": customers[email], "new_customer_id": ""}
+        elif create and email:
+            cust_id = new_ids.setdefault(email, f"XG{int(key):010d}" if key.isdigit() else f"XG{key}"[:12])
+            contexts[key] = {**base, "customer_id": cust_id, "new_customer_id": cust_id}
+        else:
+            contexts[key] = {**base, "customer_id": guest, "new_customer_id": ""}
     return contexts
+
+
+def _create_customers(hook: Sage500Hook, connection, records: list[tuple[str, dict[str, Any]]]) -> dict[str, list[str]]:
+    """ERP customers for the buyers the prepare step chose to create, staged in the orders' transaction.
+
+    Returns import problems per CustID; the orders of a customer that could not be created go to the DLQ.
+    """
+    wanted: dict[str, dict[str, Any]] = {}
+    for _, record in records:
+        new = record.get("_new_customer")
+        if new and new.get("CustID") not in wanted:
+            wanted[new["CustID"]] = new
+    if not wanted:
+        return {}
+    existing = {row["CustID"].strip() for chunk in chunks(list(wanted), 500) for row in hook.fetch_all(
+        connection, f"SELECT CustID FROM tarCustomer WHERE CompanyID = ? AND CustID IN ({_placeholders(chunk)})",
+        [hook.company_id, *chunk])}
+    rows = [dict(row) for cust_id, row in wanted.items() if cust_id not in existing]
+    if not rows:
+        return {}
+    session_key = secrets.randbelow(2**31 - 2) + 1
+    cursor = connection.cursor()
+    _insert_rows(cursor, "StgCustomer", [{**row, "Action": 1, "SessionKey": session_key, "ProcessStatus": 0} for row in rows])
+    hook.run_import(connection, "customer", session_key)
+    problems: dict[str, list[str]] = {}
+    for row in hook.fetch_all(connection, "SELECT EntityID, ColumnID, ColumnValue, Comment FROM tdmMigrationLogWrk "
+                                          "WHERE SessionKey = ? ORDER BY EntryNo", [session_key]):
+        problems.setdefault(str(row["EntityID"]).strip(), []).append(f"{row['ColumnID']}={row['ColumnValue']!r}: {row['Comment']}")
+    cursor.execute("DELETE FROM StgCustomer WHERE SessionKey = ?", session_key)
+    cursor.execute("DELETE FROM tdmMigrationLogWrk WHERE SessionKey = ?", session_key)
+    return problems
 
 
 def customers_by_email(hook: Sage500Hook, emails: list[str]) -> dict[str, str]:
@@ -70,6 +111,12 @@ def load_orders(hook: Sage500Hook, records: list[tuple[str, dict[str, Any]]]) ->
                 to_stage.append((key, record))
         held, to_stage = _hold_unknown_items(hook, connection, to_stage)
         outcomes.extend(held)
+        refused = _create_customers(hook, connection, to_stage)
+        for key, record in [(k, r) for k, r in to_stage if (r.get("_new_customer") or {}).get("CustID") in refused]:
+            problems = refused[record["_new_customer"]["CustID"]]
+            outcomes.append(LoadOutcome(key, "dlq", f"order {key}: field customer: the ERP refused the new customer: "
+                                        + "; ".join(problems), reason_code="erp_rejected", failed=problems))
+        to_stage = [(k, r) for k, r in to_stage if (r.get("_new_customer") or {}).get("CustID") not in refused]
         if to_stage:
             outcomes.extend(_stage_and_import(hook, connection, to_stage))
     return outcomes

@@ -36,4 +36,5 @@ def make_xcart_order() -> dict:
     return json.loads(XCART_ORDER_JSON, parse_float=Decimal)
 
 
-SAGE_CONTEXT = {"customer_id": "WEB-000005", "warehouse_id": "WHSE1", "hold_threshold": Decimal("1000.00")}
+SAGE_CONTEXT = {"customer_id": "WEB-000005", "warehouse_id": "WHSE1", "hold_threshold": Decimal("1000.00"),
+                "new_customer_id": ""}

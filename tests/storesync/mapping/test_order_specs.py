@@ -219,9 +219,9 @@ def test_long_description_is_cut_but_long_address_is_an_error(xcart_engine, sage
 
 def test_sage_mapping_needs_its_context(xcart_engine, sage_engine, xcart_order):
     canonical = _canonical_dict(xcart_engine, xcart_order)
-    with pytest.raises(MappingContextError, match="customer_id, hold_threshold, warehouse_id"):
+    with pytest.raises(MappingContextError, match="customer_id, hold_threshold, new_customer_id, warehouse_id"):
         sage_engine.map(canonical, {})
-    assert sage_engine.required_context == {"customer_id", "hold_threshold", "warehouse_id"}
+    assert sage_engine.required_context == {"customer_id", "hold_threshold", "new_customer_id", "warehouse_id"}
 
 
 @pytest.mark.parametrize("threshold", [None, "lots", True, float("nan")])
@@ -311,5 +311,5 @@ def test_xcart_mapping_only_ever_raises_record_mapping_error(xcart_engine, recor
     threshold=st.decimals(allow_nan=False, allow_infinity=False) | st.integers() | st.just("1000.00"),
 )
 def test_sage_mapping_only_ever_raises_record_mapping_error(sage_engine, record, threshold):
-    context = {"customer_id": "C1", "warehouse_id": "W1", "hold_threshold": threshold}
+    context = {"customer_id": "C1", "warehouse_id": "W1", "hold_threshold": threshold, "new_customer_id": ""}
     _map_or_mapping_error(sage_engine, record, context)
