@@ -68,3 +68,12 @@ def airflow_db() -> Path:
     if result.returncode != 0:
         pytest.fail(f"airflow db migrate failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
     return AIRFLOW_TEST_HOME / "airflow.db"
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Print the reports tests registered with ``tests.figures.show`` (e.g. the chaos suite's figures)."""
+    from tests.figures import FIGURES
+
+    for title, text in FIGURES:
+        terminalreporter.write_sep("=", title)
+        terminalreporter.write_line(text)
