@@ -13,6 +13,9 @@ from decimal import Decimal
 
 import pytest
 
+from include.sandbox.runtime import SandboxXCartClient
+from tests.integration.conftest import RW_KEY
+
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 EVERYTHING = {"resync_from": "2000-01-01T00:00:00+00:00", "resync_to": "2099-01-01T00:00:00+00:00"}
@@ -70,7 +73,6 @@ def test_exactly_the_changes_made_on_each_side_appear_on_the_other_and_a_rerun_c
     stock_before = erp_available(sandbox)
 
     # --- both systems change -------------------------------------------------------------------------
-    xc = sandbox.xcart.store
     connection = sandbox.erp()
     try:
         sku = "SKU-00011"  # 1% of the 60-item catalogue, rounded up
@@ -90,19 +92,20 @@ def test_exactly_the_changes_made_on_each_side_appear_on_the_other_and_a_rerun_c
                        tracking_no=f"1ZSCENARIO{index:08d}", carrier="UPS", ship_date=WHILE)
     finally:
         connection.close()
-    storefront_edited = [p for p in xc.list_profiles(offset=0, limit=None)[0]
-                         if f"XC{p['profileId']:010d}" not in erp_edited][:3]
+    # The storefront side changes through X-Cart's REST API, as a merchant's admin or checkout would.
+    api = SandboxXCartClient(sandbox.xcart.base_url, RW_KEY)
+    storefront_edited = [p for p in api.all("profile") if f"XC{p['profileId']:010d}" not in erp_edited][:3]
     for profile in storefront_edited:
         addresses = copy.deepcopy(profile["addresses"])
         addresses[0].update(street="9 Storefront Row", city="Galway")
-        xc.update_profile(profile["profileId"], {"addresses": addresses})
-    paid = [o for o in xc.list_orders(offset=0, limit=None)[0] if o["paymentStatus"] == "P"
-            and o["items"] and o["total"] > Decimal("1")][:2]
-    xc.create_payment_transaction({"orderId": paid[0]["orderId"], "type": "refund", "value": paid[0]["total"]})
-    xc.create_payment_transaction({"orderId": paid[1]["orderId"], "type": "refund", "value": Decimal("1.00")})
-    unpaid = next(o for o in xc.list_orders(offset=0, limit=None)[0] if o["paymentStatus"] in ("Q", "D", "A")
-                  and o["total"] > 0)
-    xc.create_payment_transaction({"orderId": unpaid["orderId"], "type": "sale", "value": unpaid["total"], "status": "F"})
+        api.call("PUT", f"profile/{profile['profileId']}", {"addresses": addresses})
+    orders = api.all("order")
+    paid = [o for o in orders if o["paymentStatus"] == "P" and o["items"] and o["total"] > Decimal("1")][:2]
+    api.call("POST", "payment-transaction", {"orderId": paid[0]["orderId"], "type": "refund", "value": paid[0]["total"]})
+    api.call("POST", "payment-transaction", {"orderId": paid[1]["orderId"], "type": "refund", "value": Decimal("1.00")})
+    unpaid = next(o for o in orders if o["paymentStatus"] in ("Q", "D", "A") and o["total"] > 0)
+    api.call("POST", "payment-transaction", {"orderId": unpaid["orderId"], "type": "sale", "value": unpaid["total"],
+                                             "status": "F"})
 
     before_sf, before_erp = storefront(sandbox), erp(sandbox)
     # Shipping takes the shipped quantities off on-hand stock too: those SKUs change as well.
