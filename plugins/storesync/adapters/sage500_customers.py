@@ -10,7 +10,6 @@ they only flow the other way. Shared fields (address) follow the latest edit on 
 from __future__ import annotations
 
 import re
-import secrets
 import unicodedata
 from collections.abc import Iterator
 from datetime import datetime
@@ -18,7 +17,8 @@ from typing import Any
 
 from storesync.adapters.base import LoadOutcome
 from storesync.adapters.sage500_catalogue import _naive_utc
-from storesync.adapters.sage500_orders import _insert_rows, _placeholders, chunks
+from storesync.adapters.sage500_orders import _placeholders, chunks
+from storesync.adapters.sage500_staging import import_session, messages
 from storesync.hooks.sage500 import Sage500Hook
 
 ADDRESS_COLUMNS = ("AddrName", "AddrLine1", "AddrLine2", "City", "StateID", "PostalCode", "CountryID")
@@ -81,7 +81,6 @@ def prepare_customers(hook: Sage500Hook, records: list[tuple[str, dict[str, Any]
 def load_customers(hook: Sage500Hook, records: list[tuple[str, dict[str, Any]]], options: dict[str, Any] | None = None) -> list[LoadOutcome]:
     owned = [column for field in (options or {}).get("erp_owned_customer_fields", ["status"])
              for column in OWNED_COLUMNS[field]]
-    session_key = secrets.randbelow(2**31 - 2) + 1
     rows, matches = [], []
     for _, record in records:
         row = dict(record)
@@ -89,19 +88,10 @@ def load_customers(hook: Sage500Hook, records: list[tuple[str, dict[str, Any]]],
         row["Action"] = row.pop("_action", 0)
         if row["Action"] == 2:
             row.update({column: None for column in owned})
-        rows.append({**row, "SessionKey": session_key, "ProcessStatus": 0})
+        rows.append(row)
     outcomes = []
     with hook.transaction("customer import") as connection:
-        cursor = connection.cursor()
-        _insert_rows(cursor, "StgCustomer", rows)
-        hook.run_import(connection, "customer", session_key)
-        failed: dict[str, list[str]] = {}
-        for row in hook.fetch_all(connection, "SELECT EntityID, ColumnID, ColumnValue, Comment FROM tdmMigrationLogWrk "
-                                              "WHERE SessionKey = ? ORDER BY EntryNo", [session_key]):
-            text = f"{row['ColumnID']}={row['ColumnValue']!r}: {row['Comment']}" if row["ColumnID"] else str(row["Comment"])
-            failed.setdefault(str(row["EntityID"]).strip(), []).append(text)
-        cursor.execute("DELETE FROM StgCustomer WHERE SessionKey = ?", session_key)
-        cursor.execute("DELETE FROM tdmMigrationLogWrk WHERE SessionKey = ?", session_key)
+        failed = messages(import_session(hook, connection, "customer", {"StgCustomer": rows}))
     for (key, record), match in zip(records, matches):
         cust_id = record["CustID"]
         if cust_id in failed:

@@ -7,11 +7,11 @@ finally the import procedure's own duplicate-``TranNo`` check.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Sequence
 from typing import Any
 
 from storesync.adapters.base import LoadOutcome
+from storesync.adapters.sage500_staging import import_session, messages
 from storesync.hooks.sage500 import Sage500Hook
 
 # Staging → ERP document: what identifies an order we created.
@@ -68,17 +68,7 @@ def _create_customers(hook: Sage500Hook, connection, records: list[tuple[str, di
     rows = [dict(row) for cust_id, row in wanted.items() if cust_id not in existing]
     if not rows:
         return {}
-    session_key = secrets.randbelow(2**31 - 2) + 1
-    cursor = connection.cursor()
-    _insert_rows(cursor, "StgCustomer", [{**row, "Action": 1, "SessionKey": session_key, "ProcessStatus": 0} for row in rows])
-    hook.run_import(connection, "customer", session_key)
-    problems: dict[str, list[str]] = {}
-    for row in hook.fetch_all(connection, "SELECT EntityID, ColumnID, ColumnValue, Comment FROM tdmMigrationLogWrk "
-                                          "WHERE SessionKey = ? ORDER BY EntryNo", [session_key]):
-        problems.setdefault(str(row["EntityID"]).strip(), []).append(f"{row['ColumnID']}={row['ColumnValue']!r}: {row['Comment']}")
-    cursor.execute("DELETE FROM StgCustomer WHERE SessionKey = ?", session_key)
-    cursor.execute("DELETE FROM tdmMigrationLogWrk WHERE SessionKey = ?", session_key)
-    return problems
+    return messages(import_session(hook, connection, "customer", {"StgCustomer": [{**row, "Action": 1} for row in rows]}))
 
 
 def customers_by_email(hook: Sage500Hook, emails: list[str]) -> dict[str, str]:
@@ -161,7 +151,6 @@ def _hold_unknown_items(hook: Sage500Hook, connection, records):
 
 
 def _stage_and_import(hook: Sage500Hook, connection, records) -> list[LoadOutcome]:
-    session_key = secrets.randbelow(2**31 - 2) + 1
     tran_nos = [r["header"]["TranNo"] for _, r in records]
     cursor = connection.cursor()
     # Rows a crashed earlier attempt left behind would collide with ours: they are ours to clear.
@@ -169,24 +158,11 @@ def _stage_and_import(hook: Sage500Hook, connection, records) -> list[LoadOutcom
         marks = _placeholders(chunk)
         cursor.execute(f"DELETE FROM StgSOLine WHERE TranNo IN ({marks}) AND ProcessStatus IN (0, 2)", chunk)
         cursor.execute(f"DELETE FROM StgSalesOrder WHERE TranNo IN ({marks}) AND ProcessStatus IN (0, 2)", chunk)
-    headers = [{**r["header"], "SessionKey": session_key, "ProcessStatus": 0, "Action": 1} for _, r in records]
-    lines = [{**line, "SessionKey": session_key, "ProcessStatus": 0, "Action": 1} for _, r in records for line in r["lines"]]
-    _insert_rows(cursor, "StgSalesOrder", headers)
-    _insert_rows(cursor, "StgSOLine", lines)
-    hook.run_import(connection, "sales_order", session_key)
-
+    refused = messages(import_session(hook, connection, "sales_order", {
+        "StgSalesOrder": [{**r["header"], "Action": 1} for _, r in records],
+        "StgSOLine": [{**line, "Action": 1} for _, r in records for line in r["lines"]],
+    }))
     created = existing_orders(hook, connection, [r["header"][REFERENCE_COLUMN] for _, r in records])
-    messages: dict[str, list[str]] = {}
-    for row in hook.fetch_all(
-        connection,
-        "SELECT EntityID, ColumnID, ColumnValue, Comment FROM tdmMigrationLogWrk WHERE SessionKey = ? ORDER BY EntryNo",
-        [session_key],
-    ):
-        text = f"{row['ColumnID']}={row['ColumnValue']!r}: {row['Comment']}" if row["ColumnID"] else str(row["Comment"])
-        messages.setdefault(str(row["EntityID"]).strip(), []).append(text)
-    cursor.execute("DELETE FROM StgSOLine WHERE SessionKey = ?", session_key)
-    cursor.execute("DELETE FROM StgSalesOrder WHERE SessionKey = ?", session_key)
-    cursor.execute("DELETE FROM tdmMigrationLogWrk WHERE SessionKey = ?", session_key)
 
     outcomes = []
     for key, record in records:
@@ -196,18 +172,10 @@ def _stage_and_import(hook: Sage500Hook, connection, records) -> list[LoadOutcom
             outcomes.append(LoadOutcome(key, "loaded", f"created Sage 500 sales order {doc['TranNo'].strip()}",
                                         target_id=str(doc["SOKey"]), target_ref=f"SO {doc['TranNo'].strip()}"))
         else:
-            problems = messages.get(header["TranNo"], ["import procedure left the order unprocessed without a message"])
+            problems = refused.get(header["TranNo"], ["import procedure left the order unprocessed without a message"])
             outcomes.append(LoadOutcome(key, "dlq", f"order {key}: Sage 500 import refused: " + "; ".join(problems),
                                         reason_code="erp_rejected", failed=problems))
     return outcomes
-
-
-def _insert_rows(cursor, table: str, rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    columns = list(rows[0])
-    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({_placeholders(columns)})"
-    cursor.executemany(sql, [[row.get(c) for c in columns] for row in rows])
 
 
 def chunks(values: Sequence[Any], size: int):

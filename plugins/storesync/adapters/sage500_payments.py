@@ -36,12 +36,12 @@ goes to ``TranCmnt`` (varchar(50)); ``UserFld2`` carries the order's reference `
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from typing import Any
 
 from storesync.adapters.base import LoadOutcome
 from storesync.adapters.sage500_orders import chunks
+from storesync.adapters.sage500_staging import import_session
 from storesync.hooks.sage500 import Sage500Hook
 
 REFERENCE_COLUMN = "UserFld1"
@@ -151,31 +151,15 @@ def _done(key: str, outcome: str, what: str, found: dict, doc: Document) -> Load
 
 
 def _stage_and_import(hook: Sage500Hook, connection, records, doc: Document) -> list[LoadOutcome]:
-    session_key = secrets.randbelow(2**31 - 2) + 1
     cursor = connection.cursor()
     tran_nos = [r["row"]["TranNo"] for _, r in records]
     # Rows a crashed earlier attempt left behind would collide with ours: they are ours to clear.
     for chunk in chunks(tran_nos, 500):
         cursor.execute(f"DELETE FROM {doc.staging} WHERE TranNo IN ({', '.join('?' for _ in chunk)}) "
                        "AND ProcessStatus IN (0, 2)", chunk)
-    rows = [{**r["row"], "SessionKey": session_key, "ProcessStatus": 0, "Action": 1} for _, r in records]
-    columns = list(rows[0])
-    cursor.executemany(f"INSERT INTO {doc.staging} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
-                       [[row.get(c) for c in columns] for row in rows])
-    hook.run_import(connection, doc.import_entity, session_key)
-
+    messages = import_session(hook, connection, doc.import_entity,
+                              {doc.staging: [{**r["row"], "Action": 1} for _, r in records]})
     created = existing_documents(hook, connection, doc, [r["row"][REFERENCE_COLUMN] for _, r in records])
-    messages: dict[str, list[tuple[str, str]]] = {}
-    for row in hook.fetch_all(
-        connection,
-        "SELECT EntityID, ColumnID, ColumnValue, Comment FROM tdmMigrationLogWrk WHERE SessionKey = ? ORDER BY EntryNo",
-        [session_key],
-    ):
-        column = str(row["ColumnID"] or "").strip()
-        text = f"{column}={row['ColumnValue']!r}: {row['Comment']}" if column else str(row["Comment"])
-        messages.setdefault(str(row["EntityID"]).strip(), []).append((column, text))
-    cursor.execute(f"DELETE FROM {doc.staging} WHERE SessionKey = ?", session_key)
-    cursor.execute("DELETE FROM tdmMigrationLogWrk WHERE SessionKey = ?", session_key)
 
     outcomes = []
     for key, record in records:
