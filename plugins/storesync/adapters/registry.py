@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 from typing import Any
 
 ADAPTERS = {
     "xcart": "storesync.adapters.xcart:XCartAdapter",
     "sage500": "storesync.adapters.sage500:Sage500Adapter",
+    "acumatica": "storesync.adapters.acumatica:AcumaticaAdapter",
 }
 
 
@@ -29,3 +31,70 @@ def resolve(registry: dict[str, str], entity: str, what: str):
     except KeyError:
         raise KeyError(f"{what}: no handler for entity '{entity}'; valid: {', '.join(sorted(registry))}") from None
     return getattr(importlib.import_module(module_name), name)
+
+
+class RegistryAdapter:
+    """An adapter that is only declaration: entity → ``module:function`` tables, resolved on first use.
+
+    Subclasses set ``system`` (for messages), ``make_hook(conn_id)`` and the tables they support:
+
+    - ``EXTRACTS``: entity → ``fn(hook, options, since, until)`` yielding ``(key, record)``
+    - ``EXTRACT_KEYS``: entity → ``fn(hook, options, keys)`` (re-sync, replay, held records)
+    - ``PREPARES``: entity → ``fn(hook, records, options)`` → per-record mapping context
+    - ``LOADS``: entity → ``fn(hook, records[, options=])`` → ``[LoadOutcome]``
+    - ``OUT_OF_SCOPE``: entity → ``fn(record, options)`` → reason to skip, or None
+
+    A hook with a ``close()`` (a session to log out of) is closed by ``close()``, which the operators call
+    when the task ends, failed or not.
+    """
+
+    system = "?"
+    EXTRACTS: dict[str, str] = {}
+    EXTRACT_KEYS: dict[str, str] = {}
+    PREPARES: dict[str, str] = {}
+    LOADS: dict[str, str] = {}
+    OUT_OF_SCOPE: dict[str, str] = {}
+
+    def __init__(self, *, conn_id: str, hook: Any = None, options: dict | None = None) -> None:
+        self.conn_id = conn_id
+        self._hook = hook
+        self.options = options or {}
+
+    @classmethod
+    def make_hook(cls, conn_id: str) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @property
+    def hook(self) -> Any:
+        if self._hook is None:
+            self._hook = self.make_hook(self.conn_id)
+        return self._hook
+
+    def extract(self, entity: str, since, until):
+        return resolve(self.EXTRACTS, entity, f"{self.system} extract")(self.hook, self.options, since, until)
+
+    def extract_keys(self, entity: str, keys: list[str]):
+        """The named records, whatever their dates; keys the system does not have are left out (and reported)."""
+        return resolve(self.EXTRACT_KEYS, entity, f"{self.system} extract by key")(self.hook, self.options, keys)
+
+    def prepare(self, entity: str, records: list, options: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        if entity not in self.PREPARES:
+            return {key: {} for key, _ in records}
+        return resolve(self.PREPARES, entity, f"{self.system} prepare")(self.hook, records, options)
+
+    def load(self, entity: str, records: list, *, pair: str, run_id: str) -> list:
+        load = resolve(self.LOADS, entity, f"{self.system} load")
+        if "options" in inspect.signature(load).parameters:
+            return load(self.hook, records, options=self.options)
+        return load(self.hook, records)
+
+    def out_of_scope(self, entity: str, record: dict[str, Any]) -> str | None:
+        """Why an extracted record is not this flow's to carry (it is skipped with that reason), or None."""
+        if entity not in self.OUT_OF_SCOPE:
+            return None
+        return resolve(self.OUT_OF_SCOPE, entity, f"{self.system} scope")(record, self.options)
+
+    def close(self) -> None:
+        close = getattr(self._hook, "close", None)
+        if close is not None:
+            close()

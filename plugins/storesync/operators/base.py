@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,6 +23,7 @@ class RunScope:
     run_id: str
     since: datetime
     until: datetime
+    _adapters: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def store(self):
@@ -31,10 +32,21 @@ class RunScope:
         return SyncStoreHook(self.pair.store_conn_id).get_store()
 
     def adapter(self, side: str):
-        from storesync.adapters.registry import get_adapter
+        """One adapter per side and task: a system with sessions logs in once, and ``close`` logs out."""
+        if side not in self._adapters:
+            from storesync.adapters.registry import get_adapter
 
-        endpoint = self.pair.endpoint(side)
-        return get_adapter(endpoint.system, endpoint.conn_id, options=self.flow.options)
+            endpoint = self.pair.endpoint(side)
+            self._adapters[side] = get_adapter(endpoint.system, endpoint.conn_id, options=self.flow.options)
+        return self._adapters[side]
+
+    def close(self) -> None:
+        """Release every adapter the task opened (e.g. log out of an ERP session), also after a failure."""
+        adapters, self._adapters = list(self._adapters.values()), {}
+        for adapter in adapters:
+            close = getattr(adapter, "close", None)
+            if close is not None:
+                close()
 
     @property
     def source(self):
@@ -64,7 +76,11 @@ class SyncOperator(BaseOperator):
                         run_id=context["run_id"], since=since, until=until)
 
     def execute(self, context) -> Any:
-        return self.run(self.scope(context), context)
+        scope = self.scope(context)
+        try:
+            return self.run(scope, context)
+        finally:
+            scope.close()
 
     def run(self, scope: RunScope, context) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
