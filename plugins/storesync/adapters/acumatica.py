@@ -1,7 +1,7 @@
 """Acumatica adapter: entity → module tables over the contract-based REST API (docs/acumatica.md).
 
-One hook (one API session) per task: it logs in on first use and ``close()`` logs out, which the
-operators call when the task ends, failed or not.
+The registered functions receive an ``AcumaticaClient`` (one API session per task): it logs in on the first
+request and ``close()`` logs out, which the operators call when the task ends, failed or not.
 """
 
 from __future__ import annotations
@@ -30,4 +30,4 @@ class AcumaticaAdapter(RegistryAdapter):
     def make_hook(cls, conn_id: str) -> Any:
         from storesync.hooks.acumatica import AcumaticaHook
 
-        return AcumaticaHook(conn_id)
+        return AcumaticaHook(conn_id).get_client()
