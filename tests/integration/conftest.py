@@ -143,12 +143,12 @@ def configure_airflow(monkeypatch, tmp_path: Path, backend: str, xcart, erp_para
 def flow_dag():
     """The real DAG of a flow, parsed by Airflow from its DAG file with the test's pair config."""
 
-    def get(flow: str):
+    def get(flow: str, erp: str = "sage500"):
         from airflow.dag_processing.dagbag import DagBag
 
         bag = DagBag(dag_folder=str(ROOT / "dags" / f"{flow}.py"))
         assert bag.import_errors == {}
-        return bag.dags[f"{flow}__xcart__sage500"]
+        return bag.dags[f"{flow}__xcart__{erp}"]
 
     return get
 
