@@ -1,5 +1,6 @@
-"""The X-Cart ↔ Sage 500 pair, scripted: both systems change between two full syncs, and exactly those
-changes appear on the other side; a third sync of the same range changes nothing.
+"""Each pair, scripted: both systems change between two full syncs, and exactly those changes appear on the
+other side; a third sync of the same range changes nothing. The same test runs for every ERP through its
+driver (``tests/integration/erp_drivers.py``).
 
 Changes between the runs (issue 3's scenario): stock on 1% of SKUs, three customers change address on each
 side, five orders ship (one partially), two refunds, one declined payment, one new product.
@@ -15,17 +16,25 @@ import pytest
 
 from include.sandbox.runtime import SandboxXCartClient
 from tests.integration.conftest import RW_KEY
+from tests.integration.erp_drivers import DRIVERS, driver_for
 
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 EVERYTHING = {"resync_from": "2000-01-01T00:00:00+00:00", "resync_to": "2099-01-01T00:00:00+00:00"}
 FLOWS = ("products", "inventory", "customers", "orders", "payments", "shipments", "refunds")
 WHILE = datetime(2026, 11, 19, 12)  # ERP-side edits happen inside the synced range
+WAREHOUSES = ("MAIN", "EAST", "WEST")
+SANDBOXES = {"sage500": "sandbox_factory", "acumatica": "acumatica_sandbox_factory"}
 
 
-def sync_everything(flow_dag) -> None:
+@pytest.fixture(params=sorted(DRIVERS))
+def erp_name(request) -> str:
+    return request.param
+
+
+def sync_everything(flow_dag, erp_name: str) -> None:
     for flow in FLOWS:
-        run = flow_dag(flow).test(run_conf=EVERYTHING)
+        run = flow_dag(flow, erp=erp_name).test(run_conf=EVERYTHING)
         assert str(run.state) == "success", f"{flow} run ended {run.state}"
 
 
@@ -39,62 +48,32 @@ def storefront(sandbox) -> dict:
     }
 
 
-def erp(sandbox) -> dict:
-    rows = sandbox.erp_rows
-    return {
-        "customers": {r[0].strip(): r[1:] for r in rows(
-            "SELECT c.CustID, c.CustName, c.Status, a.AddrLine1, a.City, a.PostalCode FROM tarCustomer c "
-            "LEFT JOIN tciAddress a ON a.AddrKey = c.PrimaryAddrKey")},
-        "sales_orders": {r[0].strip(): r[1:] for r in rows("SELECT TranNo, Status, OpenAmt FROM tsoSalesOrder")},
-        "payments": {r[0].strip(): r[1:] for r in rows("SELECT TranNo, TranAmt FROM tarCustPmt")},
-        "credit_memos": {r[0].strip(): r[1:] for r in rows("SELECT TranNo, TranAmt FROM tarInvoice WHERE TranType = 502")},
-        "items": {r[0].strip(): r[1:] for r in rows("SELECT ItemID, Status, StdPrice FROM timItem")},
-    }
-
-
-def erp_available(sandbox) -> dict[str, Decimal]:
-    totals: dict[str, Decimal] = {}
-    for item_id, on_hand, pending in sandbox.erp_rows(
-            "SELECT i.ItemID, b.QtyOnHand, b.PendQtyDecrease FROM timWhseBinInvt b JOIN timItem i ON i.ItemKey = b.ItemKey "
-            "JOIN timWarehouse w ON w.WhseKey = b.WhseKey WHERE w.WhseID IN ('MAIN', 'EAST', 'WEST')"):
-        totals[item_id.strip()] = totals.get(item_id.strip(), Decimal(0)) + Decimal(str(on_hand)) - Decimal(str(pending))
-    return totals
-
-
 def changed(before: dict, after: dict) -> set:
     return {key for key in set(before) | set(after) if before.get(key) != after.get(key)}
 
 
-def test_exactly_the_changes_made_on_each_side_appear_on_the_other_and_a_rerun_changes_nothing(sandbox_factory, flow_dag):
-    from include.sandbox.sage500.erp_actions import create_item, set_stock, ship_order, stock_levels, update_customer_address
-
-    sandbox = sandbox_factory(orders=40, max_bad_ratio=0.5)
-    sync_everything(flow_dag)
-    stock_before = erp_available(sandbox)
+def test_exactly_the_changes_made_on_each_side_appear_on_the_other_and_a_rerun_changes_nothing(
+        request, backend, erp_name, flow_dag):
+    sandbox = request.getfixturevalue(SANDBOXES[erp_name])(orders=40, max_bad_ratio=0.5)
+    erp = driver_for(erp_name, sandbox)
+    pair = f"xcart-{erp_name}"
+    sync_everything(flow_dag, erp_name)
+    stock_before = erp.available(WAREHOUSES)
 
     # --- both systems change -------------------------------------------------------------------------
-    connection = sandbox.erp()
-    try:
-        sku = "SKU-00011"  # 1% of the 60-item catalogue, rounded up
-        main = stock_levels(connection, company_id="SOA", item_id=sku)["MAIN"]
-        set_stock(connection, company_id="SOA", item_id=sku, whse_id="MAIN", qty_on_hand=main[0] + 5, now=WHILE)
-        create_item(connection, company_id="SOA", item_id="SKU-NEW01", description="Brand-new Teapot",
-                    std_price="24.50", stock={"MAIN": 9}, now=WHILE)
-        web_customers = sorted(k for k in erp(sandbox)["customers"] if k.startswith("XC"))
-        erp_edited = web_customers[:3]
-        for index, cust_id in enumerate(erp_edited):
-            update_customer_address(connection, company_id="SOA", cust_id=cust_id, AddrLine1=f"{index + 1} ERP Lane",
-                                    City="Leeds", now=WHILE)
-        open_orders = [r[0].strip() for r in sandbox.erp_rows(
-            "SELECT TranNo FROM tsoSalesOrder WHERE Status = 1 AND UserFld1 LIKE 'XC-%' ORDER BY SOKey")][:5]
-        for index, tran_no in enumerate(open_orders):
-            ship_order(connection, company_id="SOA", tran_no=tran_no, lines={1: 1} if index == 0 else None,
-                       tracking_no=f"1ZSCENARIO{index:08d}", carrier="UPS", ship_date=WHILE)
-    finally:
-        connection.close()
+    sku = "SKU-00011"  # 1% of the 60-item catalogue, rounded up
+    erp.add_stock(sku, "MAIN", 5, now=WHILE)
+    erp.create_item("SKU-NEW01", "Brand-new Teapot", "24.50", {"MAIN": 9}, now=WHILE)
+    erp_edited = erp.web_customer_ids()[:3]
+    for index, customer_id in enumerate(erp_edited):
+        erp.move_customer(customer_id, line1=f"{index + 1} ERP Lane", city="Leeds", now=WHILE)
+    shipping = erp.open_web_orders()[:5]
+    for index, (order_id, _) in enumerate(shipping):
+        erp.ship(order_id, partial=index == 0, tracking=f"1ZSCENARIO{index:08d}", now=WHILE)
     # The storefront side changes through X-Cart's REST API, as a merchant's admin or checkout would.
+    erp_edited_profiles = {erp.storefront_profile_id(c) for c in erp_edited}
     api = SandboxXCartClient(sandbox.xcart.base_url, RW_KEY)
-    storefront_edited = [p for p in api.all("profile") if f"XC{p['profileId']:010d}" not in erp_edited][:3]
+    storefront_edited = [p for p in api.all("profile") if p["profileId"] not in erp_edited_profiles][:3]
     for profile in storefront_edited:
         addresses = copy.deepcopy(profile["addresses"])
         addresses[0].update(street="9 Storefront Row", city="Galway")
@@ -107,42 +86,41 @@ def test_exactly_the_changes_made_on_each_side_appear_on_the_other_and_a_rerun_c
     api.call("POST", "payment-transaction", {"orderId": unpaid["orderId"], "type": "sale", "value": unpaid["total"],
                                              "status": "F"})
 
-    before_sf, before_erp = storefront(sandbox), erp(sandbox)
+    before_sf, before_erp = storefront(sandbox), erp.snapshot()
     # Shipping takes the shipped quantities off on-hand stock too: those SKUs change as well.
-    stock_changed = changed(stock_before, erp_available(sandbox))
+    stock_changed = changed(stock_before, erp.available(WAREHOUSES))
     assert sku in stock_changed and len(stock_changed) <= 1 + 1 + 5 * 5
-    sync_everything(flow_dag)
-    after_sf, after_erp = storefront(sandbox), erp(sandbox)
+    sync_everything(flow_dag, erp_name)
+    after_sf, after_erp = storefront(sandbox), erp.snapshot()
 
     # --- exactly those changes appeared on the other side ----------------------------------------------
     assert changed(before_sf["products"], after_sf["products"]) == stock_changed | {"SKU-NEW01"}
     assert after_sf["products"][sku]["amount"] == before_sf["products"][sku]["amount"] + 5
     assert after_sf["products"]["SKU-NEW01"]["name"] == "Brand-new Teapot"
 
-    erp_edited_profiles = {int(c[2:]) for c in erp_edited}
     assert changed(before_sf["profiles"], after_sf["profiles"]) == erp_edited_profiles
     for profile_id in erp_edited_profiles:
         assert after_sf["profiles"][profile_id]["addresses"][0]["city"] == "Leeds"
 
-    shipped_ids = {int(t[1:]) for t in open_orders}
+    shipped_ids = {storefront_id for _, storefront_id in shipping}
     assert changed(before_sf["orders"], after_sf["orders"]) == shipped_ids
     statuses = sorted(after_sf["orders"][i]["shippingStatus"] for i in shipped_ids)
     assert statuses == ["P", "S", "S", "S", "S"]
     assert changed(before_sf["payments"], after_sf["payments"]) == set()
 
-    xref = sandbox.store().get_xref("xcart-sage500", "customer", [str(p["profileId"]) for p in storefront_edited])
+    xref = sandbox.store().get_xref(pair, "customer", [str(p["profileId"]) for p in storefront_edited])
     storefront_edited_ids = {target_id for target_id, _ in xref.values()}
     assert len(storefront_edited_ids) == 3
     assert changed(before_erp["customers"], after_erp["customers"]) == storefront_edited_ids
-    assert {after_erp["customers"][c][3] for c in storefront_edited_ids} == {"Galway"}
+    assert {erp.customer_city(after_erp, c) for c in storefront_edited_ids} == {"Galway"}
     assert changed(before_erp["items"], after_erp["items"]) == set()
     assert set(before_erp["sales_orders"]) == set(after_erp["sales_orders"]), "no new sales order"
     new_memos = changed(before_erp["credit_memos"], after_erp["credit_memos"])
-    assert sorted(Decimal(str(after_erp["credit_memos"][m][0])) for m in new_memos) == \
+    assert sorted(erp.document_amount(after_erp, "credit_memos", m) for m in new_memos) == \
         sorted([Decimal("1.00"), Decimal(str(paid[0]["total"]))])
     assert changed(before_erp["payments"], after_erp["payments"]) == set(), "a declined payment posts nothing"
 
     # --- a third sync of the same range changes nothing -------------------------------------------------
-    sync_everything(flow_dag)
+    sync_everything(flow_dag, erp_name)
     assert storefront(sandbox) == after_sf
-    assert erp(sandbox) == after_erp
+    assert erp.snapshot() == after_erp
