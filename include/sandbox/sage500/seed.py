@@ -33,6 +33,7 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -101,6 +102,106 @@ def _name_from_email(email: str) -> str:
     return (" ".join(w.capitalize() for w in words) or "Web Customer")[:40]
 
 
+def _stamp(rng: random.Random, max_days: int) -> tuple[datetime, datetime]:
+    """(created, updated): a day within ``max_days`` of :data:`SEED_EPOCH`, updated up to 30 days later."""
+    created = SEED_EPOCH + timedelta(days=rng.randrange(max_days), seconds=rng.randrange(86400))
+    return created, created + timedelta(days=rng.randrange(30), seconds=rng.randrange(86400))
+
+
+@dataclass(frozen=True)
+class SeededItem:
+    """One item of the seeded item master, independent of any ERP's tables (the Acumatica sandbox reuses it)."""
+
+    number: int
+    item_id: str
+    status: int  # 1 active, 2 inactive, 3 discontinued (Sage 500 codes)
+    price: Decimal  # list price, at most two decimals
+    created: datetime
+    updated: datetime
+    short_desc: str
+    long_desc: str
+    stock: tuple[tuple[str, int, int], ...]  # (warehouse id, on hand, pending decrease) per warehouse
+
+
+@dataclass(frozen=True)
+class SeededCustomer:
+    """One seeded customer with its primary address and contact (country as a 3-letter id, as Sage stores it)."""
+
+    customer_id: str
+    name: str
+    email: str | None
+    status: int  # 1 active, 2 inactive, 4 deleted (Sage 500 codes)
+    class_id: str
+    created: datetime
+    updated: datetime
+    street: str
+    line2: str | None
+    city: str
+    state: str | None
+    postal_code: str
+    country: str
+    phone: str
+
+
+def generate_items(rng: random.Random, count: int, *, negative_stock: bool = False) -> list[SeededItem]:
+    """The item master ``SKU-00001`` … with stock per warehouse, drawn from ``rng`` (see the module docstring)."""
+    fixed_stock = (ZERO_STOCK, NEGATIVE_STOCK) if negative_stock else (ZERO_STOCK,)
+    result = []
+    for n in range(1, count + 1):
+        adjective, noun, material = rng.choice(_ADJECTIVES), rng.choice(_NOUNS), rng.choice(_MATERIALS)
+        roll = rng.random()
+        status = 2 if roll < 0.02 else 3 if roll < 0.05 else 1
+        # 1.99 … 499.99, exact, at the column's scale so SQLite's text reads like PostgreSQL's numeric
+        price = (Decimal(rng.randrange(199, 50000)) / 100).quantize(_MONEY)
+        created, updated = _stamp(rng, 365)
+        short = f"{adjective} {noun}"
+        stock = []
+        for whse, _desc in WAREHOUSES:
+            on_hand = 0 if rng.random() < 0.1 else rng.randrange(1, 500)
+            pending = min(on_hand, rng.choice((0, 0, 0, 1, 2, 5)))
+            fixed = [qty for number, fixed_whse, qty in fixed_stock if number == n and fixed_whse == whse]
+            if fixed:  # after the draws, so the random stream (and every other row) stays the same
+                on_hand, pending = fixed[0], 0
+            stock.append((whse, on_hand, pending))
+        result.append(SeededItem(n, item_id(n), status, price, created, updated, short[:40],
+                                 f"{short} made of {material}; catalogue item {item_id(n)}"[:255], tuple(stock)))
+    return result
+
+
+def generate_customers(rng: random.Random, count: int, customer_emails: Iterable[str] | None = None
+                       ) -> list[SeededCustomer]:
+    """``count`` generated customers (class RETAIL), one per distinct address in ``customer_emails`` and
+    ``WEBGUEST`` (class WEB), each with an address and a contact drawn from ``rng``."""
+    # (CustID, name, e-mail or None, status); generated ones are RETAIL, the rest WEB.
+    people: list[tuple[str, str, str | None, int]] = []
+    for n in range(1, count + 1):
+        first_name, last_name = rng.choice(_FIRST), rng.choice(_LAST)
+        roll = rng.random()
+        status = 4 if roll < 0.02 else 2 if roll < 0.05 else 1
+        email = f"{first_name.lower()}.{last_name.lower()}.c{n}@example.org"
+        people.append((customer_id(n), f"{first_name} {last_name}", email, status))
+    seen: set[str] = set()
+    for email in customer_emails or ():
+        email = email.strip()
+        if not email or email.lower() in seen:  # one customer per address, first spelling wins
+            continue
+        seen.add(email.lower())
+        people.append((customer_id(len(people) + 1), _name_from_email(email), email, 1))
+    people.append((GUEST_CUSTOMER_ID, "Web Guest", None, 1))
+
+    result = []
+    for i, (cust_id, name, email, status) in enumerate(people):
+        created, updated = _stamp(rng, 365)
+        city, state, postal, country = rng.choice(_CITIES)
+        street = f"{rng.randrange(1, 9999)} {rng.choice(_STREETS)}"
+        line2 = f"Suite {rng.randrange(100, 999)}" if rng.random() < 0.2 else None
+        postal_code = f"{postal}{rng.randrange(0, 100):02d}" if country == "USA" else f"{postal} {rng.randrange(1, 9)}AB"
+        phone = f"+1 555 {rng.randrange(100, 999)} {rng.randrange(1000, 9999)}"
+        result.append(SeededCustomer(cust_id, name, email, status, "RETAIL" if i < count else "WEB", created, updated,
+                                     street, line2, city, state or None, postal_code, country, phone))
+    return result
+
+
 def seed_database(conn, dialect: str | Dialect, *, seed: int = 42, items: int = 120, customers: int = 80,
                   company_id: str = "SOA", customer_emails: Iterable[str] | None = None,
                   negative_stock: bool = False) -> dict[str, int]:
@@ -120,10 +221,6 @@ def seed_database(conn, dialect: str | Dialect, *, seed: int = 42, items: int = 
     def insert(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
         counts[table] = counts.get(table, 0) + insert_rows(cursor, table, columns, rows,
                                                             max_parameters=d.max_parameters)
-
-    def stamp(max_days: int) -> tuple[datetime, datetime]:
-        created = SEED_EPOCH + timedelta(days=rng.randrange(max_days), seconds=rng.randrange(86400))
-        return created, created + timedelta(days=rng.randrange(30), seconds=rng.randrange(86400))
 
     try:
         if cursor.execute("SELECT COUNT(*) FROM timItem WHERE CompanyID = ?", company_id).fetchone()[0]:
@@ -152,70 +249,37 @@ def seed_database(conn, dialect: str | Dialect, *, seed: int = 42, items: int = 
                 for class_id, name in CUSTOMER_CLASSES])
 
         # Items, descriptions, stock.
-        fixed_stock = (ZERO_STOCK, NEGATIVE_STOCK) if negative_stock else (ZERO_STOCK,)
         item_rows, desc_rows, stock_rows = [], [], []
         first = allocate_keys(conn, "timItem", items) if items else 0
-        for n in range(1, items + 1):
-            key = first + n - 1
-            adjective, noun, material = rng.choice(_ADJECTIVES), rng.choice(_NOUNS), rng.choice(_MATERIALS)
-            roll = rng.random()
-            status = 2 if roll < 0.02 else 3 if roll < 0.05 else 1
-            # 1.99 … 499.99, exact, at the column's scale so SQLite's text reads like PostgreSQL's numeric
-            price = (Decimal(rng.randrange(199, 50000)) / 100).quantize(_MONEY)
-            created, updated = stamp(365)
-            item_rows.append((key, company_id, item_id(n), ITEM_TYPE_FINISHED_GOOD, status, price, created, updated))
-            short = f"{adjective} {noun}"
-            desc_rows.append((key, LANGUAGE_ENGLISH, short[:40],
-                              f"{short} made of {material}; catalogue item {item_id(n)}"[:255]))
-            for whse_key, (whse, _desc) in zip(whse_keys, WAREHOUSES):
-                on_hand = 0 if rng.random() < 0.1 else rng.randrange(1, 500)
-                pending = min(on_hand, rng.choice((0, 0, 0, 1, 2, 5)))
-                fixed = [qty for number, fixed_whse, qty in fixed_stock if number == n and fixed_whse == whse]
-                if fixed:  # after the draws, so the random stream (and every other row) stays the same
-                    on_hand, pending = fixed[0], 0
-                stock_rows.append((whse_key, key, Decimal(on_hand).quantize(_QTY), Decimal(pending).quantize(_QTY),
-                                   updated))
+        whse_key_by_id = {whse: key for key, (whse, _desc) in zip(whse_keys, WAREHOUSES)}
+        for item in generate_items(rng, items, negative_stock=negative_stock):
+            key = first + item.number - 1
+            item_rows.append((key, company_id, item.item_id, ITEM_TYPE_FINISHED_GOOD, item.status, item.price,
+                              item.created, item.updated))
+            desc_rows.append((key, LANGUAGE_ENGLISH, item.short_desc, item.long_desc))
+            for whse, on_hand, pending in item.stock:
+                stock_rows.append((whse_key_by_id[whse], key, Decimal(on_hand).quantize(_QTY),
+                                   Decimal(pending).quantize(_QTY), item.updated))
         insert("timItem", ("ItemKey", "CompanyID", "ItemID", "ItemType", "Status", "StdPrice", "CreateDate",
                            "UpdateDate"), item_rows)
         insert("timItemDescription", ("ItemKey", "LanguageID", "ShortDesc", "LongDesc"), desc_rows)
         insert("timWhseBinInvt", ("WhseKey", "ItemKey", "QtyOnHand", "PendQtyDecrease", "UpdateDate"), stock_rows)
 
-        # Customers: (CustID, name, e-mail or None, status); generated ones are RETAIL, the rest WEB.
-        people: list[tuple[str, str, str | None, int]] = []
-        for n in range(1, customers + 1):
-            first_name, last_name = rng.choice(_FIRST), rng.choice(_LAST)
-            roll = rng.random()
-            status = 4 if roll < 0.02 else 2 if roll < 0.05 else 1
-            email = f"{first_name.lower()}.{last_name.lower()}.c{n}@example.org"
-            people.append((customer_id(n), f"{first_name} {last_name}", email, status))
-        seen: set[str] = set()
-        for email in customer_emails or ():
-            email = email.strip()
-            if not email or email.lower() in seen:  # one customer per address, first spelling wins
-                continue
-            seen.add(email.lower())
-            people.append((customer_id(len(people) + 1), _name_from_email(email), email, 1))
-        people.append((GUEST_CUSTOMER_ID, "Web Guest", None, 1))
-
-        generated = customers
+        # Customers with their primary address and contact.
+        people = generate_customers(rng, customers, customer_emails)
         count = len(people)
         cust_first = allocate_keys(conn, "tarCustomer", count)
         addr_first = allocate_keys(conn, "tciAddress", count)
         cntct_first = allocate_keys(conn, "tciContact", count)
         addresses, contacts, customer_rows = [], [], []
-        for i, (cust_id, name, email, status) in enumerate(people):
+        for i, person in enumerate(people):
             cust_key, addr_key, cntct_key = cust_first + i, addr_first + i, cntct_first + i
-            created, updated = stamp(365)
-            city, state, postal, country = rng.choice(_CITIES)
-            street = f"{rng.randrange(1, 9999)} {rng.choice(_STREETS)}"
-            line2 = f"Suite {rng.randrange(100, 999)}" if rng.random() < 0.2 else None
-            postal_code = f"{postal}{rng.randrange(0, 100):02d}" if country == "USA" else f"{postal} {rng.randrange(1, 9)}AB"
-            addresses.append((addr_key, name, street, line2, city, state or None, postal_code, country, created, updated))
-            phone = f"+1 555 {rng.randrange(100, 999)} {rng.randrange(1000, 9999)}"
-            contacts.append((cntct_key, cust_key, name, email, phone, created, updated))
-            class_key = class_keys["RETAIL" if i < generated else "WEB"]
-            customer_rows.append((cust_key, company_id, cust_id, name, addr_key, cntct_key, class_key, status, created,
-                                  updated))
+            addresses.append((addr_key, person.name, person.street, person.line2, person.city, person.state,
+                              person.postal_code, person.country, person.created, person.updated))
+            contacts.append((cntct_key, cust_key, person.name, person.email, person.phone, person.created,
+                             person.updated))
+            customer_rows.append((cust_key, company_id, person.customer_id, person.name, addr_key, cntct_key,
+                                  class_keys[person.class_id], person.status, person.created, person.updated))
         insert("tciAddress", ("AddrKey", "AddrName", "AddrLine1", "AddrLine2", "City", "StateID", "PostalCode",
                               "CountryID", "CreateDate", "UpdateDate"), addresses)
         insert("tciContact", ("CntctKey", "CntctOwnerKey", "Name", "EMailAddr", "Phone", "CreateDate", "UpdateDate"),
