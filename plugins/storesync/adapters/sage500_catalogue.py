@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
+from storesync.adapters.stock_levels import StockRule
 from storesync.hooks.sage500 import Sage500Hook, to_decimal
 
 PAGE = 1000
@@ -68,10 +69,11 @@ def read_inventory(hook: Sage500Hook, options: dict[str, Any], since: datetime, 
     """Stock per item over the pair's warehouses: a full snapshot (stock has no reliable change date).
 
     ``available`` is Sage's own notion, Σ(QtyOnHand − PendQtyDecrease) over those warehouses; the safety
-    stock the pair keeps back is subtracted and the result floored at zero for the storefront.
+    stock the pair keeps back is subtracted and the result floored at zero for the storefront
+    (:class:`storesync.adapters.stock_levels.StockRule`).
     """
-    warehouses = [str(w) for w in options.get("inventory_warehouses") or [options.get("warehouse_id", "MAIN")]]
-    safety = Decimal(str(options.get("safety_stock", 0)))
+    rule = StockRule.from_options(options)
+    warehouses = list(rule.warehouses)
     with hook.transaction("stock read") as connection:
         for page in iter_item_pages(hook, connection):
             live = [row for row in page if row["Status"] != 4]
@@ -94,13 +96,12 @@ def read_inventory(hook: Sage500Hook, options: dict[str, Any], since: datetime, 
             for row in live:
                 item_id = str(row["ItemID"]).strip()
                 bins = stock[int(row["ItemKey"])]
-                available = sum((b["QtyOnHand"] - b["PendQtyDecrease"] for b in bins), Decimal(0))
+                available = rule.available(b["QtyOnHand"] - b["PendQtyDecrease"] for b in bins)
                 yield item_id, {
                     "ItemID": item_id,
                     "Status": int(row["Status"]),
                     "warehouses": bins,
                     "QtyAvailable": available,
-                    "SafetyStock": safety,
-                    "AvailableToSell": max(Decimal(0), available - safety).to_integral_value(rounding="ROUND_FLOOR"),
+                    "SafetyStock": rule.safety_stock,
+                    "AvailableToSell": rule.to_sell(available),
                 }
-

@@ -1,21 +1,20 @@
 """Sage 500 customers: matching storefront customers, writing them through ``StgCustomer``, reading ERP edits.
 
-Matching (dedup) rules, in order: the same e-mail (case and surrounding blanks ignored), then the same
-normalised name and postal code; a match is updated, never duplicated. Otherwise a new customer
-``XC<profile id, 10 digits>`` is inserted. Fields the ERP owns (pair option ``erp_owned_customer_fields``,
-e.g. status) are staged NULL on an update, which the import procedure reads as "keep the ERP's value";
-they only flow the other way. Shared fields (address) follow the latest edit on either side.
+Matching (dedup) is the rule of :mod:`storesync.adapters.customer_matching` (the same e-mail, then the
+same normalised name and postal code; a match is updated, never duplicated; otherwise a new customer
+``XC<profile id, 10 digits>`` is inserted); this module reads the candidates from Sage. Fields the ERP owns
+(pair option ``erp_owned_customer_fields``, e.g. status) are staged NULL on an update, which the import
+procedure reads as "keep the ERP's value"; they only flow the other way. Shared fields (address) follow the latest edit on either side.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
 from storesync.adapters.base import LoadOutcome
+from storesync.adapters.customer_matching import Candidates, lookup_values, owned_fields
 from storesync.adapters.sage500_catalogue import _naive_utc
 from storesync.adapters.sage500_orders import _placeholders, chunks
 from storesync.adapters.sage500_staging import import_session, messages
@@ -29,18 +28,8 @@ READ_COLUMNS = ("CustKey", "CustID", "CustName", "Status", "EMailAddr", "Phone",
                 "City", "StateID", "PostalCode", "CountryID")
 
 
-def normalised_name(name: str | None) -> str:
-    text = unicodedata.normalize("NFKD", name or "").encode("ascii", "ignore").decode().lower()
-    return " ".join(re.sub(r"[^a-z0-9 ]+", " ", text).split())
-
-
-def normalised_postal(code: str | None) -> str:
-    return re.sub(r"[^A-Z0-9]", "", (code or "").upper())
-
-
-def _existing_customers(hook: Sage500Hook, emails: list[str], postals: list[str]) -> tuple[dict, dict]:
-    by_email: dict[str, str] = {}
-    by_name_postal: dict[tuple[str, str], str] = {}
+def _existing_customers(hook: Sage500Hook, emails: list[str], postals: list[str]) -> Candidates:
+    candidates = Candidates()
     base = ("SELECT c.CustID, c.CustName, t.EMailAddr, a.PostalCode FROM tarCustomer c "
             "LEFT JOIN tciContact t ON t.CntctKey = c.PrimaryCntctKey LEFT JOIN tciAddress a ON a.AddrKey = c.PrimaryAddrKey "
             "WHERE c.CompanyID = ? AND c.Status <> 4 AND ")
@@ -48,39 +37,27 @@ def _existing_customers(hook: Sage500Hook, emails: list[str], postals: list[str]
         for chunk in chunks(emails, 500):
             for row in hook.fetch_all(connection, base + f"LOWER(t.EMailAddr) IN ({_placeholders(chunk)}) ORDER BY c.CustKey",
                                       [hook.company_id, *chunk]):
-                by_email.setdefault(row["EMailAddr"].strip().lower(), row["CustID"].strip())
+                candidates.add(row["CustID"].strip(), email=row["EMailAddr"])
         # Postal codes are stored as typed; compare them normalised in Python over the candidates.
         for chunk in chunks(postals, 500):
             for row in hook.fetch_all(connection, base + f"a.PostalCode IN ({_placeholders(chunk)}) ORDER BY c.CustKey",
                                       [hook.company_id, *chunk]):
-                key = (normalised_name(row["CustName"]), normalised_postal(row["PostalCode"]))
-                by_name_postal.setdefault(key, row["CustID"].strip())
-    return by_email, by_name_postal
+                candidates.add(row["CustID"].strip(), name=row["CustName"], postal=row["PostalCode"])
+    return candidates
 
 
 def prepare_customers(hook: Sage500Hook, records: list[tuple[str, dict[str, Any]]], options: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Per customer: the CustID to write (matched or new), the rule that matched, and insert/update."""
-    emails = sorted({(r.get("email") or "").strip().lower() for _, r in records} - {""})
-    postals = sorted({(r.get("billing_address") or {}).get("postal_code") or "" for _, r in records} - {""})
-    by_email, by_name_postal = _existing_customers(hook, emails, postals)
+    candidates = _existing_customers(hook, *lookup_values(records))
     contexts = {}
     for key, record in records:
-        email = (record.get("email") or "").strip().lower()
-        name = f"{record.get('first_name') or ''} {record.get('last_name') or ''}"
-        postal = (record.get("billing_address") or {}).get("postal_code")
-        if email in by_email:
-            cust_id, rule = by_email[email], "email"
-        elif (normalised_name(name), normalised_postal(postal)) in by_name_postal and postal:
-            cust_id, rule = by_name_postal[(normalised_name(name), normalised_postal(postal))], "name+postal code"
-        else:
-            cust_id, rule = f"XC{int(key):010d}" if key.isdigit() else f"XC{key}"[:12], "new"
+        cust_id, rule = candidates.decide(key, record)
         contexts[key] = {"cust_id": cust_id, "match": rule, "action": 1 if rule == "new" else 2}
     return contexts
 
 
 def load_customers(hook: Sage500Hook, records: list[tuple[str, dict[str, Any]]], options: dict[str, Any] | None = None) -> list[LoadOutcome]:
-    owned = [column for field in (options or {}).get("erp_owned_customer_fields", ["status"])
-             for column in OWNED_COLUMNS[field]]
+    owned = [column for field in owned_fields(options) for column in OWNED_COLUMNS[field]]
     rows, matches = [], []
     for _, record in records:
         row = dict(record)

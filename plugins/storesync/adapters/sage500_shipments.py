@@ -23,10 +23,10 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any
 
+from storesync.adapters.shipment_scope import not_from_storefront
 from storesync.hooks.sage500 import Sage500Hook, to_decimal
 
 PAGE = 500
-DEFAULT_REFERENCE_PREFIX = "XC-"
 
 _HEADER_SQL = (
     "SELECT s.ShipKey, s.TranNo, s.TranDate, s.SOKey, s.ShipMethID, s.CarrierID, s.TrackingNo, s.CreateDate, "
@@ -177,10 +177,4 @@ def out_of_scope(record: dict[str, Any], options: dict[str, Any]) -> str | None:
     """
     if not isinstance(record, dict) or not record.get("SOTranNo"):
         return None
-    prefix = str(options.get("storefront_reference_prefix", DEFAULT_REFERENCE_PREFIX))
-    reference = str(record.get("UserFld1") or "").strip()
-    if reference.upper().startswith(prefix.upper()):
-        return None
-    shown = f"UserFld1 '{reference}'" if reference else "UserFld1 empty"
-    return (f"shipment {record.get('ShipKey')}: sales order {record['SOTranNo']} did not come from the storefront "
-            f"({shown}, no {prefix} reference); nothing to update on the storefront")
+    return not_from_storefront(str(record.get("ShipKey")), record["SOTranNo"], "UserFld1", record.get("UserFld1"), options)
