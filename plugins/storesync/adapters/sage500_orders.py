@@ -11,10 +11,22 @@ from collections.abc import Sequence
 from typing import Any
 
 from storesync.adapters.base import LoadOutcome
+from storesync.adapters.documents import (
+    ErpDocument,
+    OrderPolicy,
+    assign_customers,
+    buyer_emails,
+    created,
+    hold_unknown_skus,
+    new_customer_refused,
+    refused,
+    split_existing,
+)
 from storesync.adapters.sage500_staging import import_session, messages
 from storesync.hooks.sage500 import Sage500Hook
 
-# Staging → ERP document: what identifies an order we created.
+ERP = "Sage 500"
+# Staging → ERP document: what identifies an order we created (documents.reference("order", id)).
 REFERENCE_COLUMN = "UserFld1"
 
 
@@ -23,31 +35,12 @@ def _placeholders(values: Sequence[Any]) -> str:
 
 
 def prepare_orders(hook: Sage500Hook, records: list[tuple[str, dict[str, Any]]], options: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Per-record mapping context: the ERP customer (matched by e-mail, else the guest account) and options."""
-    emails = sorted({((r.get("customer") or {}).get("email") or "").strip().lower() for _, r in records} - {""})
+    """Per-record mapping context: the ERP customer (matched by e-mail, else the guest choice) and options."""
+    policy = OrderPolicy.from_options(options)
+    emails = buyer_emails(records)
     customers = customers_by_email(hook, emails) if emails else {}
-    guest = options.get("guest_customer_id", "WEBGUEST")
-    base = {
-        "company_id": hook.company_id,
-        "warehouse_id": options.get("warehouse_id", "MAIN"),
-        "hold_threshold": str(options.get("hold_threshold", "5000.00")),
-        "guest_customer_id": guest,
-    }
-    # Pair option guest_customers: "generic" (default) books unknown buyers on the generic customer;
-    # "create" creates one ERP customer per new e-mail (the first order's id names it), in the load step.
-    create = str(options.get("guest_customers", "generic")) == "create"
-    new_ids: dict[str, str] = {}
-    contexts = {}
-    for key, record in records:
-        email = ((record.get("customer") or {}).get("email") or "").strip().lower()
-        if email in customers:
-            contexts[key] = {**base, "customer_id": customers[email], "new_customer_id": ""}
-        elif create and email:
-            cust_id = new_ids.setdefault(email, f"XG{int(key):010d}" if key.isdigit() else f"XG{key}"[:12])
-            contexts[key] = {**base, "customer_id": cust_id, "new_customer_id": cust_id}
-        else:
-            contexts[key] = {**base, "customer_id": guest, "new_customer_id": ""}
-    return contexts
+    base = {"company_id": hook.company_id, **policy.context()}
+    return {key: {**base, **chosen} for key, chosen in assign_customers(records, customers, policy).items()}
 
 
 def _create_customers(hook: Sage500Hook, connection, records: list[tuple[str, dict[str, Any]]]) -> dict[str, list[str]]:
@@ -57,9 +50,9 @@ def _create_customers(hook: Sage500Hook, connection, records: list[tuple[str, di
     """
     wanted: dict[str, dict[str, Any]] = {}
     for _, record in records:
-        new = record.get("_new_customer")
-        if new and new.get("CustID") not in wanted:
-            wanted[new["CustID"]] = new
+        cust_id = _new_cust_id(record)
+        if cust_id and cust_id not in wanted:
+            wanted[cust_id] = record["_new_customer"]
     if not wanted:
         return {}
     existing = {row["CustID"].strip() for chunk in chunks(list(wanted), 500) for row in hook.fetch_all(
@@ -91,25 +84,28 @@ def load_orders(hook: Sage500Hook, records: list[tuple[str, dict[str, Any]]]) ->
     outcomes: list[LoadOutcome] = []
     with hook.transaction("sales order import") as connection:
         existing = existing_orders(hook, connection, [r["header"][REFERENCE_COLUMN] for _, r in records])
-        to_stage = []
-        for key, record in records:
-            found = existing.get(record["header"][REFERENCE_COLUMN])
-            if found:
-                outcomes.append(LoadOutcome(key, "skipped", f"already in Sage 500 as sales order {found['TranNo'].strip()}",
-                                            target_id=str(found["SOKey"]), target_ref=f"SO {found['TranNo'].strip()}"))
-            else:
-                to_stage.append((key, record))
+        skipped, to_stage = split_existing(records, lambda r: r["header"][REFERENCE_COLUMN],
+                                           {ref: _document(row) for ref, row in existing.items()}, ERP, "sales order")
+        outcomes.extend(skipped)
         held, to_stage = _hold_unknown_items(hook, connection, to_stage)
         outcomes.extend(held)
-        refused = _create_customers(hook, connection, to_stage)
-        for key, record in [(k, r) for k, r in to_stage if (r.get("_new_customer") or {}).get("CustID") in refused]:
-            problems = refused[record["_new_customer"]["CustID"]]
-            outcomes.append(LoadOutcome(key, "dlq", f"order {key}: field customer: the ERP refused the new customer: "
-                                        + "; ".join(problems), reason_code="erp_rejected", failed=problems))
-        to_stage = [(k, r) for k, r in to_stage if (r.get("_new_customer") or {}).get("CustID") not in refused]
+        refused_customers = _create_customers(hook, connection, to_stage)
+        for key, record in [(k, r) for k, r in to_stage if _new_cust_id(r) in refused_customers]:
+            outcomes.append(new_customer_refused(key, refused_customers[_new_cust_id(record)]))
+        to_stage = [(k, r) for k, r in to_stage if _new_cust_id(r) not in refused_customers]
         if to_stage:
             outcomes.extend(_stage_and_import(hook, connection, to_stage))
     return outcomes
+
+
+def _new_cust_id(record: dict[str, Any]) -> str | None:
+    """The CustID to create with this order; None when it books on a known or the generic customer."""
+    return (record.get("_new_customer") or {}).get("CustID") or None
+
+
+def _document(row: dict[str, Any]) -> ErpDocument:
+    tran_no = row["TranNo"].strip()
+    return ErpDocument(number=tran_no, target_id=str(row["SOKey"]), target_ref=f"SO {tran_no}")
 
 
 def existing_orders(hook: Sage500Hook, connection, references: list[str]) -> dict[str, dict[str, Any]]:
@@ -137,17 +133,7 @@ def _hold_unknown_items(hook: Sage500Hook, connection, records):
             [hook.company_id, *chunk],
         )
         known.update(row["ItemID"].strip() for row in rows)
-    held, ready = [], []
-    for key, record in records:
-        unknown = [(i, line["ItemID"]) for i, line in enumerate(record["lines"]) if line["ItemID"] not in known]
-        if unknown:
-            fields = [f"lines[{i}].sku" for i, _ in unknown]
-            skus = ", ".join(f"'{sku}'" for _, sku in unknown)
-            held.append(LoadOutcome(key, "held", f"order {key}: field {fields[0]}: SKU {skus} unknown to Sage 500; order held until the item exists",
-                                    reason_code="unknown_sku", failed=fields))
-        else:
-            ready.append((key, record))
-    return held, ready
+    return hold_unknown_skus(records, known, ERP, lambda record: [line["ItemID"] for line in record["lines"]])
 
 
 def _stage_and_import(hook: Sage500Hook, connection, records) -> list[LoadOutcome]:
@@ -158,23 +144,21 @@ def _stage_and_import(hook: Sage500Hook, connection, records) -> list[LoadOutcom
         marks = _placeholders(chunk)
         cursor.execute(f"DELETE FROM StgSOLine WHERE TranNo IN ({marks}) AND ProcessStatus IN (0, 2)", chunk)
         cursor.execute(f"DELETE FROM StgSalesOrder WHERE TranNo IN ({marks}) AND ProcessStatus IN (0, 2)", chunk)
-    refused = messages(import_session(hook, connection, "sales_order", {
+    refused_rows = messages(import_session(hook, connection, "sales_order", {
         "StgSalesOrder": [{**r["header"], "Action": 1} for _, r in records],
         "StgSOLine": [{**line, "Action": 1} for _, r in records for line in r["lines"]],
     }))
-    created = existing_orders(hook, connection, [r["header"][REFERENCE_COLUMN] for _, r in records])
+    created_orders = existing_orders(hook, connection, [r["header"][REFERENCE_COLUMN] for _, r in records])
 
     outcomes = []
     for key, record in records:
         header = record["header"]
-        doc = created.get(header[REFERENCE_COLUMN])
+        doc = created_orders.get(header[REFERENCE_COLUMN])
         if doc:
-            outcomes.append(LoadOutcome(key, "loaded", f"created Sage 500 sales order {doc['TranNo'].strip()}",
-                                        target_id=str(doc["SOKey"]), target_ref=f"SO {doc['TranNo'].strip()}"))
+            outcomes.append(created(key, ERP, "sales order", _document(doc)))
         else:
-            problems = refused.get(header["TranNo"], ["import procedure left the order unprocessed without a message"])
-            outcomes.append(LoadOutcome(key, "dlq", f"order {key}: Sage 500 import refused: " + "; ".join(problems),
-                                        reason_code="erp_rejected", failed=problems))
+            problems = refused_rows.get(header["TranNo"], ["import procedure left the order unprocessed without a message"])
+            outcomes.append(refused(key, "order", ERP, "import", problems))
     return outcomes
 
 

@@ -40,10 +40,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from storesync.adapters.base import LoadOutcome
+from storesync.adapters.documents import ErpDocument, ErpOrder, Settlement, created, refused, triage_settlements
 from storesync.adapters.sage500_orders import chunks
 from storesync.adapters.sage500_staging import import_session
 from storesync.hooks.sage500 import Sage500Hook
 
+ERP = "Sage 500"
 REFERENCE_COLUMN = "UserFld1"
 CREDIT_MEMO_TRAN_TYPE = 502  # tarInvoice TranType the sandbox reads as a credit memo (unverified code)
 
@@ -85,37 +87,26 @@ def load_credit_memos(hook: Sage500Hook, records: list[tuple[str, dict[str, Any]
 
 def load_documents(hook: Sage500Hook, records: list[tuple[str, dict[str, Any]]], doc: Document) -> list[LoadOutcome]:
     """Target records ``{"row": {staging columns}, "order_id": <storefront order id>}`` → one outcome each."""
-    outcomes: list[LoadOutcome] = []
     with hook.transaction(f"{doc.document} import") as connection:
         existing = existing_documents(hook, connection, doc, [r["row"][REFERENCE_COLUMN] for _, r in records])
         orders = sales_orders(hook, connection, [r["row"]["ApplyToTranNo"] for _, r in records])
-        to_stage: list[tuple[str, dict[str, Any]]] = []
-        for key, record in records:
-            row = record["row"]
-            found = existing.get(row[REFERENCE_COLUMN])
-            order = orders.get(row["ApplyToTranNo"])
-            if found:
-                outcomes.append(_done(key, "skipped", f"already in Sage 500 as {doc.document}", found, doc))
-            elif order is None:
-                outcomes.append(LoadOutcome(
-                    key, "held", f"{doc.label} {key}: field orderId: order {record['order_id']} (sales order "
-                    f"{row['ApplyToTranNo']}) is not in Sage 500 yet; {doc.label} held until the orders flow loads it",
-                    reason_code="order_not_in_erp", failed=["orderId"]))
-            elif str(row["CurrID"]).strip().upper() != order["CurrID"]:
-                outcomes.append(LoadOutcome(
-                    key, "dlq", f"{doc.label} {key}: field currency: {row['CurrID']} differs from sales order "
-                    f"{order['TranNo']} (order {record['order_id']}) in {order['CurrID']}; not converted, not posted",
-                    reason_code="currency_mismatch", failed=["currency"]))
-            else:
-                to_stage.append((key, {**record, "row": {**row, "CustID": order["CustID"]}}))
+        settlements = [Settlement(key=key, reference=r["row"][REFERENCE_COLUMN], order_id=r["order_id"],
+                                  order_key=r["row"]["ApplyToTranNo"],
+                                  order_hint=f"sales order {r['row']['ApplyToTranNo']}", currency=r["row"]["CurrID"])
+                       for key, r in records]
+        outcomes, ready = triage_settlements(settlements, existing, orders, erp=ERP, label=doc.label,
+                                             document=doc.document)
+        by_key = dict(records)
+        to_stage = [(item.key, {**by_key[item.key], "row": {**by_key[item.key]["row"], "CustID": order.customer_id}})
+                    for item, order in ready]
         if to_stage:
             outcomes.extend(_stage_and_import(hook, connection, to_stage, doc))
     return outcomes
 
 
-def existing_documents(hook: Sage500Hook, connection, doc: Document, references: list[str]) -> dict[str, dict]:
+def existing_documents(hook: Sage500Hook, connection, doc: Document, references: list[str]) -> dict[str, ErpDocument]:
     """Documents we created, by external reference (``UserFld1``)."""
-    found: dict[str, dict] = {}
+    found: dict[str, ErpDocument] = {}
     for chunk in chunks(sorted(set(references)), 500):
         rows = hook.fetch_all(
             connection,
@@ -124,13 +115,15 @@ def existing_documents(hook: Sage500Hook, connection, doc: Document, references:
             [hook.company_id, *doc.filter_params, *chunk],
         )
         for row in rows:
-            found[str(row["Ref"]).strip()] = {"DocKey": row["DocKey"], "TranNo": str(row["TranNo"]).strip()}
+            tran_no = str(row["TranNo"]).strip()
+            found[str(row["Ref"]).strip()] = ErpDocument(number=tran_no, target_id=str(row["DocKey"]),
+                                                         target_ref=f"{doc.ref_code} {tran_no}")
     return found
 
 
-def sales_orders(hook: Sage500Hook, connection, tran_nos: list[str]) -> dict[str, dict]:
+def sales_orders(hook: Sage500Hook, connection, tran_nos: list[str]) -> dict[str, ErpOrder]:
     """Sales orders by TranNo with their currency and customer."""
-    found: dict[str, dict] = {}
+    found: dict[str, ErpOrder] = {}
     for chunk in chunks(sorted(set(tran_nos)), 500):
         rows = hook.fetch_all(
             connection,
@@ -140,14 +133,9 @@ def sales_orders(hook: Sage500Hook, connection, tran_nos: list[str]) -> dict[str
         )
         for row in rows:
             tran = str(row["TranNo"]).strip()
-            found[tran] = {"TranNo": tran, "CurrID": str(row["CurrID"]).strip().upper(),
-                           "CustID": str(row["CustID"]).strip()}
+            found[tran] = ErpOrder(number=tran, currency=str(row["CurrID"]).strip().upper(),
+                                   customer_id=str(row["CustID"]).strip())
     return found
-
-
-def _done(key: str, outcome: str, what: str, found: dict, doc: Document) -> LoadOutcome:
-    return LoadOutcome(key, outcome, f"{what} {found['TranNo']}", target_id=str(found["DocKey"]),
-                       target_ref=f"{doc.ref_code} {found['TranNo']}")
 
 
 def _stage_and_import(hook: Sage500Hook, connection, records, doc: Document) -> list[LoadOutcome]:
@@ -159,20 +147,16 @@ def _stage_and_import(hook: Sage500Hook, connection, records, doc: Document) -> 
                        "AND ProcessStatus IN (0, 2)", chunk)
     messages = import_session(hook, connection, doc.import_entity,
                               {doc.staging: [{**r["row"], "Action": 1} for _, r in records]})
-    created = existing_documents(hook, connection, doc, [r["row"][REFERENCE_COLUMN] for _, r in records])
+    created_docs = existing_documents(hook, connection, doc, [r["row"][REFERENCE_COLUMN] for _, r in records])
 
     outcomes = []
     for key, record in records:
         row = record["row"]
-        found = created.get(row[REFERENCE_COLUMN])
+        found = created_docs.get(row[REFERENCE_COLUMN])
         if found:
-            outcomes.append(_done(key, "loaded", f"created Sage 500 {doc.document}", found, doc))
+            outcomes.append(created(key, ERP, doc.document, found))
             continue
         problems = messages.get(row["TranNo"]) or [("", "the import procedure left it unprocessed without a message")]
         fields = sorted({SOURCE_FIELDS.get(column, column) for column, _ in problems if column})
-        named = f"field {', '.join(fields)}: " if fields else ""
-        outcomes.append(LoadOutcome(
-            key, "dlq", f"{doc.label} {key}: {named}Sage 500 {doc.document} import refused: "
-            + "; ".join(text for _, text in problems),
-            reason_code="erp_rejected", failed=[text for _, text in problems]))
+        outcomes.append(refused(key, doc.label, ERP, f"{doc.document} import", [text for _, text in problems], fields))
     return outcomes
