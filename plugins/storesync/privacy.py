@@ -145,7 +145,7 @@ def _removed(kind: str, value: Any) -> str:
 
 # Fields whose values are carrier tracking numbers: long digit strings that pass the Luhn check about one
 # time in ten (FedEx Ground, USPS) without being card numbers. Their values are kept verbatim.
-_TRACKING_KEY = re.compile(r"tracking(no|num|number|numbers|id)?$")
+_TRACKING_KEY = re.compile(r"tracking(no|nbr|num|number|numbers|id)?$")  # TrackingNbr: Acumatica packages
 
 
 def is_tracking_key(key: Any) -> bool:

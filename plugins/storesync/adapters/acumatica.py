@@ -11,14 +11,25 @@ from typing import Any
 from storesync.adapters.registry import RegistryAdapter
 
 EXTRACTS: dict[str, str] = {
+    "product": "storesync.adapters.acumatica_catalogue:read_products",
+    "inventory": "storesync.adapters.acumatica_catalogue:read_inventory",
+    "erp_customer": "storesync.adapters.acumatica_customers:read_customers",
+    "shipment": "storesync.adapters.acumatica_shipments:read_shipments",
 }
 PREPARES: dict[str, str] = {
+    "customer": "storesync.adapters.acumatica_customers:prepare_customers",
 }
 LOADS: dict[str, str] = {
+    "customer": "storesync.adapters.acumatica_customers:load_customers",
 }
 EXTRACT_KEYS: dict[str, str] = {
+    "product": "storesync.adapters.acumatica_catalogue:read_products_by_key",
+    "inventory": "storesync.adapters.acumatica_catalogue:read_inventory_by_key",
+    "erp_customer": "storesync.adapters.acumatica_customers:read_customers_by_key",
+    "shipment": "storesync.adapters.acumatica_shipments:read_shipments_by_key",
 }
 OUT_OF_SCOPE: dict[str, str] = {
+    "shipment": "storesync.adapters.acumatica_shipments:out_of_scope",
 }
 
 
