@@ -246,6 +246,77 @@ def _refunds_target_sage500(gxe) -> list:
     return _receivables_target_sage500(CREDIT_MEMO_COLUMN_SIZES)(gxe)
 
 
+def _items_raw_acumatica(gxe) -> list:
+    from storesync.quality.frames_acumatica_catalogue import ITEM_STATUSES
+
+    return [
+        gxe.ExpectColumnValuesToNotBeNull(column="InventoryID"),
+        gxe.ExpectColumnValuesToBeUnique(column="InventoryID"),
+        gxe.ExpectColumnValuesToNotBeNull(column="Description"),
+        gxe.ExpectColumnValuesToNotBeNull(column="ItemStatus"),
+        gxe.ExpectColumnValuesToBeInSet(column="ItemStatus", value_set=ITEM_STATUSES),
+        gxe.ExpectColumnValuesToNotBeNull(column="DefaultPrice"),
+        gxe.ExpectColumnValuesToBeBetween(column="DefaultPrice", min_value=0),
+    ]
+
+
+def _inventory_raw_acumatica(gxe) -> list:
+    return [
+        gxe.ExpectColumnValuesToNotBeNull(column="InventoryID"),
+        gxe.ExpectColumnValuesToBeUnique(column="InventoryID"),
+        # Negative on-hand stock (shipped before received) is a data problem to fix in the ERP, not a number
+        # to publish. QtyAvailable may be negative (over-allocated): it is floored at zero for the storefront.
+        gxe.ExpectColumnValuesToNotBeNull(column="min_QtyOnHand"),
+        gxe.ExpectColumnValuesToBeBetween(column="min_QtyOnHand", min_value=0),
+        gxe.ExpectColumnValuesToNotBeNull(column="min_QtyAvailable"),
+        gxe.ExpectColumnValuesToNotBeNull(column="AvailableToSell"),
+    ]
+
+
+def _erp_customers_raw_acumatica(gxe) -> list:
+    from storesync.quality.frames_acumatica_catalogue import CUSTOMER_STATUSES
+
+    return [
+        gxe.ExpectColumnValuesToNotBeNull(column="CustomerID"),
+        gxe.ExpectColumnValuesToBeUnique(column="CustomerID"),
+        # Many ERP customers have no e-mail (they have no storefront account); one that is there must be valid.
+        gxe.ExpectColumnValuesToBeBetween(column="email_valid", min_value=1),
+        gxe.ExpectColumnValuesToNotBeNull(column="Status"),
+        gxe.ExpectColumnValuesToBeInSet(column="Status", value_set=CUSTOMER_STATUSES),
+    ]
+
+
+def _customers_target_acumatica(gxe) -> list:
+    from storesync.quality.frames_acumatica_catalogue import CUSTOMER_FIELD_SIZES, length_column
+
+    return [
+        gxe.ExpectColumnValuesToNotBeNull(column="CustomerID"),
+        gxe.ExpectColumnValuesToNotBeNull(column="CustomerName"),
+        gxe.ExpectColumnValuesToNotBeNull(column="Email"),
+        # Acumatica refuses over-long values with 422; catch them before the PUT.
+        *[gxe.ExpectColumnValuesToBeBetween(column=length_column(path), max_value=size)
+          for path, size in CUSTOMER_FIELD_SIZES.items()],
+    ]
+
+
+def _shipments_raw_acumatica(gxe) -> list:
+    return [
+        gxe.ExpectColumnValuesToNotBeNull(column="ShipmentNbr"),
+        gxe.ExpectColumnValuesToBeUnique(column="ShipmentNbr"),
+        # Null when no package has one: a storefront order cannot be told where its parcel is without one.
+        gxe.ExpectColumnValuesToNotBeNull(column="TrackingNbr"),
+        # The storefront order id read from the sales order's CustomerOrder (XC-<orderId>); null when unreadable.
+        gxe.ExpectColumnValuesToNotBeNull(column="order_reference"),
+        # One sales order per shipment: the storefront updates one order per shipment.
+        gxe.ExpectColumnValuesToBeBetween(column="order_count", min_value=1, max_value=1),
+        gxe.ExpectColumnValuesToBeBetween(column="line_count", min_value=1),
+        gxe.ExpectColumnValuesToNotBeNull(column="min_ShippedQty"),
+        gxe.ExpectColumnValuesToBeBetween(column="min_ShippedQty", min_value=0, strict_min=True),
+        gxe.ExpectColumnValuesToBeBetween(column="missing_sku_count", min_value=0, max_value=0),
+        gxe.ExpectColumnValuesToBeBetween(column="tracking_masked", min_value=0, max_value=0),
+    ]
+
+
 # file name (without .json) -> (notes, expectations builder)
 SUITES: dict[str, tuple[str, Callable[[Any], list]]] = {
     "orders_raw__xcart": (
@@ -316,6 +387,31 @@ SUITES: dict[str, tuple[str, Callable[[Any], list]]] = {
         "StgARCreditMemo rows before staging (CustID is added by the loader); frame: "
         "storesync.quality.frames_payments.sage500_credit_memo_frame.",
         _refunds_target_sage500,
+    ),
+    "items_raw__acumatica": (
+        "Acumatica StockItem records (products flow); frame: storesync.quality.frames_acumatica_catalogue."
+        "raw_acumatica_items_frame, key column record_key.",
+        _items_raw_acumatica,
+    ),
+    "inventory_raw__acumatica": (
+        "Acumatica stock per item over the pair's warehouses (InventorySummaryInquiry rows); frame: "
+        "storesync.quality.frames_acumatica_catalogue.raw_acumatica_inventory_frame, key column record_key.",
+        _inventory_raw_acumatica,
+    ),
+    "erp_customers_raw__acumatica": (
+        "Acumatica customers changed in the ERP; frame: storesync.quality.frames_acumatica_catalogue."
+        "raw_acumatica_customers_frame.",
+        _erp_customers_raw_acumatica,
+    ),
+    "customers_target__acumatica": (
+        "PUT Customer bodies before loading; frame: storesync.quality.frames_acumatica_catalogue."
+        "acumatica_customer_frame.",
+        _customers_target_acumatica,
+    ),
+    "shipments_raw__acumatica": (
+        "Acumatica shipments with their sales order, lines and packages; frame: storesync.quality."
+        "frames_acumatica_catalogue.raw_acumatica_shipments_frame, key column record_key.",
+        _shipments_raw_acumatica,
     ),
 }
 

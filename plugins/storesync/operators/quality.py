@@ -33,6 +33,11 @@ FRAME_BUILDERS = {
     ("sage500", "payment", "target"): "storesync.quality.frames_payments:sage500_customer_payment_frame",
     ("xcart", "refund", "raw"): "storesync.quality.frames_payments:raw_xcart_payment_transactions_frame",
     ("sage500", "refund", "target"): "storesync.quality.frames_payments:sage500_credit_memo_frame",
+    ("acumatica", "product", "raw"): "storesync.quality.frames_acumatica_catalogue:raw_acumatica_items_frame",
+    ("acumatica", "inventory", "raw"): "storesync.quality.frames_acumatica_catalogue:raw_acumatica_inventory_frame",
+    ("acumatica", "erp_customer", "raw"): "storesync.quality.frames_acumatica_catalogue:raw_acumatica_customers_frame",
+    ("acumatica", "customer", "target"): "storesync.quality.frames_acumatica_catalogue:acumatica_customer_frame",
+    ("acumatica", "shipment", "raw"): "storesync.quality.frames_acumatica_catalogue:raw_acumatica_shipments_frame",
 }
 
 # Derived frame columns -> the record fields a person has to look at, for DLQ reasons.
@@ -72,6 +77,27 @@ SOURCE_FIELDS = {
         "TranAmt": "value (TranAmt)", "TranNo": "transactionId (TranNo)", "UserFld1": "transactionId (UserFld1)",
         "UserFld2": "orderId (UserFld2)", "ApplyToTranNo": "orderId (ApplyToTranNo)",
         "TranCmnt": "gatewayTransactionId (TranCmnt)", "CurrID": "currency (CurrID)", "TranDate": "date (TranDate)",
+    },
+    ("acumatica", "inventory", "raw"): {
+        "min_QtyOnHand": "warehouses[].QtyOnHand (negative stock; InventorySummaryInquiry)",
+        "min_QtyAvailable": "warehouses[].QtyAvailable (InventorySummaryInquiry)",
+    },
+    ("acumatica", "erp_customer", "raw"): {"email_valid": "MainContact.Email", "Email": "MainContact.Email"},
+    ("acumatica", "customer", "target"): {
+        "Email": "MainContact.Email", "len_CustomerID": "CustomerID (length)", "len_CustomerName": "CustomerName (length)",
+        "len_Email": "MainContact.Email (length)", "len_FirstName": "MainContact.FirstName (length)",
+        "len_LastName": "MainContact.LastName (length)", "len_Phone1": "MainContact.Phone1 (length)",
+        "len_AddressLine1": "MainContact.Address.AddressLine1 (length)",
+        "len_AddressLine2": "MainContact.Address.AddressLine2 (length)", "len_City": "MainContact.Address.City (length)",
+        "len_State": "MainContact.Address.State (length)", "len_PostalCode": "MainContact.Address.PostalCode (length)",
+        "len_Country": "MainContact.Address.Country (length)",
+    },
+    ("acumatica", "shipment", "raw"): {
+        "TrackingNbr": "Packages[].TrackingNbr (Shipment)",
+        "order_reference": "CustomerOrder (sales order reference XC-<orderId>)",
+        "order_count": "Orders (one sales order per shipment)", "min_ShippedQty": "Details[].ShippedQty (quantity)",
+        "line_count": "Details (shipment lines)", "missing_sku_count": "Details[].InventoryID",
+        "tracking_masked": "Packages[].TrackingNbr (looks like a card number, masked before staging; check it in Acumatica)",
     },
 }
 
