@@ -65,7 +65,7 @@ def load_shipments(adapter, records: list[tuple[str, dict[str, Any]]]) -> list[L
     outcomes = []
     for key, record in records:
         order_id = str(record["orderId"])
-        erp = f"Sage 500 shipment {record.get('shipment') or key}"
+        erp = f"ERP shipment {record.get('shipment') or key}"  # the pair names the ERP
         if record.get("erp_order_number"):
             erp += f" of sales order {record['erp_order_number']}"
         order = client.find("order", order_id)
