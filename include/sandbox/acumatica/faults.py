@@ -5,7 +5,7 @@ Applied to API requests (``/entity/...``, ``/identity/...``) that the licence le
 - ``error_rate``, ``drop_rate``, ``timeout_rate``: shares of requests answered 500/503, closed without an
   answer, or held ``timeout_hold_s`` (longer than a client waits) and then served: a write still happens
   although its client gave up. One seeded draw per request, so the shares are exact and disjoint.
-- ``burst_429``: the next N requests answer 429 + ``Retry-After: retry_after_s`` (counts down).
+- ``burst_429``: the next N requests answer 429 + ``Retry-After: burst_retry_after_s`` (counts down).
 - ``expire_session_after``: every N-th authenticated request finds its session expired (401) and the
   session is gone, as when an instance recycles its application pool (0 = off).
 """
@@ -28,7 +28,7 @@ class Faults:
     timeout_rate: float = 0.0
     timeout_hold_s: float = 35.0
     burst_429: int = 0
-    retry_after_s: int = 1
+    burst_retry_after_s: int = 1
     expire_session_after: int = 0
 
     def __post_init__(self) -> None:
@@ -39,7 +39,7 @@ class Faults:
             setattr(self, name, float(value))
         if self.error_rate + self.drop_rate + self.timeout_rate > 1 + 1e-9:
             raise ValueError("error_rate + drop_rate + timeout_rate must not exceed 1")
-        for name in ("burst_429", "retry_after_s", "expire_session_after"):
+        for name in ("burst_429", "burst_retry_after_s", "expire_session_after"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ValueError(f"{name} must be a non-negative integer")
@@ -96,7 +96,7 @@ class FaultInjector:
             if faults.burst_429:
                 faults.burst_429 -= 1
                 self._stats.add("429_burst")
-                return Answer(429, faults.retry_after_s)
+                return Answer(429, faults.burst_retry_after_s)
             if not (faults.error_rate or faults.drop_rate or faults.timeout_rate):
                 return None
             draw = self._rng.random()

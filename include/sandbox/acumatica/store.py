@@ -1193,5 +1193,14 @@ class AcumaticaStore:
 
 
 def _same(current: dict, record: dict, *, ignore: Sequence[str]) -> bool:
-    return ({k: v for k, v in current.items() if k not in ignore}
-            == {k: v for k, v in record.items() if k not in ignore})
+    """Whether a PUT changed nothing (a field sent as null equals a field never set)."""
+    return ({k: v for k, v in _without_nulls(current).items() if k not in ignore}
+            == {k: v for k, v in _without_nulls(record).items() if k not in ignore})
+
+
+def _without_nulls(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _without_nulls(item) for key, item in value.items() if item is not None}
+    if isinstance(value, list):
+        return [_without_nulls(item) for item in value]
+    return value
