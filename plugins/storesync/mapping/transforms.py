@@ -96,6 +96,15 @@ def _country_alpha2() -> Converter:
     return country_alpha2
 
 
+def _country_alpha3() -> Converter:
+    to_alpha2 = _country_alpha2()
+
+    def country_alpha3(value: Any) -> str:
+        return ISO_ALPHA3[to_alpha2(value)]
+
+    return country_alpha3
+
+
 def _unix_to_datetime() -> Converter:
     def unix_to_datetime(value: Any) -> datetime:
         kind = value.__class__
@@ -138,6 +147,8 @@ TRANSFORMS: dict[str, TransformDef] = {
     "normalize_sku": TransformDef(_normalize_sku, None, "trim, upper-case, inner whitespace runs to '-'"),
     "normalize_postal_code": TransformDef(_normalize_postal_code, None, "trim, upper-case, single spaces"),
     "country_alpha2": TransformDef(_country_alpha2, None, "ISO alpha-2 from alpha-2/alpha-3/common names"),
+    # ERPs that key countries by ISO alpha-3 (Sage 500's tsmCountry ships "USA", "CAN", …).
+    "country_alpha3": TransformDef(_country_alpha3, None, "ISO alpha-3 from alpha-2/alpha-3/common names"),
     "unix_to_datetime": TransformDef(_unix_to_datetime, None, "unix seconds to UTC datetime"),
     "datetime_to_date": TransformDef(_datetime_to_date, None, "datetime (or ISO text) to its UTC date"),
     "left": TransformDef(_left, int, "first n characters (for display fields only)"),
@@ -323,6 +334,29 @@ ISO_ALPHA2 = frozenset(
     """.split()
 )
 
+# Every ISO 3166-1 alpha-2 code with its current alpha-3 code.
+ISO_ALPHA3 = dict(pair.split(":") for pair in """
+    AD:AND AE:ARE AF:AFG AG:ATG AI:AIA AL:ALB AM:ARM AO:AGO AQ:ATA AR:ARG AS:ASM AT:AUT AU:AUS AW:ABW
+    AX:ALA AZ:AZE BA:BIH BB:BRB BD:BGD BE:BEL BF:BFA BG:BGR BH:BHR BI:BDI BJ:BEN BL:BLM BM:BMU BN:BRN
+    BO:BOL BQ:BES BR:BRA BS:BHS BT:BTN BV:BVT BW:BWA BY:BLR BZ:BLZ CA:CAN CC:CCK CD:COD CF:CAF CG:COG
+    CH:CHE CI:CIV CK:COK CL:CHL CM:CMR CN:CHN CO:COL CR:CRI CU:CUB CV:CPV CW:CUW CX:CXR CY:CYP CZ:CZE
+    DE:DEU DJ:DJI DK:DNK DM:DMA DO:DOM DZ:DZA EC:ECU EE:EST EG:EGY EH:ESH ER:ERI ES:ESP ET:ETH FI:FIN
+    FJ:FJI FK:FLK FM:FSM FO:FRO FR:FRA GA:GAB GB:GBR GD:GRD GE:GEO GF:GUF GG:GGY GH:GHA GI:GIB GL:GRL
+    GM:GMB GN:GIN GP:GLP GQ:GNQ GR:GRC GS:SGS GT:GTM GU:GUM GW:GNB GY:GUY HK:HKG HM:HMD HN:HND HR:HRV
+    HT:HTI HU:HUN ID:IDN IE:IRL IL:ISR IM:IMN IN:IND IO:IOT IQ:IRQ IR:IRN IS:ISL IT:ITA JE:JEY JM:JAM
+    JO:JOR JP:JPN KE:KEN KG:KGZ KH:KHM KI:KIR KM:COM KN:KNA KP:PRK KR:KOR KW:KWT KY:CYM KZ:KAZ LA:LAO
+    LB:LBN LC:LCA LI:LIE LK:LKA LR:LBR LS:LSO LT:LTU LU:LUX LV:LVA LY:LBY MA:MAR MC:MCO MD:MDA ME:MNE
+    MF:MAF MG:MDG MH:MHL MK:MKD ML:MLI MM:MMR MN:MNG MO:MAC MP:MNP MQ:MTQ MR:MRT MS:MSR MT:MLT MU:MUS
+    MV:MDV MW:MWI MX:MEX MY:MYS MZ:MOZ NA:NAM NC:NCL NE:NER NF:NFK NG:NGA NI:NIC NL:NLD NO:NOR NP:NPL
+    NR:NRU NU:NIU NZ:NZL OM:OMN PA:PAN PE:PER PF:PYF PG:PNG PH:PHL PK:PAK PL:POL PM:SPM PN:PCN PR:PRI
+    PS:PSE PT:PRT PW:PLW PY:PRY QA:QAT RE:REU RO:ROU RS:SRB RU:RUS RW:RWA SA:SAU SB:SLB SC:SYC SD:SDN
+    SE:SWE SG:SGP SH:SHN SI:SVN SJ:SJM SK:SVK SL:SLE SM:SMR SN:SEN SO:SOM SR:SUR SS:SSD ST:STP SV:SLV
+    SX:SXM SY:SYR SZ:SWZ TC:TCA TD:TCD TF:ATF TG:TGO TH:THA TJ:TJK TK:TKL TL:TLS TM:TKM TN:TUN TO:TON
+    TR:TUR TT:TTO TV:TUV TW:TWN TZ:TZA UA:UKR UG:UGA UM:UMI US:USA UY:URY UZ:UZB VA:VAT VC:VCT VE:VEN
+    VG:VGB VI:VIR VN:VNM VU:VUT WF:WLF WS:WSM YE:YEM YT:MYT ZA:ZAF ZM:ZMB ZW:ZWE
+""".split())
+_ALPHA3_TO_ALPHA2 = {alpha3: alpha2 for alpha2, alpha3 in ISO_ALPHA3.items()}
+
 # alpha-2: alpha-3, then English names and common aliases (separated by "|").
 _COUNTRIES = {
     "US": "USA|United States|United States of America|America|U.S.|U.S.A.",
@@ -396,5 +430,6 @@ def _alias_key(text: str) -> str:
 
 
 _COUNTRY_ALIASES = {
-    _alias_key(alias): alpha2 for alpha2, aliases in _COUNTRIES.items() for alias in aliases.split("|")
+    **{_alias_key(alpha3): alpha2 for alpha3, alpha2 in _ALPHA3_TO_ALPHA2.items()},
+    **{_alias_key(alias): alpha2 for alpha2, aliases in _COUNTRIES.items() for alias in aliases.split("|")},
 }

@@ -152,14 +152,14 @@ def test_canonical_order_maps_to_sage_staging_rows(xcart_engine, sage_engine, xc
         "BillToCity": "Portland",
         "BillToStateID": "OR",
         "BillToPostalCode": "97201",
-        "BillToCountryID": "US",
+        "BillToCountryID": "USA",
         "ShipToName": "Zoë Müller-Łukasz",
         "ShipToAddrLine1": "Hauptstraße 5",
         "ShipToAddrLine2": "",
         "ShipToCity": "Köln",
         "ShipToStateID": "NW",
         "ShipToPostalCode": "50667",
-        "ShipToCountryID": "DE",
+        "ShipToCountryID": "DEU",
         "UserFld1": "XC-1042",
     }
     assert rows["lines"] == [

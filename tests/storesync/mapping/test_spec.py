@@ -130,7 +130,7 @@ def test_unknown_transform(tmp_path):
         fields:
           sku: {path: sku, transform: [strip, normalise_sku]}
     """)
-    assert "field 'sku': unknown transform 'normalise_sku'; valid: country_alpha2, datetime_to_date, left, " in message
+    assert "field 'sku': unknown transform 'normalise_sku'; valid: country_alpha2, country_alpha3, datetime_to_date, left, " in message
     assert "normalize_sku" in message
 
 

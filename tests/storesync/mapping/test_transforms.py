@@ -176,3 +176,21 @@ def test_operators(op, left, right, expected):
 def test_numeric_operator_refuses_non_numbers():
     with pytest.raises(InvalidValue, match="not a number"):
         OPERATORS["gt"].test("lots", Decimal(5))
+
+
+@pytest.mark.parametrize("value, expected", [("US", "USA"), ("usa", "USA"), ("United Kingdom", "GBR"),
+                                             ("DE", "DEU"), ("CIV", "CIV"), ("Côte d'Ivoire", None)])
+def test_country_alpha3_gives_the_erp_id_from_any_accepted_spelling(value, expected):
+    if expected is None:
+        with pytest.raises(InvalidValue):
+            transform("country_alpha3")(value)
+    else:
+        assert transform("country_alpha3")(value) == expected
+
+
+def test_every_iso_alpha2_code_has_one_distinct_alpha3_code():
+    from storesync.mapping.transforms import ISO_ALPHA2, ISO_ALPHA3
+
+    assert set(ISO_ALPHA3) == set(ISO_ALPHA2)
+    assert len(set(ISO_ALPHA3.values())) == len(ISO_ALPHA3)
+    assert all(len(code) == 3 and code.isupper() for code in ISO_ALPHA3.values())
