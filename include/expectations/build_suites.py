@@ -317,6 +317,70 @@ def _shipments_raw_acumatica(gxe) -> list:
     ]
 
 
+def _orders_target_acumatica(gxe) -> list:
+    from storesync.quality.frames_acumatica_documents import (
+        SALES_ORDER_FIELD_SIZES,
+        SALES_ORDER_LINE_SIZES,
+        length_column,
+    )
+
+    return [
+        gxe.ExpectColumnValuesToNotBeNull(column="record_key"),
+        gxe.ExpectColumnValuesToNotBeNull(column="CustomerOrder"),
+        gxe.ExpectColumnValuesToNotBeNull(column="CustomerID"),
+        gxe.ExpectColumnValuesToNotBeNull(column="CurrencyID"),
+        gxe.ExpectColumnValuesToNotBeNull(column="Date"),
+        # Acumatica refuses over-long values with 422; catch them before the PUT.
+        *[gxe.ExpectColumnValuesToBeBetween(column=length_column(path), max_value=size)
+          for path, size in SALES_ORDER_FIELD_SIZES.items()],
+        *[gxe.ExpectColumnValuesToBeBetween(column=f"max_len_{name}", max_value=size)
+          for name, size in SALES_ORDER_LINE_SIZES.items()],
+        gxe.ExpectColumnValuesToNotBeNull(column="OrderTotal"),
+        gxe.ExpectColumnValuesToBeBetween(column="OrderTotal", min_value=0),
+        gxe.ExpectColumnValuesToBeBetween(column="line_count", min_value=1),
+        # Null when a line has no usable quantity or price (and when there are no lines).
+        gxe.ExpectColumnValuesToNotBeNull(column="min_OrderQty"),
+        gxe.ExpectColumnValuesToBeBetween(column="min_OrderQty", min_value=0, strict_min=True),
+        gxe.ExpectColumnValuesToNotBeNull(column="min_UnitPrice"),
+        gxe.ExpectColumnValuesToBeBetween(column="min_UnitPrice", min_value=0),
+    ]
+
+
+def _payments_target_acumatica(gxe) -> list:
+    from storesync.quality.frames_acumatica_documents import PAYMENT_FIELD_SIZES, length_column
+
+    return [
+        gxe.ExpectColumnValuesToNotBeNull(column="record_key"),
+        gxe.ExpectColumnValuesToNotBeNull(column="PaymentRef"),
+        gxe.ExpectColumnValuesToNotBeNull(column="order_reference"),
+        gxe.ExpectColumnValuesToNotBeNull(column="CurrencyID"),
+        gxe.ExpectColumnValuesToNotBeNull(column="ApplicationDate"),
+        gxe.ExpectColumnValuesToNotBeNull(column="PaymentMethod"),
+        gxe.ExpectColumnValuesToNotBeNull(column="CashAccount"),
+        *[gxe.ExpectColumnValuesToBeBetween(column=length_column(path), max_value=size)
+          for path, size in PAYMENT_FIELD_SIZES.items()],
+        gxe.ExpectColumnValuesToNotBeNull(column="PaymentAmount"),
+        gxe.ExpectColumnValuesToBeBetween(column="PaymentAmount", min_value=0, strict_min=True),
+    ]
+
+
+def _refunds_target_acumatica(gxe) -> list:
+    from storesync.quality.frames_acumatica_documents import CREDIT_MEMO_FIELD_SIZES, length_column
+
+    return [
+        gxe.ExpectColumnValuesToNotBeNull(column="record_key"),
+        gxe.ExpectColumnValuesToNotBeNull(column="CustomerOrder"),
+        gxe.ExpectColumnValuesToNotBeNull(column="order_reference"),
+        gxe.ExpectColumnValuesToNotBeNull(column="CurrencyID"),
+        gxe.ExpectColumnValuesToNotBeNull(column="Date"),
+        gxe.ExpectColumnValuesToNotBeNull(column="InventoryID"),
+        *[gxe.ExpectColumnValuesToBeBetween(column=length_column(path), max_value=size)
+          for path, size in CREDIT_MEMO_FIELD_SIZES.items()],
+        gxe.ExpectColumnValuesToNotBeNull(column="ExtendedPrice"),
+        gxe.ExpectColumnValuesToBeBetween(column="ExtendedPrice", min_value=0, strict_min=True),
+    ]
+
+
 # file name (without .json) -> (notes, expectations builder)
 SUITES: dict[str, tuple[str, Callable[[Any], list]]] = {
     "orders_raw__xcart": (
@@ -412,6 +476,21 @@ SUITES: dict[str, tuple[str, Callable[[Any], list]]] = {
         "Acumatica shipments with their sales order, lines and packages; frame: storesync.quality."
         "frames_acumatica_catalogue.raw_acumatica_shipments_frame, key column record_key.",
         _shipments_raw_acumatica,
+    ),
+    "orders_target__acumatica": (
+        "PUT SalesOrder bodies of web orders before loading (CustomerID resolved by the prepare step); frame: "
+        "storesync.quality.frames_acumatica_documents.acumatica_sales_order_frame.",
+        _orders_target_acumatica,
+    ),
+    "payments_target__acumatica": (
+        "PUT Payment bodies before loading (CustomerID and OrdersToApply are added by the loader); frame: "
+        "storesync.quality.frames_acumatica_documents.acumatica_payment_frame.",
+        _payments_target_acumatica,
+    ),
+    "refunds_target__acumatica": (
+        "PUT SalesOrder bodies of credit memos (type CM) before loading (CustomerID is added by the loader); frame: "
+        "storesync.quality.frames_acumatica_documents.acumatica_credit_memo_frame.",
+        _refunds_target_acumatica,
     ),
 }
 

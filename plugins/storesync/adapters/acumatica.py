@@ -17,9 +17,13 @@ EXTRACTS: dict[str, str] = {
     "shipment": "storesync.adapters.acumatica_shipments:read_shipments",
 }
 PREPARES: dict[str, str] = {
+    "order": "storesync.adapters.acumatica_orders:prepare_orders",
     "customer": "storesync.adapters.acumatica_customers:prepare_customers",
 }
 LOADS: dict[str, str] = {
+    "order": "storesync.adapters.acumatica_orders:load_orders",
+    "payment": "storesync.adapters.acumatica_payments:load_payments",
+    "refund": "storesync.adapters.acumatica_payments:load_credit_memos",
     "customer": "storesync.adapters.acumatica_customers:load_customers",
 }
 EXTRACT_KEYS: dict[str, str] = {

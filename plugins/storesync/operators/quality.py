@@ -38,6 +38,9 @@ FRAME_BUILDERS = {
     ("acumatica", "erp_customer", "raw"): "storesync.quality.frames_acumatica_catalogue:raw_acumatica_customers_frame",
     ("acumatica", "customer", "target"): "storesync.quality.frames_acumatica_catalogue:acumatica_customer_frame",
     ("acumatica", "shipment", "raw"): "storesync.quality.frames_acumatica_catalogue:raw_acumatica_shipments_frame",
+    ("acumatica", "order", "target"): "storesync.quality.frames_acumatica_documents:acumatica_sales_order_frame",
+    ("acumatica", "payment", "target"): "storesync.quality.frames_acumatica_documents:acumatica_payment_frame",
+    ("acumatica", "refund", "target"): "storesync.quality.frames_acumatica_documents:acumatica_credit_memo_frame",
 }
 
 # Derived frame columns -> the record fields a person has to look at, for DLQ reasons.
@@ -98,6 +101,39 @@ SOURCE_FIELDS = {
         "order_count": "Orders (one sales order per shipment)", "min_ShippedQty": "Details[].ShippedQty (quantity)",
         "line_count": "Details (shipment lines)", "missing_sku_count": "Details[].InventoryID",
         "tracking_masked": "Packages[].TrackingNbr (looks like a card number, masked before staging; check it in Acumatica)",
+    },
+    ("acumatica", "order", "target"): {
+        "CustomerOrder": "CustomerOrder (orderId as XC-<orderId>)", "CustomerID": "CustomerID (the buyer's customer)",
+        "CurrencyID": "CurrencyID (currency)", "Date": "Date (orderDate)", "OrderTotal": "OrderTotal (total)",
+        "line_count": "Details (items, the order lines)", "min_OrderQty": "Details[].OrderQty (items[].amount, quantity)",
+        "min_UnitPrice": "Details[].UnitPrice (items[].price)",
+        "max_len_InventoryID": "Details[].InventoryID (items[].sku, length)",
+        "max_len_WarehouseID": "Details[].WarehouseID (pair option warehouse_id, length)",
+        **{f"len_{path.replace('.', '_')}": f"{path} (length)" for path in (
+            "CustomerID", "CustomerOrder", "ExternalRef", "CurrencyID", "ShipVia", "PaymentMethod", "Description",
+            *[f"{side}Contact.{field}" for side in ("BillTo", "ShipTo") for field in ("DisplayName", "Email")],
+            *[f"{side}Address.{field}" for side in ("BillTo", "ShipTo")
+              for field in ("AddressLine1", "AddressLine2", "City", "State", "PostalCode", "Country")])},
+    },
+    ("acumatica", "payment", "target"): {
+        "PaymentRef": "PaymentRef (transactionId as XP-<transactionId>)",
+        "order_reference": "OrdersToApply (orderId as XC-<orderId>)", "CurrencyID": "CurrencyID (currency)",
+        "ApplicationDate": "ApplicationDate (date)", "PaymentMethod": "PaymentMethod (method)",
+        "CashAccount": "CashAccount (method)", "PaymentAmount": "PaymentAmount (value)",
+        "len_PaymentRef": "PaymentRef (length)", "len_CurrencyID": "CurrencyID (length)",
+        "len_PaymentMethod": "PaymentMethod (length)", "len_CashAccount": "CashAccount (length)",
+        "len_Description": "Description (gatewayTransactionId, length)",
+        "len_order_reference": "OrdersToApply (orderId as XC-<orderId>, length)",
+    },
+    ("acumatica", "refund", "target"): {
+        "CustomerOrder": "CustomerOrder (transactionId as XR-<transactionId>)",
+        "order_reference": "ExternalRef (orderId as XC-<orderId>)", "CurrencyID": "CurrencyID (currency)",
+        "Date": "Date (date)", "InventoryID": "Details[].InventoryID (the refund item)",
+        "ExtendedPrice": "Details[].ExtendedPrice (value)",
+        "len_CustomerOrder": "CustomerOrder (length)", "len_ExternalRef": "ExternalRef (length)",
+        "len_CurrencyID": "CurrencyID (length)", "len_Description": "Description (gatewayTransactionId, length)",
+        "len_line_InventoryID": "Details[].InventoryID (length)",
+        "len_order_reference": "ExternalRef (orderId as XC-<orderId>, length)",
     },
 }
 

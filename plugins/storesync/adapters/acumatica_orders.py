@@ -1,0 +1,271 @@
+"""Acumatica as the target of web orders: ``PUT SalesOrder`` through the contract-based REST API.
+
+The policy is the shared one (:mod:`storesync.adapters.documents`); this module only asks Acumatica. Loading
+is idempotent in three layers, like the Sage 500 loader: the sync store's cross-reference, then Acumatica
+itself (every sales order we create carries ``CustomerOrder = XC-<storefront id>``, looked up with
+``$filter`` before any create, so a crash between "created" and "cross-referenced" creates nothing twice),
+and finally the order type's own refusal of a second order with the same customer order number.
+
+Per batch: sales orders already there → skipped with their OrderNbr; orders naming a SKU Acumatica has no
+stock item for → held; new customers (pair option ``guest_customers: create``) are created before their
+orders, and the orders of a customer Acumatica refused go to the DLQ; then one ``PUT SalesOrder`` per
+order. A 422 puts that order in the DLQ naming the storefront fields behind the refused Acumatica fields; the
+rest of the batch goes on.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from storesync.adapters.acumatica_reads import any_of, chunks
+from storesync.adapters.base import LoadOutcome
+from storesync.adapters.documents import (
+    ErpDocument,
+    ErpOrder,
+    OrderPolicy,
+    already_there,
+    assign_customers,
+    buyer_emails,
+    created,
+    hold_unknown_skus,
+    new_customer_refused,
+    refused,
+    split_existing,
+)
+from storesync.hooks.acumatica_wire import odata_string
+from storesync.hooks.errors import PermanentRecordError
+
+ERP = "Acumatica"
+SALES_ORDER_TYPE = "SO"
+# References (or e-mails, SKUs) per $filter: "a eq 'x' or a eq 'y' …" keeps the request line short.
+FILTER_CHUNK = 20
+# Item statuses that mean "no such item any more" (Sage 500's Status 4, deleted).
+GONE_ITEM_STATUSES = ("To Delete", "Marked for Deletion")
+
+# Numeric fields of the bodies we send: the sync store keeps money as text, Acumatica wants numbers.
+SALES_ORDER_NUMBERS = ("OrderTotal", "TaxTotal", "Totals.Freight", "Totals.DiscountTotal", "Details[].OrderQty",
+                       "Details[].UnitPrice", "Details[].ExtendedPrice")
+
+# Acumatica SalesOrder field -> the storefront (X-Cart) field a person fixes, for DLQ reasons.
+ORDER_SOURCE_FIELDS = {
+    "CustomerID": "customer", "CustomerOrder": "orderId", "ExternalRef": "orderNumber", "Date": "orderDate",
+    "Description": "orderNumber", "CurrencyID": "currency", "ShipVia": "shippingMethod",
+    "PaymentMethod": "paymentMethod", "OrderTotal": "total", "TaxTotal": "taxAmount",
+    "Totals.Freight": "shippingCost", "Totals.DiscountTotal": "discountValue", "Hold": "total",
+    **{f"{side}Contact.DisplayName": f"{info}.firstname/lastname" for side, info in (("BillTo", "billingInfo"),
+                                                                                   ("ShipTo", "shippingInfo"))},
+    **{f"{side}Contact.Email": "customerInfo.email" for side in ("BillTo", "ShipTo")},
+    **{f"{side}Address.{field}": f"{info}.{source}"
+       for side, info in (("BillTo", "billingInfo"), ("ShipTo", "shippingInfo"))
+       for field, source in (("AddressLine1", "street"), ("AddressLine2", "street2"), ("City", "city"),
+                             ("State", "state"), ("PostalCode", "zipcode"), ("Country", "country"))},
+    "Details[].InventoryID": "items[].sku", "Details[].OrderQty": "items[].amount (quantity)",
+    "Details[].UnitPrice": "items[].price", "Details[].ExtendedPrice": "items[].total",
+    "Details[].WarehouseID": "warehouse_id (pair option)", "Details[].LineDescription": "items[].name",
+    "Details": "items (order lines)",
+}
+
+
+# -- prepare: the buyer's customer ----------------------------------------------------------------------
+
+def prepare_orders(client, records: list[tuple[str, dict[str, Any]]], options: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Per-record mapping context: the Acumatica customer (matched by e-mail, else the guest choice) and options."""
+    policy = OrderPolicy.from_options(options)
+    emails = buyer_emails(records)
+    known = customers_by_email(client, emails) if emails else {}
+    base = policy.context()
+    return {key: {**base, **chosen} for key, chosen in assign_customers(records, known, policy).items()}
+
+
+def customers_by_email(client, emails: list[str]) -> dict[str, str]:
+    """Lower-case e-mail -> CustomerID of the Acumatica customer whose main contact has it (first by id)."""
+    found: dict[str, str] = {}
+    wanted = set(emails)
+    for chunk in chunks(sorted(wanted), FILTER_CHUNK):
+        rows = client.list("Customer", filter=any_of("MainContact/Email", chunk, odata_string), expand=("MainContact",),
+                           select=("CustomerID", "MainContact/Email"))
+        for row in sorted(rows, key=lambda r: str(r.get("CustomerID") or "")):
+            email = str((row.get("MainContact") or {}).get("Email") or "").strip().lower()
+            if email in wanted and row.get("CustomerID"):
+                found.setdefault(email, str(row["CustomerID"]).strip())
+    return found
+
+
+# -- load -------------------------------------------------------------------------------------------------
+
+def load_orders(client, records: list[tuple[str, dict[str, Any]]]) -> list[LoadOutcome]:
+    outcomes: list[LoadOutcome] = []
+    existing = existing_sales_orders(client, SALES_ORDER_TYPE, [r["CustomerOrder"] for _, r in records])
+    skipped, rest = split_existing(records, lambda r: r["CustomerOrder"], existing, ERP, "sales order")
+    outcomes += skipped
+    held, rest = hold_unknown_skus(rest, known_items(client, order_skus(rest)), ERP,
+                                   lambda r: [line.get("InventoryID") for line in r.get("Details") or []])
+    outcomes += held
+    refused_customers = create_customers(client, rest)
+    for key, record in rest:
+        customer = new_customer_id(record)
+        if customer in refused_customers:
+            outcomes.append(new_customer_refused(key, refused_customers[customer]))
+        else:
+            outcomes.append(put_sales_order(client, key, record, label="order", document="sales order",
+                                            source_fields=ORDER_SOURCE_FIELDS))
+    return outcomes
+
+
+def put_sales_order(client, key: str, record: dict[str, Any], *, label: str, document: str,
+                    source_fields: dict[str, str], extra: dict[str, Any] | None = None) -> LoadOutcome:
+    """One ``PUT SalesOrder``: created → loaded; refused → DLQ naming the fields (unless a twin already exists)."""
+    body = request_body(record, SALES_ORDER_NUMBERS, extra)
+    try:
+        saved = client.put("SalesOrder", body)
+    except PermanentRecordError as exc:
+        # Refused because an earlier attempt (whose answer was lost) created it after all: that one stands.
+        twin = existing_sales_orders(client, body["OrderType"], [body["CustomerOrder"]]).get(body["CustomerOrder"])
+        if twin:
+            return already_there(key, ERP, document, twin)
+        return refusal(key, label, document, exc, source_fields)
+    return created(key, ERP, document, sales_order_document(saved))
+
+
+def refusal(key: str, label: str, document: str, exc: PermanentRecordError, source_fields: dict[str, str]) -> LoadOutcome:
+    """A refusal as a DLQ outcome; a 422 (``AcumaticaValidationError``) names each refused Acumatica field with
+    the storefront field behind it."""
+    field_errors: dict[str, str] = dict(getattr(exc, "field_errors", None) or {})
+    problems = [f"{path}: {message}" for path, message in field_errors.items()]
+    record_error = str(getattr(exc, "record_error", None) or "").strip()
+    if record_error and not any(record_error in problem for problem in problems):
+        problems.insert(0, record_error)
+    fields = [describe_field(path, source_fields) for path in field_errors]
+    return refused(key, label, ERP, document, problems or [str(exc)], fields)
+
+
+_INDEX = re.compile(r"\[(\d+)\]")
+
+
+def describe_field(path: str, source_fields: dict[str, str]) -> str:
+    """``Details[1].InventoryID`` -> ``items[1].sku (Details[1].InventoryID)``: what to fix, and where it landed."""
+    indexes = _INDEX.findall(path)
+    source = source_fields.get(_INDEX.sub("[]", path))
+    if source is None:
+        return path
+    for index in indexes:
+        source = source.replace("[]", f"[{index}]", 1)
+    return f"{source} ({path})"
+
+
+# -- what Acumatica has --------------------------------------------------------------------------------------
+
+def existing_sales_orders(client, order_type: str, references: Iterable[str]) -> dict[str, ErpDocument]:
+    """Sales orders of ``order_type`` we created, by their storefront reference (``CustomerOrder``)."""
+    return {ref: sales_order_document(row)
+            for ref, row in sales_orders_by_reference(client, order_type, references).items()}
+
+
+def sales_orders_by_reference(client, order_type: str, references: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """``CustomerOrder`` -> the sales order (OrderType, OrderNbr, CustomerID, CurrencyID) of that type."""
+    found: dict[str, dict[str, Any]] = {}
+    wanted = sorted({str(ref) for ref in references if ref})
+    for chunk in chunks(wanted, FILTER_CHUNK):
+        # The order type is compared here, not in the filter: one "or" list keeps the filter flat.
+        rows = client.list("SalesOrder", filter=any_of("CustomerOrder", chunk, odata_string),
+                           select=("OrderType", "OrderNbr", "CustomerOrder", "CustomerID", "CurrencyID"))
+        for row in sorted(rows, key=lambda r: str(r.get("OrderNbr") or "")):
+            ref = str(row.get("CustomerOrder") or "").strip()
+            if ref in chunk and str(row.get("OrderType") or "").strip() == order_type:
+                found.setdefault(ref, row)
+    return found
+
+
+def web_orders(client, references: Iterable[str]) -> dict[str, ErpOrder]:
+    """The web orders' sales orders (type SO) by storefront reference, as payments and credit memos need them."""
+    return {ref: ErpOrder(number=str(row["OrderNbr"]).strip(), currency=str(row.get("CurrencyID") or "").strip().upper(),
+                          customer_id=str(row.get("CustomerID") or "").strip(), order_type=SALES_ORDER_TYPE)
+            for ref, row in sales_orders_by_reference(client, SALES_ORDER_TYPE, references).items()}
+
+
+def sales_order_document(row: dict[str, Any]) -> ErpDocument:
+    number = str(row["OrderNbr"]).strip()
+    return ErpDocument(number=number, target_id=number, target_ref=f"{str(row.get('OrderType') or '').strip()} {number}")
+
+
+def order_skus(records: list[tuple[str, dict[str, Any]]]) -> list[str]:
+    return sorted({str(line.get("InventoryID")) for _, r in records for line in r.get("Details") or []
+                   if line.get("InventoryID")})
+
+
+def known_items(client, skus: list[str]) -> set[str]:
+    """The SKUs Acumatica has a stock item for (items marked for deletion do not count)."""
+    known: set[str] = set()
+    for chunk in chunks(skus, FILTER_CHUNK):
+        for row in client.list("StockItem", filter=any_of("InventoryID", chunk, odata_string),
+                               select=("InventoryID", "ItemStatus")):
+            if str(row.get("ItemStatus") or "") not in GONE_ITEM_STATUSES:
+                known.add(str(row.get("InventoryID") or "").strip())
+    return known
+
+
+# -- new customers -----------------------------------------------------------------------------------------
+
+def new_customer_id(record: dict[str, Any]) -> str | None:
+    """The CustomerID to create with this order; None when it books on a known or the generic customer."""
+    return (record.get("_new_customer") or {}).get("CustomerID") or None
+
+
+def create_customers(client, records: list[tuple[str, dict[str, Any]]]) -> dict[str, list[str]]:
+    """Create the customers the prepare step chose to create (each once; one an earlier run created is kept).
+
+    Returns Acumatica's problems per CustomerID; the orders of such a customer go to the DLQ.
+    """
+    wanted: dict[str, dict[str, Any]] = {}
+    for _, record in records:
+        customer_id = new_customer_id(record)
+        if customer_id and customer_id not in wanted:
+            wanted[customer_id] = record["_new_customer"]
+    problems: dict[str, list[str]] = {}
+    for customer_id, body in wanted.items():
+        if client.get("Customer", customer_id) is not None:
+            continue
+        try:
+            client.put("Customer", without_nulls(body))
+        except PermanentRecordError as exc:
+            field_errors = getattr(exc, "field_errors", None) or {}
+            problems[customer_id] = ([f"{path}: {message}" for path, message in field_errors.items()]
+                                     or [str(getattr(exc, "record_error", None) or exc)])
+    return problems
+
+
+# -- request bodies ----------------------------------------------------------------------------------------
+
+def request_body(record: dict[str, Any], numbers: Sequence[str], extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What is sent: the mapped record without the loader's "_" fields and without nulls (a PUT never clears
+    a field by leaving it out), numeric fields as ``Decimal``, plus what the loader adds (``extra``)."""
+    body = without_nulls({k: v for k, v in record.items() if not str(k).startswith("_")})
+    body.update(extra or {})
+    for path in numbers:
+        _as_decimal(body, path.split("."))
+    return body
+
+
+def without_nulls(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [without_nulls(item) for item in value]
+    return value
+
+
+def _as_decimal(node: Any, parts: list[str]) -> None:
+    if not parts or not isinstance(node, dict):
+        return
+    head, rest = parts[0], parts[1:]
+    if head.endswith("[]"):
+        for item in node.get(head[:-2]) or []:
+            _as_decimal(item, rest)
+    elif not rest:
+        if node.get(head) is not None and not isinstance(node[head], Decimal):
+            node[head] = Decimal(str(node[head]))
+    else:
+        _as_decimal(node.get(head), rest)
