@@ -43,6 +43,10 @@ class RegistryAdapter:
     - ``PREPARES``: entity → ``fn(hook, records, options)`` → per-record mapping context
     - ``LOADS``: entity → ``fn(hook, records[, options=])`` → ``[LoadOutcome]``
     - ``OUT_OF_SCOPE``: entity → ``fn(record, options)`` → reason to skip, or None
+    - ``RECONCILE``: entity (order, payment, refund) → ``fn(hook, options, day_start, day_end)`` → the day's
+      documents as ``storesync.reconciliation.model.Document`` (the daily reconciliation for finance)
+    - ``RECONCILE_BY_REF``: entity → ``fn(hook, options, storefront_ids)`` → the documents standing for those
+      storefront ids, whatever their date
 
     A hook with a ``close()`` (a session to log out of) is closed by ``close()``, which the operators call
     when the task ends, failed or not.
@@ -54,6 +58,8 @@ class RegistryAdapter:
     PREPARES: dict[str, str] = {}
     LOADS: dict[str, str] = {}
     OUT_OF_SCOPE: dict[str, str] = {}
+    RECONCILE: dict[str, str] = {}
+    RECONCILE_BY_REF: dict[str, str] = {}
 
     def __init__(self, *, conn_id: str, hook: Any = None, options: dict | None = None) -> None:
         self.conn_id = conn_id
@@ -93,6 +99,16 @@ class RegistryAdapter:
         if entity not in self.OUT_OF_SCOPE:
             return None
         return resolve(self.OUT_OF_SCOPE, entity, f"{self.system} scope")(record, self.options)
+
+    def reconcile(self, entity: str, day_start, day_end) -> list:
+        """The documents of ``entity`` dated in [day_start, day_end), for the daily reconciliation."""
+        reader = resolve(self.RECONCILE, entity, f"{self.system} reconciliation reader")
+        return list(reader(self.hook, self.options, day_start, day_end))
+
+    def reconcile_by_ref(self, entity: str, storefront_ids: list[str]) -> list:
+        """The documents of ``entity`` standing for these storefront ids, whatever their date."""
+        reader = resolve(self.RECONCILE_BY_REF, entity, f"{self.system} reconciliation reader by reference")
+        return list(reader(self.hook, self.options, storefront_ids))
 
     def close(self) -> None:
         close = getattr(self._hook, "close", None)

@@ -35,10 +35,24 @@ OUT_OF_SCOPE = {
     "shipment": "storesync.adapters.sage500_shipments:out_of_scope",
 }
 
+# Daily reconciliation for finance: entity -> "module:function(hook, options, day_start, day_end)" (the day's
+# documents) and "module:function(hook, options, storefront_ids)" (documents naming those storefront ids).
+RECONCILE = {
+    "order": "storesync.adapters.sage500_reconcile:read_sales_orders",
+    "payment": "storesync.adapters.sage500_reconcile:read_cash_receipts",
+    "refund": "storesync.adapters.sage500_reconcile:read_credit_memos",
+}
+RECONCILE_BY_REF = {
+    "order": "storesync.adapters.sage500_reconcile:sales_orders_by_ref",
+    "payment": "storesync.adapters.sage500_reconcile:cash_receipts_by_ref",
+    "refund": "storesync.adapters.sage500_reconcile:credit_memos_by_ref",
+}
+
 
 class Sage500Adapter(RegistryAdapter):
     system = "Sage 500"
     EXTRACTS, PREPARES, LOADS, EXTRACT_KEYS, OUT_OF_SCOPE = EXTRACTS, PREPARES, LOADS, EXTRACT_KEYS, OUT_OF_SCOPE
+    RECONCILE, RECONCILE_BY_REF = RECONCILE, RECONCILE_BY_REF
 
     @classmethod
     def make_hook(cls, conn_id: str) -> Sage500Hook:

@@ -37,6 +37,19 @@ OUT_OF_SCOPE = {
     "refund": "storesync.adapters.xcart_payments:refund_out_of_scope",
 }
 
+# Daily reconciliation for finance: entity -> "module:function(client, options, day_start, day_end)" (the day's
+# documents) and "module:function(client, options, storefront_ids)" (those documents by id, any date).
+RECONCILE = {
+    "order": "storesync.adapters.xcart_reconcile:read_orders",
+    "payment": "storesync.adapters.xcart_reconcile:read_payments",
+    "refund": "storesync.adapters.xcart_reconcile:read_refunds",
+}
+RECONCILE_BY_REF = {
+    "order": "storesync.adapters.xcart_reconcile:orders_by_id",
+    "payment": "storesync.adapters.xcart_reconcile:payments_by_id",
+    "refund": "storesync.adapters.xcart_reconcile:refunds_by_id",
+}
+
 
 class XCartAdapter:
     def __init__(self, *, conn_id: str, client: XCartClient | None = None, options: dict | None = None) -> None:
@@ -71,6 +84,16 @@ class XCartAdapter:
         if entity not in OUT_OF_SCOPE:
             return None
         return resolve(OUT_OF_SCOPE, entity, "X-Cart scope")(record, self.options)
+
+    def reconcile(self, entity: str, day_start: datetime, day_end: datetime) -> list:
+        """The documents of ``entity`` dated in [day_start, day_end), for the daily reconciliation."""
+        return list(resolve(RECONCILE, entity, "X-Cart reconciliation reader")(self.client, self.options, day_start,
+                                                                                day_end))
+
+    def reconcile_by_ref(self, entity: str, storefront_ids: list[str]) -> list:
+        """The documents of ``entity`` with these ids, whatever their date (ids the store lacks are left out)."""
+        return list(resolve(RECONCILE_BY_REF, entity, "X-Cart reconciliation reader by id")(
+            self.client, self.options, storefront_ids))
 
     def write_back(self, entity: str, items: Iterable[tuple[str, str, dict[str, Any]]]) -> int:
         """Note each ERP reference on its order's ``adminNotes``; orders already noted are left alone."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,27 @@ class FlowConfig:
 
 
 @dataclass(frozen=True)
+class ReconciliationConfig:
+    """The pair's daily reconciliation for finance (section ``reconciliation:``; see storesync.reconciliation).
+
+    The DAG ``reconciliation__<storefront>__<erp>`` runs daily on the UTC day, first waiting until each flow of
+    ``after`` has a completed run covering the day's end.
+    """
+
+    start_date: datetime
+    catchup: bool = False
+    after: tuple[str, ...] = ("orders", "payments", "refunds")
+    poke_interval_seconds: float = 300.0
+    wait_timeout_seconds: float = 6 * 3600.0
+    output_dir: str = ".local/out/reconciliation"
+    amount_tolerance: Decimal = Decimal("0.00")
+    pending_lookback_days: int = 31
+    clearing_accounts: tuple[str, ...] = ()
+    cash_accounts_lookup: str = "cash_accounts"
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class PairConfig:
     name: str
     path: Path
@@ -65,6 +87,7 @@ class PairConfig:
     retries: RetryConfig
     alerts: dict[str, Any]
     flows: dict[str, FlowConfig] = field(default_factory=dict)
+    reconciliation: ReconciliationConfig | None = None
 
     def dag_id(self, flow: str) -> str:
         return f"{flow}__{self.storefront.system}__{self.erp.system}"
@@ -96,7 +119,7 @@ def load_pair(path: Path) -> PairConfig:
     except yaml.YAMLError as exc:
         raise PairConfigError(f"{path.name}: not valid YAML: {exc}") from None
     where = _Where(path.name)
-    known = {"name", "storefront", "erp", "store_conn_id", "owner", "retries", "alerts", "flows"}
+    known = {"name", "storefront", "erp", "store_conn_id", "owner", "retries", "alerts", "flows", "reconciliation"}
     where.no_unknown(raw, known, "")
     storefront = _endpoint(raw, "storefront", where)
     erp = _endpoint(raw, "erp", where)
@@ -113,6 +136,7 @@ def load_pair(path: Path) -> PairConfig:
         retries=retries,
         alerts=_alerts(raw.get("alerts"), where),
         flows=flows,
+        reconciliation=_reconciliation(raw.get("reconciliation"), flows, where),
     )
 
 
@@ -195,6 +219,73 @@ def _flow(name: str, body: dict, where: "_Where") -> FlowConfig:
         expectations=expectations,
         options=dict(body.get("options") or {}),
         batch_size=int(body.get("batch_size", 200)),
+    )
+
+
+def _reconciliation(value: Any, flows: dict[str, FlowConfig], where: "_Where") -> ReconciliationConfig | None:
+    """The ``reconciliation:`` section, or None when the pair has none (then it gets no reconciliation DAG)."""
+    if value is None:
+        return None
+    fields = set(ReconciliationConfig.__dataclass_fields__)
+    body = where.mapping(value, "reconciliation", fields)
+    prefix = "reconciliation."
+    defaults = ReconciliationConfig(start_date=datetime(2026, 1, 1, tzinfo=timezone.utc))
+
+    def fail(name: str, problem: str) -> PairConfigError:
+        return PairConfigError(f"{where.file}: field '{prefix}{name}': {problem}")
+
+    start = body.get("start_date", "2026-01-01")
+    try:
+        start_date = start if isinstance(start, datetime) else datetime.fromisoformat(str(start))
+    except ValueError:
+        raise fail("start_date", f"{start!r} is not an ISO date or date-time") from None
+    if start_date.tzinfo is None:
+        start_date = start_date.replace(tzinfo=timezone.utc)
+    after = body.get("after", list(defaults.after))
+    if not isinstance(after, list) or not after:
+        raise fail("after", f"must be a non-empty list of the pair's flows; valid: {', '.join(sorted(flows))}")
+    for index, name in enumerate(after):
+        if name not in flows:
+            raise fail(f"after[{index}]", f"unknown flow {name!r}; valid (the pair's flows): {', '.join(sorted(flows))}")
+
+    def positive(name: str, kind: type) -> Any:
+        raw = body.get(name, getattr(defaults, name))
+        if isinstance(raw, bool) or not isinstance(raw, (int, float)) or raw <= 0 or (kind is int and raw != int(raw)):
+            raise fail(name, f"must be a positive {'whole ' if kind is int else ''}number, got {raw!r}")
+        return kind(raw)
+
+    tolerance_raw = body.get("amount_tolerance", "0.00")
+    try:
+        if isinstance(tolerance_raw, (bool, float)):
+            raise InvalidOperation
+        tolerance = Decimal(str(tolerance_raw))
+    except InvalidOperation:
+        raise fail("amount_tolerance", f"must be a decimal amount as text, e.g. \"0.01\"; got {tolerance_raw!r}") from None
+    if not tolerance.is_finite() or tolerance < 0:
+        raise fail("amount_tolerance", f"must be 0 or more, got {tolerance_raw!r}")
+    accounts = body.get("clearing_accounts", [])
+    if not isinstance(accounts, list) or not all(isinstance(a, (str, int)) and str(a).strip() for a in accounts):
+        raise fail("clearing_accounts", "must be a list of ERP cash account numbers (text)")
+    for name in ("output_dir", "cash_accounts_lookup"):
+        if name in body and (not isinstance(body[name], str) or not body[name].strip()):
+            raise fail(name, f"must be non-empty text, got {body[name]!r}")
+    if not isinstance(body.get("catchup", False), bool):
+        raise fail("catchup", f"must be true or false, got {body['catchup']!r}")
+    options = body.get("options") or {}
+    if not isinstance(options, dict):
+        raise fail("options", f"must be a mapping, got {type(options).__name__}")
+    return ReconciliationConfig(
+        start_date=start_date,
+        catchup=body.get("catchup", False),
+        after=tuple(after),
+        poke_interval_seconds=positive("poke_interval_seconds", float),
+        wait_timeout_seconds=positive("wait_timeout_seconds", float),
+        output_dir=str(body.get("output_dir", defaults.output_dir)).strip(),
+        amount_tolerance=tolerance,
+        pending_lookback_days=positive("pending_lookback_days", int),
+        clearing_accounts=tuple(str(a).strip() for a in accounts),
+        cash_accounts_lookup=str(body.get("cash_accounts_lookup", defaults.cash_accounts_lookup)).strip(),
+        options=dict(options),
     )
 
 

@@ -236,7 +236,12 @@ class Line:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Line:
-        return cls(**{name: row[name] for name in LINE_FIELDS if name in row})
+        """A line as stored; money comes back from the store with 4 decimals and goes out with 2 when exact."""
+        values = {name: row[name] for name in LINE_FIELDS if name in row}
+        for name in MONEY_FIELDS:
+            if values.get(name) is not None:
+                values[name] = normal_money(values[name])
+        return cls(**values)
 
 
 MONEY_FIELDS = ("store_total", "erp_total", "store_paid", "erp_received", "store_refunded", "erp_credited",

@@ -7,6 +7,9 @@
 - ``sync_run``: one row per DAG run of a flow, with its data interval and final counts.
 - ``pushed_state``: fingerprint of what was last written to the target per record, so flows that mirror
   state (inventory, products) write only what changed.
+- ``recon_line`` / ``recon_run``: the daily reconciliation for finance (``storesync.reconciliation``): one
+  row per line of a (pair, day), and one row per (pair, day) with its counts and file locations. A re-run
+  of a day replaces both in one transaction.
 
 All timestamps are UTC (``UtcDateTime``); money would use ``ExactDecimal``; JSON columns accept
 Decimal and datetime values (``JsonDocument``).
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     Column,
+    Date,
     Index,
     Integer,
     MetaData,
@@ -26,7 +30,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from .types import JsonDocument, UtcDateTime
+from .types import ExactDecimal, JsonDocument, UtcDateTime
 
 __all__ = [
     "metadata",
@@ -36,6 +40,8 @@ __all__ = [
     "record_outcome",
     "sync_run",
     "pushed_state",
+    "recon_line",
+    "recon_run",
     "STAGES",
     "DLQ_STATES",
     "DLQ_ACTIVE_STATES",
@@ -181,4 +187,54 @@ pushed_state = Table(
     Column("run_id", _AIRFLOW_ID),
     Column("pushed_at", UtcDateTime, nullable=False),
     PrimaryKeyConstraint("pair", "entity", "record_key"),
+)
+
+
+# -- daily reconciliation (storesync.reconciliation) ----------------------------------------------------------
+
+_MONEY_COLUMNS = ("store_total", "erp_total", "store_paid", "erp_received", "store_refunded", "erp_credited",
+                  "difference")
+
+recon_line = Table(
+    "recon_line",
+    metadata,
+    Column("pair", _NAME, nullable=False),
+    Column("day", Date, nullable=False),
+    Column("line_no", Integer, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("status", String(40), nullable=False),
+    Column("line_key", _RECORD_KEY, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("store_order_id", String(255)),
+    Column("store_document_id", String(255)),
+    Column("erp_document_id", String(255)),
+    Column("erp_sales_order_id", String(255)),
+    Column("store_date", Date),
+    Column("erp_date", Date),
+    Column("currency", String(32)),
+    Column("erp_currency", String(32)),
+    *(Column(name, ExactDecimal) for name in _MONEY_COLUMNS),
+    Column("payment_method", String(255)),
+    Column("account", String(255)),
+    Column("pending_since", Date),
+    PrimaryKeyConstraint("pair", "day", "line_no"),
+    # Carrying pending lines forward: the latest line of a key before a day.
+    Index(None, "pair", "line_key", "day"),
+    Index(None, "pair", "status", "day"),
+)
+
+recon_run = Table(
+    "recon_run",
+    metadata,
+    Column("pair", _NAME, nullable=False),
+    Column("day", Date, nullable=False),
+    Column("dag_id", _AIRFLOW_ID),
+    Column("run_id", _AIRFLOW_ID),
+    Column("lines", Integer, nullable=False),
+    Column("exceptions", Integer, nullable=False),
+    Column("counts", JsonDocument),          # lines per category, out-of-scope ERP documents, storefront skips
+    Column("files", JsonDocument),           # {"csv": location, "xlsx": location} once published
+    Column("reconciled_at", UtcDateTime, nullable=False),
+    Column("published_at", UtcDateTime),
+    PrimaryKeyConstraint("pair", "day"),
 )

@@ -28,6 +28,8 @@ from .schema import (
     dlq,
     metadata,
     pushed_state,
+    recon_line,
+    recon_run,
     record_outcome,
     staged_record,
     sync_run,
@@ -734,6 +736,86 @@ class SyncStore:
         query = select(sync_run).where(*conditions).order_by(sync_run.c.started_at.desc(), sync_run.c.id.desc()).limit(limit)
         with self.engine.connect() as conn:
             return [dict(row._mapping) for row in conn.execute(query)]
+
+    # ------------------------------------------------------------------ daily reconciliation
+
+    def replace_reconciliation(
+        self, pair: str, day: dt.date, lines: Sequence[Mapping[str, Any]], *, run: Mapping[str, Any]
+    ) -> int:
+        """Replace the lines and the run row of one (pair, day) in one transaction; returns lines written.
+
+        ``lines``: dicts of ``recon_line`` columns without pair/day; ``run``: ``recon_run`` columns without
+        pair/day/reconciled_at. Other days and pairs are never touched, so re-running a day replaces
+        exactly that day's output.
+        """
+        rows = [{**dict(line), "pair": pair, "day": day} for line in lines]
+        with self.engine.begin() as conn:
+            conn.execute(delete(recon_line).where(recon_line.c.pair == pair, recon_line.c.day == day))
+            conn.execute(delete(recon_run).where(recon_run.c.pair == pair, recon_run.c.day == day))
+            for chunk in _chunks(rows, _INSERT_CHUNK):
+                conn.execute(insert(recon_line), list(chunk))
+            conn.execute(insert(recon_run).values(**dict(run), pair=pair, day=day, reconciled_at=_utcnow()))
+        return len(rows)
+
+    def reconciliation_lines(self, pair: str, day: dt.date, status: str | None = None) -> list[dict[str, Any]]:
+        """The lines of one (pair, day) in line order, optionally of one status."""
+        conditions = [recon_line.c.pair == pair, recon_line.c.day == day]
+        if status is not None:
+            conditions.append(recon_line.c.status == status)
+        query = select(recon_line).where(*conditions).order_by(recon_line.c.line_no)
+        with self.engine.connect() as conn:
+            return [dict(row._mapping) for row in conn.execute(query)]
+
+    def reconciliation_run(self, pair: str, day: dt.date) -> dict[str, Any] | None:
+        query = select(recon_run).where(recon_run.c.pair == pair, recon_run.c.day == day)
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        return dict(row._mapping) if row is not None else None
+
+    def mark_reconciliation_published(self, pair: str, day: dt.date, files: Mapping[str, str]) -> int:
+        """Note where the day's files were written; returns rows changed (0: the day was never reconciled)."""
+        with self.engine.begin() as conn:
+            return conn.execute(
+                update(recon_run)
+                .where(recon_run.c.pair == pair, recon_run.c.day == day)
+                .values(files=dict(files), published_at=_utcnow())
+            ).rowcount
+
+    def pending_reconciliation_lines(self, pair: str, before: dt.date, since: dt.date) -> list[dict[str, Any]]:
+        """Lines still pending before ``before``: per line key, the latest line in [since, before), if pending.
+
+        A key that was pending and then resolved on a later day (still before ``before``) is not returned.
+        """
+        window = [recon_line.c.pair == pair, recon_line.c.day >= since, recon_line.c.day < before]
+        with self.engine.connect() as conn:
+            keys = sorted({row.line_key for row in conn.execute(
+                select(recon_line.c.line_key).where(*window, recon_line.c.status == "pending"))})
+            latest: dict[str, dict[str, Any]] = {}
+            for chunk in _chunks(keys, _IN_CHUNK):
+                query = select(recon_line).where(*window, recon_line.c.line_key.in_(chunk)).order_by(
+                    recon_line.c.day, recon_line.c.line_no)
+                for row in conn.execute(query):
+                    latest[row.line_key] = dict(row._mapping)
+        return [line for key, line in sorted(latest.items()) if line["status"] == "pending"]
+
+    def completed_flow_runs(
+        self, pair: str, flows: Sequence[str], covering: dt.datetime
+    ) -> dict[str, dict[str, Any] | None]:
+        """Per flow, a finished run whose data interval reaches ``covering`` with every record accounted for
+        (``counts.unaccounted`` 0), or None. What the daily reconciliation waits for."""
+        found: dict[str, dict[str, Any] | None] = dict.fromkeys(flows)
+        query = (
+            select(sync_run)
+            .where(sync_run.c.pair == pair, sync_run.c.flow.in_(list(flows)), sync_run.c.finished_at.is_not(None),
+                   sync_run.c.interval_end >= covering)
+            .order_by(sync_run.c.finished_at.desc(), sync_run.c.id.desc())
+        )
+        with self.engine.connect() as conn:
+            for row in conn.execute(query):
+                counts = row.counts or {}
+                if found[row.flow] is None and int(counts.get("unaccounted", 0) or 0) == 0:
+                    found[row.flow] = dict(row._mapping)
+        return found
 
 
 def _advisory_key(name: str) -> int:

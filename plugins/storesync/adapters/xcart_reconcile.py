@@ -1,0 +1,185 @@
+"""X-Cart documents for the daily reconciliation (registry ``RECONCILE`` / ``RECONCILE_BY_REF`` in :mod:`.xcart`).
+
+- **orders** placed on the day (``orderDate``; filter ``_cnd[date]``), with what the store says about
+  payment (``paymentStatus`` P paid, PP part-paid or R refunded: money was taken) and what it captured for
+  the order: the successful sales and captures among the payment transactions dated from the day's start
+  to ``capture_grace_days`` (option, default 7) after its end; an order that claims payment and has none
+  there is asked about by id (``_cnd[orderId]``), so an order without payment is never a guess;
+- **payments**: successful (S) sales and captures dated on the day (``_cnd[date]``); a transaction whose
+  type or status is not an X-Cart code is read as a payment with the problem named (the payments flow owns
+  every type that is not a refund), so it becomes an exception line rather than vanishing;
+- **refunds**: successful refunds dated on the day.
+
+Authorisations, voids and failed or pending attempts move no money and are not documents here. Values are
+read defensively (:mod:`storesync.reconciliation.model`): a missing total or an unknown currency becomes a
+problem on the document, never an exception in the task.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from storesync.adapters.xcart import ENTITY_PATHS, record_key
+from storesync.adapters.xcart_payments import STATUSES, TYPES
+from storesync.hooks.errors import PermanentRecordError
+from storesync.reconciliation.model import (
+    Document,
+    Problem,
+    read_amount,
+    read_currency,
+    read_date,
+    read_text,
+)
+
+log = logging.getLogger(__name__)
+
+# Payment statuses under which the store says the buyer's money was taken.
+MONEY_TAKEN = {"P": "paid", "PP": "part-paid", "R": "refunded"}
+# Transaction types that are each kind's documents (status S only).
+KIND_TYPES = {"payment": ("sale", "capture"), "refund": ("refund",)}
+DEFAULT_CAPTURE_GRACE_DAYS = 7
+
+
+# -- the day --------------------------------------------------------------------------------------------------
+
+def read_orders(client, options: dict[str, Any], day_start: datetime, day_end: datetime) -> list[Document]:
+    orders = list(client.iter_records(ENTITY_PATHS["order"], conditions=_window("date", day_start, day_end)))
+    grace = timedelta(days=int(options.get("capture_grace_days", DEFAULT_CAPTURE_GRACE_DAYS)))
+    captured = _captured(client.iter_records(ENTITY_PATHS["payment"],
+                                             conditions=_window("date", day_start, day_end + grace)))
+    return [order_document(record, _paid(client, record, captured)) for record in orders]
+
+
+def read_payments(client, options: dict[str, Any], day_start: datetime, day_end: datetime) -> list[Document]:
+    return _transactions(client, "payment", day_start, day_end)
+
+
+def read_refunds(client, options: dict[str, Any], day_start: datetime, day_end: datetime) -> list[Document]:
+    return _transactions(client, "refund", day_start, day_end)
+
+
+# -- by id, any date ------------------------------------------------------------------------------------------
+
+def orders_by_id(client, options: dict[str, Any], ids: Iterable[str]) -> list[Document]:
+    documents = []
+    for record in _find_all(client, "order", ids):
+        documents.append(order_document(record, _paid(client, record, {})))
+    return documents
+
+
+def payments_by_id(client, options: dict[str, Any], ids: Iterable[str]) -> list[Document]:
+    return [doc for doc in (transaction_document(r) for r in _find_all(client, "payment", ids)) if
+            doc is not None and doc.kind == "payment"]
+
+
+def refunds_by_id(client, options: dict[str, Any], ids: Iterable[str]) -> list[Document]:
+    return [doc for doc in (transaction_document(r) for r in _find_all(client, "refund", ids)) if
+            doc is not None and doc.kind == "refund"]
+
+
+# -- records → documents --------------------------------------------------------------------------------------
+
+def order_document(record: Any, paid: Decimal | None) -> Document:
+    problems: list[Problem] = []
+    if not isinstance(record, dict):
+        problems.append(Problem("order", f"the record is not an object ({type(record).__name__})"))
+        record_id, record = record_key(record, "orderId"), {}
+    else:
+        record_id = record_key(record, "orderId")
+    status = record.get("paymentStatus")
+    return Document(
+        "storefront", "order", record_id,
+        date=read_date(record.get("orderDate"), "orderDate", problems),
+        amount=read_amount(record.get("total"), "total", problems),
+        currency=read_currency(record.get("currency"), "currency", problems),
+        store_ref=record_id, order_ref=record_id, method=read_text(record.get("paymentMethod")),
+        marked_paid=status in MONEY_TAKEN, paid=paid,
+        status_note=f"payment status {status}" if isinstance(status, str) else None,
+        problems=tuple(problems),
+    )
+
+
+def transaction_document(record: Any) -> Document | None:
+    """A payment or refund document, or None for a transaction that moved no money (auth, void, failed,
+    pending). Unknown type or status codes are kept, as payments, with the problem named."""
+    if not isinstance(record, dict):
+        return Document("storefront", "payment", record_key(record, "transactionId"), None, None, None,
+                        problems=(Problem("transaction", f"the record is not an object ({type(record).__name__})"),))
+    kind_, status = record.get("type"), record.get("status")
+    problems: list[Problem] = []
+    if kind_ not in TYPES:
+        problems.append(Problem("type", f"{kind_!r} is not an X-Cart transaction type ({', '.join(TYPES)})"))
+    if status not in STATUSES:
+        problems.append(Problem("status", f"{status!r} is not an X-Cart transaction status ({', '.join(STATUSES)})"))
+    if not problems and (status != "S" or kind_ not in KIND_TYPES["payment"] + KIND_TYPES["refund"]):
+        return None
+    kind = "refund" if kind_ == "refund" else "payment"
+    record_id = record_key(record, "transactionId")
+    return Document(
+        "storefront", kind, record_id,
+        date=read_date(record.get("date"), "date", problems),
+        amount=read_amount(record.get("value"), "value", problems),
+        currency=read_currency(record.get("currency"), "currency", problems),
+        store_ref=record_id, order_ref=read_text(record.get("orderId")),
+        method=read_text(record.get("method")), gateway_id=read_text(record.get("gatewayTransactionId")),
+        problems=tuple(problems),
+    )
+
+
+# -- helpers ----------------------------------------------------------------------------------------------------
+
+def _transactions(client, kind: str, day_start: datetime, day_end: datetime) -> list[Document]:
+    records = client.iter_records(ENTITY_PATHS[kind], conditions=_window("date", day_start, day_end))
+    return [doc for doc in (transaction_document(r) for r in records) if doc is not None and doc.kind == kind]
+
+
+def _window(field: str, start: datetime, end: datetime) -> dict[str, int]:
+    return {f"_cnd[{field}][0]": int(start.timestamp()), f"_cnd[{field}][1]": int(end.timestamp())}
+
+
+def _captured(records: Iterable[Any]) -> dict[str, Decimal]:
+    """Successful sales and captures summed per order id (transactions that cannot be read are left out:
+    they are their own exception lines on the day they are dated)."""
+    sums: dict[str, Decimal] = {}
+    for record in records:
+        if not isinstance(record, dict) or record.get("status") != "S" or record.get("type") not in KIND_TYPES["payment"]:
+            continue
+        amount = read_amount(record.get("value"), "value", [])
+        order_id = read_text(record.get("orderId"))
+        if amount is not None and order_id:
+            sums[order_id] = sums.get(order_id, Decimal("0.00")) + amount
+    return sums
+
+
+def _paid(client, record: Any, captured: dict[str, Decimal]) -> Decimal | None:
+    """What the store captured for an order; asked by order id when the order claims payment and the
+    window's transactions show none. None when the order cannot be asked about (no usable id)."""
+    if not isinstance(record, dict):
+        return None
+    order_id = read_text(record.get("orderId"))
+    if order_id is None:
+        return None
+    if order_id in captured or record.get("paymentStatus") not in MONEY_TAKEN:
+        return captured.get(order_id, Decimal("0.00"))
+    if not order_id.isdigit():
+        return None
+    return _captured(client.iter_records(ENTITY_PATHS["payment"], conditions={"_cnd[orderId]": int(order_id)})).get(
+        order_id, Decimal("0.00"))
+
+
+def _find_all(client, entity: str, ids: Iterable[str]) -> Iterator[Any]:
+    """The records with these ids; X-Cart ids are positive integers, so other ids cannot exist there."""
+    for record_id in sorted({str(i) for i in ids}, key=lambda i: (len(i), i)):
+        if not record_id.isdigit() or int(record_id) <= 0:
+            continue
+        try:
+            record = client.find(ENTITY_PATHS[entity], record_id)
+        except PermanentRecordError as exc:  # the store refused this one id: it cannot be read, say so
+            log.warning("X-Cart %s %s could not be read for the reconciliation: %s", entity, record_id, exc)
+            continue
+        if record is not None:
+            yield record
