@@ -1,0 +1,69 @@
+"""d. Memory under backfill: the whole orders flow over N seeded orders, then over 2N; peak RSS of the tasks.
+
+Each volume gets a fresh X-Cart emulator (N orders over one day, its own process), a fresh Sage 500 sandbox
+and sync store. The DAG's tasks (extract → validate_raw → transform → validate_target → load → write_back →
+report) run one after the other, each in its own process as an Airflow worker runs them, over the one
+interval that holds every order (a backfill of that range in one run). Each process's peak resident memory
+is the kernel's (``wait4``); the figure is the largest over the tasks and volumes, and the target also asks
+that the peak not grow with the volume.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from scripts.bench.processes import run_tasks
+from scripts.bench.report import Item, memory_target_met
+from scripts.bench.systems import Workspace, XCart, create_sage500, storefront_emails
+
+TITLE = "Peak task memory under backfill"
+TARGET = "≤ 1 GiB and not growing with volume"
+TASKS = ["extract", "validate_raw", "transform", "validate_target", "load", "write_back", "report"]
+PROFILES = 400
+
+
+def run_volume(orders: int, *, workdir: Path, page_size: int, say=print) -> dict:
+    workspace = Workspace(workdir)
+    create_sage500(workspace.sage500_path, items=60, customer_emails=storefront_emails(PROFILES)[: PROFILES * 3 // 4])
+    seeded = time.perf_counter()
+    with XCart(orders=orders, profiles=PROFILES, days=1) as xcart:
+        seed_s = time.perf_counter() - seeded
+        env = workspace.env(xcart, page_size=page_size)
+        tasks = {}
+        for task in TASKS:
+            child = run_tasks(env, workdir, "orders", [task], run_id=f"bench-backfill-{orders}", name=task)
+            body = child.output["tasks"][task]
+            tasks[task] = {"peak_rss_mib": round(child.max_rss_bytes / 2**20, 1), "seconds": round(body["seconds"], 1),
+                           "process_s": round(child.seconds, 1)}
+            say(f"  d. {orders:,} orders, {task}: {body['seconds']:.1f} s, peak {child.max_rss_bytes / 2**20:,.0f} MiB")
+        report = child.output["tasks"]["report"]["result"]
+    return {"tasks": tasks, "peak_bytes": max(t["peak_rss_mib"] for t in tasks.values()) * 2**20,
+            "report": {k: report.get(k) for k in ("extracted", "loaded", "skipped", "held", "dlq", "written_back",
+                                                  "unaccounted")},
+            "emulator_seed_s": round(seed_s, 1)}
+
+
+def run(*, volumes: list[int], workdir: Path, page_size: int, say=print) -> Item:
+    started = time.perf_counter()
+    results = {orders: run_volume(orders, workdir=workdir / str(orders), page_size=page_size, say=say)
+               for orders in volumes}
+    peaks = {orders: int(result["peak_bytes"]) for orders, result in results.items()}
+    notes = []
+    for orders, result in results.items():
+        counts = result["report"]
+        if counts.get("unaccounted") or counts.get("loaded", 0) + counts.get("dlq", 0) + counts.get("held", 0) \
+                + counts.get("skipped", 0) != counts.get("extracted"):
+            notes.append(f"{orders:,} orders: counts do not reconcile: {counts}")
+    return Item(
+        key="d", title=TITLE, figure=max(peaks.values()) / 2**20, unit="MiB peak", target=TARGET,
+        met=memory_target_met(peaks), sizes={"orders per volume": ", ".join(f"{v:,}" for v in volumes)},
+        details={
+            "peak MiB by volume": {f"{v:,}": round(p / 2**20) for v, p in peaks.items()},
+            **{f"{v:,} orders, by task (peak MiB / seconds)":
+               {t: f"{d['peak_rss_mib']:,.0f} / {d['seconds']}" for t, d in r["tasks"].items()}
+               for v, r in results.items()},
+            **{f"{v:,} orders, run counts": r["report"] for v, r in results.items()},
+        },
+        notes=notes, seconds=time.perf_counter() - started,
+    )

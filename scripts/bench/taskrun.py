@@ -1,0 +1,107 @@
+"""Run tasks of a flow's DAG the way a worker does: the real operator's ``run()`` with a real ``RunScope``.
+
+    python -m scripts.bench.taskrun --flow orders --tasks extract,validate_raw --run-id R --since ISO --until ISO
+        --xcom FILE --out FILE
+
+One process per call; the benchmarks start one per task to measure each task's peak memory on its own, or
+one for a whole run when only time matters. Each task's return value is kept in the ``--xcom`` JSON file
+(what XCom would carry: counts), so ``report`` can read ``load`` and ``write_back`` as in a DAG run.
+``--out`` gets, per task, the seconds ``run()`` took (imports and interpreter start-up excluded; they are
+reported apart as ``startup_s``) and its return value.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+_started = time.perf_counter()
+
+# task id -> (operator class path, extra constructor arguments)
+TASKS = {
+    "extract": ("storesync.operators.extract:ExtractOperator", {}),
+    "validate_raw": ("storesync.operators.quality:QualityGateOperator", {"stage": "raw"}),
+    "transform": ("storesync.operators.transform:TransformOperator", {}),
+    "validate_target": ("storesync.operators.quality:QualityGateOperator", {"stage": "target"}),
+    "load": ("storesync.operators.load:LoadOperator", {}),
+    "write_back": ("storesync.operators.writeback:WriteBackOperator", {}),
+    "report": ("storesync.operators.report:ReportOperator", {}),
+}
+
+
+class XComFile:
+    """The ``ti`` of the context: ``xcom_pull`` reads what earlier task processes returned."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        try:
+            with open(path) as handle:
+                self.values = json.load(handle)
+        except FileNotFoundError:
+            self.values = {}
+
+    def xcom_pull(self, task_ids: str):
+        return self.values.get(task_ids)
+
+    def push(self, task_id: str, value) -> None:
+        self.values[task_id] = value
+        with open(self.path, "w") as handle:
+            json.dump(self.values, handle, default=str)
+
+
+def run_tasks(flow: str, tasks: list[str], *, run_id: str, since: str, until: str, xcom_path: str,
+              params: dict | None = None) -> dict:
+    import importlib
+    from datetime import datetime
+    from types import SimpleNamespace
+
+    from storesync.config.pairs import get_pair
+    from storesync.flows import get_flow
+    from storesync.operators.base import RunScope
+
+    startup = time.perf_counter() - _started
+    pair = get_pair("xcart-sage500")
+    dag_id = pair.dag_id(flow)
+    ti = XComFile(xcom_path)
+    timings = {}
+    for task_id in tasks:
+        path, extra = TASKS[task_id]
+        module, name = path.split(":")
+        operator = getattr(importlib.import_module(module), name)(task_id=task_id, pair_name=pair.name,
+                                                                  flow_name=flow, **extra)
+        scope = RunScope(pair=pair, flow=pair.flows[flow], spec=get_flow(flow), dag_id=dag_id, run_id=run_id,
+                         since=datetime.fromisoformat(since), until=datetime.fromisoformat(until))
+        context = {"params": params or {}, "run_id": run_id, "dag": SimpleNamespace(dag_id=dag_id), "ti": ti,
+                   "data_interval_start": scope.since, "data_interval_end": scope.until}
+        started = time.perf_counter()
+        try:
+            result = operator.run(scope, context)
+        finally:
+            scope.close()
+        timings[task_id] = {"seconds": time.perf_counter() - started, "result": result}
+        ti.push(task_id, result)
+    return {"startup_s": startup, "tasks": timings}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--flow", required=True)
+    parser.add_argument("--tasks", required=True, help="comma-separated task ids, run in this order")
+    parser.add_argument("--run-id", required=True)
+    parser.add_argument("--since", required=True)
+    parser.add_argument("--until", required=True)
+    parser.add_argument("--params", default="{}", help="DAG run params as JSON (e.g. record_keys)")
+    parser.add_argument("--xcom", required=True)
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args(argv)
+    outcome = run_tasks(args.flow, args.tasks.split(","), run_id=args.run_id, since=args.since, until=args.until,
+                        xcom_path=args.xcom, params=json.loads(args.params))
+    with open(args.out, "w") as handle:
+        json.dump(outcome, handle, default=str)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
