@@ -25,6 +25,7 @@ help:
 	@echo "make airflow  local Airflow UI on http://localhost:8080 with the sandbox (Ctrl-C stops everything)"
 	@echo "make sandbox  run only the sandbox systems in the foreground"
 	@echo "make dlq ARGS=\"list\"  inspect, resolve or replay the local dead-letter queue"
+	@echo "make bench    benchmarks (SIZE=small for the CI-sized run); report in .local/bench/"
 	@echo "make clean    remove .local/ (venv, Airflow home, databases, outputs)"
 
 setup: system-deps venv
@@ -68,6 +69,18 @@ chaos: setup
 # Work the local dead-letter queue, e.g. make dlq ARGS="list" / ARGS="replay --ids 3 --by me --run-now"
 dlq: setup
 	@$(PY) -m storesync.dlq --store-url sqlite:///$(LOCAL)/data/sync.db $(ARGS)
+
+# Benchmarks: report in .local/bench/report.{md,json}. dlt (the peer of item a) lives in its own venv.
+SIZE ?= full
+BENCH_VENV := $(LOCAL)/bench-venv
+
+$(BENCH_VENV)/.installed: requirements-bench.lock $(VENV)/.installed
+	@test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	@$(VENV)/bin/uv pip install -q --python $(BENCH_VENV)/bin/python -r requirements-bench.lock
+	@touch $@
+
+bench: setup $(BENCH_VENV)/.installed
+	@$(PY) -m scripts.bench --size $(SIZE) $(ARGS)
 
 clean:
 	rm -rf $(LOCAL)
