@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from storesync.adapters.acumatica_reads import any_of, chunks
@@ -46,15 +46,16 @@ FILTER_CHUNK = 20
 GONE_ITEM_STATUSES = ("To Delete", "Marked for Deletion")
 
 # Numeric fields of the bodies we send: the sync store keeps money as text, Acumatica wants numbers.
-SALES_ORDER_NUMBERS = ("OrderTotal", "TaxTotal", "Totals.Freight", "Totals.DiscountTotal", "Details[].OrderQty",
-                       "Details[].UnitPrice", "Details[].ExtendedPrice")
+SALES_ORDER_NUMBERS = ("OrderTotal", "TaxTotal", "Totals.Freight", "Details[].OrderQty", "Details[].UnitPrice",
+                       "Details[].DiscountAmount", "Details[].ExtendedPrice")
+CENT = Decimal("0.01")
 
 # Acumatica SalesOrder field -> the storefront (X-Cart) field a person fixes, for DLQ reasons.
 ORDER_SOURCE_FIELDS = {
     "CustomerID": "customer", "CustomerOrder": "orderId", "ExternalRef": "orderNumber", "Date": "orderDate",
     "Description": "orderNumber", "CurrencyID": "currency", "ShipVia": "shippingMethod",
     "PaymentMethod": "paymentMethod", "OrderTotal": "total", "TaxTotal": "taxAmount",
-    "Totals.Freight": "shippingCost", "Totals.DiscountTotal": "discountValue", "Hold": "total",
+    "Totals.Freight": "shippingCost", "Hold": "total",
     **{f"{side}Contact.DisplayName": f"{info}.firstname/lastname" for side, info in (("BillTo", "billingInfo"),
                                                                                    ("ShipTo", "shippingInfo"))},
     **{f"{side}Contact.Email": "customerInfo.email" for side in ("BillTo", "ShipTo")},
@@ -63,7 +64,8 @@ ORDER_SOURCE_FIELDS = {
        for field, source in (("AddressLine1", "street"), ("AddressLine2", "street2"), ("City", "city"),
                              ("State", "state"), ("PostalCode", "zipcode"), ("Country", "country"))},
     "Details[].InventoryID": "items[].sku", "Details[].OrderQty": "items[].amount (quantity)",
-    "Details[].UnitPrice": "items[].price", "Details[].ExtendedPrice": "items[].total",
+    "Details[].UnitPrice": "items[].price", "Details[].ExtendedPrice": "items[].total less its share of discountValue",
+    "Details[].DiscountAmount": "discountValue (spread over the lines)",
     "Details[].WarehouseID": "warehouse_id (pair option)", "Details[].LineDescription": "items[].name",
     "Details": "items (order lines)",
 }
@@ -110,9 +112,36 @@ def load_orders(client, records: list[tuple[str, dict[str, Any]]]) -> list[LoadO
         if customer in refused_customers:
             outcomes.append(new_customer_refused(key, refused_customers[customer]))
         else:
+            lines = discounted_lines(record.get("Details") or [], record.get("_order_discount"))
             outcomes.append(put_sales_order(client, key, record, label="order", document="sales order",
-                                            source_fields=ORDER_SOURCE_FIELDS))
+                                            source_fields=ORDER_SOURCE_FIELDS, extra={"Details": lines}))
     return outcomes
+
+
+def discounted_lines(lines: list[dict[str, Any]], discount: Any) -> list[dict[str, Any]]:
+    """The order's lines with its discount spread over them, in proportion to their amounts, to the cent.
+
+    X-Cart discounts the whole order; Acumatica discounts lines and computes OrderTotal = Σ ExtendedPrice +
+    Freight + TaxTotal. Each line gets ``DiscountAmount`` = its share and ``ExtendedPrice`` less that share, so
+    the sales order totals what the storefront charged. The rounding remainder goes on the largest line. A
+    discount above the lines' amount leaves a negative line that Acumatica refuses (DLQ naming the discount).
+    """
+    lines = [dict(line) for line in lines]
+    discount = Decimal(str(discount)) if discount not in (None, "") else Decimal(0)
+    if not discount or not lines:
+        return lines
+    amounts = [Decimal(str(line.get("ExtendedPrice") or 0)) for line in lines]
+    base = sum(amounts, Decimal(0))
+    if base > 0:
+        shares = [(discount * amount / base).quantize(CENT, rounding=ROUND_HALF_UP) for amount in amounts]
+    else:
+        shares = [discount] + [Decimal(0)] * (len(lines) - 1)
+    largest = max(range(len(lines)), key=lambda index: amounts[index])
+    shares[largest] += discount - sum(shares, Decimal(0))
+    for line, amount, share in zip(lines, amounts, shares):
+        line["DiscountAmount"] = share
+        line["ExtendedPrice"] = amount - share
+    return lines
 
 
 def put_sales_order(client, key: str, record: dict[str, Any], *, label: str, document: str,
@@ -242,8 +271,7 @@ def create_customers(client, records: list[tuple[str, dict[str, Any]]]) -> dict[
 def request_body(record: dict[str, Any], numbers: Sequence[str], extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """What is sent: the mapped record without the loader's "_" fields and without nulls (a PUT never clears
     a field by leaving it out), numeric fields as ``Decimal``, plus what the loader adds (``extra``)."""
-    body = without_nulls({k: v for k, v in record.items() if not str(k).startswith("_")})
-    body.update(extra or {})
+    body = without_nulls({**{k: v for k, v in record.items() if not str(k).startswith("_")}, **(extra or {})})
     for path in numbers:
         _as_decimal(body, path.split("."))
     return body

@@ -1,6 +1,6 @@
 """A small in-memory stand-in for ``AcumaticaClient`` (the interface of storesync.hooks.acumatica), for the
 document loaders' unit tests: plain records in and out, Acumatica numbering, the customer-order uniqueness
-rule of the SO/CM order types, and 422 refusals with field errors.
+rule of the SO/CM order types, and 422 refusals (the hook's ``AcumaticaValidationError``) with field errors.
 
 ``$filter`` support is deliberately narrow: ``Path eq 'text'`` terms joined by ``or`` (what the loaders
 send), compared without regard to case like the real instance's database. Anything else fails the test.
@@ -13,20 +13,11 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from storesync.hooks.errors import PermanentRecordError
+from storesync.hooks.acumatica import AcumaticaValidationError
 
 _TERM = re.compile(r"^\s*([A-Za-z_][\w]*(?:/[A-Za-z_][\w]*)*) eq '((?:[^']|'')*)'\s*$")
 KEYS = {"SalesOrder": ("OrderType", "OrderNbr"), "Payment": ("Type", "ReferenceNbr"), "Customer": ("CustomerID",),
         "StockItem": ("InventoryID",)}
-
-
-class ValidationError(PermanentRecordError):
-    """What the hook raises on 422: the record's error and the errors per dotted field path."""
-
-    def __init__(self, record_error: str, field_errors: dict[str, str]) -> None:
-        super().__init__(f"422: {record_error}")
-        self.record_error = record_error
-        self.field_errors = field_errors
 
 
 def parse_filter(text: str) -> list[tuple[tuple[str, ...], str]]:
@@ -79,7 +70,9 @@ class FakeAcumatica:
             self.before_put(entity, record)
         refusal = self.validators.get(entity, lambda body: None)(record) or self._unique(entity, record)
         if refusal:
-            raise ValidationError(*refusal)
+            record_error, field_errors = refusal
+            raise AcumaticaValidationError(f"Acumatica refused {entity}: {record_error}", entity=entity,
+                                           record_error=record_error, field_errors=field_errors)
         saved = copy.deepcopy(record)
         if entity == "SalesOrder":
             saved["OrderNbr"] = self.number(saved["OrderType"])

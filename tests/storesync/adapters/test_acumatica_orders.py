@@ -68,6 +68,11 @@ def test_a_new_order_becomes_one_sales_order_with_numbers_as_numbers_and_nothing
     assert body["OrderTotal"] == Decimal("231.91") and body["Totals"]["Freight"] == Decimal("12.70")
     assert [(d["InventoryID"], d["OrderQty"], d["UnitPrice"], d["WarehouseID"]) for d in body["Details"]] == [
         ("SKU-00012", Decimal("2"), Decimal("55.00"), "MAIN"), ("GADGET-BLUE", Decimal("3"), Decimal("35.62"), "MAIN")]
+    # The order's 15.00 discount is spread over the lines, so Acumatica's computed total is the storefront's.
+    assert [(d["DiscountAmount"], d["ExtendedPrice"]) for d in body["Details"]] == [
+        (Decimal("7.61"), Decimal("102.39")), (Decimal("7.39"), Decimal("99.47"))]
+    assert sum(d["ExtendedPrice"] for d in body["Details"]) + body["Totals"]["Freight"] + body["TaxTotal"] == \
+        body["OrderTotal"]
     assert not [name for name in body if name.startswith("_")], "steering fields are never sent"
     assert body["Hold"] is False and "ShipToAddress" in body
 
@@ -166,3 +171,14 @@ def test_lookups_ask_for_a_few_references_at_a_time(engines):
     assert len(lookups) == 3
     assert max(text.count(" or ") + 1 for text in lookups) == acumatica_orders.FILTER_CHUNK
     assert len(client.puts("SalesOrder")) == 45
+
+
+@pytest.mark.parametrize(("amounts", "discount"), [
+    (["1.00", "1.00", "1.00"], "0.10"), (["0.01", "99.99"], "3.33"), (["5.00"], "5.00"), (["10.00", "0.00"], "0")])
+def test_an_order_discount_is_spread_over_the_lines_to_the_cent(amounts, discount):
+    lines = [{"InventoryID": f"SKU-{n}", "ExtendedPrice": amount} for n, amount in enumerate(amounts)]
+    spread = acumatica_orders.discounted_lines(lines, discount)
+    assert sum(Decimal(str(line.get("DiscountAmount", 0))) for line in spread) == Decimal(discount)
+    assert sum(Decimal(str(line["ExtendedPrice"])) for line in spread) == sum(map(Decimal, amounts)) - Decimal(discount)
+    assert all(Decimal(str(line["ExtendedPrice"])) >= 0 for line in spread)
+    assert lines[0]["ExtendedPrice"] == amounts[0], "the mapped lines are left as they were"

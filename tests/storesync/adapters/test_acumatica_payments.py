@@ -52,7 +52,7 @@ def test_a_payment_is_applied_to_its_web_orders_sales_order_for_that_orders_cust
     assert (outcome.target_id, outcome.target_ref) == ("000001", "PMT 000001")
     [body] = client.puts("Payment")
     assert (body["Type"], body["CustomerID"], body["PaymentRef"], body["PaymentMethod"], body["CashAccount"]) == (
-        "Payment", "C000042", "XP-1234", "CREDITCARD", "10300")
+        "Payment", "C000042", "XP-1234", "CREDITCARD", "10200")
     assert body["PaymentAmount"] == Decimal("137.32")
     assert body["OrdersToApply"] == [{"OrderType": "SO", "OrderNbr": "SO000045", "AppliedToOrder": Decimal("137.32")}]
     assert body["Description"] == "ch_3Pk1234", "the full gateway id, for matching the bank statement"
