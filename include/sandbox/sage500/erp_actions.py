@@ -22,6 +22,11 @@ unknown customer/item/warehouse/order, a quantity above what is open, shipping a
   (``timWhseBinInvt.UpdateDate`` is the change stamp; ``timItem.UpdateDate`` is not touched).
 - :func:`update_customer_address`, :func:`update_customer_contact`, :func:`set_customer_status`.
 - :func:`update_item`, :func:`create_item`.
+- Receivables as a clerk keys them (the reconciliation scenario's discrepancies): :func:`post_cash_receipt`
+  (a receipt typed in by hand, applied to a sales order or left on account), :func:`set_receipt_date`
+  (post-date a receipt: a late posting), :func:`set_sales_order_amount` / :func:`set_sales_order_currency`
+  (edit a sales order's total or currency in the ERP only), :func:`enter_sales_order` (a sales order header
+  keyed by hand, e.g. with a storefront reference that points nowhere).
 """
 
 from __future__ import annotations
@@ -426,5 +431,166 @@ def create_item(conn, *, company_id: str = "SOA", item_id: str, description: str
         insert_rows(cursor, "timWhseBinInvt", ("WhseKey", "ItemKey", "QtyOnHand", "PendQtyDecrease", "UpdateDate"),
                     [(whse_key, item_key, quantities.get(whse, zero), zero, now) for whse, whse_key in warehouses.items()])
         return item_key
+
+    return _run(conn, commit, work)
+
+
+# -- receivables and sales order edits made by hand (the reconciliation's discrepancies) ----------------------
+
+PAYMENT_TRAN_ID_SUFFIX = "-PA"
+SALES_ORDER_TRAN_ID_SUFFIX = "-SO"
+GL_ACCOUNT_TYPE_CASH, GL_ACCOUNT_ACTIVE = 101, 1
+
+
+def _sales_order(cursor, company_id: str, tran_no: str) -> tuple[int, int, Any, Any, str]:
+    row = _one(cursor, "SELECT SOKey, Status, TranAmt, OpenAmt, CurrID FROM tsoSalesOrder "
+               "WHERE CompanyID = ? AND TranNo = ?", company_id, tran_no)
+    if row is None:
+        raise ErpActionError(f"sales order {tran_no} does not exist in company {company_id}")
+    return row
+
+
+def _currency(cursor, curr_id: str) -> str:
+    code = str(curr_id).strip().upper()
+    if _one(cursor, "SELECT CurrID FROM tciCurrency WHERE CurrID = ?", code) is None:
+        raise ErpActionError(f"currency {curr_id} is not defined in tciCurrency")
+    return code
+
+
+def post_cash_receipt(conn, *, company_id: str = "SOA", tran_no: str, cust_id: str, amount: Any, curr_id: str,
+                      cash_acct_no: str, tran_date: datetime, pmt_meth_id: str | None = None,
+                      tran_cmnt: str | None = None, apply_to_tran_no: str | None = None,
+                      user_fields: Mapping[str, str | None] | None = None, now: datetime | None = None,
+                      commit: bool = True) -> int:
+    """A customer payment (``tarCustPmt``) keyed by hand; returns its CustPmtKey.
+
+    Applied to sales order ``apply_to_tran_no`` (``tarCustPmtAppl``, the order's ``OpenAmt`` goes down) or,
+    without one, left on account (``UnappliedAmt`` = the amount). ``user_fields`` sets ``UserFld1..4`` (a
+    clerk usually leaves them empty). Refuses: an unknown customer, currency or receipt number already used,
+    a cash account that is unknown, inactive or not a cash account, an amount not above 0, and an
+    application to a canceled order or above its open amount.
+    """
+    value = _decimal(amount, "amount", _MONEY)
+    if value <= 0:
+        raise ErpActionError(f"receipt amount {value} must be greater than 0")
+    users = dict(user_fields or {})
+    unknown = sorted(set(users) - {"UserFld1", "UserFld2", "UserFld3", "UserFld4"})
+    if unknown:
+        raise ErpActionError(f"unknown user field(s) {', '.join(unknown)}; valid: UserFld1..UserFld4")
+    _fits("tarCustPmt", {"TranNo": tran_no, "PmtMethID": pmt_meth_id, "TranCmnt": tran_cmnt, **users})
+    now = now or utc_now()
+
+    def work(cursor) -> int:
+        cust_key = _customer(cursor, company_id, cust_id)[0]
+        currency = _currency(cursor, curr_id)
+        if _one(cursor, "SELECT CustPmtKey FROM tarCustPmt WHERE CompanyID = ? AND TranNo = ?", company_id, tran_no):
+            raise ErpActionError(f"customer payment {tran_no} already exists in company {company_id}")
+        account = _one(cursor, "SELECT GLAcctKey, AcctTypeID, Status FROM tglAccount WHERE CompanyID = ? AND GLAcctNo = ?",
+                       company_id, cash_acct_no)
+        if account is None:
+            raise ErpActionError(f"GL account {cash_acct_no} does not exist in company {company_id}")
+        if account[1] != GL_ACCOUNT_TYPE_CASH or account[2] != GL_ACCOUNT_ACTIVE:
+            raise ErpActionError(f"GL account {cash_acct_no} is not an active cash account")
+        order = None
+        if apply_to_tran_no is not None:
+            order = _sales_order(cursor, company_id, apply_to_tran_no)
+            if order[1] == SO_STATUS_CANCELED:
+                raise ErpActionError(f"sales order {apply_to_tran_no} is canceled")
+            if value > to_decimal(order[3]):
+                raise ErpActionError(f"receipt of {value} exceeds the open amount {to_decimal(order[3])} of sales "
+                                     f"order {apply_to_tran_no}")
+        key = allocate_keys(conn, "tarCustPmt")
+        fields = {f"UserFld{n}": users.get(f"UserFld{n}") for n in range(1, 5)}
+        insert_rows(cursor, "tarCustPmt", ("CustPmtKey", "CompanyID", "TranNo", "TranID", "TranDate", "CustKey", "CurrID",
+                                           "TranAmt", "UnappliedAmt", "PmtMethID", "CashAcctKey", "TranCmnt", *fields,
+                                           "CreateDate", "UpdateDate"),
+                    [(key, company_id, tran_no, tran_no + PAYMENT_TRAN_ID_SUFFIX, tran_date, cust_key, currency, value,
+                      Decimal(0).quantize(_MONEY) if order else value, pmt_meth_id, account[0], tran_cmnt,
+                      *fields.values(), now, now)])
+        if order is not None:
+            insert_rows(cursor, "tarCustPmtAppl", ("CustPmtApplKey", "CustPmtKey", "ApplyToSOKey", "ApplyToInvcKey",
+                                                   "ApplAmt", "ApplDate", "CreateDate", "UpdateDate"),
+                        [(allocate_keys(conn, "tarCustPmtAppl"), key, order[0], None, value, tran_date, now, now)])
+            _set(cursor, "tsoSalesOrder", "SOKey", order[0],
+                 {"OpenAmt": (to_decimal(order[3]) - value).quantize(_MONEY), "UpdateDate": now})
+        return key
+
+    return _run(conn, commit, work)
+
+
+def set_receipt_date(conn, *, company_id: str = "SOA", tran_no: str, tran_date: datetime,
+                     now: datetime | None = None, commit: bool = True) -> None:
+    """Change a customer payment's ``TranDate`` (a receipt posted late, or post-dated)."""
+    now = now or utc_now()
+
+    def work(cursor) -> None:
+        row = _one(cursor, "SELECT CustPmtKey FROM tarCustPmt WHERE CompanyID = ? AND TranNo = ?", company_id, tran_no)
+        if row is None:
+            raise ErpActionError(f"customer payment {tran_no} does not exist in company {company_id}")
+        _set(cursor, "tarCustPmt", "CustPmtKey", row[0], {"TranDate": tran_date, "UpdateDate": now})
+
+    _run(conn, commit, work)
+
+
+def set_sales_order_amount(conn, *, company_id: str = "SOA", tran_no: str, amount: Any, now: datetime | None = None,
+                           commit: bool = True) -> None:
+    """Edit a sales order's total (``TranAmt``) in the ERP; its ``OpenAmt`` moves by the same difference.
+
+    Refuses a total below what receipts already paid on the order (``TranAmt - OpenAmt``) or below 0.
+    """
+    value = _decimal(amount, "amount", _MONEY)
+    now = now or utc_now()
+
+    def work(cursor) -> None:
+        so_key, _status, old_total, open_amount, _curr = _sales_order(cursor, company_id, tran_no)
+        old_total, open_amount = to_decimal(old_total), to_decimal(open_amount)
+        paid = old_total - open_amount
+        if value < 0 or value < paid:
+            raise ErpActionError(f"sales order {tran_no} total {value} is below 0 or below the {paid} already paid")
+        _set(cursor, "tsoSalesOrder", "SOKey", so_key,
+             {"TranAmt": value, "OpenAmt": (open_amount + value - old_total).quantize(_MONEY), "UpdateDate": now})
+
+    _run(conn, commit, work)
+
+
+def set_sales_order_currency(conn, *, company_id: str = "SOA", tran_no: str, curr_id: str,
+                             now: datetime | None = None, commit: bool = True) -> None:
+    """Change a sales order's currency (``CurrID``, a currency of ``tciCurrency``); amounts stay as they are."""
+    now = now or utc_now()
+
+    def work(cursor) -> None:
+        so_key = _sales_order(cursor, company_id, tran_no)[0]
+        _set(cursor, "tsoSalesOrder", "SOKey", so_key, {"CurrID": _currency(cursor, curr_id), "UpdateDate": now})
+
+    _run(conn, commit, work)
+
+
+def enter_sales_order(conn, *, company_id: str = "SOA", tran_no: str, cust_id: str, amount: Any, curr_id: str,
+                      tran_date: datetime, user_fld1: str | None = None, cust_po_no: str | None = None,
+                      now: datetime | None = None, commit: bool = True) -> int:
+    """A sales order header keyed by hand (no lines: what the sandbox needs of it); returns its SOKey.
+
+    ``user_fld1`` is the external reference field the orders flow fills with ``XC-<orderId>``.
+    """
+    value = _decimal(amount, "amount", _MONEY)
+    if value < 0:
+        raise ErpActionError(f"sales order amount {value} must not be negative")
+    _fits("tsoSalesOrder", {"TranNo": tran_no, "UserFld1": user_fld1, "CustPONo": cust_po_no})
+    now = now or utc_now()
+
+    def work(cursor) -> int:
+        cust_key = _customer(cursor, company_id, cust_id)[0]
+        currency = _currency(cursor, curr_id)
+        if _one(cursor, "SELECT SOKey FROM tsoSalesOrder WHERE CompanyID = ? AND TranNo = ?", company_id, tran_no):
+            raise ErpActionError(f"sales order {tran_no} already exists in company {company_id}")
+        key = allocate_keys(conn, "tsoSalesOrder")
+        zero = Decimal(0).quantize(_MONEY)
+        insert_rows(cursor, "tsoSalesOrder", ("SOKey", "CompanyID", "TranNo", "TranID", "TranDate", "CustKey",
+                                              "CustPONo", "CurrID", "Status", "Hold", "TranAmt", "OpenAmt",
+                                              "FreightAmt", "STaxAmt", "TradeDiscAmt", "UserFld1", "CreateDate",
+                                              "UpdateDate"),
+                    [(key, company_id, tran_no, tran_no + SALES_ORDER_TRAN_ID_SUFFIX, tran_date, cust_key, cust_po_no,
+                      currency, SO_STATUS_OPEN, 0, value, value, zero, zero, zero, user_fld1, now, now)])
+        return key
 
     return _run(conn, commit, work)

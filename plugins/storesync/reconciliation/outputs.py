@@ -6,7 +6,8 @@ folder may be local (the default, ``.local/out/reconciliation/<pair>/<day>/``) o
 
 Deterministic: the same lines give byte-identical files. The CSV has nothing variable; the workbook's
 document properties carry the reconciliation day (not the clock), and the ZIP container is re-packed
-with fixed member timestamps, because ``openpyxl`` stamps each member with the time of saving.
+with fixed member timestamps, because ``openpyxl`` stamps each member, and the "modified" property,
+with the time of saving.
 
 The workbook:
 
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Sequence
 from datetime import date, datetime, time
@@ -90,18 +92,26 @@ def xlsx_bytes(lines: Sequence[Line], summary: Summary) -> bytes:
     _lines_sheet(workbook.create_sheet("All lines"), lines, how_to_act=False)
     raw = io.BytesIO()
     workbook.save(raw)
-    return _repack(raw.getvalue())
+    return _repack(raw.getvalue(), stamp)
 
 
-def _repack(data: bytes) -> bytes:
-    """The same ZIP members in the same order, with fixed timestamps: byte-identical for identical content."""
+_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
+
+
+def _repack(data: bytes, stamp: datetime) -> bytes:
+    """The same ZIP members in the same order with fixed timestamps, and the "modified" property set back to
+    ``stamp``: byte-identical output for identical content."""
     out = io.BytesIO()
+    modified = stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for member in source.infolist():
+            content = source.read(member.filename)
+            if member.filename == "docProps/core.xml":
+                content = _MODIFIED.sub(lambda m: m.group(1) + modified + m.group(2), content)
             info = zipfile.ZipInfo(member.filename, date_time=_ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o600 << 16
-            target.writestr(info, source.read(member.filename))
+            target.writestr(info, content)
     return out.getvalue()
 
 
