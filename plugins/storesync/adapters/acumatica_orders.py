@@ -73,7 +73,8 @@ ORDER_SOURCE_FIELDS = {
 
 # -- prepare: the buyer's customer ----------------------------------------------------------------------
 
-def prepare_orders(client, records: list[tuple[str, dict[str, Any]]], options: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def prepare_orders(client, records: list[tuple[str, dict[str, Any]]],
+                   options: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Per-record mapping context: the Acumatica customer (matched by e-mail, else the guest choice) and options."""
     policy = OrderPolicy.from_options(options)
     emails = buyer_emails(records)
@@ -159,16 +160,16 @@ def put_sales_order(client, key: str, record: dict[str, Any], *, label: str, doc
     return created(key, ERP, document, sales_order_document(saved))
 
 
-def refusal(key: str, label: str, document: str, exc: PermanentRecordError, source_fields: dict[str, str]) -> LoadOutcome:
+def refusal(key: str, label: str, document: str, exc: PermanentRecordError,
+            source_fields: dict[str, str]) -> LoadOutcome:
     """A refusal as a DLQ outcome; a 422 (``AcumaticaValidationError``) names each refused Acumatica field with
     the storefront field behind it."""
     field_errors: dict[str, str] = dict(getattr(exc, "field_errors", None) or {})
-    problems = [f"{path}: {message}" for path, message in field_errors.items()]
-    record_error = str(getattr(exc, "record_error", None) or "").strip()
-    if record_error and not any(record_error in problem for problem in problems):
-        problems.insert(0, record_error)
+    # With field errors the record's own error is only "… raised at least one error": the fields say it all.
+    problems = ([f"{path}: {message}" for path, message in field_errors.items()]
+                or [str(getattr(exc, "record_error", None) or exc)])
     fields = [describe_field(path, source_fields) for path in field_errors]
-    return refused(key, label, ERP, document, problems or [str(exc)], fields)
+    return refused(key, label, ERP, document, problems, fields)
 
 
 _INDEX = re.compile(r"\[(\d+)\]")
@@ -210,14 +211,16 @@ def sales_orders_by_reference(client, order_type: str, references: Iterable[str]
 
 def web_orders(client, references: Iterable[str]) -> dict[str, ErpOrder]:
     """The web orders' sales orders (type SO) by storefront reference, as payments and credit memos need them."""
-    return {ref: ErpOrder(number=str(row["OrderNbr"]).strip(), currency=str(row.get("CurrencyID") or "").strip().upper(),
+    return {ref: ErpOrder(number=str(row["OrderNbr"]).strip(),
+                          currency=str(row.get("CurrencyID") or "").strip().upper(),
                           customer_id=str(row.get("CustomerID") or "").strip(), order_type=SALES_ORDER_TYPE)
             for ref, row in sales_orders_by_reference(client, SALES_ORDER_TYPE, references).items()}
 
 
 def sales_order_document(row: dict[str, Any]) -> ErpDocument:
     number = str(row["OrderNbr"]).strip()
-    return ErpDocument(number=number, target_id=number, target_ref=f"{str(row.get('OrderType') or '').strip()} {number}")
+    order_type = str(row.get("OrderType") or "").strip()
+    return ErpDocument(number=number, target_id=number, target_ref=f"{order_type} {number}")
 
 
 def order_skus(records: list[tuple[str, dict[str, Any]]]) -> list[str]:

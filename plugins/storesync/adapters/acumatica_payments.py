@@ -58,7 +58,8 @@ CREDIT_MEMO_SOURCE_FIELDS = {
     "CustomerOrder": "transactionId", "ExternalRef": "orderId", "CurrencyID": "currency", "Date": "date",
     "Description": "gatewayTransactionId", "CustomerID": "orderId (the order's customer)",
     "Details": "value (refund line)", "Details[].UnitPrice": "value", "Details[].ExtendedPrice": "value",
-    "Details[].InventoryID": "refund item (mapping spec)", "Details[].OrderQty": "value (refund line)",
+    "Details[].InventoryID": "the refund item of acumatica/refund_from_canonical.yaml",
+    "Details[].OrderQty": "value (refund line)",
 }
 
 
@@ -76,7 +77,8 @@ CREDIT_MEMO = Kind("refund", "credit memo", "CustomerOrder")
 
 
 def load_payments(client, records: list[tuple[str, dict[str, Any]]]) -> list[LoadOutcome]:
-    outcomes, ready = _triage(client, records, PAYMENT, existing_payments(client, [r["PaymentRef"] for _, r in records]))
+    existing = existing_payments(client, [r["PaymentRef"] for _, r in records])
+    outcomes, ready = _triage(client, records, PAYMENT, existing)
     for item, order, record in ready:
         outcomes.append(_put_payment(client, item.key, record, order))
     return outcomes
@@ -86,8 +88,8 @@ def load_credit_memos(client, records: list[tuple[str, dict[str, Any]]]) -> list
     existing = existing_sales_orders(client, CREDIT_MEMO_TYPE, [r["CustomerOrder"] for _, r in records])
     outcomes, ready = _triage(client, records, CREDIT_MEMO, existing)
     for item, order, record in ready:
-        outcomes.append(put_sales_order(client, item.key, record, label=CREDIT_MEMO.label, document=CREDIT_MEMO.document,
-                                        source_fields=CREDIT_MEMO_SOURCE_FIELDS,
+        outcomes.append(put_sales_order(client, item.key, record, label=CREDIT_MEMO.label,
+                                        document=CREDIT_MEMO.document, source_fields=CREDIT_MEMO_SOURCE_FIELDS,
                                         extra={"CustomerID": order.customer_id, "Details": [record["_line"]]}))
     return outcomes
 
@@ -126,7 +128,8 @@ def existing_payments(client, references: list[str]) -> dict[str, ErpDocument]:
     found: dict[str, ErpDocument] = {}
     wanted = sorted({str(ref) for ref in references if ref})
     for chunk in chunks(wanted, FILTER_CHUNK):
-        rows = client.list("Payment", filter=any_of("PaymentRef", chunk, odata_string), select=("Type", "ReferenceNbr", "PaymentRef"))
+        rows = client.list("Payment", filter=any_of("PaymentRef", chunk, odata_string),
+                           select=("Type", "ReferenceNbr", "PaymentRef"))
         for row in sorted(rows, key=lambda r: str(r.get("ReferenceNbr") or "")):
             ref = str(row.get("PaymentRef") or "").strip()
             if ref in chunk and row.get("Type") == PAYMENT_TYPE:

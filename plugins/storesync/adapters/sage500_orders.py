@@ -157,7 +157,8 @@ def _stage_and_import(hook: Sage500Hook, connection, records) -> list[LoadOutcom
         if doc:
             outcomes.append(created(key, ERP, "sales order", _document(doc)))
         else:
-            problems = refused_rows.get(header["TranNo"], ["import procedure left the order unprocessed without a message"])
+            problems = refused_rows.get(header["TranNo"],
+                                        ["import procedure left the order unprocessed without a message"])
             outcomes.append(refused(key, "order", ERP, "import", problems))
     return outcomes
 

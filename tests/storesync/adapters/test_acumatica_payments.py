@@ -63,7 +63,8 @@ def test_a_payment_acumatica_already_has_is_skipped_and_nothing_is_sent(engines)
     client = FakeAcumatica(sales_orders=[WEB_ORDER], payments=[
         {"Type": "Payment", "ReferenceNbr": "000321", "PaymentRef": "XP-1234", "CustomerID": "C000042"},
         {"Type": "Refund", "ReferenceNbr": "000322", "PaymentRef": "XP-1235", "CustomerID": "C000042"}])
-    outcomes = {o.record_key: o for o in load_payments(client, [payment(engines), payment(engines, transaction_id=1235)])}
+    records = [payment(engines), payment(engines, transaction_id=1235)]
+    outcomes = {o.record_key: o for o in load_payments(client, records)}
     assert (outcomes["1234"].outcome, outcomes["1234"].target_id) == ("skipped", "000321")
     assert outcomes["1234"].detail == "already in Acumatica as payment 000321"
     assert outcomes["1235"].outcome == "loaded", "a customer refund with that reference is not the payment"
@@ -93,14 +94,22 @@ def test_a_refused_payment_goes_to_the_dlq_naming_the_method_behind_the_cash_acc
     [outcome] = load_payments(client, [payment(engines)])
     assert (outcome.outcome, outcome.reason_code) == ("dlq", "erp_rejected")
     assert outcome.detail == ("payment 1234: field method (cash account) (CashAccount): Acumatica payment refused: "
-                              "Payment refused; CashAccount: Cash account is inactive.")
+                              "CashAccount: Cash account is inactive.")
+
+
+def test_a_refusal_without_field_errors_keeps_acumaticas_message(engines):
+    client = FakeAcumatica(sales_orders=[WEB_ORDER])
+    client.validators["Payment"] = lambda body: ("The financial period is closed.", {})
+    [outcome] = load_payments(client, [payment(engines)])
+    assert outcome.detail == "payment 1234: Acumatica payment refused: The financial period is closed."
 
 
 # -- refunds --------------------------------------------------------------------------------------------------
 
 def test_a_refund_becomes_a_credit_memo_for_the_orders_customer_with_one_line_for_the_amount(engines):
     client = FakeAcumatica(sales_orders=[WEB_ORDER])
-    [outcome] = load_credit_memos(client, [refund(engines, transaction_id=77, gatewayTransactionId="re_3PpartRefund0002")])
+    record = refund(engines, transaction_id=77, gatewayTransactionId="re_3PpartRefund0002")
+    [outcome] = load_credit_memos(client, [record])
 
     assert (outcome.outcome, outcome.detail) == ("loaded", "created Acumatica credit memo CM000001")
     assert (outcome.target_id, outcome.target_ref) == ("CM000001", "CM CM000001")

@@ -104,7 +104,8 @@ def test_payments_are_skipped_held_refused_for_currency_or_ready_in_that_order()
     outcomes, ready = triage_settlements(items, existing, orders, erp="Acumatica", label="payment", document="payment")
     by_key = {o.record_key: o for o in outcomes}
     assert by_key["1"].outcome == "skipped", "already there wins over any other check"
-    assert (by_key["2"].outcome, by_key["2"].reason_code, by_key["2"].failed) == ("held", "order_not_in_erp", ["orderId"])
+    held = by_key["2"]
+    assert (held.outcome, held.reason_code, held.failed) == ("held", "order_not_in_erp", ["orderId"])
     assert by_key["2"].detail == ("payment 2: field orderId: order 45 (sales order with CustomerOrder XC-99) is not in "
                                   "Acumatica yet; payment held until the orders flow loads it")
     assert (by_key["3"].outcome, by_key["3"].reason_code) == ("dlq", "currency_mismatch")
