@@ -15,7 +15,7 @@ import os
 import sys
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from scripts.bench.report import ERROR, Item, render_table, write_report
@@ -29,20 +29,23 @@ BENCH_PYTHON = LOCAL / "bench-venv" / "bin" / "python"
 class Size:
     extraction_orders: int
     rate_limit_orders: int
-    rate_limit_seconds: float
+    rate_limit_per_minute: int
     skus: int
     memory_volumes: tuple[int, ...]
     parse_repetitions: int
     transform_orders: int
     page_size: int = 250
-    notes: tuple[str, ...] = field(default_factory=tuple)
+    # d: one process per task (as Airflow runs them), or (small: start-up dominates) one per volume
+    process_per_task: bool = True
+    parse_parallel: int = 1  # e: samples at once (small only: timings of a sanity run need not be clean)
 
 
 SIZES = {
-    "full": Size(extraction_orders=100_000, rate_limit_orders=1_000, rate_limit_seconds=150, skus=100_000,
+    "full": Size(extraction_orders=100_000, rate_limit_orders=800, rate_limit_per_minute=600, skus=100_000,
                  memory_volumes=(500_000, 1_000_000), parse_repetitions=5, transform_orders=5_000),
-    "small": Size(extraction_orders=2_000, rate_limit_orders=60, rate_limit_seconds=20, skus=2_000,
-                  memory_volumes=(1_000, 2_000), parse_repetitions=1, transform_orders=500),
+    "small": Size(extraction_orders=2_000, rate_limit_orders=60, rate_limit_per_minute=600, skus=2_000,
+                  memory_volumes=(1_000, 2_000), parse_repetitions=1, transform_orders=500,
+                  process_per_task=False, parse_parallel=2),
 }
 TITLES = {"a": "Extraction, ours vs dlt rest_api", "b": "Rate-limit efficiency (Acumatica)",
           "c": "Incremental inventory sync (1 % of SKUs changed)", "d": "Peak task memory under backfill",
@@ -61,8 +64,8 @@ def run_item(key: str, size: Size, work: Path, say) -> Item:
     if key == "b":
         from scripts.bench import ratelimit
 
-        return ratelimit.run(orders=size.rate_limit_orders, seconds=size.rate_limit_seconds, workdir=work / "b",
-                             say=say)
+        return ratelimit.run(orders=size.rate_limit_orders, requests_per_minute=size.rate_limit_per_minute,
+                             workdir=work / "b", page_size=size.page_size, say=say)
     if key == "c":
         from scripts.bench import incremental
 
@@ -70,11 +73,13 @@ def run_item(key: str, size: Size, work: Path, say) -> Item:
     if key == "d":
         from scripts.bench import memory
 
-        return memory.run(volumes=list(size.memory_volumes), workdir=work / "d", page_size=size.page_size, say=say)
+        return memory.run(volumes=list(size.memory_volumes), workdir=work / "d", page_size=size.page_size,
+                          process_per_task=size.process_per_task, say=say)
     if key == "e":
         from scripts.bench import parse_cost
 
-        return parse_cost.run(repetitions=size.parse_repetitions, env=dict(os.environ), say=say)
+        return parse_cost.run(repetitions=size.parse_repetitions, env=dict(os.environ), parallel=size.parse_parallel,
+                              say=say)
     if key == "f":
         from scripts.bench import transform_cost
 

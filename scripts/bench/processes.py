@@ -52,14 +52,14 @@ def run_child(args: list[str], *, env: dict[str, str], log: Path, out: Path | No
 
 def run_tasks(env: dict[str, str], workdir: Path, flow: str, tasks: list[str], *, run_id: str,
               since: str | None = None, until: str | None = None, params: dict | None = None,
-              name: str | None = None, timeout_s: float = 3600) -> Child:
+              name: str | None = None, timeout_s: float = 3600, pair: str = "xcart-sage500") -> Child:
     """Run ``tasks`` of ``flow`` in one child process (``scripts.bench.taskrun``)."""
     from datetime import timedelta
 
     name = name or f"{flow}-{'-'.join(tasks)}"
     out = workdir / f"{name}.json"
     out.unlink(missing_ok=True)
-    args = [sys.executable, "-m", "scripts.bench.taskrun", "--flow", flow, "--tasks", ",".join(tasks),
+    args = [sys.executable, "-m", "scripts.bench.taskrun", "--pair", pair, "--flow", flow, "--tasks", ",".join(tasks),
             "--run-id", run_id, "--since", since or (END - timedelta(days=1, minutes=15)).isoformat(),
             "--until", until or END.isoformat(), "--params", json.dumps(params or {}),
             "--xcom", str(workdir / f"xcom-{flow}-{run_id}.json"), "--out", str(out)]

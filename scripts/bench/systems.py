@@ -134,6 +134,7 @@ class Workspace:
 
     root: Path
     flow_overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
+    pair: str = PAIR
 
     def __post_init__(self) -> None:
         if self.root.exists():
@@ -152,7 +153,7 @@ class Workspace:
         """The pair config with no alert channels (alerts are still raised and logged) and the overrides."""
         import yaml
 
-        pair = yaml.safe_load((ROOT / "include" / "pairs" / f"{PAIR}.yaml").read_text())
+        pair = yaml.safe_load((ROOT / "include" / "pairs" / f"{self.pair}.yaml").read_text())
         pair["alerts"] = {**(pair.get("alerts") or {}), "channels": []}
         for flow, changes in self.flow_overrides.items():
             options = changes.pop("options", None)
@@ -161,7 +162,7 @@ class Workspace:
                 pair["flows"][flow].setdefault("options", {}).update(options)
         pairs = self.root / "pairs"
         pairs.mkdir(exist_ok=True)
-        (pairs / f"{PAIR}.yaml").write_text(yaml.safe_dump(pair))
+        (pairs / f"{self.pair}.yaml").write_text(yaml.safe_dump(pair))
         return pairs
 
     def env(self, xcart: XCart | None, *, page_size: int = 250, **xcart_extra: Any) -> dict[str, str]:

@@ -52,7 +52,7 @@ class XComFile:
 
 
 def run_tasks(flow: str, tasks: list[str], *, run_id: str, since: str, until: str, xcom_path: str,
-              params: dict | None = None) -> dict:
+              params: dict | None = None, pair_name: str = "xcart-sage500") -> dict:
     import importlib
     from datetime import datetime
     from types import SimpleNamespace
@@ -62,7 +62,7 @@ def run_tasks(flow: str, tasks: list[str], *, run_id: str, since: str, until: st
     from storesync.operators.base import RunScope
 
     startup = time.perf_counter() - _started
-    pair = get_pair("xcart-sage500")
+    pair = get_pair(pair_name)
     dag_id = pair.dag_id(flow)
     ti = XComFile(xcom_path)
     timings = {}
@@ -87,6 +87,7 @@ def run_tasks(flow: str, tasks: list[str], *, run_id: str, since: str, until: st
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pair", default="xcart-sage500")
     parser.add_argument("--flow", required=True)
     parser.add_argument("--tasks", required=True, help="comma-separated task ids, run in this order")
     parser.add_argument("--run-id", required=True)
@@ -97,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True)
     args = parser.parse_args(argv)
     outcome = run_tasks(args.flow, args.tasks.split(","), run_id=args.run_id, since=args.since, until=args.until,
-                        xcom_path=args.xcom, params=json.loads(args.params))
+                        xcom_path=args.xcom, params=json.loads(args.params), pair_name=args.pair)
     with open(args.out, "w") as handle:
         json.dump(outcome, handle, default=str)
     return 0
