@@ -7,6 +7,8 @@
    then run the last intervals again to show that nothing is created twice.
 4. Check every storefront order against Sage 500 and the dead-letter queue, print a summary and write it
    to ``.local/out/summary.json``.
+5. Finance's reconciliation of the day: seed the sandbox's discrepancies, run the reconciliation DAG, print
+   the lines per category and where the CSV and XLSX are (``run_reconciliation``).
 """
 
 from __future__ import annotations
@@ -81,6 +83,7 @@ def main() -> int:
         say("running inventory again: only SKUs whose stock changed may be written")
         flow_counts["inventory (again)"] = run_flow(pair, "inventory", logical_date=end)
         summary = summarise(pair, dag_id, xcart, sandbox, injected)
+        summary["reconciliation"] = run_reconciliation(pair, sandbox, end)
         summary["runs"] = dict(states)
         orders_counts = {k: summary["task_counts_over_all_runs"].get(k, 0)
                          for k in ("extracted", "loaded", "skipped", "held", "dlq", "written_back")}
@@ -91,6 +94,7 @@ def main() -> int:
     (OUT / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
     print_summary(summary)
     ok = summary["unaccounted_orders"] == 0 and summary["duplicate_sales_orders"] == 0 and summary["rerun_loaded"] == 0
+    ok = ok and summary["reconciliation"].get("seeded_reported", True)
     return 0 if ok else 1
 
 
@@ -141,6 +145,49 @@ def run_flows_after_orders(pair, sandbox, end: datetime) -> dict[str, dict]:
         results[flow] = run_flow(pair, flow, conf=everything(datetime.now(timezone.utc) + timedelta(days=1)))
         say(f"  {results[flow]}")
     return results
+
+
+def run_reconciliation(pair, sandbox, end: datetime) -> dict:
+    """Finance's daily reconciliation of the seeded day (the UTC day holding most of the seeded hours).
+
+    The flows it waits for are first run to the day's end if the demo's runs stop short of it (nothing new is
+    carried), then the sandbox's discrepancies are seeded and the pair's reconciliation DAG runs for the day.
+    Pair-generic: an ERP without a seeder in ``include.sandbox.reconciliation_scenario`` is reconciled as is.
+    """
+    if pair.reconciliation is None:
+        return {}
+    from airflow.dag_processing.dagbag import DagBag
+    from include.sandbox.reconciliation_scenario import seed_sandbox
+    from storesync.hooks.syncstore import SyncStoreHook
+    from storesync.reconciliation.service import day_bounds
+
+    day = (end - timedelta(hours=12)).date()
+    _, day_end = day_bounds(day)
+    store = SyncStoreHook(pair.store_conn_id).get_store()
+    for flow, covering in store.completed_flow_runs(pair.name, pair.reconciliation.after, day_end).items():
+        if covering is None:
+            run_flow(pair, flow, conf={"resync_from": end.isoformat(), "resync_to": day_end.isoformat()})
+    seeded = seed_sandbox(sandbox, pair.erp.system, day=day, latest=end - timedelta(minutes=1))
+    say(f"seeded {len(seeded)} discrepancies for {day}: " + ", ".join(s.name for s in seeded))
+    dag_id = pair.dag_id("reconciliation")
+    run = DagBag(dag_folder=str(ROOT / "dags" / "reconciliation.py")).dags[dag_id].test(run_conf={"day": day.isoformat()})
+    record = store.reconciliation_run(pair.name, day) or {}
+    reported = {line["line_key"]: line["status"] for line in store.reconciliation_lines(pair.name, day)}
+    by_status = {code: n for code, n in ((record.get("counts") or {}).get("by_status") or {}).items() if n}
+    result = {
+        "dag_id": dag_id, "day": day.isoformat(), "state": str(run.state), "lines": record.get("lines"),
+        "by_status": by_status, "files": record.get("files") or {},
+        "seeded": {s.name: {"line": s.line_key, "expected": s.category, "reported": reported.get(s.line_key)}
+                   for s in seeded},
+    }
+    result["seeded_reported"] = str(run.state) == "success" and all(
+        reported.get(s.line_key) == s.category for s in seeded)
+    say(f"reconciliation of {day}: {run.state}, {result['lines']} lines, by status {by_status}")
+    for name, item in result["seeded"].items():
+        say(f"   seeded {name:28} expected {item['expected']:28} reported {item['reported']}")
+    for kind, location in result["files"].items():
+        say(f"   {kind}: {location}")
+    return result
 
 
 def run_dag(dag, logical_date: datetime) -> str:

@@ -159,6 +159,35 @@ def seed_discrepancies(xcart, erp, *, day: date, company_id: str = "SOA", cleari
     return seeded
 
 
+def seed_sandbox(sandbox, erp_system: str, *, day: date, latest: datetime | None = None) -> list[Seeded]:
+    """Seed the discrepancies in a running local sandbox (``include.sandbox.runtime.Sandbox``: the demo).
+
+    ERPs are looked up in :data:`SANDBOX_ERPS`; a pair whose ERP has no seeder yet gets none (an empty list),
+    so the demo's reconciliation step runs for every pair.
+    """
+    connect = SANDBOX_ERPS.get(erp_system)
+    if connect is None:
+        return []
+    client = sandbox.xcart_client()
+    connection = connect(sandbox)
+    try:
+        return seed_discrepancies(StorefrontRest(client.url, client.key), connection, day=day, latest=latest)
+    finally:
+        connection.close()
+
+
+def _sage500_sandbox_connection(sandbox):
+    import pyodbc
+
+    from include.sandbox.sage500.dialects import odbc_connect_string
+
+    return pyodbc.connect(odbc_connect_string("sqlite", database=str(sandbox.sage500_path)))
+
+
+# ERP system -> how to open its sandbox database from a running Sandbox (the seeding speaks Sage 500 SQL).
+SANDBOX_ERPS = {"sage500": _sage500_sandbox_connection}
+
+
 # -- finding candidates ----------------------------------------------------------------------------------------
 
 def _day_window(start: datetime) -> list[datetime]:

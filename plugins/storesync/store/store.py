@@ -748,7 +748,8 @@ class SyncStore:
         pair/day/reconciled_at. Other days and pairs are never touched, so re-running a day replaces
         exactly that day's output.
         """
-        rows = [{**dict(line), "pair": pair, "day": day} for line in lines]
+        columns = [column.name for column in recon_line.columns]
+        rows = [{**{name: line.get(name) for name in columns}, "pair": pair, "day": day} for line in lines]
         with self.engine.begin() as conn:
             conn.execute(delete(recon_line).where(recon_line.c.pair == pair, recon_line.c.day == day))
             conn.execute(delete(recon_run).where(recon_run.c.pair == pair, recon_run.c.day == day))
