@@ -36,10 +36,24 @@ OUT_OF_SCOPE: dict[str, str] = {
     "shipment": "storesync.adapters.acumatica_shipments:out_of_scope",
 }
 
+# Daily reconciliation for finance: entity -> "module:function(client, options, day_start, day_end)" (the day's
+# documents) and "module:function(client, options, storefront_ids)" (documents naming those storefront ids).
+RECONCILE: dict[str, str] = {
+    "order": "storesync.adapters.acumatica_reconcile:read_sales_orders",
+    "payment": "storesync.adapters.acumatica_reconcile:read_cash_receipts",
+    "refund": "storesync.adapters.acumatica_reconcile:read_credit_memos",
+}
+RECONCILE_BY_REF: dict[str, str] = {
+    "order": "storesync.adapters.acumatica_reconcile:sales_orders_by_ref",
+    "payment": "storesync.adapters.acumatica_reconcile:cash_receipts_by_ref",
+    "refund": "storesync.adapters.acumatica_reconcile:credit_memos_by_ref",
+}
+
 
 class AcumaticaAdapter(RegistryAdapter):
     system = "Acumatica"
     EXTRACTS, PREPARES, LOADS, EXTRACT_KEYS, OUT_OF_SCOPE = EXTRACTS, PREPARES, LOADS, EXTRACT_KEYS, OUT_OF_SCOPE
+    RECONCILE, RECONCILE_BY_REF = RECONCILE, RECONCILE_BY_REF
 
     @classmethod
     def make_hook(cls, conn_id: str) -> Any:
