@@ -25,6 +25,7 @@ numbers passes Luhn) is masked too. ``find_card_data`` returns what would be mas
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 __all__ = ["scrub_card_data", "find_card_data", "luhn_valid", "is_card_key", "REMOVED"]
@@ -64,14 +65,25 @@ def luhn_valid(digits: str) -> bool:
     return total % 10 == 0
 
 
+_NOT_KEY_CHARS = re.compile(r"[^a-z0-9]")
+# Card data has digits (a PAN 13+, a written-out security code 3+): a string with fewer needs no scan.
+_THREE_DIGITS = re.compile(r"[0-9][^0-9]*[0-9][^0-9]*[0-9]")
+
+
 def _normalised_key(key: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", key.lower())
+    return _NOT_KEY_CHARS.sub("", key.lower())
 
 
 def is_card_key(key: Any) -> str | None:
     """``"number"`` for keys naming a card number, ``"secret"`` for security codes and track data, else None."""
     if not isinstance(key, str):
         return None
+    return _card_key_kind(key)
+
+
+# Records of one source repeat the same few dozen field names millions of times: classify each name once.
+@lru_cache(maxsize=4096)
+def _card_key_kind(key: str) -> str | None:
     name = _normalised_key(key)
     if name in _NUMBER_KEYS or name.endswith(_NUMBER_SUFFIXES):
         return "number"
@@ -122,6 +134,8 @@ def _mask(digits: str) -> str:
 
 
 def _scrub_text(text: str) -> str:
+    if not _THREE_DIGITS.search(text):
+        return text
     spans = _card_spans(text)
     if spans:
         parts, position = [], 0
@@ -149,7 +163,17 @@ _TRACKING_KEY = re.compile(r"tracking(no|nbr|num|number|numbers|id)?$")  # Track
 
 
 def is_tracking_key(key: Any) -> bool:
-    return isinstance(key, str) and bool(_TRACKING_KEY.search(_normalised_key(key)))
+    return isinstance(key, str) and _is_tracking_name(key)
+
+
+@lru_cache(maxsize=4096)
+def _is_tracking_name(key: str) -> bool:
+    return bool(_TRACKING_KEY.search(_normalised_key(key)))
+
+
+@lru_cache(maxsize=4096)
+def _scrubbed_key(key: str) -> str:
+    return _scrub_text(key)
 
 
 def scrub_card_data(value: Any) -> Any:
@@ -166,7 +190,7 @@ def scrub_card_data(value: Any) -> Any:
                 scrubbed[key] = item
                 continue
             kind = is_card_key(key)
-            new_key = scrub_card_data(key) if isinstance(key, str) else key
+            new_key = _scrubbed_key(key) if isinstance(key, str) else key
             removable = kind is not None and item is not None and not (isinstance(item, str) and not item)
             scrubbed[new_key] = _removed(kind, item) if removable else scrub_card_data(item)
         return scrubbed

@@ -54,17 +54,23 @@ class LoadOperator(SyncOperator):
                 by_reason["unchanged"] += len(unchanged)
                 fresh = [(key, record) for key, record in fresh if key not in unchanged]
             pushed: dict[str, str] = {}
-            for result in target.load(entity, fresh, pair=pair, run_id=scope.run_id) if fresh else []:
+            # Cross-references and DLQ resolutions of the batch are written together (one transaction each),
+            # right after the target confirmed the batch: per-record transactions cost more than the ERP.
+            xrefs: list[tuple[str, str, str | None]] = []
+            settled: list[str] = []
+            payloads = dict(fresh)
+            results = target.load(entity, fresh, pair=pair, run_id=scope.run_id) if fresh else []
+            for result in results:
                 if result.outcome in ("loaded", "skipped") and result.target_id is not None:
-                    store.put_xref(pair, entity, result.record_key, result.target_id, result.target_ref, scope.run_id)
+                    xrefs.append((result.record_key, result.target_id, result.target_ref))
                 if result.outcome in ("loaded", "skipped"):
-                    store.resolve_dlq_for(pair, flow, result.record_key, by="load")
+                    settled.append(result.record_key)
                     if result.record_key in prints:
                         pushed[result.record_key] = prints[result.record_key]
                 else:
                     store.quarantine(pair=pair, flow=flow, entity=entity, record_key=result.record_key, stage="load",
                                      reason_code=result.reason_code or "rejected", reason=result.detail,
-                                     failed_expectations=result.failed, payload=dict(fresh).get(result.record_key),
+                                     failed_expectations=result.failed, payload=payloads.get(result.record_key),
                                      dag_id=scope.dag_id, run_id=scope.run_id,
                                      state="held" if result.outcome == "held" else "open")
                     if result.outcome == "held":
@@ -72,6 +78,8 @@ class LoadOperator(SyncOperator):
                 if result.reason_code:
                     by_reason[result.reason_code] += 1
                 outcomes.append((result.record_key, result.outcome, result.detail))
+            store.put_xrefs(pair, entity, xrefs, scope.run_id)
+            store.resolve_dlq_for_keys(pair, flow, settled, by="load")
             store.put_fingerprints(pair, entity, pushed, scope.run_id)
             store.record_outcomes(pair, flow, scope.run_id, outcomes)
             counts.update(outcome for _, outcome, _ in outcomes)

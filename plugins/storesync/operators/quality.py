@@ -187,21 +187,57 @@ class QualityGateOperator(SyncOperator):
         super().__init__(**kwargs)
         self.stage = stage
 
+    # Records per GX validation: a backfill of any size is checked in slices of this many, so the task's memory
+    # stays that of one slice (a frame and its payloads), and GX's fixed cost per validation is amortised.
+    chunk_size = 20_000
+
     def run(self, scope: RunScope, context) -> dict[str, Any]:
-        from storesync.quality.gate import QualityGateFailed, enforce, run_gate
+        from storesync.quality.gate import GateResult, QualityGateFailed, enforce
 
         side = scope.spec.source if self.stage == "raw" else scope.spec.target
         system = scope.pair.endpoint(side).system
         suite_path = INCLUDE_DIR / "expectations" / scope.flow.expectations[self.stage]
-        records = [item for batch in pending_records(scope, self.stage) for item in batch]
-        frame = frame_builder(system, scope.spec.entity, self.stage)([payload for _, payload in records])
+        build_frame = frame_builder(system, scope.spec.entity, self.stage)
+        fields = SOURCE_FIELDS.get((system, scope.spec.entity, self.stage), {})
+        total = failed = 0
+        counts: dict[str, int] = {}
+        fresh_failures: dict[str, list[str]] = {}
+        fresh_total = 0
+        for records in pending_records(scope, self.stage, batch_size=self.chunk_size):
+            result, known_bad = self._check(scope, records, build_frame, suite_path, fields)
+            total += result.total
+            failed += len(result.failures)
+            for description, count in result.counts_by_expectation.items():
+                counts[description] = counts.get(description, 0) + count
+            fresh = without_known_bad(result, known_bad)
+            fresh_total += fresh.total
+            fresh_failures.update(fresh.failures)
+        self.log.info("quality gate %s: %d records, %d failed; by expectation: %s", suite_path.name, total, failed,
+                      counts)
+        fresh_counts: dict[str, int] = {}
+        for descriptions in fresh_failures.values():
+            for description in descriptions:
+                fresh_counts[description] = fresh_counts.get(description, 0) + 1
+        if failed - len(fresh_failures):
+            self.log.info("%d failing records were already in the DLQ unchanged; the ratio counts the other %d",
+                          failed - len(fresh_failures), fresh_total)
+        try:
+            enforce(GateResult(total=fresh_total, failures=fresh_failures, counts_by_expectation=fresh_counts,
+                               suite_name=suite_path.stem), suite_path.stem, scope.flow.max_bad_ratio)
+        except QualityGateFailed as exc:
+            raise PermanentRunError(str(exc)) from None
+        return {"checked": total, "failed": failed}
+
+    def _check(self, scope: RunScope, records, build_frame, suite_path, fields):
+        """Validate one slice; quarantine its failing records and record their outcomes."""
+        from storesync.quality.gate import run_gate
+
+        frame = build_frame([payload for _, payload in records])
         frame["record_key"] = [key for key, _ in records]
         result = run_gate(frame, suite_path, key_column="record_key")
-
         store = scope.store
         payloads = dict(records)
         known_bad = already_quarantined_unchanged(store, scope, result.failures, payloads)
-        fields = SOURCE_FIELDS.get((system, scope.spec.entity, self.stage), {})
         for key, failed in sorted(result.failures.items()):
             reason = f"{scope.spec.entity} {key}: " + "; ".join(describe_failure(d, fields) for d in failed)
             store.quarantine(pair=scope.pair.name, flow=scope.flow.name, entity=scope.spec.entity, record_key=key,
@@ -210,14 +246,4 @@ class QualityGateOperator(SyncOperator):
                              run_id=scope.run_id)
         store.record_outcomes(scope.pair.name, scope.flow.name, scope.run_id,
                               [(key, "dlq", f"quality gate {self.stage}") for key in result.failures])
-        self.log.info("quality gate %s: %d records, %d failed; by expectation: %s",
-                      suite_path.name, result.total, len(result.failures), result.counts_by_expectation)
-        fresh = without_known_bad(result, known_bad)
-        if len(known_bad):
-            self.log.info("%d failing records were already in the DLQ unchanged; the ratio counts the other %d",
-                          len(known_bad), fresh.total)
-        try:
-            enforce(fresh, suite_path.stem, scope.flow.max_bad_ratio)
-        except QualityGateFailed as exc:
-            raise PermanentRunError(str(exc)) from None
-        return {"checked": result.total, "failed": len(result.failures)}
+        return result, known_bad

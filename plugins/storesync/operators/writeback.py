@@ -10,14 +10,31 @@ from storesync.operators.base import RunScope, SyncOperator
 class WriteBackOperator(SyncOperator):
     ui_color = "#f7e1e1"
 
+    # Records per step: the raw records, outcomes and references of one page at a time, so memory does not
+    # grow with the run.
+    page_size = 1000
+
     def run(self, scope: RunScope, context) -> dict[str, Any]:
+        written = noted = 0
+        page: list[tuple[str, Any]] = []
+        for record in scope.store.iter_staged(scope.pair.name, scope.flow.name, scope.run_id, "raw",
+                                              batch_size=self.page_size):
+            page.append(record)
+            if len(page) >= self.page_size:
+                done, seen = self._write_page(scope, page)
+                written, noted, page = written + done, noted + seen, []
+        if page:
+            done, seen = self._write_page(scope, page)
+            written, noted = written + done, noted + seen
+        self.log.info("wrote %d references back; %d were already there", written, noted - written)
+        return {"written_back": written, "already_written": noted - written}
+
+    def _write_page(self, scope: RunScope, page: list[tuple[str, Any]]) -> tuple[int, int]:
+        """Write back the references of one page's settled records; returns (written, settled with a reference)."""
         store = scope.store
         pair, flow, entity = scope.pair.name, scope.flow.name, scope.spec.entity
-        settled = {row["record_key"] for row in store.list_outcomes(pair, flow, scope.run_id)
-                   if row["outcome"] in ("loaded", "skipped")}
-        raw = {key: payload for key, payload in store.iter_staged(pair, flow, scope.run_id, "raw") if key in settled}
+        outcomes = store.get_outcomes(pair, flow, scope.run_id, [key for key, _ in page])
+        raw = {key: payload for key, payload in page if outcomes.get(key) in ("loaded", "skipped")}
         refs = store.get_xref(pair, entity, sorted(raw))
         items = [(key, refs[key][1], raw[key]) for key in sorted(raw) if key in refs]
-        written = scope.source.write_back(entity, items) if items else 0
-        self.log.info("wrote %d references back; %d were already there", written, len(items) - written)
-        return {"written_back": written, "already_written": len(items) - written}
+        return (scope.source.write_back(entity, items) if items else 0), len(items)

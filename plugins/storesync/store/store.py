@@ -286,6 +286,43 @@ class SyncStore:
                 return
             last_key = page[-1].record_key
 
+    def iter_undecided_pages(
+        self, pair: str, flow: str, run_id: str, stage: str, batch_size: int = 1000
+    ) -> Iterator[list[tuple[str, Any]]]:
+        """Pages of ``(key, payload)`` at ``stage`` whose record has no outcome in the run yet, in key order.
+
+        The database leaves out the decided records (``NOT EXISTS`` on the outcome's primary key), so memory
+        is one page however many records the run has; pages are keyset-paginated like ``iter_staged``, and a
+        record decided while the pages are read is left out of the pages still to come.
+        """
+        _check_choice("stage", stage, STAGES)
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        decided = (
+            select(record_outcome.c.record_key)
+            .where(record_outcome.c.pair == staged_record.c.pair, record_outcome.c.flow == staged_record.c.flow,
+                   record_outcome.c.run_id == staged_record.c.run_id,
+                   record_outcome.c.record_key == staged_record.c.record_key)
+            .exists()
+        )
+        last_key: str | None = None
+        while True:
+            query = (
+                select(staged_record.c.record_key, staged_record.c.payload)
+                .where(self._staged_scope(pair, flow, run_id, stage), ~decided)
+                .order_by(staged_record.c.record_key)
+                .limit(batch_size)
+            )
+            if last_key is not None:
+                query = query.where(staged_record.c.record_key > last_key)
+            with self.engine.connect() as conn:
+                page = [(row.record_key, row.payload) for row in conn.execute(query)]
+            if page:
+                yield page
+            if len(page) < batch_size:
+                return
+            last_key = page[-1][0]
+
     def get_staged(self, pair: str, flow: str, run_id: str, stage: str, keys: Iterable[str]) -> dict[str, Any]:
         """Payloads of the given keys (missing keys are absent from the result)."""
         _check_choice("stage", stage, STAGES)
@@ -388,6 +425,55 @@ class SyncStore:
             except IntegrityError:
                 # Another worker mapped it between our read and our insert (the transaction has
                 # been rolled back by leaving the block): read it again and compare.
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+    def put_xrefs(
+        self,
+        pair: str,
+        entity: str,
+        mappings: Iterable[tuple[str, str, str | None]],
+        run_id: str | None = None,
+    ) -> int:
+        """``put_xref`` for many ``(source_id, target_id, target_ref)`` in one transaction; returns how many
+        mappings were new. A batch of loaded records costs a few statements instead of one transaction each.
+
+        Same rules as ``put_xref``: an existing identical mapping is left alone (its missing ``target_ref``
+        filled in), a different target id raises ``XrefConflict`` and nothing of the batch is written.
+        """
+        wanted: dict[str, tuple[str, str | None]] = {}
+        for source_id, target_id, target_ref in mappings:
+            wanted[str(source_id)] = (str(target_id), target_ref)
+        if not wanted:
+            return 0
+        for attempt in range(2):
+            try:
+                with self.engine.begin() as conn:
+                    existing: dict[str, Any] = {}
+                    for batch in _chunks(list(wanted), _IN_CHUNK):
+                        for row in conn.execute(select(xref.c.id, xref.c.source_id, xref.c.target_id, xref.c.target_ref)
+                                                .where(xref.c.pair == pair, xref.c.entity == entity,
+                                                       xref.c.source_id.in_(batch))):
+                            existing[row.source_id] = row
+                    now = _utcnow()
+                    new_rows = []
+                    for source_id, (target_id, target_ref) in wanted.items():
+                        row = existing.get(source_id)
+                        if row is None:
+                            new_rows.append({"pair": pair, "entity": entity, "source_id": source_id,
+                                             "target_id": target_id, "target_ref": target_ref, "run_id": run_id,
+                                             "created_at": now, "updated_at": now})
+                        elif row.target_id != target_id:
+                            raise XrefConflict(pair, entity, source_id, row.target_id, target_id)
+                        elif target_ref is not None and row.target_ref != target_ref:
+                            conn.execute(update(xref).where(xref.c.id == row.id)
+                                         .values(target_ref=target_ref, updated_at=now))
+                    for chunk in _chunks(new_rows, _INSERT_CHUNK):
+                        conn.execute(insert(xref), list(chunk))
+                    return len(new_rows)
+            except IntegrityError:
+                # Another worker mapped some of them between our read and our insert: read again.
                 if attempt:
                     raise
         raise AssertionError("unreachable")
@@ -546,6 +632,25 @@ class SyncStore:
                 .values(state="resolved", state_changed_by=by, state_changed_at=now, state_note=note, updated_at=now)
             ).rowcount
 
+    def resolve_dlq_for_keys(self, pair: str, flow: str, record_keys: Iterable[str], by: str,
+                             note: str | None = None) -> int:
+        """``resolve_dlq_for`` for many records in one transaction; returns items changed."""
+        keys = list(dict.fromkeys(str(key) for key in record_keys))
+        if not keys:
+            return 0
+        now = _utcnow()
+        changed = 0
+        with self.engine.begin() as conn:
+            for batch in _chunks(keys, _IN_CHUNK):
+                changed += conn.execute(
+                    update(dlq)
+                    .where(dlq.c.pair == pair, dlq.c.flow == flow, dlq.c.record_key.in_(batch),
+                           dlq.c.state.in_((*DLQ_ACTIVE_STATES, "replayed")))
+                    .values(state="resolved", state_changed_by=by, state_changed_at=now, state_note=note,
+                            updated_at=now)
+                ).rowcount
+        return changed
+
     def dlq_counts_by_reason(
         self, pair: str, flow: str, run_id: str | None = None, state: str | Sequence[str] | None = None
     ) -> dict[str, int]:
@@ -648,6 +753,18 @@ class SyncStore:
                 else:
                     conn.execute(statement, list(chunk)).all()
         return len(rows)
+
+    def get_outcomes(self, pair: str, flow: str, run_id: str, record_keys: Iterable[str]) -> dict[str, str]:
+        """``{record_key: outcome}`` of the given records in one run (records without an outcome are absent)."""
+        found: dict[str, str] = {}
+        wanted = list(dict.fromkeys(str(key) for key in record_keys))
+        with self.engine.connect() as conn:
+            for batch in _chunks(wanted, _IN_CHUNK):
+                query = select(record_outcome.c.record_key, record_outcome.c.outcome).where(
+                    record_outcome.c.pair == pair, record_outcome.c.flow == flow, record_outcome.c.run_id == run_id,
+                    record_outcome.c.record_key.in_(batch))
+                found.update((row.record_key, row.outcome) for row in conn.execute(query))
+        return found
 
     def outcome_counts(self, pair: str, flow: str, run_id: str) -> dict[str, int]:
         """``{outcome: records}`` for one run (outcomes with no records are absent)."""

@@ -107,6 +107,23 @@ def test_get_xref_batches_large_id_lists(store):
     assert store.get_xref_by_target(PAIR, "order", ["SO-400", "SO-1"]) == {"SO-400": "400"}
 
 
+def test_xrefs_of_a_batch_are_written_at_once_with_the_same_rules_as_one_by_one(store):
+    store.put_xref(PAIR, "order", "1", "SO-1")
+    created = store.put_xrefs(PAIR, "order", [("1", "SO-1", "0000001"), ("2", "SO-2", None),
+                                              *((str(n), f"SO-{n}", None) for n in range(3, 1203))], "run1")
+    assert created == 1201
+    assert store.get_xref(PAIR, "order", ["1", "2", "1202"]) == {
+        "1": ("SO-1", "0000001"), "2": ("SO-2", None), "1202": ("SO-1202", None)}
+    assert store.put_xrefs(PAIR, "order", [("2", "SO-2", None)]) == 0
+
+
+def test_a_batch_with_a_conflicting_xref_is_refused_whole(store):
+    store.put_xref(PAIR, "order", "17", "SO-100")
+    with pytest.raises(XrefConflict, match="'SO-100'.*'SO-999'"):
+        store.put_xrefs(PAIR, "order", [("16", "SO-99", None), ("17", "SO-999", None)])
+    assert store.get_xref(PAIR, "order", ["16", "17"]) == {"17": ("SO-100", None)}
+
+
 # --------------------------------------------------------------------------- dead-letter queue
 
 
@@ -168,6 +185,17 @@ def test_dlq_state_change_records_who_when_and_why(store):
     assert item["state_changed_by"] == "ops@example.com"
     assert item["state_note"] == "test order"
     assert item["state_changed_at"] >= before - dt.timedelta(seconds=1)
+
+
+def test_resolving_many_records_resolves_only_their_active_items(store):
+    first = _quarantine(store)
+    other = _quarantine(store, record_key="18")
+    untouched = _quarantine(store, record_key="19")
+    assert store.resolve_dlq_for_keys(PAIR, FLOW, ["17", "18", "404"], by="load") == 2
+    assert store.resolve_dlq_for_keys(PAIR, FLOW, ["17", "18"], by="load") == 0
+    states = {item_id: store.get_dlq_item(item_id)["state"] for item_id in (first, other, untouched)}
+    assert states == {first: "resolved", other: "resolved", untouched: "open"}
+    assert store.get_dlq_item(first)["state_changed_by"] == "load"
 
 
 def test_dlq_invalid_state_lists_valid_states(store):
