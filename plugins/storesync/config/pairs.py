@@ -113,9 +113,13 @@ def get_pair(name: str) -> PairConfig:
     return pairs[name]
 
 
+# Pair files are read by every DAG file parse: libyaml's safe loader (same results) when PyYAML was built with it.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load_pair(path: Path) -> PairConfig:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER) or {}
     except yaml.YAMLError as exc:
         raise PairConfigError(f"{path.name}: not valid YAML: {exc}") from None
     where = _Where(path.name)
