@@ -1,7 +1,8 @@
 """`make sandbox`: start the sandbox systems in the foreground until Ctrl-C.
 
-X-Cart REST API on http://127.0.0.1:8081 (keys from airflow_settings.yaml) and the Sage 500 database at
-.local/data/sage500.db (SQLite3 ODBC driver), seeded deterministically.
+X-Cart REST API on http://127.0.0.1:8081 (keys from airflow_settings.yaml), the Sage 500 database at
+.local/data/sage500.db (SQLite3 ODBC driver) and the Acumatica REST API on http://127.0.0.1:8082 (user from
+airflow_settings.yaml), seeded deterministically; both ERPs know the same share of the storefront's customers.
 """
 
 from __future__ import annotations
@@ -19,14 +20,22 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=300)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--days", type=int, default=1)
+    parser.add_argument("--acumatica-port", type=int, default=8082, help="0 picks a free port")
+    parser.add_argument("--no-acumatica", action="store_true", help="do not start the Acumatica emulator")
     args = parser.parse_args()
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    with Sandbox(SandboxOptions(xcart_port=args.port, orders=args.orders, seed=args.seed, days=args.days)) as sandbox:
-        print(f"X-Cart sandbox:   {sandbox.start_xcart()}", flush=True)
-        counts = sandbox.init_sage500(sandbox.storefront_emails())
-        print(f"Sage 500 sandbox: {sandbox.sage500_path} {counts}", flush=True)
+    options = SandboxOptions(xcart_port=args.port, acumatica_port=args.acumatica_port, orders=args.orders,
+                             seed=args.seed, days=args.days)
+    with Sandbox(options) as sandbox:
+        print(f"X-Cart sandbox:    {sandbox.start_xcart()}", flush=True)
+        emails = sandbox.storefront_emails()
+        counts = sandbox.init_sage500(emails)
+        print(f"Sage 500 sandbox:  {sandbox.sage500_path} {counts}", flush=True)
+        if not args.no_acumatica:
+            print(f"Acumatica sandbox: {sandbox.start_acumatica(emails)} "
+                  f"{sandbox.acumatica_client().state()}", flush=True)
         print("Ctrl-C stops the sandbox.", flush=True)
         while not stop.wait(0.5):
             pass

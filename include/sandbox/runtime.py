@@ -1,8 +1,8 @@
 """Start the sandbox systems as local processes/databases and describe them as Airflow connections.
 
-Used by ``make demo``, ``make sandbox`` and ``make airflow``: the X-Cart emulator runs as its own HTTP
-server process on loopback; the Sage 500 sandbox is a SQLite database reached through the SQLite3 ODBC
-driver. Connection settings come from ``airflow_settings.yaml`` with the real port and paths filled in.
+Used by ``make demo``, ``make sandbox`` and ``make airflow``: the X-Cart and Acumatica emulators run as their
+own HTTP server processes on loopback; the Sage 500 sandbox is a SQLite database reached through the SQLite3
+ODBC driver. Connection settings come from ``airflow_settings.yaml`` with the real port and paths filled in.
 """
 
 from __future__ import annotations
@@ -53,6 +53,60 @@ class SandboxXCartClient:
         return [p["email"] for p in sorted(self.all("profile"), key=lambda p: p["profileId"])]
 
 
+class SandboxAcumaticaClient:
+    """The Acumatica emulator's sandbox endpoints, for the demo's own set-up and checks (not the pipeline's
+    hook): plain JSON, no login, so they spend none of the licence the flows are measured against."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def call(self, method: str, path: str, body=None):
+        data = None if body is None else json.dumps(body, default=str).encode()
+        request = urllib.request.Request(f"{self.url}/_sandbox/{path}", data=data, method=method,
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.loads(response.read() or b"null", parse_float=Decimal)
+
+    def action(self, name: str, **arguments):
+        """An ERP-side action: ship_order, set_stock, update_customer_address, update_customer_contact,
+        set_customer_status, create_item, update_item, cancel_order (see include/sandbox/acumatica/store.py)."""
+        return self.call("POST", f"actions/{name}", arguments)
+
+    def records(self, entity: str) -> list[dict]:
+        return self.call("GET", f"records/{entity}")
+
+    def inventory(self) -> list[dict]:
+        return self.call("GET", "inventory")
+
+    def state(self) -> dict:
+        return self.call("GET", "state")
+
+    def stats(self) -> dict:
+        return self.call("GET", "stats")
+
+    def limits(self, **changes) -> dict:
+        return self.call("POST", "limits", changes) if changes else self.call("GET", "limits")
+
+    def faults(self, **changes) -> dict:
+        return self.call("POST", "faults", changes) if changes else self.call("GET", "faults")
+
+    def open_web_orders(self) -> list[dict]:
+        """Open SO orders that came from the storefront (CustomerOrder ``XC-…``), oldest first."""
+        return [o for o in self.records("SalesOrder") if o["OrderType"] == "SO" and o.get("Status") == "Open"
+                and str(o.get("CustomerOrder") or "").startswith("XC-")]
+
+    def ship_some_orders(self, *, count: int, partial: int) -> list[str]:
+        """Act as the ERP's warehouse: ship ``count`` open web orders, ``partial`` of them only their first line's
+        first unit; every shipment carries a UPS tracking number."""
+        shipped = []
+        for index, order in enumerate(self.open_web_orders()[:count]):
+            lines = {str(order["Details"][0]["LineNbr"]): 1} if index < partial else None
+            self.action("ship_order", order_nbr=order["OrderNbr"], lines=lines,
+                        tracking_nbr=f"1Z999AA1{index:010d}", ship_via="UPS")
+            shipped.append(order["OrderNbr"])
+        return shipped
+
+
 @dataclass
 class SandboxOptions:
     seed: int = 42
@@ -62,6 +116,7 @@ class SandboxOptions:
     days: int = 1
     end_ts: int | None = None
     xcart_port: int = 0
+    acumatica_port: int = 0
     customer_overlap: float = 0.75  # share of storefront customers that already exist in the ERP
     alert_http_port: int = 0  # the alert sink's webhook receiver (0: a free port)
     alert_smtp_port: int = 0  # the alert sink's SMTP server
@@ -73,6 +128,8 @@ class Sandbox:
     data_dir: Path = STATE_DIR / "data"
     xcart_url: str | None = None
     _xcart: subprocess.Popen | None = None
+    acumatica_url: str | None = None
+    _acumatica: subprocess.Popen | None = None
     alert_sink_url: str | None = None
     alert_smtp_port: int | None = None
     _alert_sink: subprocess.Popen | None = None
@@ -81,6 +138,7 @@ class Sandbox:
         settings = load_connections()
         self.xcart_settings = settings["xcart_default"]
         self.sage_settings = settings["sage500_default"]
+        self.acumatica_settings = settings["acumatica_default"]
 
     # -- X-Cart ----------------------------------------------------------------------------------------
     def start_xcart(self) -> str:
@@ -135,6 +193,33 @@ class Sandbox:
             connection.close()
         return counts
 
+    # -- Acumatica -------------------------------------------------------------------------------------
+    def start_acumatica(self, customer_emails: list[str]) -> str:
+        """The Acumatica emulator as its own process, seeded like the Sage 500 sandbox (same seed, same items)
+        with ``customer_emails`` as existing customers; its API user is the connection's."""
+        o = self.options
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        emails_file = self.data_dir / "acumatica-customer-emails.txt"
+        emails_file.write_text("".join(f"{email}\n" for email in customer_emails), encoding="utf-8")
+        settings = self.acumatica_settings
+        env = {**os.environ, "ACUMATICA_USERNAME": settings["login"], "ACUMATICA_PASSWORD": settings["password"],
+               "ACUMATICA_TENANT": settings.get("extra", {}).get("tenant", "Company"),
+               "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'plugins'}"}
+        args = [sys.executable, "-m", "include.sandbox.acumatica", "--port", str(o.acumatica_port),
+                "--seed", str(o.seed), "--items", str(o.products), "--emails-file", str(emails_file)]
+        self._acumatica = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True,
+                                           start_new_session=True)
+        line = self._acumatica.stdout.readline()
+        match = re.search(r"(http://[\d.]+:\d+)", line)
+        if not match:
+            self.stop()
+            raise RuntimeError(f"Acumatica sandbox did not start: {line!r}")
+        self.acumatica_url = match.group(1)
+        return self.acumatica_url
+
+    def acumatica_client(self) -> SandboxAcumaticaClient:
+        return SandboxAcumaticaClient(self.acumatica_url)
+
     # -- alert sink (webhook receiver + SMTP server for the alert channels) ------------------------------
     def start_alert_sink(self) -> str:
         o = self.options
@@ -183,26 +268,22 @@ class Sandbox:
     # -- Airflow ---------------------------------------------------------------------------------------
     def connection_env(self) -> dict[str, str]:
         overrides = {"xcart_default": {"host": self.xcart_url}} if self.xcart_url else {}
+        if self.acumatica_url:
+            overrides["acumatica_default"] = {"host": self.acumatica_url}
         if self.alert_sink_url:
             overrides["alerts_webhook"] = {"host": self.alert_sink_url}
             overrides["alerts_smtp"] = {"port": self.alert_smtp_port}
         return connection_env(overrides)
 
     def stop(self) -> None:
-        if self._alert_sink and self._alert_sink.poll() is None:
-            os.killpg(self._alert_sink.pid, signal.SIGTERM)
-            try:
-                self._alert_sink.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self._alert_sink.pid, signal.SIGKILL)
-        self._alert_sink = None
-        if self._xcart and self._xcart.poll() is None:
-            os.killpg(self._xcart.pid, signal.SIGTERM)
-            try:
-                self._xcart.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self._xcart.pid, signal.SIGKILL)
-        self._xcart = None
+        for process in (self._alert_sink, self._acumatica, self._xcart):
+            if process and process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    os.killpg(process.pid, signal.SIGKILL)
+        self._alert_sink = self._acumatica = self._xcart = None
 
     def __enter__(self) -> "Sandbox":
         return self

@@ -27,6 +27,8 @@ ACUMATICA_CONNECTION_FIELDS: dict[str, dict[str, Any]] = {
                             "schema": {"type": ["integer", "null"]}},
     "max_concurrency": {"label": "Concurrent tasks (= pool slots)", "schema": {"type": ["integer", "null"]}},
     "max_attempts": {"label": "Attempts per request", "schema": {"type": ["integer", "null"], "default": 4}},
+    "max_rate_limit_wait": {"label": "Longest total wait for licence limits per request (s)",
+                            "schema": {"type": ["number", "null"], "default": 300}},
 }
 ACUMATICA_UI_FIELD_BEHAVIOUR: dict[str, Any] = {
     "hidden_fields": ["schema", "port"],

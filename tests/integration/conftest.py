@@ -165,3 +165,106 @@ def orders_dag():
         return bag.dags["orders__xcart__sage500"]
 
     return get
+
+
+# -- X-Cart + Acumatica ---------------------------------------------------------------------------------------
+
+ACUMATICA_USER, ACUMATICA_PASSWORD, ACUMATICA_TENANT = "it-api-user", "it-acu-pass-5b1e", "Company"
+
+
+@dataclass
+class AcumaticaSandbox:
+    backend: str
+    xcart: object
+    acumatica: object  # the in-process AcumaticaServer; .store is its AcumaticaStore
+    store_url: str
+
+    def store(self):
+        from storesync.store.store import SyncStore
+
+        return SyncStore(self.store_url)
+
+
+def write_pair_copy(pairs_dir: Path, name: str, *, schedule: str, max_bad_ratio: float | None = None,
+                    orders_options: dict | None = None) -> None:
+    """A copy of ``include/pairs/<name>.yaml`` with tiny retries and the orders flow's knobs (when it has one)."""
+    source = ROOT / "include" / "pairs" / f"{name}.yaml"
+    if not source.exists():
+        return
+    pair = yaml.safe_load(source.read_text()) or {}
+    pair["retries"] = {"count": 1, "delay_seconds": 0.1, "exponential_backoff": 2.0, "max_delay_seconds": 1}
+    orders = (pair.get("flows") or {}).get("orders")
+    if orders is not None:
+        orders["schedule"] = schedule
+        if max_bad_ratio is not None:
+            orders["max_bad_ratio"] = max_bad_ratio
+        orders.setdefault("options", {}).update(orders_options or {})
+    pairs_dir.mkdir(exist_ok=True)
+    (pairs_dir / f"{name}.yaml").write_text(yaml.safe_dump(pair))
+
+
+@pytest.fixture
+def acumatica_sandbox_factory(backend, tmp_path, airflow_db, monkeypatch):
+    """Builds X-Cart + an in-process Acumatica emulator + the sync store, and points Airflow connections at them.
+
+    The emulator is seeded like the Sage 500 sandbox of ``sandbox_factory`` (seed 7, 60 items: the X-Cart
+    catalogue's SKUs) and knows ``erp_customer_share`` of the storefront's customers by e-mail. ``clock`` pins
+    the storefront's "now"; ``erp_clock`` the ERP's (``LastModifiedDateTime`` of ERP-side changes; default: the
+    storefront's clock when given, else real time). Licence limits: ``requests_per_minute`` (also the
+    connection's budget, one task at a time), ``max_sessions``, ``max_concurrent``, ``latency_ms``.
+    """
+    stack = ExitStack()
+
+    def build(*, orders: int = 40, days: int = 1, erp_customer_share: float = 0.75, schedule: str = "@daily",
+              max_bad_ratio: float | None = None, orders_options: dict | None = None, erp_clock=None,
+              requests_per_minute: int = 0, max_sessions: int = 2, max_concurrent: int = 3, latency_ms: int = 0,
+              **xcart_kwargs) -> AcumaticaSandbox:
+        import time
+
+        from include.sandbox.acumatica import AcumaticaServer, AcumaticaStore, Limits, seed_store
+        from include.sandbox.sage500.dialects import temporary_database
+
+        xcart = start_xcart(orders=orders, days=days, **xcart_kwargs)
+        stack.callback(xcart.stop)
+        profiles = sorted(xcart.store.list_profiles(offset=0, limit=None)[0], key=lambda p: p["profileId"])
+        emails = [p["email"] for p in profiles][: int(len(profiles) * erp_customer_share)]
+        erp_store = AcumaticaStore(clock=erp_clock or xcart_kwargs.get("clock") or time.time)
+        seed_store(erp_store, seed=7, items=60, customer_emails=emails)
+        limits = Limits(requests_per_minute=requests_per_minute, max_sessions=max_sessions,
+                        max_concurrent=max_concurrent, latency_ms=latency_ms)
+        acumatica = AcumaticaServer(erp_store, username=ACUMATICA_USER, password=ACUMATICA_PASSWORD,
+                                    tenant=ACUMATICA_TENANT, seed=7, items=60, customer_emails=emails,
+                                    limits=limits).start()
+        stack.callback(acumatica.stop)
+        base = {"directory": tmp_path} if backend == "sqlite" else dict(PG)
+        store_params = stack.enter_context(temporary_database(backend, prefix="storesync_it_sync", **base))
+        store_url = (f"sqlite:///{store_params['database']}" if backend == "sqlite"
+                     else f"postgresql+psycopg2://postgres@127.0.0.1:5432/{store_params['database']}")
+
+        pairs_dir = tmp_path / "pairs"
+        for name in ("xcart-sage500", "xcart-acumatica"):
+            write_pair_copy(pairs_dir, name, schedule=schedule, max_bad_ratio=max_bad_ratio,
+                            orders_options=orders_options)
+        monkeypatch.setenv("STORESYNC_PAIRS_DIR", str(pairs_dir))
+        extra = {"tenant": ACUMATICA_TENANT, "page_size": 25, "max_attempts": 2, "retry_base_delay": 0.01,
+                 "max_rate_limit_wait": 90}
+        if requests_per_minute:
+            extra.update(requests_per_minute=requests_per_minute, max_concurrency=1)  # dag.test runs one task at a time
+        monkeypatch.setenv("AIRFLOW_CONN_ACUMATICA_DEFAULT", json.dumps(
+            {"conn_type": "acumatica", "host": acumatica.base_url, "login": ACUMATICA_USER,
+             "password": ACUMATICA_PASSWORD, "extra": extra}))
+        monkeypatch.setenv("AIRFLOW_CONN_XCART_DEFAULT", json.dumps(
+            {"conn_type": "xcart", "host": xcart.base_url, "password": RW_KEY,
+             "extra": {"read_only_api_key": RO_KEY, "page_size": 25, "max_attempts": 2}}))
+        monkeypatch.setenv("AIRFLOW_CONN_STORESYNC_DB",
+                           json.dumps({"conn_type": "storesync", "extra": {"url": store_url}}))
+
+        from storesync.config.pairs import load_pairs
+        from storesync.hooks import syncstore
+
+        load_pairs.cache_clear()
+        syncstore._store_for.cache_clear()
+        return AcumaticaSandbox(backend, xcart, acumatica, store_url)
+
+    yield build
+    stack.close()

@@ -328,7 +328,8 @@ class AcumaticaHook(BaseHook):
     Connection: host = instance URL (``https://example.acumatica.com/instance``; without a scheme, https),
     login/password = the API user; extras ``tenant``, ``branch``, ``endpoint`` (Default), ``version``
     (24.200.001), ``auth`` (``cookie`` | ``oauth2``), ``client_id``/``client_secret`` (OAuth), ``page_size``,
-    ``timeout``, ``max_attempts``, ``retry_base_delay``, ``requests_per_minute`` and ``max_concurrency``.
+    ``timeout``, ``max_attempts``, ``retry_base_delay``, ``max_rate_limit_wait`` (seconds of 429 waits per request
+    before giving up; default 300), ``requests_per_minute`` and ``max_concurrency``.
     """
 
     conn_name_attr = "acumatica_conn_id"
@@ -375,7 +376,8 @@ class AcumaticaHook(BaseHook):
         if auth == "oauth2" and not (extra.get("client_id") and client_secret):
             raise PermanentRunError(f"{where}: auth oauth2 needs extras 'client_id' and 'client_secret'")
         policy = retry or RetryPolicy(max_attempts=int(extra.get("max_attempts", 4)),
-                                      base_delay=float(extra.get("retry_base_delay", 0.5)))
+                                      base_delay=float(extra.get("retry_base_delay", 0.5)),
+                                      max_rate_limit_wait=float(extra.get("max_rate_limit_wait", 300)))
         return AcumaticaClient(
             session or requests.Session(),
             base_url=_base_url(connection.host, connection.schema, connection.port),
