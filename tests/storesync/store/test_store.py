@@ -80,6 +80,34 @@ def test_put_staged_handles_100k_records(store):
     assert sum(1 for _ in store.iter_staged(PAIR, FLOW, "big", "raw", batch_size=5000)) == 100_000
 
 
+def test_undecided_pages_leave_out_records_with_an_outcome_and_stream_in_key_order(store):
+    keys = [f"{n:04d}" for n in range(25)]
+    store.put_staged(PAIR, FLOW, "run1", "raw", ((key, {"key": key}) for key in keys))
+    store.put_staged(PAIR, FLOW, "run2", "raw", [("0001", {"key": "other run"})])
+    store.record_outcomes(PAIR, FLOW, "run1", [("0003", "dlq", "gate"), ("0010", "skipped", "unchanged")])
+    store.record_outcomes(PAIR, FLOW, "run2", [("0001", "loaded", None)])
+
+    pages = list(store.iter_undecided_pages(PAIR, FLOW, "run1", "raw", batch_size=10))
+
+    assert [len(page) for page in pages] == [10, 10, 3]
+    assert [key for page in pages for key, _ in page] == [k for k in keys if k not in ("0003", "0010")]
+    assert pages[0][0] == ("0000", {"key": "0000"})
+
+
+def test_a_record_decided_while_pages_are_read_is_left_out_of_later_pages(store):
+    store.put_staged(PAIR, FLOW, "run1", "raw", ((f"{n:02d}", {}) for n in range(6)))
+    pages = store.iter_undecided_pages(PAIR, FLOW, "run1", "raw", batch_size=2)
+    first = next(pages)
+    store.record_outcomes(PAIR, FLOW, "run1", [("04", "dlq", "gate")])
+    assert [key for key, _ in first] + [key for page in pages for key, _ in page] == ["00", "01", "02", "03", "05"]
+
+
+def test_outcomes_of_named_records(store):
+    store.record_outcomes(PAIR, FLOW, "run1", [("1", "loaded", None), ("2", "dlq", "bad")])
+    store.record_outcomes(PAIR, FLOW, "run2", [("3", "loaded", None)])
+    assert store.get_outcomes(PAIR, FLOW, "run1", ["1", "2", "3"]) == {"1": "loaded", "2": "dlq"}
+
+
 # --------------------------------------------------------------------------- cross-reference
 
 
