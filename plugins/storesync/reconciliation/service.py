@@ -86,8 +86,8 @@ def reconcile_day(pair: PairConfig, day: date, *, store, storefront=None, erp=No
     start, end = day_bounds(day)
     carried_rows = store.pending_reconciliation_lines(pair.name, before=day,
                                                       since=day - timedelta(days=config.pending_lookback_days))
-    carried = [Carried(row["kind"], Line.from_row(row).store_key, row["pending_since"] or row["day"],
-                       row["store_order_id"]) for row in carried_rows if Line.from_row(row).store_key]
+    carried = [Carried(line.kind, line.store_key, line.pending_since or row["day"], line.store_order_id)
+               for row in carried_rows for line in [Line.from_row(row)] if line.store_key]
     owned = storefront is None and erp is None
     if owned:
         storefront, erp = open_adapters(pair)
