@@ -95,7 +95,8 @@ class AcumaticaServer:
 
     Without ``store`` a new store is seeded from the seed arguments; with one, it is served as is
     (``reset()`` re-seeds it from the seed arguments either way). ``clock`` (monotonic seconds) drives the
-    licence's window, session idle time and token expiry, so tests can move time instead of sleeping.
+    licence's window, session idle time and token expiry, and ``sleep`` serves latency and held answers, so
+    tests can move time instead of sleeping.
     """
 
     def __init__(
@@ -120,6 +121,7 @@ class AcumaticaServer:
         faults: Faults | None = None,
         fault_seed: int | None = None,
         clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
         log_requests: bool = False,
     ) -> None:
         self.host = host
@@ -129,6 +131,7 @@ class AcumaticaServer:
         self.client_id, self.client_secret = client_id, client_secret
         self.endpoint, self.versions = endpoint, tuple(versions)
         self.log_requests = log_requests
+        self.sleep = sleep  # latency and held ("timed out") answers wait through it
         self.seed_spec = SeedSpec(seed, items, customers, tuple(customer_emails))
         if store is None:
             store = AcumaticaStore()
@@ -337,10 +340,10 @@ class _Handler(BaseHTTPRequestHandler):
                 raise _Reply(500, {"message": "An error has occurred.",
                                    "exceptionMessage": "Injected server fault."})
             if isinstance(fault, Hold):
-                time.sleep(fault.seconds)  # then serve it: the client gave up, a write still happens
+                app.sleep(fault.seconds)  # then serve it: the client gave up, a write still happens
             latency = app.limits.latency_ms
             if latency:
-                time.sleep(latency / 1000)
+                app.sleep(latency / 1000)
             if path == "/entity/auth/login" and verb == "POST":
                 self._login(body)
             elif path == "/entity/auth/logout" and verb == "POST":
