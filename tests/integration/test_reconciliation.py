@@ -37,8 +37,8 @@ MONEY = ("Store total", "ERP total", "Paid in store", "Received in ERP", "Refund
 def reconciliation(tmp_path):
     """Points the test pair's reconciliation at a temporary folder, with a short wait."""
 
-    def configure(**changes) -> Path:
-        path = Path(os.environ["STORESYNC_PAIRS_DIR"]) / f"{PAIR}.yaml"
+    def configure(pair_name: str = PAIR, **changes) -> Path:
+        path = Path(os.environ["STORESYNC_PAIRS_DIR"]) / f"{pair_name}.yaml"
         pair = yaml.safe_load(path.read_text())
         out = tmp_path / "recon-out"
         pair["reconciliation"].update({"output_dir": str(out), "poke_interval_seconds": 1,
@@ -283,3 +283,22 @@ def test_a_day_whose_flows_have_not_run_fails_the_wait_clearly_and_reports_nothi
     states = {ti.task_id: str(ti.state) for ti in dag_run.get_task_instances()}
     assert states["wait_for_flows"] == "failed" and states["reconcile"] == "upstream_failed"
     assert sandbox.store().reconciliation_run(PAIR, DAY) is None
+
+
+# -- the same engine for another ERP -------------------------------------------------------------------------------
+
+def test_the_acumatica_pair_reconciles_a_synced_day_with_the_same_engine_and_dag(acumatica_sandbox_factory, flow_dag,
+                                                                                reconciliation):
+    sandbox = acumatica_sandbox_factory(orders=30, clock=INSIDE_THE_DAY)
+    reconciliation("xcart-acumatica")
+    for flow in ("orders", "payments", "refunds"):
+        run(flow_dag(flow, erp="acumatica"), run_conf=EVERYTHING)
+    run(flow_dag("reconciliation", erp="acumatica"),
+        logical_date=datetime.combine(NEXT_DAY, time(), tzinfo=timezone.utc))
+    reported = sandbox.store().reconciliation_lines("xcart-acumatica", DAY)
+    orders_of_the_day = [o for o in sandbox.xcart.store.list_orders(offset=0, limit=None)[0]
+                         if datetime.fromtimestamp(o["orderDate"], timezone.utc).date() == DAY]
+    assert len([line for line in reported if line["kind"] == "order"]) == len(orders_of_the_day) > 10
+    assert any(line["kind"] == "payment" and line["account"] for line in reported)
+    assert {line["line_key"]: line["reason"] for line in reported if line["status"] != "matched"} == {}
+
