@@ -17,8 +17,8 @@ How Sage 500 values become Acumatica's:
 - timestamps (Sage's, from a fixed 2024 epoch, never the clock) → ``LastModifiedDateTime`` in UTC.
 
 Reference data (the tenant's set-up; docs/acumatica.md lists it): currencies USD EUR GBP CAD, customer
-classes RETAIL WHOLESALE WEB, and the payment methods and cash accounts of :data:`PAYMENT_METHODS` /
-:data:`CASH_ACCOUNTS`.
+classes RETAIL WHOLESALE WEB, the payment methods and cash accounts of :data:`PAYMENT_METHODS` /
+:data:`CASH_ACCOUNTS`, and the non-stock items of :data:`NON_STOCK_ITEMS` (``REFUND``: credit memo lines).
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ from include.sandbox.sage500.seed import (
     CURRENCIES,
     CUSTOMER_CLASSES,
     GUEST_CUSTOMER_ID,
+    SEED_EPOCH,
     WAREHOUSES,
     SeededCustomer,
     SeededItem,
@@ -66,10 +67,12 @@ PAYMENT_METHODS = (
     PaymentMethod("GIFTCERT", "Gift certificate", ("10300",)),
     PaymentMethod("CASH", "Cash (retired)", ("10100",), active=False),
 )
+#: Non-stock items (services and charges) every tenant here has: (InventoryID, Description).
+NON_STOCK_ITEMS = (("REFUND", "Customer refund (credit memo line)"),)
 ITEM_STATUS = {1: "Active", 2: "Inactive", 3: "No Purchases"}
 CUSTOMER_STATUS = {1: "Active", 2: "Inactive", 3: "One-Time", 4: "Inactive"}
 COUNTRY = {"USA": "US", "CAN": "CA", "GBR": "GB"}
-__all__ = ["CASH_ACCOUNTS", "GUEST_CUSTOMER_ID", "PAYMENT_METHODS", "SeedSpec", "reference_data", "seed_store"]
+__all__ = ["CASH_ACCOUNTS", "GUEST_CUSTOMER_ID", "NON_STOCK_ITEMS", "PAYMENT_METHODS", "SeedSpec", "reference_data", "seed_store"]
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,10 @@ def seed_store(store: AcumaticaStore, *, seed: int = 42, items: int = 120, custo
         items=[_item(item) for item in seeded_items],
         stock=[(item.item_id, warehouse, Decimal(on_hand), _stamp(item.updated))
                for item in seeded_items for warehouse, on_hand, _pending in item.stock],
+        non_stock_items=[{"id": record_guid("NonStockItem", item_id), "InventoryID": item_id, "Description": text,
+                          "ItemStatus": "Active", "DefaultPrice": money(Decimal(0)), "ItemClass": "NONSTOCK",
+                          "BaseUOM": "EA", "LastModifiedDateTime": _stamp(SEED_EPOCH)}
+                         for item_id, text in NON_STOCK_ITEMS],
     )
     return spec
 

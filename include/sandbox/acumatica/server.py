@@ -513,10 +513,8 @@ class _Handler(BaseHTTPRequestHandler):
             condition = odata.parse_filter(text)
             for names in odata.paths_in(condition):
                 odata.check_path(schema, names, "$filter")
-        records = self.server.app.store.records(entity)
-        if condition is not None:
-            records = [record for record in records if odata.matches(condition, record)]
-        page = records[skip: None if top is None else skip + top]
+        predicate = None if condition is None else (lambda record: odata.matches(condition, record))
+        page = self.server.app.store.select(entity, predicate, skip=skip, top=top)
         self._send(200, [wrap(odata.shape(record, schema, expand=expand, select=select), row_number=index)
                          for index, record in enumerate(page, start=1)])
 

@@ -9,7 +9,8 @@ Entities and their keys (docs/acumatica.md has the field lists):
 - ``SalesOrder`` (OrderType, OrderNbr): types ``SO`` (sales order) and ``CM`` (credit memo); numbers are
   assigned per type on create (``SO000001``, ``CM000001``);
 - ``Customer`` (CustomerID): given by the client, or assigned (``C00001`` … after the highest) when left out;
-- ``StockItem`` (InventoryID): given by the client;
+- ``StockItem`` (InventoryID): given by the client; ``NonStockItem`` (InventoryID) likewise: services and
+  charges (the seed has ``REFUND`` for credit memo lines), sold on order lines but never stocked or allocated;
 - ``Shipment`` (ShipmentNbr ``000001`` …), created by the warehouse (:meth:`AcumaticaStore.ship_order`) or
   by a client's PUT with ``Details`` of one order;
 - ``Payment`` (Type, ReferenceNbr ``000001`` …, one sequence for every type);
@@ -101,6 +102,10 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "WarehouseDetails": [{"WarehouseID": "text", "QtyOnHand": "qty", "QtyAvailable": "qty",
                               "LastModifiedDateTime": "datetime"}],
     },
+    "NonStockItem": {
+        "InventoryID": "text", "Description": "text", "ItemStatus": "text", "DefaultPrice": "money",
+        "ItemClass": "text", "BaseUOM": "text", "LastModifiedDateTime": "datetime",
+    },
     "Shipment": {
         "ShipmentNbr": "text", "Type": "text", "Status": "text", "ShipmentDate": "datetime", "CustomerID": "text",
         "WarehouseID": "text", "ShipVia": "text", "ShippedQty": "qty", "LastModifiedDateTime": "datetime",
@@ -120,7 +125,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
 }
 KEYS: dict[str, tuple[str, ...]] = {
     "SalesOrder": ("OrderType", "OrderNbr"), "Customer": ("CustomerID",), "StockItem": ("InventoryID",),
-    "Shipment": ("ShipmentNbr",), "Payment": ("Type", "ReferenceNbr"),
+    "NonStockItem": ("InventoryID",), "Shipment": ("ShipmentNbr",), "Payment": ("Type", "ReferenceNbr"),
 }
 #: Fields the tenant computes: what a client sends for them is ignored (as Acumatica ignores read-only fields).
 READ_ONLY: dict[str, frozenset[str]] = {
@@ -130,10 +135,12 @@ READ_ONLY: dict[str, frozenset[str]] = {
     "Customer": frozenset({"LastModifiedDateTime", "CreatedDate", "Email"}),
     "StockItem": frozenset({"LastModifiedDateTime", "WarehouseDetails.QtyOnHand", "WarehouseDetails.QtyAvailable",
                             "WarehouseDetails.LastModifiedDateTime"}),
+    "NonStockItem": frozenset({"LastModifiedDateTime"}),
     "Shipment": frozenset({"Status", "LastModifiedDateTime", "ShippedQty", "Type"}),
     "Payment": frozenset({"Status", "LastModifiedDateTime", "AppliedToDocuments", "UnappliedBalance"}),
 }
 DISPLAY_NAMES = {"SalesOrder": "Sales Order", "Customer": "Customer", "StockItem": "Stock Item",
+                 "NonStockItem": "Non-Stock Item",
                  "Shipment": "Shipment", "Payment": "Payment"}
 FIELD_LABELS = {"CustomerID": "Customer", "InventoryID": "Inventory ID", "WarehouseID": "Warehouse",
                 "OrderQty": "Quantity", "UnitPrice": "Unit Price", "CurrencyID": "Currency", "OrderType": "Order Type",
@@ -383,6 +390,8 @@ class AcumaticaStore:
             self._stock: dict[tuple[str, str], dict[str, Any]] = {}  # (item, warehouse) -> QtyOnHand, stamp
             self._allocated: dict[tuple[str, str], Decimal] = {}
             self._numbers: dict[str, int] = {}
+            # (OrderType, CustomerID, CustomerOrder folded) -> OrderNbr: the unique customer order number rule
+            self._customer_orders: dict[tuple[str, str, str], str] = {}
 
     def configure(self, reference: Reference) -> None:
         with self._lock:
@@ -421,6 +430,25 @@ class AcumaticaStore:
         with self._lock:
             return [self._view(entity, record) for record in self._table(entity).ordered()]
 
+    def select(self, entity: str, predicate: Callable[[dict], bool] | None = None, *, skip: int = 0,
+               top: int | None = None) -> list[dict]:
+        """One page of the records matching ``predicate`` (called with the full record), in key order; only
+        the page is copied, so paging through a large table stays cheap."""
+        with self._lock:
+            computed = entity == "StockItem"  # its WarehouseDetails are computed, so test the view
+            page, matched = [], 0
+            for record in self._table(entity).ordered():
+                candidate = self._view(entity, record) if computed else record
+                if predicate is not None and not predicate(candidate):
+                    continue
+                matched += 1
+                if matched <= skip:
+                    continue
+                if top is not None and len(page) >= top:
+                    break
+                page.append(candidate if computed else self._view(entity, record))
+            return page
+
     def get(self, entity: str, keys: Sequence[str]) -> dict:
         with self._lock:
             table = self._table(entity)
@@ -450,7 +478,7 @@ class AcumaticaStore:
         return view
 
     def _warehouses_of(self, inventory_id: str) -> list[str]:
-        return sorted(warehouse for (item, warehouse) in self._stock if item == inventory_id)
+        return [warehouse for warehouse in sorted(self.reference.warehouses) if (inventory_id, warehouse) in self._stock]
 
     def _stock_row(self, inventory_id: str, warehouse: str) -> dict:
         row = self._stock[(inventory_id, warehouse)]
@@ -464,7 +492,8 @@ class AcumaticaStore:
     def put(self, entity: str, record: Mapping[str, Any]) -> dict:
         """Create or update by key fields; the saved record (full). ValidationFailed/BadRequest on refusal."""
         handlers = {"SalesOrder": self._put_sales_order, "Customer": self._put_customer,
-                    "StockItem": self._put_stock_item, "Payment": self._put_payment, "Shipment": self._put_shipment}
+                    "StockItem": self._put_stock_item, "NonStockItem": self._put_non_stock_item,
+                    "Payment": self._put_payment, "Shipment": self._put_shipment}
         if entity not in handlers:
             raise UnknownEntity(f"entity {entity!r} is not part of the endpoint")
         errors = _Errors()
@@ -486,11 +515,12 @@ class AcumaticaStore:
                 if record["UnpaidBalance"] != record["OrderTotal"]:
                     raise ValidationFailed(f"The {name} {'/'.join(key)} has payments applied and cannot be deleted.")
                 self._set_allocation(record, None)
+                self._index_customer_order(record, None)
             elif entity == "Customer":
                 if any(o["CustomerID"] == key[0] for o in self._tables["SalesOrder"].records.values()) or any(
                         p["CustomerID"] == key[0] for p in self._tables["Payment"].records.values()):
                     raise ValidationFailed(f"The {name} {key[0]} has documents and cannot be deleted.")
-            elif entity == "StockItem":
+            elif entity in ("StockItem", "NonStockItem"):
                 if any(line["InventoryID"] == key[0] for o in self._tables["SalesOrder"].records.values()
                        for line in o.get("Details", [])):
                     raise ValidationFailed(f"The {name} {key[0]} is used on sales orders and cannot be deleted.")
@@ -604,6 +634,7 @@ class AcumaticaStore:
             return self._view("SalesOrder", current)
         record["LastModifiedDateTime"] = self._stamp(current and current.get("LastModifiedDateTime"))
         self._set_allocation(current, record)
+        self._index_customer_order(current, record)
         table.put((order_type, record["OrderNbr"]), record)
         return self._view("SalesOrder", record)
 
@@ -646,31 +677,39 @@ class AcumaticaStore:
                 record[name] = {"DisplayName": contact.get("DisplayName") or customer.get("CustomerName"),
                                 "Attention": None, "Email": contact.get("Email"), "Phone1": contact.get("Phone1")}
 
+    @staticmethod
+    def _customer_order_key(order: dict | None) -> tuple[str, str, str] | None:
+        if order is None or not order.get("CustomerOrder"):
+            return None
+        return order["OrderType"], order.get("CustomerID") or "", order["CustomerOrder"].casefold()
+
     def _check_customer_order(self, record: dict, errors: _Errors) -> None:
-        reference = record.get("CustomerOrder")
-        if not reference:
-            return
-        for other in self._tables["SalesOrder"].records.values():
-            if (other["OrderType"] == record["OrderType"] and other["OrderNbr"] != record.get("OrderNbr")
-                    and other["CustomerID"] == record.get("CustomerID")
-                    and (other.get("CustomerOrder") or "").casefold() == reference.casefold()):
-                errors.add("CustomerOrder", f"Document with the Customer Order Nbr. '{reference}' already exists "
-                                            f"for customer '{record.get('CustomerID')}': {other['OrderType']} "
-                                            f"{other['OrderNbr']}.")
-                return
+        key = self._customer_order_key(record)
+        other = self._customer_orders.get(key) if key else None
+        if other is not None and other != record.get("OrderNbr"):
+            errors.add("CustomerOrder", f"Document with the Customer Order Nbr. '{record['CustomerOrder']}' already "
+                                        f"exists for customer '{record.get('CustomerID')}': {record['OrderType']} "
+                                        f"{other}.")
+
+    def _index_customer_order(self, before: dict | None, after: dict | None) -> None:
+        old, new = self._customer_order_key(before), self._customer_order_key(after)
+        if old is not None and self._customer_orders.get(old) == before["OrderNbr"]:
+            del self._customer_orders[old]
+        if new is not None:
+            self._customer_orders[new] = after["OrderNbr"]
 
     def _order_lines(self, record: dict, errors: _Errors) -> None:
         lines = record.setdefault("Details", [])
         used = {line["LineNbr"] for line in lines if isinstance(line.get("LineNbr"), int)}
         next_nbr = max(used, default=0) + 1
-        items = self._tables["StockItem"].records
+        items, services = self._tables["StockItem"].records, self._tables["NonStockItem"].records
         for index, line in enumerate(lines):
             where = f"Details[{index}]"
             if not isinstance(line.get("LineNbr"), int):
                 line["LineNbr"] = next_nbr
                 next_nbr += 1
             inventory_id = line.get("InventoryID")
-            item = items.get((inventory_id,)) if inventory_id else None
+            item = (items.get((inventory_id,)) or services.get((inventory_id,))) if inventory_id else None
             if not inventory_id:
                 errors.missing(f"{where}.InventoryID")
             elif item is None:
@@ -719,9 +758,10 @@ class AcumaticaStore:
         if order is None or order["OrderType"] != "SO" or order["Status"] in CLOSED_ORDER_STATUSES:
             return {}
         result: dict[tuple[str, str], Decimal] = {}
+        stock_items = self._tables["StockItem"].records
         for line in order.get("Details", []):
             open_qty = line["OrderQty"] - line["QtyOnShipments"]
-            if open_qty > 0:
+            if open_qty > 0 and (line["InventoryID"],) in stock_items:  # non-stock items hold no stock
                 key = (line["InventoryID"], line["WarehouseID"])
                 result[key] = result.get(key, ZERO) + open_qty
         return result
@@ -793,6 +833,9 @@ class AcumaticaStore:
         if not inventory_id:
             errors.missing("InventoryID")
             errors.raise_if_any("StockItem", True)
+        if (inventory_id,) in self._tables["NonStockItem"].records:
+            errors.add("InventoryID", f"{inventory_id} is a non-stock item.")
+            errors.raise_if_any("StockItem", True)
         current = table.records.get((inventory_id,))
         creating = current is None
         warehouses = [line.get("WarehouseID") for line in plain.pop("WarehouseDetails", [])]
@@ -821,6 +864,37 @@ class AcumaticaStore:
             self._stock[(inventory_id, warehouse)] = {"QtyOnHand": ZERO, "LastModifiedDateTime": self._stamp()}
         table.put((inventory_id,), record)
         return self._view("StockItem", record)
+
+    def _put_non_stock_item(self, plain: dict, errors: _Errors) -> dict:
+        """A service or charge item (e.g. ``REFUND`` for credit memo lines): sold, never stocked."""
+        table = self._tables["NonStockItem"]
+        inventory_id = plain.get("InventoryID")
+        if not inventory_id:
+            errors.missing("InventoryID")
+            errors.raise_if_any("NonStockItem", True)
+        if (inventory_id,) in self._tables["StockItem"].records:
+            errors.add("InventoryID", f"{inventory_id} is a stock item.")
+            errors.raise_if_any("NonStockItem", True)
+        current = table.records.get((inventory_id,))
+        creating = current is None
+        record = self._merge(current, plain) if current else plain
+        if creating:
+            record.setdefault("ItemStatus", "Active")
+            record.setdefault("ItemClass", "NONSTOCK")
+            record.setdefault("BaseUOM", "EA")
+            record.setdefault("DefaultPrice", ZERO)
+            if not record.get("Description"):
+                errors.missing("Description")
+        if record.get("ItemStatus") not in ITEM_STATUSES:
+            errors.add("ItemStatus", f"'Item Status' must be one of {', '.join(ITEM_STATUSES)}.")
+        self._non_negative(record, "DefaultPrice", "DefaultPrice", errors)
+        errors.raise_if_any("NonStockItem", creating)
+        if not creating and _same(current, record, ignore=("LastModifiedDateTime",)):
+            return self._view("NonStockItem", current)
+        record["id"] = record_guid("NonStockItem", inventory_id)
+        record["LastModifiedDateTime"] = self._stamp(current and current.get("LastModifiedDateTime"))
+        table.put((inventory_id,), record)
+        return self._view("NonStockItem", record)
 
     def inventory_summary(self, inventory_id: str | None = None, warehouse_id: str | None = None) -> list[dict]:
         """Stock rows (item, warehouse) with QtyOnHand, QtyAvailable and LastModifiedDateTime, in key order."""
@@ -1053,10 +1127,11 @@ class AcumaticaStore:
                 line = next(line for line in updated["Details"] if line["LineNbr"] == nbr)
                 line["QtyOnShipments"] += quantity
                 line["OpenQty"] = max(ZERO, line["OrderQty"] - line["QtyOnShipments"])
-                stock = self._stock.setdefault((line["InventoryID"], line["WarehouseID"]),
-                                               {"QtyOnHand": ZERO, "LastModifiedDateTime": None})
-                stock["QtyOnHand"] -= quantity
-                stock["LastModifiedDateTime"] = self._stamp(stock["LastModifiedDateTime"])
+                if (line["InventoryID"],) in self._tables["StockItem"].records:
+                    stock = self._stock.setdefault((line["InventoryID"], line["WarehouseID"]),
+                                                   {"QtyOnHand": ZERO, "LastModifiedDateTime": None})
+                    stock["QtyOnHand"] -= quantity
+                    stock["LastModifiedDateTime"] = self._stamp(stock["LastModifiedDateTime"])
                 details.append({"LineNbr": position, "OrderType": order_type, "OrderNbr": order_nbr,
                                 "OrderLineNbr": nbr, "InventoryID": line["InventoryID"],
                                 "WarehouseID": line["WarehouseID"], "ShippedQty": quantity})
@@ -1173,10 +1248,12 @@ class AcumaticaStore:
     # -- seeding and inspection ----------------------------------------------------------------------------
 
     def bulk_load(self, *, customers: Iterable[dict] = (), items: Iterable[dict] = (),
-                  stock: Iterable[tuple[str, str, Decimal, str]] = ()) -> None:
-        """Insert complete records as they are (seeding only): customers, stock items, and stock rows
-        (InventoryID, WarehouseID, QtyOnHand, LastModifiedDateTime)."""
+                  stock: Iterable[tuple[str, str, Decimal, str]] = (), non_stock_items: Iterable[dict] = ()) -> None:
+        """Insert complete records as they are (seeding only): customers, stock items, stock rows
+        (InventoryID, WarehouseID, QtyOnHand, LastModifiedDateTime) and non-stock items."""
         with self._lock:
+            for record in non_stock_items:
+                self._tables["NonStockItem"].put((record["InventoryID"],), record)
             for record in customers:
                 self._tables["Customer"].put((record["CustomerID"],), record)
             for record in items:

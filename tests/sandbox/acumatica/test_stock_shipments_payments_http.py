@@ -33,9 +33,10 @@ def stock(api, item, warehouse):
 
 
 def place(api, reference="XC-1", customer=CUSTOMER, currency="USD", **fields):
+    fields.setdefault("Details", [{"InventoryID": "SKU-00001", "OrderQty": 3, "UnitPrice": Decimal("10.00")},
+                                  {"InventoryID": "SKU-00002", "OrderQty": 2, "UnitPrice": Decimal("5.00")}])
     body = wrapped(CustomerID=customer, CustomerOrder=reference, CurrencyID=currency, TaxTotal=Decimal("1.00"),
-                   Details=[{"InventoryID": "SKU-00001", "OrderQty": 3, "UnitPrice": Decimal("10.00")},
-                            {"InventoryID": "SKU-00002", "OrderQty": 2, "UnitPrice": Decimal("5.00")}], **fields)
+                   **fields)
     reply = api.put("SalesOrder", body, expand="Details")
     assert reply.status == 200, reply.text
     return reply.body
@@ -226,3 +227,19 @@ def test_deleting_a_payment_gives_the_order_its_unpaid_balance_back(api):
     api.put("Payment", payment(nbr, Decimal("5"), applied=Decimal("5")))
     assert api.delete("Payment", "Payment", "000001").status == 204
     assert value(api.get("SalesOrder", "SO", nbr).body, "UnpaidBalance") == total
+
+
+# -- non-stock items -----------------------------------------------------------------------------------------
+
+def test_a_credit_memo_line_on_the_refund_non_stock_item_touches_no_stock(api, server):
+    before = server.store.inventory_summary()
+    assert value(api.get("NonStockItem", "REFUND").body, "ItemClass") == "NONSTOCK"
+    memo = api.put("SalesOrder", wrapped(OrderType="CM", CustomerID=CUSTOMER, CustomerOrder="XR-58", ExternalRef="XC-2",
+                                         Details=[{"InventoryID": "REFUND", "OrderQty": 1,
+                                                   "UnitPrice": Decimal("12.34"), "ExtendedPrice": Decimal("12.34")}]))
+    assert memo.status == 200, memo.text
+    assert value(memo.body, "OrderTotal") == Decimal("12.34")
+    order = place(api, "XC-3", Details=[{"InventoryID": "REFUND", "OrderQty": 1, "UnitPrice": Decimal("1")}])
+    assert api.sandbox("POST", "actions/ship_order", {"order_nbr": value(order, "OrderNbr")}).status == 200
+    assert server.store.inventory_summary() == before
+    assert api.put("StockItem", wrapped(InventoryID="REFUND", Description="clash")).status == 422
