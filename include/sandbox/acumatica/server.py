@@ -58,16 +58,16 @@ from include.sandbox.acumatica import odata
 from include.sandbox.acumatica.faults import Answer, Drop, FaultInjector, Faults, Hold
 from include.sandbox.acumatica.licence import Licence, Limits, Rejection, Stats
 from include.sandbox.acumatica.seed import SeedSpec, seed_store
-from include.sandbox.acumatica.store import (
+from include.sandbox.acumatica.schema import (
     KEYS,
     SCHEMAS,
-    AcumaticaStore,
     ActionError,
     BadRequest,
     RecordNotFound,
     StoreError,
     ValidationFailed,
 )
+from include.sandbox.acumatica.store import AcumaticaStore
 from include.sandbox.acumatica.wire import BodyError, unwrap_body, with_errors, wrap
 from include.sandbox.xcart.server import encode_json
 
