@@ -9,6 +9,10 @@ the linked contact (``MainContact/Email``, ``MainContact/Address/PostalCode``), 
 an update the fields the ERP owns (pair option ``erp_owned_customer_fields``, e.g. status) are left out of
 the body, and so is every empty value on either action: no storefront gap ever clears what Acumatica has
 (Sage's staging reads NULL the same way). A refusal (422) goes to the DLQ naming each field Acumatica named.
+
+ERP edits are the customers whose ``LastModifiedDateTime`` lies in the window; that a main-contact or address
+edit moves the customer's own timestamp holds in the emulator and is assumed of a real instance (Sage 500 is
+read on both the customer's and the address's UpdateDate for that reason).
 """
 
 from __future__ import annotations
@@ -67,14 +71,14 @@ def existing_customers(client, emails: list[str], postals: list[str]) -> Candida
     return candidates
 
 
-def _listed(client, condition: str) -> Iterator[dict[str, Any]]:
-    """Customers matching ``condition``, with their ids stripped, in CustomerID order (first match wins)."""
+def _listed(client, condition: str) -> list[dict[str, Any]]:
+    """Customers matching ``condition``, with their ids stripped, in CustomerID order (the first match wins)."""
     found = []
     for customer in client.list("Customer", filter=condition, expand=EXPAND):
         customer_id = text(customer.get("CustomerID"))
         if customer_id:
             found.append({**customer, "CustomerID": customer_id})
-    return iter(sorted(found, key=lambda customer: customer["CustomerID"]))
+    return sorted(found, key=lambda customer: customer["CustomerID"])
 
 
 def prepare_customers(client, records: list[tuple[str, dict[str, Any]]], options: dict[str, Any]) -> dict[str, dict[str, Any]]:
