@@ -46,29 +46,57 @@ def run_volume(orders: int, *, workdir: Path, page_size: int, process_per_task: 
             "emulator_seed_s": round(seed_s, 1)}
 
 
-def run(*, volumes: list[int], workdir: Path, page_size: int, process_per_task: bool = True, say=print) -> Item:
+def run(*, volumes: list[int], workdir: Path, page_size: int, process_per_task: bool = True,
+        calibration: int | None = None, budget_s: float | None = None, say=print) -> Item:
+    """Peak memory over ``volumes`` (N, 2N). With ``calibration`` and ``budget_s``: first the whole flow over
+    ``calibration`` orders, then N shrinks (never grows) to what the measured seconds per order let the budget
+    hold for N and 2N; the notes then say that the asked volumes did not fit and why, with the numbers."""
     started = time.perf_counter()
-    results = {orders: run_volume(orders, workdir=workdir / str(orders), page_size=page_size,
-                                  process_per_task=process_per_task, say=say)
-               for orders in volumes}
-    peaks = {orders: int(result["peak_bytes"]) for orders, result in results.items()}
-    notes = []
+    results: dict[int, dict] = {}
+    notes: list[str] = []
+    asked = list(volumes)
+    if calibration:
+        results[calibration] = run_volume(calibration, workdir=workdir / str(calibration), page_size=page_size,
+                                          process_per_task=process_per_task, say=say)
+        per_order = sum(t["process_s"] for t in results[calibration]["tasks"].values()) / calibration
+        seed_per_order = results[calibration]["emulator_seed_s"] / calibration
+        needed = sum(asked) * (per_order + seed_per_order)
+        remaining = (budget_s or float("inf")) - (time.perf_counter() - started)
+        say(f"  d. calibration: {per_order * 1000:.2f} ms per order over the whole flow (+ {seed_per_order * 1000:.2f} "
+            f"ms seeding); {', '.join(f'{v:,}' for v in asked)} orders need ~{needed / 60:.0f} min, "
+            f"{remaining / 60:.0f} min left")
+        by_task = {t: round(d["process_s"] / calibration * 1000, 3) for t, d in results[calibration]["tasks"].items()}
+        if needed > remaining:
+            base = int(remaining / (3 * (per_order + seed_per_order)) // 10_000 * 10_000)
+            volumes = [v for v in (base, 2 * base) if v > calibration]
+            notes.append(
+                f"asked {' and '.join(f'{v:,}' for v in asked)} orders: the whole flow measured "
+                f"{per_order * 1000:.2f} ms per order at {calibration:,} orders (by task, ms per order: "
+                + ", ".join(f"{t} {ms}" for t, ms in by_task.items())
+                + f"), so {sum(asked):,} orders would take ~{needed / 60:.0f} min against the {remaining / 60:.0f} min "
+                f"left of the 30-minute run; measured at {', '.join(f'{v:,}' for v in [calibration, *volumes])} "
+                f"orders instead")
+    for orders in volumes:
+        results[orders] = run_volume(orders, workdir=workdir / str(orders), page_size=page_size,
+                                     process_per_task=process_per_task, say=say)
+    peaks = {orders: int(result["peak_bytes"]) for orders, result in sorted(results.items())}
     for orders, result in results.items():
         counts = result["report"]
         if counts.get("unaccounted") or counts.get("loaded", 0) + counts.get("dlq", 0) + counts.get("held", 0) \
                 + counts.get("skipped", 0) != counts.get("extracted"):
             notes.append(f"{orders:,} orders: counts do not reconcile: {counts}")
+    if not process_per_task:
+        notes.append("small mode: each volume's tasks ran in one process (start-up would dominate), so the peak is "
+                     "that of the whole run")
     return Item(
         key="d", title=TITLE, figure=max(peaks.values()) / 2**20, unit="MiB peak", target=TARGET,
-        met=memory_target_met(peaks), sizes={"orders per volume": ", ".join(f"{v:,}" for v in volumes)},
+        met=memory_target_met(peaks), sizes={"orders per volume": ", ".join(f"{v:,}" for v in peaks)},
         details={
             "peak MiB by volume": {f"{v:,}": round(p / 2**20) for v, p in peaks.items()},
             **{f"{v:,} orders, by task (peak MiB / seconds)":
                {t: f"{d['peak_rss_mib']:,.0f} / {d['seconds']}" for t, d in r["tasks"].items()}
-               for v, r in results.items()},
-            **{f"{v:,} orders, run counts": r["report"] for v, r in results.items()},
+               for v, r in sorted(results.items())},
+            **{f"{v:,} orders, run counts": r["report"] for v, r in sorted(results.items())},
         },
-        notes=notes + ([] if process_per_task else ["small mode: each volume's tasks ran in one process (start-up "
-                                                    "would dominate), so the peak is that of the whole run"]),
-        seconds=time.perf_counter() - started,
+        notes=notes, seconds=time.perf_counter() - started,
     )
