@@ -120,7 +120,71 @@ class Sage500Driver:
         return Decimal(str(snapshot[kind][document_id][-1]))
 
 
-DRIVERS = {"sage500": Sage500Driver}
+class AcumaticaDriver:
+    """Reads and acts on the in-process emulator's store (the ERP's own staff, not our connector)."""
+
+    def __init__(self, sandbox) -> None:
+        self.store = sandbox.acumatica.store
+
+    def snapshot(self) -> dict[str, dict]:
+        def address(customer: dict) -> dict:
+            return ((customer.get("MainContact") or {}).get("Address")) or {}
+
+        orders = self.store.records("SalesOrder")
+        return {
+            "customers": {c["CustomerID"]: (c.get("CustomerName"), c.get("Status"), address(c).get("AddressLine1"),
+                                            address(c).get("City"), address(c).get("PostalCode"))
+                          for c in self.store.records("Customer")},
+            "sales_orders": {o["OrderNbr"]: (o.get("Status"), o.get("OrderTotal"))
+                             for o in orders if o["OrderType"] == "SO"},
+            "payments": {p["ReferenceNbr"]: (p.get("PaymentAmount"),)
+                         for p in self.store.records("Payment") if p.get("Type") == "Payment"},
+            "credit_memos": {o["OrderNbr"]: (o.get("OrderTotal"),) for o in orders if o["OrderType"] == "CM"},
+            "items": {i["InventoryID"]: (i.get("ItemStatus"), i.get("DefaultPrice"))
+                      for i in self.store.records("StockItem")},
+        }
+
+    def available(self, warehouses: tuple[str, ...]) -> dict[str, Decimal]:
+        totals: dict[str, Decimal] = {}
+        for row in self.store.inventory_summary():
+            if row["WarehouseID"] in warehouses:
+                totals[row["InventoryID"]] = totals.get(row["InventoryID"], Decimal(0)) + Decimal(row["QtyAvailable"])
+        return totals
+
+    def add_stock(self, sku: str, warehouse: str, delta: int, *, now: datetime) -> None:
+        on_hand = next(r["QtyOnHand"] for r in self.store.inventory_summary(sku, warehouse))
+        self.store.set_stock(inventory_id=sku, warehouse_id=warehouse, qty_on_hand=on_hand + delta)
+
+    def create_item(self, sku: str, description: str, price: str, stock: dict[str, int], *, now: datetime) -> None:
+        self.store.create_item(inventory_id=sku, description=description, default_price=price, stock=stock)
+
+    def web_customer_ids(self) -> list[str]:
+        return sorted(c["CustomerID"] for c in self.store.records("Customer") if c["CustomerID"].startswith("XC"))
+
+    def storefront_profile_id(self, customer_id: str) -> int:
+        return int(customer_id[2:])
+
+    def move_customer(self, customer_id: str, *, line1: str, city: str, now: datetime) -> None:
+        self.store.update_customer_address(customer_id=customer_id, AddressLine1=line1, City=city)
+
+    def open_web_orders(self) -> list[tuple[str, int]]:
+        return [(o["OrderNbr"], int(o["CustomerOrder"][3:])) for o in self.store.records("SalesOrder")
+                if o["OrderType"] == "SO" and o.get("Status") == "Open"
+                and str(o.get("CustomerOrder") or "").startswith("XC-")]
+
+    def ship(self, order_id: str, *, partial: bool, tracking: str, now: datetime) -> None:
+        order = self.store.get("SalesOrder", ["SO", order_id])
+        lines = {order["Details"][0]["LineNbr"]: 1} if partial else None
+        self.store.ship_order(order_nbr=order_id, lines=lines, tracking_nbr=tracking, ship_via="UPS")
+
+    def customer_city(self, snapshot: dict, customer_id: str) -> str:
+        return snapshot["customers"][customer_id][3]
+
+    def document_amount(self, snapshot: dict, kind: str, document_id: str) -> Decimal:
+        return Decimal(str(snapshot[kind][document_id][-1]))
+
+
+DRIVERS = {"sage500": Sage500Driver, "acumatica": AcumaticaDriver}
 
 
 def driver_for(erp: str, sandbox) -> ErpDriver:
