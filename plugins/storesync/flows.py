@@ -5,7 +5,10 @@ A flow's DAG is the same task shape for every pair; only the adapters and specs 
 - ``create_once`` flows create documents (sales orders, receipts, credit memos): a record already
   cross-referenced is never sent again.
 - ``upsert`` flows mirror state (products, stock): every changed record is written again, and with
-  ``push_changes_only`` a record whose target payload equals what was last pushed is skipped.
+  ``push_changes_only`` a record whose target payload equals what was last pushed is skipped. With
+  ``skip_unchanged_source`` as well, a source record equal to the one whose target payload was last pushed
+  (same mappings, suites and options) is skipped at extraction already, so gates, transform and load only see
+  what changed (for flows whose target payload depends on the source record alone).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ class FlowSpec:
     description: str
     load_mode: str = "create_once"
     push_changes_only: bool = False
+    skip_unchanged_source: bool = False
     write_back: bool = False
     # Flows that must run before this one in a full sync (the demo's order, and asset dependencies).
     after: tuple[str, ...] = ()
@@ -42,6 +46,8 @@ class FlowSpec:
     def __post_init__(self) -> None:
         if self.load_mode not in LOAD_MODES:
             raise ValueError(f"flow {self.name}: load_mode '{self.load_mode}' not one of {', '.join(LOAD_MODES)}")
+        if self.skip_unchanged_source and not self.push_changes_only:
+            raise ValueError(f"flow {self.name}: skip_unchanged_source needs push_changes_only")
 
     @property
     def has_write_back(self) -> bool:
@@ -51,13 +57,13 @@ class FlowSpec:
 FLOWS = {
     "products": FlowSpec(
         name="products", entity="product", source="erp", target="storefront", load_mode="upsert",
-        push_changes_only=True,
+        push_changes_only=True, skip_unchanged_source=True,
         description="Item master and list prices from the ERP create and update storefront products; "
                     "inactive or discontinued items are disabled, never deleted.",
     ),
     "inventory": FlowSpec(
         name="inventory", entity="inventory", source="erp", target="storefront", load_mode="upsert",
-        push_changes_only=True, after=("products",),
+        push_changes_only=True, skip_unchanged_source=True, after=("products",),
         description="Available quantity per SKU from the ERP (the system of record); only changed SKUs are written.",
     ),
     "customers": FlowSpec(

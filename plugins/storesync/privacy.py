@@ -68,6 +68,7 @@ def luhn_valid(digits: str) -> bool:
 _NOT_KEY_CHARS = re.compile(r"[^a-z0-9]")
 # Card data has digits (a PAN 13+, a written-out security code 3+): a string with fewer needs no scan.
 _THREE_DIGITS = re.compile(r"[0-9][^0-9]*[0-9][^0-9]*[0-9]")
+_NOT_DIGITS = re.compile(r"[^0-9]+")
 
 
 def _normalised_key(key: str) -> str:
@@ -136,7 +137,8 @@ def _mask(digits: str) -> str:
 def _scrub_text(text: str) -> str:
     if not _THREE_DIGITS.search(text):
         return text
-    spans = _card_spans(text)
+    # A card number needs 13 digits; an id or a price with fewer cannot hold one (a written-out code still can).
+    spans = _card_spans(text) if len(_NOT_DIGITS.sub("", text)) >= MIN_PAN_DIGITS else []
     if spans:
         parts, position = [], 0
         for start, end, digits in spans:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from storesync.operators import unchanged
 from storesync.operators.base import RunScope, SyncOperator
 from storesync.operators.skip_alerts import SkipAlerts
 from storesync.privacy import scrub_card_data
@@ -44,6 +45,21 @@ class ExtractOperator(SyncOperator):
         out_of_scope = getattr(source, "out_of_scope", None)
         skipped: list[tuple[str, str, str]] = []
         skip_alerts = SkipAlerts(scope)
+        # Records equal to the ones last pushed are staged and decided at once (see operators.unchanged).
+        source_config = unchanged.config_digest(scope) if unchanged.applies(scope, context) else None
+        same_as_pushed = 0
+
+        def flush(batch, skipped) -> None:
+            nonlocal same_as_pushed
+            if source_config is not None:
+                decided = {key for key, _, _ in skipped}
+                same = [key for key in unchanged.unchanged_keys(store, scope, unchanged.fingerprints(batch, source_config))
+                        if key not in decided]
+                skipped = skipped + [(key, "skipped", unchanged.REASON) for key in same]
+                same_as_pushed += len(same)
+            store.put_staged(scope.pair.name, scope.flow.name, scope.run_id, STAGE, batch)
+            store.record_outcomes(scope.pair.name, scope.flow.name, scope.run_id, skipped)
+
         for key, record in records:
             key, record = scrub_card_data(key), scrub_card_data(record)  # no card data is ever staged
             batch.append((key, record))
@@ -52,12 +68,12 @@ class ExtractOperator(SyncOperator):
                 skipped.append((key, "skipped", reason))
                 skip_alerts.note(key, reason)  # e.g. a declined payment: skipped, and alerted once per run
             if len(batch) >= self.flush_every:
-                store.put_staged(scope.pair.name, scope.flow.name, scope.run_id, STAGE, batch)
-                store.record_outcomes(scope.pair.name, scope.flow.name, scope.run_id, skipped)
+                flush(batch, skipped)
                 batch, skipped = [], []
         if batch:
-            store.put_staged(scope.pair.name, scope.flow.name, scope.run_id, STAGE, batch)
-            store.record_outcomes(scope.pair.name, scope.flow.name, scope.run_id, skipped)
+            flush(batch, skipped)
+        if source_config is not None:
+            self.log.info("%d records unchanged at the source since their last push: skipped", same_as_pushed)
         skip_alerts.send(context)
         extracted = store.count_staged(scope.pair.name, scope.flow.name, scope.run_id, STAGE)
         if keys:

@@ -14,6 +14,7 @@ from collections import Counter
 from typing import Any
 
 from storesync.alerts import alert
+from storesync.operators import unchanged as unchanged_source
 from storesync.operators.base import RunScope, SyncOperator
 from storesync.operators.pending import pending_records
 
@@ -36,6 +37,7 @@ class LoadOperator(SyncOperator):
         store, target, spec = scope.store, scope.target, scope.spec
         pair, flow, entity = scope.pair.name, scope.flow.name, spec.entity
         counts = Counter({"loaded": 0, "skipped": 0, "held": 0, "dlq": 0})
+        source_config = unchanged_source.config_digest(scope) if spec.skip_unchanged_source else None
         by_reason: Counter[str] = Counter()
         held_details: list[str] = []
         for batch in pending_records(scope, "target", batch_size=scope.flow.batch_size):
@@ -81,6 +83,8 @@ class LoadOperator(SyncOperator):
             store.put_xrefs(pair, entity, xrefs, scope.run_id)
             store.resolve_dlq_for_keys(pair, flow, settled, by="load")
             store.put_fingerprints(pair, entity, pushed, scope.run_id)
+            if source_config is not None:
+                unchanged_source.remember_pushed(store, scope, pushed, source_config)
             store.record_outcomes(pair, flow, scope.run_id, outcomes)
             counts.update(outcome for _, outcome, _ in outcomes)
         self.log.info("load finished: %s; by reason: %s", dict(counts), dict(by_reason))

@@ -1,0 +1,53 @@
+"""End to end: the inventory flow skips, at extraction, the SKUs whose stock is what it last pushed."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.integration.conftest import END
+
+pytestmark = pytest.mark.integration
+PAIR = "xcart-sage500"
+
+
+def set_on_hand(sandbox, item_id: str, warehouse: str, quantity: int) -> None:
+    connection = sandbox.erp()
+    try:
+        connection.cursor().execute(
+            "UPDATE timWhseBinInvt SET QtyOnHand = ? WHERE ItemKey = (SELECT ItemKey FROM timItem WHERE ItemID = ?) "
+            "AND WhseKey = (SELECT WhseKey FROM timWarehouse WHERE WhseID = ?)", quantity, item_id, warehouse)
+        connection.commit()
+    finally:
+        connection.close()
+
+
+def last_outcomes(sandbox) -> dict[str, dict]:
+    store = sandbox.store()
+    run = sorted(store.list_runs(flow="inventory"), key=lambda r: r["started_at"])[-1]
+    return {o["record_key"]: o for o in store.list_outcomes(PAIR, "inventory", run["run_id"])}
+
+
+def test_only_changed_or_failed_skus_pass_the_gates_and_a_resync_skips_nothing(sandbox_factory, flow_dag):
+    sandbox = sandbox_factory(orders=2)
+    dag = flow_dag("inventory")
+    set_on_hand(sandbox, "SKU-00007", "EAST", -3)  # negative stock: the raw gate quarantines it
+    assert str(dag.test(logical_date=END).state) == "success"
+    first = last_outcomes(sandbox)
+    assert first["SKU-00007"]["outcome"] == "dlq"
+
+    set_on_hand(sandbox, "SKU-00005", "MAIN", 321)
+    assert str(dag.test(logical_date=END).state) == "success"
+    second = last_outcomes(sandbox)
+    assert set(second) == set(first), "every SKU is still extracted and accounted for"
+    decided_at_extraction = {k for k, o in second.items() if o["detail"] == "unchanged at the source since its last push"}
+    assert decided_at_extraction == set(first) - {"SKU-00005", "SKU-00007"}
+    assert second["SKU-00005"]["outcome"] == "loaded"
+    assert second["SKU-00007"]["outcome"] == "dlq", "a record that failed is processed again"
+    products = {p["sku"]: p for p in sandbox.xcart.store.list_products(offset=0, limit=None)[0]}
+    assert products["SKU-00005"]["amount"] >= 321
+
+    resync = {"resync_from": "2000-01-01T00:00:00+00:00", "resync_to": END.isoformat()}
+    assert str(dag.test(run_conf=resync).state) == "success"
+    third = last_outcomes(sandbox)
+    assert not any(o["detail"] == "unchanged at the source since its last push" for o in third.values())
+    assert {k for k, o in third.items() if o["detail"] == "unchanged since last push"} == set(first) - {"SKU-00007"}
