@@ -3,8 +3,9 @@
 The policy is the shared one (:mod:`storesync.adapters.documents`); this module only asks Acumatica. Loading
 is idempotent in three layers, like the Sage 500 loader: the sync store's cross-reference, then Acumatica
 itself (every sales order we create carries ``CustomerOrder = XC-<storefront id>``, looked up with
-``$filter`` before any create, so a crash between "created" and "cross-referenced" creates nothing twice),
-and finally the order type's own refusal of a second order with the same customer order number.
+``$filter`` before any create and before any re-sent create, so a crash between "created" and
+"cross-referenced" creates nothing twice: :mod:`.acumatica_documents`), and finally the order type's own
+refusal of a second order with the same customer order number.
 
 Per batch: sales orders already there → skipped with their OrderNbr; orders naming a SKU Acumatica has no
 stock item for → held; new customers (pair option ``guest_customers: create``) are created before their
@@ -15,39 +16,33 @@ rest of the batch goes on.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from storesync.adapters.acumatica_documents import (
+    ERP,
+    FILTER_CHUNK,
+    SALES_ORDER_TYPE,
+    existing_sales_orders,
+    field_problems,
+    put_sales_order,
+    without_nulls,
+)
 from storesync.adapters.acumatica_reads import any_of, chunks
 from storesync.adapters.base import LoadOutcome
 from storesync.adapters.documents import (
-    ErpDocument,
-    ErpOrder,
     OrderPolicy,
-    already_there,
     assign_customers,
     buyer_emails,
-    created,
     hold_unknown_skus,
     new_customer_refused,
-    refused,
     split_existing,
 )
 from storesync.hooks.acumatica_wire import odata_string
 from storesync.hooks.errors import PermanentRecordError
 
-ERP = "Acumatica"
-SALES_ORDER_TYPE = "SO"
-# References (or e-mails, SKUs) per $filter: "a eq 'x' or a eq 'y' …" keeps the request line short.
-FILTER_CHUNK = 20
 # Item statuses that mean "no such item any more" (Sage 500's Status 4, deleted).
 GONE_ITEM_STATUSES = ("To Delete", "Marked for Deletion")
-
-# Numeric fields of the bodies we send: the sync store keeps money as text, Acumatica wants numbers.
-SALES_ORDER_NUMBERS = ("OrderTotal", "TaxTotal", "Totals.Freight", "Details[].OrderQty", "Details[].UnitPrice",
-                       "Details[].DiscountAmount", "Details[].ExtendedPrice")
 CENT = Decimal("0.01")
 
 # Acumatica SalesOrder field -> the storefront (X-Cart) field a person fixes, for DLQ reasons.
@@ -145,83 +140,7 @@ def discounted_lines(lines: list[dict[str, Any]], discount: Any) -> list[dict[st
     return lines
 
 
-def put_sales_order(client, key: str, record: dict[str, Any], *, label: str, document: str,
-                    source_fields: dict[str, str], extra: dict[str, Any] | None = None) -> LoadOutcome:
-    """One ``PUT SalesOrder``: created → loaded; refused → DLQ naming the fields (unless a twin already exists)."""
-    body = request_body(record, SALES_ORDER_NUMBERS, extra)
-    try:
-        saved = client.put("SalesOrder", body)
-    except PermanentRecordError as exc:
-        # Refused because an earlier attempt (whose answer was lost) created it after all: that one stands.
-        twin = existing_sales_orders(client, body["OrderType"], [body["CustomerOrder"]]).get(body["CustomerOrder"])
-        if twin:
-            return already_there(key, ERP, document, twin)
-        return refusal(key, label, document, exc, source_fields)
-    return created(key, ERP, document, sales_order_document(saved))
-
-
-def refusal(key: str, label: str, document: str, exc: PermanentRecordError,
-            source_fields: dict[str, str]) -> LoadOutcome:
-    """A refusal as a DLQ outcome; a 422 (``AcumaticaValidationError``) names each refused Acumatica field with
-    the storefront field behind it."""
-    field_errors: dict[str, str] = dict(getattr(exc, "field_errors", None) or {})
-    # With field errors the record's own error is only "… raised at least one error": the fields say it all.
-    problems = ([f"{path}: {message}" for path, message in field_errors.items()]
-                or [str(getattr(exc, "record_error", None) or exc)])
-    fields = [describe_field(path, source_fields) for path in field_errors]
-    return refused(key, label, ERP, document, problems, fields)
-
-
-_INDEX = re.compile(r"\[(\d+)\]")
-
-
-def describe_field(path: str, source_fields: dict[str, str]) -> str:
-    """``Details[1].InventoryID`` -> ``items[1].sku (Details[1].InventoryID)``: what to fix, and where it landed."""
-    indexes = _INDEX.findall(path)
-    source = source_fields.get(_INDEX.sub("[]", path))
-    if source is None:
-        return path
-    for index in indexes:
-        source = source.replace("[]", f"[{index}]", 1)
-    return f"{source} ({path})"
-
-
 # -- what Acumatica has --------------------------------------------------------------------------------------
-
-def existing_sales_orders(client, order_type: str, references: Iterable[str]) -> dict[str, ErpDocument]:
-    """Sales orders of ``order_type`` we created, by their storefront reference (``CustomerOrder``)."""
-    return {ref: sales_order_document(row)
-            for ref, row in sales_orders_by_reference(client, order_type, references).items()}
-
-
-def sales_orders_by_reference(client, order_type: str, references: Iterable[str]) -> dict[str, dict[str, Any]]:
-    """``CustomerOrder`` -> the sales order (OrderType, OrderNbr, CustomerID, CurrencyID) of that type."""
-    found: dict[str, dict[str, Any]] = {}
-    wanted = sorted({str(ref) for ref in references if ref})
-    for chunk in chunks(wanted, FILTER_CHUNK):
-        # The order type is compared here, not in the filter: one "or" list keeps the filter flat.
-        rows = client.list("SalesOrder", filter=any_of("CustomerOrder", chunk, odata_string),
-                           select=("OrderType", "OrderNbr", "CustomerOrder", "CustomerID", "CurrencyID"))
-        for row in sorted(rows, key=lambda r: str(r.get("OrderNbr") or "")):
-            ref = str(row.get("CustomerOrder") or "").strip()
-            if ref in chunk and str(row.get("OrderType") or "").strip() == order_type:
-                found.setdefault(ref, row)
-    return found
-
-
-def web_orders(client, references: Iterable[str]) -> dict[str, ErpOrder]:
-    """The web orders' sales orders (type SO) by storefront reference, as payments and credit memos need them."""
-    return {ref: ErpOrder(number=str(row["OrderNbr"]).strip(),
-                          currency=str(row.get("CurrencyID") or "").strip().upper(),
-                          customer_id=str(row.get("CustomerID") or "").strip(), order_type=SALES_ORDER_TYPE)
-            for ref, row in sales_orders_by_reference(client, SALES_ORDER_TYPE, references).items()}
-
-
-def sales_order_document(row: dict[str, Any]) -> ErpDocument:
-    number = str(row["OrderNbr"]).strip()
-    order_type = str(row.get("OrderType") or "").strip()
-    return ErpDocument(number=number, target_id=number, target_ref=f"{order_type} {number}")
-
 
 def order_skus(records: list[tuple[str, dict[str, Any]]]) -> list[str]:
     return sorted({str(line.get("InventoryID")) for _, r in records for line in r.get("Details") or []
@@ -261,42 +180,8 @@ def create_customers(client, records: list[tuple[str, dict[str, Any]]]) -> dict[
         if client.get("Customer", customer_id) is not None:
             continue
         try:
+            # PUT Customer names its key: sent twice it updates the same customer, so the client may retry it.
             client.put("Customer", without_nulls(body))
         except PermanentRecordError as exc:
-            field_errors = getattr(exc, "field_errors", None) or {}
-            problems[customer_id] = ([f"{path}: {message}" for path, message in field_errors.items()]
-                                     or [str(getattr(exc, "record_error", None) or exc)])
+            problems[customer_id] = field_problems(exc)
     return problems
-
-
-# -- request bodies ----------------------------------------------------------------------------------------
-
-def request_body(record: dict[str, Any], numbers: Sequence[str], extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    """What is sent: the mapped record without the loader's "_" fields and without nulls (a PUT never clears
-    a field by leaving it out), numeric fields as ``Decimal``, plus what the loader adds (``extra``)."""
-    body = without_nulls({**{k: v for k, v in record.items() if not str(k).startswith("_")}, **(extra or {})})
-    for path in numbers:
-        _as_decimal(body, path.split("."))
-    return body
-
-
-def without_nulls(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: without_nulls(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [without_nulls(item) for item in value]
-    return value
-
-
-def _as_decimal(node: Any, parts: list[str]) -> None:
-    if not parts or not isinstance(node, dict):
-        return
-    head, rest = parts[0], parts[1:]
-    if head.endswith("[]"):
-        for item in node.get(head[:-2]) or []:
-            _as_decimal(item, rest)
-    elif not rest:
-        if node.get(head) is not None and not isinstance(node[head], Decimal):
-            node[head] = Decimal(str(node[head]))
-    else:
-        _as_decimal(node.get(head), rest)

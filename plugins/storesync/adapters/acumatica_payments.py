@@ -10,9 +10,10 @@ Acumatica, never guessed from the storefront. Per record, in this order:
    cross-referenced: a retry after a crash creates nothing twice;
 2. the order is not in Acumatica yet → **held** (the flow fetches held records again every run);
 3. the transaction's currency is not the sales order's → DLQ naming ``currency`` (never converted);
-4. otherwise created: a payment with ``OrdersToApply`` [the sales order, the amount] (Acumatica applies it
-   to the order), or a credit memo for the order's customer with one line for the refunded amount (X-Cart
-   refunds name no items, like the Sage 500 credit memo). A 422 goes to the DLQ naming the storefront
+4. otherwise created, once (:func:`storesync.adapters.acumatica_documents.create_once`): a payment with
+   ``OrdersToApply`` [the sales order, the amount] (Acumatica applies it to the order), or a credit memo for
+   the order's customer with one line for the refunded amount on the non-stock item REFUND (X-Cart refunds
+   name no items, like the Sage 500 credit memo). A 422 goes to the DLQ naming the storefront
    field behind each refused Acumatica field.
 """
 
@@ -21,29 +22,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from storesync.adapters.acumatica_orders import (
+from storesync.adapters.acumatica_documents import (
+    CREDIT_MEMO_TYPE,
+    ERP,
     FILTER_CHUNK,
     SALES_ORDER_TYPE,
+    create_once,
     existing_sales_orders,
     put_sales_order,
-    refusal,
     request_body,
     web_orders,
 )
 from storesync.adapters.acumatica_reads import any_of, chunks
 from storesync.adapters.base import LoadOutcome
-from storesync.adapters.documents import (
-    ErpDocument,
-    Settlement,
-    already_there,
-    created,
-    triage_settlements,
-)
+from storesync.adapters.documents import ErpDocument, Settlement, triage_settlements
 from storesync.hooks.acumatica_wire import odata_string
-from storesync.hooks.errors import PermanentRecordError
 
-ERP = "Acumatica"
-CREDIT_MEMO_TYPE = "CM"
 PAYMENT_TYPE = "Payment"
 PAYMENT_NUMBERS = ("PaymentAmount", "OrdersToApply[].AppliedToOrder")
 
@@ -112,15 +106,11 @@ def _put_payment(client, key: str, record: dict[str, Any], order) -> LoadOutcome
         "OrdersToApply": [{"OrderType": order.order_type or SALES_ORDER_TYPE, "OrderNbr": order.number,
                            "AppliedToOrder": record["PaymentAmount"]}],
     })
-    try:
-        saved = client.put("Payment", body)
-    except PermanentRecordError as exc:
-        # Refused because an earlier attempt (whose answer was lost) created it after all: that one stands.
-        twin = existing_payments(client, [body["PaymentRef"]]).get(body["PaymentRef"])
-        if twin:
-            return already_there(key, ERP, PAYMENT.document, twin)
-        return refusal(key, PAYMENT.label, PAYMENT.document, exc, PAYMENT_SOURCE_FIELDS)
-    return created(key, ERP, PAYMENT.document, payment_document(saved))
+    # Acumatica does not refuse a second payment with the same PaymentRef: only create_once's lookup before
+    # every re-sent PUT keeps a lost answer from posting the money twice.
+    return create_once(client, key, "Payment", body, describe=payment_document, label=PAYMENT.label,
+                       document=PAYMENT.document, source_fields=PAYMENT_SOURCE_FIELDS,
+                       find=lambda: existing_payments(client, [body["PaymentRef"]]).get(body["PaymentRef"]))
 
 
 def existing_payments(client, references: list[str]) -> dict[str, ErpDocument]:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from storesync.hooks.acumatica import AcumaticaValidationError
+from storesync.hooks.retry import RetryPolicy
 
 _TERM = re.compile(r"^\s*([A-Za-z_][\w]*(?:/[A-Za-z_][\w]*)*) eq '((?:[^']|'')*)'\s*$")
 KEYS = {"SalesOrder": ("OrderType", "OrderNbr"), "Payment": ("Type", "ReferenceNbr"), "Customer": ("CustomerID",),
@@ -47,6 +48,9 @@ class FakeAcumatica:
         # entity -> fn(body) -> (record error, {path: message}) to refuse with, or None to accept
         self.validators: dict[str, Callable[[dict], tuple[str, dict[str, str]] | None]] = {}
         self.before_put: Callable[[str, dict], None] | None = None
+        self.after_put: Callable[[str, dict], None] | None = None  # e.g. lose the answer of a saved PUT
+        # The hook's client retries transient failures through its policy; no real waiting here.
+        self.retry = RetryPolicy(max_attempts=3, sleep=lambda seconds: None)
         self._numbers = {"SO": 0, "CM": 0, "Payment": 0}
 
     # -- the client interface ----------------------------------------------------------------------------
@@ -65,6 +69,9 @@ class FakeAcumatica:
         return None
 
     def put(self, entity: str, record: dict, *, expand=()) -> dict:
+        return self.retry.call(lambda: self._put_once(entity, record), what=f"PUT {entity}")
+
+    def _put_once(self, entity: str, record: dict) -> dict:
         self.calls.append(("put", entity, copy.deepcopy(record)))
         if self.before_put:
             self.before_put(entity, record)
@@ -81,6 +88,8 @@ class FakeAcumatica:
             saved["ReferenceNbr"] = self.number("Payment")
             saved.setdefault("Status", "Open")
         self.records[entity].append(saved)
+        if self.after_put:
+            self.after_put(entity, saved)
         return copy.deepcopy(saved)
 
     def close(self) -> None:

@@ -148,3 +148,21 @@ def test_a_refused_credit_memo_goes_to_the_dlq_naming_the_refund_amount(engines)
     [outcome] = load_credit_memos(client, [refund(engines, transaction_id=81)])
     assert (outcome.outcome, outcome.reason_code) == ("dlq", "erp_rejected")
     assert outcome.detail.startswith("refund 81: field value (Details[0].UnitPrice): Acumatica credit memo refused: ")
+
+
+def test_a_payment_whose_answer_was_lost_is_not_posted_twice(engines):
+    """Acumatica takes a second payment with the same PaymentRef: only the lookup before re-sending stops it."""
+    from storesync.hooks.errors import TransientError
+
+    client = FakeAcumatica(sales_orders=[WEB_ORDER])
+    answers = []
+
+    def lose_the_first_answer(entity, saved):
+        answers.append(saved["ReferenceNbr"])
+        if len(answers) == 1:
+            raise TransientError("Acumatica PUT Payment: dropped connection")
+
+    client.after_put = lose_the_first_answer
+    [outcome] = load_payments(client, [payment(engines)])
+    assert (outcome.outcome, outcome.target_id) == ("skipped", "000001")
+    assert len(client.records["Payment"]) == 1
