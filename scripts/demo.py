@@ -1,11 +1,12 @@
 """`make demo`: run the flows of a pair end to end against the sandbox, with Airflow, and say what happened.
 
-1. Start the sandbox: the X-Cart emulator (its own process, seeded orders over the last day) and a fresh
-   Sage 500 database (item master + customers overlapping the storefront's), reached through ODBC.
+1. Start the sandbox: the X-Cart emulator (its own process, seeded orders over the last day) and the pair's
+   ERP, seeded with the item master and customers overlapping the storefront's: a fresh Sage 500 database
+   reached through ODBC (default pair) or the Acumatica emulator's REST API (``--pair xcart-acumatica``).
 2. Inject the bad and hostile orders of ``include.sandbox.scenarios`` through the X-Cart REST API.
 3. Run the orders DAG with Airflow (``dag.test``) for every hourly interval of that day, like a backfill;
    then run the last intervals again to show that nothing is created twice.
-4. Check every storefront order against Sage 500 and the dead-letter queue, print a summary and write it
+4. Check every storefront order against the ERP and the dead-letter queue, print a summary and write it
    to ``.local/out/summary.json``.
 5. Finance's reconciliation of the day: seed the sandbox's discrepancies, run the reconciliation DAG, print
    the lines per category and where the CSV and XLSX are (``run_reconciliation``).
@@ -57,15 +58,15 @@ def main() -> int:
         xcart = sandbox.xcart_client()
         injected = inject_scenarios(xcart, end)
         say(f"injected {len(injected)} bad/hostile orders through the REST API: " + ", ".join(s for s, _ in injected))
-        counts = sandbox.init_sage500(sandbox.storefront_emails())
-        say(f"Sage 500 sandbox (SQLite via ODBC): {sandbox.sage500_path.relative_to(ROOT)} {counts}")
+        from storesync.config.pairs import get_pair
+
+        pair = get_pair(args.pair)
+        say(sandbox.start_erp(pair.erp.system))
         os.environ.update(sandbox.connection_env())
 
         migrate_airflow()
         from airflow.dag_processing.dagbag import DagBag
-        from storesync.config.pairs import get_pair
 
-        pair = get_pair(args.pair)
         flow_counts = run_catalogue_flows(pair, end)
         dag_id = pair.dag_id("orders")
         dag = DagBag(dag_folder=str(ROOT / "dags" / "orders.py")).get_dag(dag_id)
@@ -138,7 +139,7 @@ def run_flows_after_orders(pair, sandbox, end: datetime) -> dict[str, dict]:
              if f not in ("products", "inventory", "customers", "orders")]
     results = {}
     if "shipments" in later:
-        shipped = sandbox.ship_some_orders(count=5, partial=1)
+        shipped = sandbox.ship_some_orders(pair.erp.system, count=5, partial=1)
         say(f"the ERP's warehouse shipped {len(shipped)} web orders (one partially): {', '.join(shipped)}")
     for flow in later:
         say(f"running {pair.dag_id(flow)}")
@@ -214,15 +215,12 @@ def inject_scenarios(xcart, end: datetime) -> list[tuple[str, dict]]:
 
 
 def summarise(pair, dag_id: str, xcart, sandbox, injected) -> dict:
-    import pyodbc
-
     from storesync.hooks.syncstore import SyncStoreHook
     from storesync.notifiers import sent_alerts
 
     store = SyncStoreHook(pair.store_conn_id).get_store()
     orders = xcart.all("order")
-    with pyodbc.connect(f"DRIVER={{SQLite3}};Database={sandbox.sage500_path}") as erp:
-        refs = [row[0] for row in erp.execute("SELECT UserFld1 FROM tsoSalesOrder WHERE UserFld1 LIKE 'XC-%'")]
+    refs = sandbox.erp_web_order_references(pair.erp.system)
     in_erp = Counter(ref.strip()[3:] for ref in refs)
     dlq = [item for item in store.list_dlq(pair=pair.name, flow="orders") if item["state"] in ("open", "held")]
     dlq_keys = {item["record_key"] for item in dlq}
@@ -232,13 +230,14 @@ def summarise(pair, dag_id: str, xcart, sandbox, injected) -> dict:
         for name in ("extracted", "loaded", "skipped", "held", "dlq", "written_back"):
             counts[name] += int((run.get("counts") or {}).get(name, 0))
     last_three = sorted(runs, key=lambda r: r["started_at"])[-3:]
-    written_back = sum(1 for o in orders if "[ERP SO " in str(o.get("adminNotes") or ""))
+    written_back = sum(1 for o in orders if "[ERP " in str(o.get("adminNotes") or ""))
     unaccounted = [str(o["orderId"]) for o in orders if str(o["orderId"]) not in in_erp and str(o["orderId"]) not in dlq_keys]
     return {
         "pair": pair.name,
         "dag_id": dag_id,
         "storefront_orders": len(orders),
-        "sales_orders_in_sage500": len(refs),
+        "erp": pair.erp.system,
+        "sales_orders_in_erp": len(refs),
         "duplicate_sales_orders": sum(n - 1 for n in in_erp.values() if n > 1),
         "orders_written_back": written_back,
         "dlq_open_or_held": len(dlq),
@@ -257,7 +256,7 @@ def print_summary(s: dict) -> None:
     say("")
     say(f"=== {s['pair']}: summary ({s['seconds']} s) ===")
     say(f"storefront orders            {s['storefront_orders']}")
-    say(f"Sage 500 sales orders        {s['sales_orders_in_sage500']}  (duplicates: {s['duplicate_sales_orders']})")
+    say(f"{s['erp'] + ' sales orders':28} {s['sales_orders_in_erp']}  (duplicates: {s['duplicate_sales_orders']})")
     say(f"ERP numbers written back     {s['orders_written_back']}")
     say(f"dead-letter queue            {s['dlq_open_or_held']}  by reason: {s['dlq_by_reason']}")
     for item in s["dlq_items"]:

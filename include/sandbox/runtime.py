@@ -242,8 +242,7 @@ class Sandbox:
         with urllib.request.urlopen(f"{self.alert_sink_url}/_sink/messages", timeout=10) as response:
             return json.loads(response.read())
 
-    def ship_some_orders(self, *, count: int, partial: int) -> list[str]:
-        """Act as the ERP's warehouse: ship ``count`` open web orders, ``partial`` of them only in part."""
+    def _ship_some_sage500_orders(self, *, count: int, partial: int) -> list[str]:
         import pyodbc
 
         from include.sandbox.sage500.erp_actions import ship_order
@@ -264,6 +263,34 @@ class Sandbox:
         finally:
             connection.close()
         return orders
+
+    # -- the pair's ERP, whichever it is ------------------------------------------------------------------
+    def start_erp(self, system: str) -> str:
+        """Start and seed the ERP sandbox of ``system`` (customers overlapping the storefront's); says what it is."""
+        emails = self.storefront_emails()
+        if system == "sage500":
+            counts = self.init_sage500(emails)
+            return f"Sage 500 sandbox (SQLite via ODBC): {self.sage500_path.relative_to(ROOT)} {counts}"
+        if system == "acumatica":
+            url = self.start_acumatica(emails)
+            return f"Acumatica sandbox (contract-based REST): {url}/entity/Default/24.200.001 {self.acumatica_client().state()}"
+        raise ValueError(f"no sandbox for ERP '{system}'; available: acumatica, sage500")
+
+    def erp_web_order_references(self, system: str) -> list[str]:
+        """The storefront reference (``XC-<orderId>``) of every ERP sales order the orders flow created."""
+        if system == "acumatica":
+            return [str(o["CustomerOrder"]) for o in self.acumatica_client().records("SalesOrder")
+                    if o["OrderType"] == "SO" and str(o.get("CustomerOrder") or "").startswith("XC-")]
+        import pyodbc
+
+        with pyodbc.connect(f"DRIVER={{SQLite3}};Database={self.sage500_path}") as erp:
+            return [row[0].strip() for row in erp.execute("SELECT UserFld1 FROM tsoSalesOrder WHERE UserFld1 LIKE 'XC-%'")]
+
+    def ship_some_orders(self, system: str, *, count: int, partial: int) -> list[str]:
+        """Act as the ERP's warehouse: ship ``count`` open web orders, ``partial`` of them only in part."""
+        if system == "acumatica":
+            return self.acumatica_client().ship_some_orders(count=count, partial=partial)
+        return self._ship_some_sage500_orders(count=count, partial=partial)
 
     # -- Airflow ---------------------------------------------------------------------------------------
     def connection_env(self) -> dict[str, str]:
