@@ -39,14 +39,11 @@ import weakref
 import json
 import logging
 import re
-import smtplib
-import ssl
 import urllib.error
 import urllib.request
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from email.message import EmailMessage
 from typing import Any
 from urllib.parse import quote
 
@@ -486,6 +483,11 @@ class EmailNotifier(_AlertNotifier):
             raise AlertDeliveryError(f"e-mail connection '{self.conn_id}' has no host")
         sender = extra.get("from_email") or (connection.login if "@" in (connection.login or "") else None) \
             or "storesync-alerts@localhost"
+        # Imported here, not at the top: every DAG file parse imports this module, few tasks send e-mail.
+        import smtplib
+        import ssl
+        from email.message import EmailMessage
+
         alert, subject, body = self._texts(alert, secrets)
         message = EmailMessage()
         message["Subject"] = subject

@@ -25,6 +25,7 @@ numbers passes Luhn) is masked too. ``find_card_data`` returns what would be mas
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
@@ -174,8 +175,14 @@ def _is_tracking_name(key: str) -> bool:
 
 
 @lru_cache(maxsize=4096)
-def _scrubbed_key(key: str) -> str:
-    return _scrub_text(key)
+def _key_rule(key: str) -> tuple[bool, str | None, str]:
+    """(tracking field?, card key kind, the key as stored) of a field name, worked out once per name."""
+    return _is_tracking_name(key), _card_key_kind(key), _scrub_text(key)
+
+
+# Types whose values carry no card data and are kept as they are (bool before int: True is an int too).
+_PLAIN = frozenset({type(None), bool, float, Decimal})
+_SHORT_INT = 10 ** (MIN_PAN_DIGITS - 1)  # ints below this in magnitude have fewer digits than any card number
 
 
 def scrub_card_data(value: Any) -> Any:
@@ -183,19 +190,49 @@ def scrub_card_data(value: Any) -> Any:
 
     Values under tracking-number fields are kept: a carrier's number is not a card number.
     """
+    kind = type(value)
+    if kind is str:
+        return _scrub_text(value)
+    if kind is dict:
+        return _scrub_dict(value)
+    if kind is list:
+        return [_scrub_item(item) for item in value]
+    if kind in _PLAIN:
+        return value
+    return _scrub_other(value)
+
+
+def _scrub_item(item: Any) -> Any:
+    """``scrub_card_data`` of one member, with the common plain cases decided without a further call."""
+    kind = type(item)
+    if kind is str:
+        return _scrub_text(item)
+    if kind in _PLAIN or (kind is int and -_SHORT_INT < item < _SHORT_INT):
+        return item
+    return scrub_card_data(item)
+
+
+def _scrub_dict(value: dict) -> dict:
+    scrubbed = {}
+    for key, item in value.items():
+        if isinstance(key, str):
+            tracking, kind, new_key = _key_rule(key)
+            if tracking:
+                scrubbed[key] = item
+                continue
+        else:
+            kind, new_key = None, key
+        removable = kind is not None and item is not None and not (isinstance(item, str) and not item)
+        scrubbed[new_key] = _removed(kind, item) if removable else _scrub_item(item)
+    return scrubbed
+
+
+def _scrub_other(value: Any) -> Any:
+    """Subclasses of the JSON types, tuples and ints: the general rules."""
     if isinstance(value, str):
         return _scrub_text(value)
     if isinstance(value, dict):
-        scrubbed = {}
-        for key, item in value.items():
-            if is_tracking_key(key):
-                scrubbed[key] = item
-                continue
-            kind = is_card_key(key)
-            new_key = _scrubbed_key(key) if isinstance(key, str) else key
-            removable = kind is not None and item is not None and not (isinstance(item, str) and not item)
-            scrubbed[new_key] = _removed(kind, item) if removable else scrub_card_data(item)
-        return scrubbed
+        return _scrub_dict(value)
     if isinstance(value, list):
         return [scrub_card_data(item) for item in value]
     if isinstance(value, tuple):

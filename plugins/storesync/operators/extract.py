@@ -5,10 +5,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from storesync.operators import unchanged
 from storesync.operators.base import RunScope, SyncOperator
-from storesync.operators.skip_alerts import SkipAlerts
-from storesync.privacy import scrub_card_data
 
 STAGE = "raw"
 
@@ -20,6 +17,11 @@ class ExtractOperator(SyncOperator):
     flush_every = 1000
 
     def run(self, scope: RunScope, context) -> dict[str, Any]:
+        # Imported when the task runs: DAG files import this module, and the scrub compiles its patterns.
+        from storesync.operators import unchanged
+        from storesync.operators.skip_alerts import SkipAlerts
+        from storesync.privacy import scrub_card_data
+
         store = scope.store
         # A retried attempt, or a cleared and re-run DAG run, starts from a clean slate for this run;
         # other runs are untouched.
