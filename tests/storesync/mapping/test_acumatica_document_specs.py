@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from storesync.adapters.documents import reference
 from storesync.config.pairs import INCLUDE_DIR
@@ -159,3 +162,52 @@ def test_a_refund_without_a_gateway_id_is_described_by_its_reason(engines):
     canonical = {**engines["refund_in"].map(transaction(type="refund", gatewayTransactionId=None)),
                  "reason": "damaged in transit"}
     assert engines["refund_out"].map(canonical)["Description"] == "damaged in transit"
+
+
+# -- robustness: whatever arrives, the only failure is a RecordMappingError ---------------------------------------
+
+_values = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(10**12), max_value=10**12)
+    | st.decimals(allow_nan=True, allow_infinity=True) | st.text(max_size=60)
+    | st.sampled_from(["", " ", "12.30", "1e999", "NaN", "x" * 300]),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=6), children, max_size=3),
+    max_leaves=8,
+)
+
+
+@st.composite
+def _damaged(draw, make_record) -> dict:
+    """A realistic canonical record with a few values (top level or one level down) replaced by arbitrary JSON."""
+    record = make_record()
+    for _ in range(draw(st.integers(min_value=1, max_value=4))):
+        target = record
+        children = [value for value in record.values() if isinstance(value, dict) and value]
+        if children and draw(st.booleans()):
+            target = draw(st.sampled_from(children))
+        target[draw(st.sampled_from(sorted(target)))] = draw(_values)
+    return record
+
+
+def _only_mapping_errors(engine, record, context=None) -> None:
+    try:
+        engine.map(record, context)
+    except RecordMappingError as error:
+        assert error.errors and str(error)
+
+
+_ORDER = MappingEngine(load_spec(XCART_ORDER_SPEC)).map(make_xcart_order())
+_PAYMENT = MappingEngine(load_spec(MAPPINGS / "xcart/payment_to_canonical.yaml")).map(transaction())
+_REFUND = MappingEngine(load_spec(MAPPINGS / "xcart/refund_to_canonical.yaml")).map(transaction(type="refund"))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(record=_damaged(lambda: copy.deepcopy(_ORDER)))
+def test_the_order_spec_only_ever_raises_record_mapping_error(engines, record):
+    _only_mapping_errors(engines["order_out"], record, CONTEXT)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(payment=_damaged(lambda: copy.deepcopy(_PAYMENT)), refund=_damaged(lambda: copy.deepcopy(_REFUND)))
+def test_the_payment_and_refund_specs_only_ever_raise_record_mapping_error(engines, payment, refund):
+    _only_mapping_errors(engines["payment_out"], payment)
+    _only_mapping_errors(engines["refund_out"], refund)
