@@ -136,9 +136,13 @@ def test_the_sales_order_carries_the_storefront_id_number_totals_and_lines_exact
     sandbox = acumatica_sandbox_factory(orders=12)
     run(flow_dag("orders", erp="acumatica"), END)
     by_ref = {o["CustomerOrder"]: o for o in web_orders(sandbox)}
+    customer_by_email = {str(c["MainContact"].get("Email") or "").lower(): c["CustomerID"]
+                         for c in sandbox.acumatica.store.records("Customer")}
     discounted = 0
     for order in storefront_orders(sandbox):
         sales_order = by_ref[f"XC-{order['orderId']}"]
+        email = str(order["customerInfo"].get("email") or "").strip().lower()
+        assert sales_order["CustomerID"] == customer_by_email.get(email, "WEBGUEST"), "matched by e-mail, else guest"
         assert sales_order["ExternalRef"] == str(order["orderNumber"])
         assert sales_order["CurrencyID"] == order["currency"]
         assert sales_order["OrderTotal"] == Decimal(str(order["total"])), \
@@ -149,6 +153,7 @@ def test_the_sales_order_carries_the_storefront_id_number_totals_and_lines_exact
         assert sales_order["Hold"] is (Decimal(str(order["total"])) > Decimal("5000.00"))
         discounted += Decimal(str(order["discountValue"])) > 0
     assert discounted, "some seeded orders carry a discount, or the totals check proves less than it says"
+    assert {o["CustomerID"] for o in by_ref.values()} - {"WEBGUEST"}, "some buyers are known to Acumatica"
 
 
 def test_with_guest_customers_created_a_new_buyer_gets_one_acumatica_customer_for_all_their_orders(
