@@ -59,7 +59,8 @@ ORDER_SOURCE_FIELDS = {
        for field, source in (("AddressLine1", "street"), ("AddressLine2", "street2"), ("City", "city"),
                              ("State", "state"), ("PostalCode", "zipcode"), ("Country", "country"))},
     "Details[].InventoryID": "items[].sku", "Details[].OrderQty": "items[].amount (quantity)",
-    "Details[].UnitPrice": "items[].price", "Details[].ExtendedPrice": "items[].total less its share of discountValue",
+    "Details[].UnitPrice": "items[].price",
+    "Details[].ExtendedPrice": "items[].total less its share of discountValue",
     "Details[].DiscountAmount": "discountValue (spread over the lines)",
     "Details[].WarehouseID": "warehouse_id (pair option)", "Details[].LineDescription": "items[].name",
     "Details": "items (order lines)",
@@ -83,8 +84,8 @@ def customers_by_email(client, emails: list[str]) -> dict[str, str]:
     found: dict[str, str] = {}
     wanted = set(emails)
     for chunk in chunks(sorted(wanted), FILTER_CHUNK):
-        rows = client.list("Customer", filter=any_of("MainContact/Email", chunk, odata_string), expand=("MainContact",),
-                           select=("CustomerID", "MainContact/Email"))
+        rows = client.list("Customer", filter=any_of("MainContact/Email", chunk, odata_string),
+                           expand=("MainContact",), select=("CustomerID", "MainContact/Email"))
         for row in sorted(rows, key=lambda r: str(r.get("CustomerID") or "")):
             email = str((row.get("MainContact") or {}).get("Email") or "").strip().lower()
             if email in wanted and row.get("CustomerID"):
