@@ -73,25 +73,45 @@ class Rejection:
 
 
 class Stats:
-    """Thread-safe counters (see :data:`COUNTERS`)."""
+    """Thread-safe counters (see :data:`COUNTERS`), plus when each 429 was answered: ``snapshot()`` adds
+    ``429s_after_first_minute``, the 429s answered 60 s or more after the first request counted (since the
+    last reset), so a run can tell a limit hit while warming up from one hit in its steady state."""
 
-    def __init__(self) -> None:
+    FIRST_MINUTE_SECONDS = 60.0
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._lock = threading.Lock()
+        self._clock = clock
         self._counts = dict.fromkeys(COUNTERS, 0)
+        self._first_request_at: float | None = None
+        self._rejected_at: list[float] = []
 
     def add(self, name: str, amount: int = 1) -> None:
         with self._lock:
             self._counts[name] += amount
+            if name == "requests" and self._first_request_at is None:
+                self._first_request_at = self._clock()
+            elif name.startswith("429_"):
+                self._rejected_at.extend([self._clock()] * amount)
+
+    def seconds_of_429s(self) -> list[float]:
+        """When each 429 was answered, in seconds after the first request counted."""
+        with self._lock:
+            first = self._first_request_at
+            return [] if first is None else [round(at - first, 3) for at in self._rejected_at]
 
     def snapshot(self) -> dict[str, int]:
         with self._lock:
             counts = dict(self._counts)
         counts["429"] = sum(value for name, value in counts.items() if name.startswith("429_"))
+        counts["429s_after_first_minute"] = sum(1 for at in self.seconds_of_429s() if at >= self.FIRST_MINUTE_SECONDS)
         return counts
 
     def reset(self) -> None:
         with self._lock:
             self._counts = dict.fromkeys(COUNTERS, 0)
+            self._first_request_at = None
+            self._rejected_at = []
 
 
 class Licence:

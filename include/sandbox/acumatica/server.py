@@ -137,7 +137,7 @@ class AcumaticaServer:
             store = AcumaticaStore()
             seed_store(store, seed=seed, items=items, customers=customers, customer_emails=customer_emails)
         self.store = store
-        self.stats = Stats()
+        self.stats = Stats(clock)
         self.licence = Licence(limits or Limits(), stats=self.stats, clock=clock)
         self.injector = FaultInjector(faults or Faults(), seed=seed if fault_seed is None else fault_seed,
                                       stats=self.stats)

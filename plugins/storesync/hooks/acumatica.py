@@ -143,17 +143,19 @@ class AcumaticaClient:
             self._token = None  # tokens are not API sessions: nothing to free
             return
         try:
-            response = self._send("POST", f"{self.base_url}/entity/auth/logout", what="logout")
-            if response.status_code >= 400:
-                log.warning("Acumatica logout answered HTTP %s; the session ends when it times out on the server",
-                            response.status_code)
-            else:
-                self.stats.logouts += 1
+            # Retried like any request (5xx, timeouts, drops, 429s): a session left open holds one of the
+            # licence's few API sessions until the server's idle timeout (10 minutes by default).
+            self.retry.call(self._logout, what="Acumatica logout")
+            self.stats.logouts += 1
         except Exception as exc:  # noqa: BLE001 - closing must never fail the task
-            log.warning("Acumatica logout failed (%s); the session ends when it times out on the server",
-                        type(exc).__name__)
+            log.warning("Acumatica logout failed (%s%s); the session ends when it times out on the server",
+                        type(exc).__name__, f", HTTP {exc.status}" if getattr(exc, "status", None) else "")
         finally:
             self._session.cookies.clear()
+
+    def _logout(self) -> None:
+        response = self._send("POST", f"{self.base_url}/entity/auth/logout", what="logout")
+        self._raise_for_status(response, "logout")
 
     def _login(self) -> None:
         if self.auth == "oauth2":

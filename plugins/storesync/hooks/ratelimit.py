@@ -5,6 +5,13 @@ A connection declares its budget in its extras: ``requests_per_minute`` for the 
 Airflow pool of that many slots, named in the pair config). Each task process therefore spends
 ``requests_per_minute / max_concurrency``, so the deployment as a whole never exceeds the budget, and
 retries draw from the same bucket as first attempts, so they cannot burn the quota that throttled them.
+
+The servers count a **sliding** 60-second window (Acumatica's licence, X-Cart's limit): any 60 seconds may hold
+at most the limit. A bucket lets through its rate plus whatever it had saved up, so a task's bucket saves at
+most one token and starts empty: a task that idled (a pause between batches, a 429 waited out) or that starts
+right after another task of the same slot cannot add a burst on top of a full minute. That bounds a task to
+its rate + 1 in any minute; requests also reach the server some milliseconds after they leave, unevenly, so
+the rate is :data:`HEADROOM` below the share, less that one request.
 """
 
 from __future__ import annotations
@@ -18,10 +25,12 @@ from typing import Any
 
 @dataclass
 class TokenBucket:
-    """``rate_per_minute`` tokens a minute, at most ``burst`` saved up; ``acquire`` waits for one."""
+    """``rate_per_minute`` tokens a minute, at most ``burst`` saved up; ``acquire`` waits for one. The bucket
+    starts with ``initial`` tokens (default: full)."""
 
     rate_per_minute: float
     burst: float = 1.0
+    initial: float | None = None
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
     waited_seconds: float = 0.0
@@ -32,7 +41,7 @@ class TokenBucket:
     def __post_init__(self) -> None:
         if self.rate_per_minute <= 0:
             raise ValueError(f"rate_per_minute must be positive, got {self.rate_per_minute}")
-        self._tokens = self.burst
+        self._tokens = self.burst if self.initial is None else min(self.burst, max(0.0, self.initial))
         self._updated = self.clock()
 
     def acquire(self) -> None:
@@ -41,8 +50,8 @@ class TokenBucket:
                 now = self.clock()
                 self._tokens = min(self.burst, self._tokens + (now - self._updated) * self.rate_per_minute / 60.0)
                 self._updated = now
-                if self._tokens >= 1.0:
-                    self._tokens -= 1.0
+                if self._tokens >= 1.0 - 1e-9:  # a wait of exactly the missing share may round just short
+                    self._tokens = max(0.0, self._tokens - 1.0)
                     return
                 wait = (1.0 - self._tokens) * 60.0 / self.rate_per_minute
             self.waited_seconds += wait
@@ -58,10 +67,19 @@ class Unlimited:
         return None
 
 
+#: Share of a task's budget left unspent, for the spread of arrival times at the server.
+HEADROOM = 0.02
+
+
+def window_safe_rate(share_per_minute: float) -> float:
+    """The bucket rate that keeps a task within ``share_per_minute`` in every sliding minute (module docstring)."""
+    return max(share_per_minute * (1 - HEADROOM) - 1, share_per_minute / 2)
+
+
 def limiter_from_extras(extras: Mapping[str, Any]):
     """This task's share of the connection's budget, from the connection extras."""
     per_minute = extras.get("requests_per_minute")
     if not per_minute:
         return Unlimited()
     share = float(per_minute) / max(1, int(extras.get("max_concurrency", 1)))
-    return TokenBucket(rate_per_minute=share, burst=max(1.0, share / 60.0))
+    return TokenBucket(rate_per_minute=window_safe_rate(share), burst=1.0, initial=0.0)

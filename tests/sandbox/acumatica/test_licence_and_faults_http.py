@@ -72,6 +72,23 @@ def test_refused_requests_do_not_count_in_the_window(server, clock):
     assert api.get("Customer", "C00001").status == 200
 
 
+def test_stats_tell_the_429s_answered_a_minute_or_more_after_the_first_request(server, clock):
+    server.stats.reset()
+    api = Api(server)  # the login is the first request counted, at t = 0
+    server.limits = Limits(requests_per_minute=1)  # a fresh window
+    assert api.get("Customer", "C00001").status == 200  # t = 0
+    clock.advance(30)
+    assert api.get("Customer", "C00001").status == 429  # t = 30: inside the first minute
+    clock.advance(30)
+    assert api.get("Customer", "C00001").status == 200  # t = 60: the request of t = 0 left the window
+    assert api.get("Customer", "C00001").status == 429  # t = 60: after the first minute
+    assert server.stats.seconds_of_429s() == [30.0, 60.0]
+    stats = api.sandbox("GET", "stats").body
+    assert (stats["429"], stats["429s_after_first_minute"]) == (2, 1)
+    api.sandbox("POST", "stats/reset")
+    assert server.stats_snapshot()["429s_after_first_minute"] == 0 and server.stats.seconds_of_429s() == []
+
+
 # -- concurrency and latency --------------------------------------------------------------------------------------
 
 def test_a_request_beyond_the_concurrent_requests_limit_is_429_while_another_is_being_served(server, sleep):

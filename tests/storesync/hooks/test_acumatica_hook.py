@@ -12,7 +12,7 @@ import pytest
 from include.sandbox.acumatica import AcumaticaServer, Faults, Limits
 from storesync.hooks.acumatica import AcumaticaHook, AcumaticaValidationError
 from storesync.hooks.errors import PermanentRecordError, PermanentRunError, RateLimited, TransientError
-from storesync.hooks.ratelimit import TokenBucket, Unlimited
+from storesync.hooks.ratelimit import TokenBucket, Unlimited, window_safe_rate
 from storesync.hooks.retry import RetryPolicy
 from tests.sandbox.acumatica.api import FakeClock
 
@@ -93,6 +93,16 @@ def test_a_failed_logout_only_warns(monkeypatch, server, caplog):
     assert "logout failed (TransientError)" in caplog.text
     assert not client.logged_in
     assert server.stats_snapshot()["open_sessions"] == 1  # it will time out on the server
+
+
+def test_a_logout_refused_for_a_moment_is_retried_so_the_session_is_freed_now(monkeypatch, server):
+    client = client_for(monkeypatch, server)
+    client.get("Customer", "WEBGUEST")
+    server.faults = Faults(burst_429=1)  # the logout's first attempt meets a 429
+    client.close()
+    stats = server.stats_snapshot()
+    assert (stats["429_burst"], stats["logouts"], stats["open_sessions"]) == (1, 1, 0)
+    assert client.stats.logouts == 1 and client.retry.stats.rate_limited_waits == 1
 
 
 def test_an_expired_session_is_logged_in_again_once_and_the_request_repeated(monkeypatch, server):
@@ -298,7 +308,7 @@ def test_dropped_connections_are_transient_and_a_retry_succeeds(monkeypatch, ser
 def test_the_request_budget_comes_from_the_connection_extras(monkeypatch, server):
     set_connection(monkeypatch, server, requests_per_minute=300, max_concurrency=3)
     limiter = AcumaticaHook(CONN).get_client().limiter
-    assert isinstance(limiter, TokenBucket) and limiter.rate_per_minute == 100
+    assert isinstance(limiter, TokenBucket) and limiter.rate_per_minute == window_safe_rate(100)  # 300 / 3 tasks
     set_connection(monkeypatch, server)
     assert isinstance(AcumaticaHook(CONN).get_client().limiter, Unlimited)
 
