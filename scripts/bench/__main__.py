@@ -44,8 +44,8 @@ class Size:
 SIZES = {
     "full": Size(extraction_orders=100_000, rate_limit_orders=800, rate_limit_per_minute=600, skus=100_000,
                  memory_volumes=(500_000, 1_000_000), memory_calibration=20_000, parse_repetitions=3, transform_orders=5_000),
-    "small": Size(extraction_orders=2_000, rate_limit_orders=60, rate_limit_per_minute=600, skus=2_000,
-                  memory_volumes=(1_000, 2_000), memory_calibration=None, parse_repetitions=1, transform_orders=500,
+    "small": Size(extraction_orders=2_000, rate_limit_orders=40, rate_limit_per_minute=600, skus=1_000,
+                  memory_volumes=(500, 1_000), memory_calibration=None, parse_repetitions=1, transform_orders=500,
                   process_per_task=False, parse_parallel=2),
 }
 TITLES = {"a": "Extraction, ours vs dlt rest_api", "b": "Rate-limit efficiency (Acumatica)",
