@@ -204,8 +204,9 @@ class AcumaticaServer:
         self.injector.faults = faults
 
     def stats_snapshot(self) -> dict[str, int]:
+        open_sessions = self.licence.open_sessions()  # first: it expires idle sessions, which the counters count
         counts = self.stats.snapshot()
-        counts["open_sessions"] = self.licence.open_sessions()
+        counts["open_sessions"] = open_sessions
         return counts
 
     def reset(self) -> dict[str, int]:

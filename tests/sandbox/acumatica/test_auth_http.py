@@ -75,6 +75,13 @@ def test_an_idle_session_expires_and_frees_its_place(server, clock):
     assert Api(server, login=False).login().status == 204  # the expired session no longer counts
 
 
+def test_one_stats_reading_after_the_idle_timeout_counts_the_session_expired_and_not_open(server, clock):
+    Api(server)
+    clock.advance(700)
+    stats = server.stats_snapshot()
+    assert (stats["open_sessions"], stats["expired_sessions"]) == (0, 1)
+
+
 def test_expiring_every_session_through_the_sandbox_endpoint(server):
     api = Api(server)
     assert api.sandbox("POST", "sessions/expire").body == {"expired": 1}
