@@ -28,3 +28,31 @@ def test_the_replay_dag_maps_one_trigger_per_flow_over_the_selected_items():
     assert bag.import_errors == {}
     dag = bag.dags["dlq_replay__xcart__sage500"]
     assert dag.task_dict["trigger_flow"].upstream_task_ids == {"select_and_mark"}
+
+
+def test_selecting_marks_the_matching_items_replayed_and_plans_one_trigger_per_flow(tmp_path, monkeypatch):
+    import json
+
+    from storesync.hooks import syncstore
+    from storesync.replay import SelectAndMark
+    from storesync.store.store import SyncStore
+
+    url = f"sqlite:///{tmp_path / 'sync.db'}"
+    monkeypatch.setenv("AIRFLOW_CONN_STORESYNC_DB", json.dumps({"conn_type": "storesync", "extra": {"url": url}}))
+    syncstore._store_for.cache_clear()
+    store = SyncStore(url)
+    store.create_all()
+    for flow, key in (("orders", "1042"), ("orders", "1043"), ("inventory", "SKU-00007")):
+        store.quarantine(pair="xcart-sage500", flow=flow, entity="order", record_key=key, stage="raw",
+                         reason_code="quality:raw", reason=f"{key}: bad", failed_expectations=[], payload={},
+                         dag_id="d", run_id="r1")
+
+    plan = SelectAndMark(task_id="select_and_mark", pair_name="xcart-sage500").execute(
+        {"params": {"flow": "orders", "requested_by": "ops@example.com"}})
+
+    assert [(p["trigger_dag_id"], sorted(p["conf"]["record_keys"])) for p in plan] == \
+        [("orders__xcart__sage500", ["1042", "1043"])]
+    states = {i["record_key"]: (i["state"], i["state_changed_by"]) for i in store.list_dlq()}
+    assert states == {"1042": ("replayed", "ops@example.com"), "1043": ("replayed", "ops@example.com"),
+                      "SKU-00007": ("open", None)}
+    syncstore._store_for.cache_clear()
