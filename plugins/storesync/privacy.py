@@ -70,6 +70,7 @@ _NOT_KEY_CHARS = re.compile(r"[^a-z0-9]")
 # Card data has digits (a PAN 13+, a written-out security code 3+): a string with fewer needs no scan.
 _THREE_DIGITS = re.compile(r"[0-9][^0-9]*[0-9][^0-9]*[0-9]")
 _NOT_DIGITS = re.compile(r"[^0-9]+")
+_has_three_digits = _THREE_DIGITS.search
 
 
 def _normalised_key(key: str) -> str:
@@ -206,7 +207,7 @@ def _scrub_item(item: Any) -> Any:
     """``scrub_card_data`` of one member, with the common plain cases decided without a further call."""
     kind = type(item)
     if kind is str:
-        return _scrub_text(item)
+        return _scrub_text(item) if _has_three_digits(item) else item
     if kind in _PLAIN or (kind is int and -_SHORT_INT < item < _SHORT_INT):
         return item
     return scrub_card_data(item)
