@@ -58,16 +58,18 @@ def run(*, volumes: list[int], workdir: Path, page_size: int, process_per_task: 
     if calibration:
         results[calibration] = run_volume(calibration, workdir=workdir / str(calibration), page_size=page_size,
                                           process_per_task=process_per_task, say=say)
-        per_order = sum(t["process_s"] for t in results[calibration]["tasks"].values()) / calibration
+        tasks = results[calibration]["tasks"].values()
+        per_order = sum(t["seconds"] for t in tasks) / calibration
+        fixed = sum(t["process_s"] - t["seconds"] for t in tasks)  # interpreter start-up per task, per volume
         seed_per_order = results[calibration]["emulator_seed_s"] / calibration
-        needed = sum(asked) * (per_order + seed_per_order)
+        needed = sum(asked) * (per_order + seed_per_order) + len(asked) * fixed
         remaining = (budget_s or float("inf")) - (time.perf_counter() - started)
         say(f"  d. calibration: {per_order * 1000:.2f} ms per order over the whole flow (+ {seed_per_order * 1000:.2f} "
-            f"ms seeding); {', '.join(f'{v:,}' for v in asked)} orders need ~{needed / 60:.0f} min, "
+            f"ms seeding, {fixed:.0f} s start-up per volume); {', '.join(f'{v:,}' for v in asked)} orders need ~{needed / 60:.0f} min, "
             f"{remaining / 60:.0f} min left")
-        by_task = {t: round(d["process_s"] / calibration * 1000, 3) for t, d in results[calibration]["tasks"].items()}
+        by_task = {t: round(d["seconds"] / calibration * 1000, 3) for t, d in results[calibration]["tasks"].items()}
         if needed > remaining:
-            base = int(remaining / (3 * (per_order + seed_per_order)) // 10_000 * 10_000)
+            base = int(max(0.0, remaining - 2 * fixed) / (3 * (per_order + seed_per_order)) // 10_000 * 10_000)
             volumes = [v for v in (base, 2 * base) if v > calibration]
             notes.append(
                 f"asked {' and '.join(f'{v:,}' for v in asked)} orders: the whole flow measured "
