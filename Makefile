@@ -26,6 +26,7 @@ help:
 	@echo "make sandbox  run only the sandbox systems in the foreground"
 	@echo "make dlq ARGS=\"list\"  inspect, resolve or replay the local dead-letter queue"
 	@echo "make bench    benchmarks (SIZE=small for the CI-sized run); report in .local/bench/"
+	@echo "make chaos    the orders flow under injected faults and a killed run (PAIR=xcart-acumatica or all; ARGS=...)"
 	@echo "make clean    remove .local/ (venv, Airflow home, databases, outputs)"
 
 setup: system-deps venv
@@ -64,7 +65,7 @@ sandbox: setup
 	@$(PY) -m include.sandbox
 
 chaos: setup
-	@$(PY) scripts/chaos.py $(ARGS)
+	@$(PY) scripts/chaos.py $(if $(PAIR),--pair $(PAIR)) $(ARGS)
 
 # Work the local dead-letter queue, e.g. make dlq ARGS="list" / ARGS="replay --ids 3 --by me --run-now"
 dlq: setup

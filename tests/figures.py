@@ -10,3 +10,10 @@ FIGURES: list[tuple[str, str]] = []
 
 def show(title: str, text: str) -> None:
     FIGURES.append((title, text))
+
+
+def show_printed(title: str, print_report, report) -> None:
+    """Show what ``print_report(report, say=…)`` prints (the chaos scripts' reports) under ``title``."""
+    lines: list[str] = []
+    print_report(report, say=lambda line="": lines.append(str(line)))
+    show(title, "\n".join(lines))

@@ -8,15 +8,12 @@ embedded set-up; ``STORESYNC_CHAOS_BACKENDS=sqlite,postgresql`` adds the Postgre
 
 from __future__ import annotations
 
-import contextlib
-import io
-
 import os
 
 import pytest
 
 from tests.conftest import skip_or_fail
-from tests.figures import show
+from tests.figures import show_printed
 
 pytestmark = [pytest.mark.chaos, pytest.mark.slow]
 
@@ -35,10 +32,7 @@ def test_orders_under_chaos_are_loaded_once_or_quarantined_and_nothing_is_lost(b
             skip_or_fail(reason)
     cfg = ChaosConfig(backend=backend)
     report = run_chaos(cfg, tmp_path / "chaos", airflow_db=airflow_db, say=print)
-    printed = io.StringIO()
-    with contextlib.redirect_stdout(printed):
-        print_report(report)
-    show("chaos suite report", printed.getvalue())
+    show_printed("chaos suite report: X-Cart ↔ Sage 500", print_report, report)
 
     # The invariants: effectively once, nothing lost, exactly the bad orders quarantined, ops alerted.
     assert report["attempted"] == cfg.orders + cfg.invalid
