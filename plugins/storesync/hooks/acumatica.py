@@ -135,7 +135,8 @@ class AcumaticaClient:
         self.close()
 
     def close(self) -> None:
-        """Log out if logged in (frees the licence's session). Idempotent; a failed logout only warns."""
+        """Log out if logged in (frees the licence's session), retried like any request. Idempotent; a logout that
+        still fails only warns."""
         if not self._logged_in:
             return
         self._logged_in = False
