@@ -35,7 +35,7 @@ from .schema import (
     sync_run,
     xref,
 )
-from .types import to_json_compatible
+from .types import serialize_json, to_json_compatible
 
 __all__ = ["SyncStore", "XrefConflict", "DlqStateError"]
 
@@ -88,14 +88,15 @@ def _make_engine(url: str | URL) -> Engine:
     url = make_url(url)
     if url.get_backend_name() != "sqlite":
         # pre_ping: Airflow workers keep processes for long; a server restart must not fail a task.
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True, json_serializer=serialize_json)
     database = url.database or ""
     if database in ("", ":memory:") or database.startswith("file::memory:"):
         # One shared connection, otherwise every pooled connection sees its own empty database.
-        return create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False})
+        return create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False},
+                             json_serializer=serialize_json)
     Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     # Parallel Airflow tasks share the file: wait for a lock rather than fail at once.
-    engine = create_engine(url, connect_args={"timeout": 60})
+    engine = create_engine(url, connect_args={"timeout": 60}, json_serializer=serialize_json)
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_connection, _record):

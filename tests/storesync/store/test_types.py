@@ -110,3 +110,18 @@ def test_json_document_writes_decimals_as_strings_and_datetimes_as_iso(engine):
 def test_json_document_refuses_nan(engine):
     with pytest.raises(StatementError, match="NaN"):
         _round_trip(engine, doc={"total": float("nan")})
+
+
+def test_an_engine_made_elsewhere_stores_the_same_documents_as_the_stores_own(engine, fresh_url):
+    from sqlalchemy import create_engine
+
+    document = {"total": Decimal("12.30"), "note": "nul\x00 and lone \ud800 surrogate", "lines": [{"qty": 2}]}
+    own = _round_trip(engine, doc=document).doc
+    plain = create_engine(fresh_url)  # no storesync JSON serializer: JsonDocument converts values itself
+    try:
+        with plain.begin() as conn:
+            conn.execute(insert(money).values(id=2, doc=document))
+            other = conn.execute(select(money.c.doc).where(money.c.id == 2)).scalar_one()
+    finally:
+        plain.dispose()
+    assert own == other == {"total": "12.30", "note": "nul\ufffd and lone \ufffd surrogate", "lines": [{"qty": 2}]}
