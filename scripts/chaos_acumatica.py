@@ -81,7 +81,10 @@ class AcumaticaChaosConfig:
     timeout_rate: float = 0.03
     drop_rate: float = 0.01
     client_timeout_s: float = 0.3  # ~10x a PUT SalesOrder here; each injected timeout costs this much
-    timeout_hold_s: float = 0.5  # the emulator holds a "timed out" answer longer than the client waits
+    # A "timed out" answer is held longer than the client waits, and served about when the client's retry comes:
+    # sometimes the retry creates the order first (the held write is refused), sometimes the held write lands
+    # first (the retry is refused, and the loader finds the order its lost answer created).
+    timeout_hold_s: float = 0.35
     burst_429: int = 3
     burst_every_s: float = 20.0
     expire_session_after: int = 150  # every N-th authenticated request finds its session expired
@@ -501,7 +504,7 @@ def print_rate_limit_report(report: dict[str, Any], say=print) -> None:
         f"{report['http_429_after_first_minute']} after it); client waits {report['client_429_waits']}")
     say(f"load                            {report['load_seconds']} s at {report['load_requests_per_minute']} "
         f"requests/min")
-    say(f"orders per minute               {report['orders_per_minute']} vs ceiling {report['ceiling_orders_per_minute']} "
-        f"(limit ÷ requests per order): {report['share_of_ceiling']:.0%}")
+    say(f"orders per minute               {report['orders_per_minute']} vs ceiling "
+        f"{report['ceiling_orders_per_minute']} (limit ÷ requests per order): {report['share_of_ceiling']:.0%}")
     say(f"task seconds                    {report['task_seconds']}")
     say("result                          " + ("OK" if report["ok"] else "FAILED: " + "; ".join(report["problems"])))

@@ -111,7 +111,8 @@ def run_killed_mid_load(env: dict[str, str], log_path: Path, dag_id: str, *, cou
     return {**kill, "run_1_exit": child.returncode}
 
 
-def run_to_completion(env: dict[str, str], log_path: Path, dag_id: str, *, timeout_s: float, say=print) -> dict[str, Any]:
+def run_to_completion(env: dict[str, str], log_path: Path, dag_id: str, *, timeout_s: float,
+                      say=print) -> dict[str, Any]:
     """Run 2: the same interval again (same run id: what clearing the run in the UI does), to completion."""
     log_path.unlink(missing_ok=True)
     started = time.monotonic()
@@ -177,7 +178,8 @@ def start_storefront(*, orders: int, invalid: int, seed: int) -> Storefront:
 def xcart_connection(xcart, *, page_size: int, timeout_s: float | None = None, max_attempts: int | None = None,
                      retry_base_delay_s: float | None = None) -> dict[str, Any]:
     extra: dict[str, Any] = {"read_only_api_key": RO_KEY, "page_size": page_size}
-    for name, value in (("timeout", timeout_s), ("max_attempts", max_attempts), ("retry_base_delay", retry_base_delay_s)):
+    for name, value in (("timeout", timeout_s), ("max_attempts", max_attempts),
+                        ("retry_base_delay", retry_base_delay_s)):
         if value is not None:
             extra[name] = value
     return {"conn_type": "xcart", "host": xcart.base_url, "password": RW_KEY, "extra": extra}
@@ -364,8 +366,8 @@ def print_orders_verdict(report: dict[str, Any], erp: str, say=print) -> None:
         f"duplicates {report['duplicates']})")
     say(f"lost                            {len(report['lost'])}")
     say(f"written back                    {report['written_back']}")
-    say(f"DLQ items                       {report['dlq_items']}  (= seeded invalid: {report['dlq_matches_seeded_invalid']}; "
-        f"held {len(report['held'])})")
+    say(f"DLQ items                       {report['dlq_items']}  "
+        f"(= seeded invalid: {report['dlq_matches_seeded_invalid']}; held {len(report['held'])})")
 
 
 def print_kill_and_retry(report: dict[str, Any], say=print) -> None:

@@ -4,8 +4,8 @@ licence limit. After the first minute no request may be refused for the limit, a
 created twice.
 
 2,000 orders: about 2,300 Acumatica requests (1.09 per order in the load), so the load alone takes ~90 s at
-the limit (the client on its own sends ~2,200 a minute here, so the limit binds). The scenario lives in ``scripts/chaos_acumatica.py`` (``make chaos
-ARGS="--pair xcart-acumatica"`` prints the same report after the chaos one).
+the limit (the client on its own sends ~2,200 a minute here, so the limit binds). The scenario lives in
+``scripts/chaos_acumatica.py`` (``make chaos PAIR=xcart-acumatica`` prints the same report after the chaos one).
 """
 
 from __future__ import annotations

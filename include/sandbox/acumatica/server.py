@@ -276,9 +276,12 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 raise _message(404, f"{path} not found")
         except _Reply as reply:
-            self._send(reply.status, reply.body, reply.headers)
+            try:
+                self._send(reply.status, reply.body, reply.headers)
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True  # the client gave up (a held answer): nobody to tell
         except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True  # the client gave up (a held answer): nobody to tell
+            self.close_connection = True
         except Exception as error:  # noqa: BLE001 - a bug in the emulator still answers like the server would
             traceback.print_exc(file=sys.stderr)
             self._send(500, {"message": "An error has occurred.", "exceptionMessage": type(error).__name__})

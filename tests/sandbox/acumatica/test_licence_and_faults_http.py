@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 import requests
@@ -161,6 +162,17 @@ def test_a_timed_out_request_is_held_and_then_served_so_a_write_still_happens(se
     assert sleep.waits == [2.5]
     assert server.store.find("Customer", ["LATE1"]) is not None
     assert server.stats_snapshot()["timeouts"] == 1
+
+
+def test_an_answer_whose_client_gave_up_is_dropped_quietly(server, sleep, capsys):
+    api = Api(server)
+    server.faults = Faults(timeout_rate=1.0)
+    sleep.gate = threading.Event()  # the held request waits here until released
+    with pytest.raises(requests.Timeout):
+        api.http.get(api.url("/entity/Default/24.200.001/Customer/NOPE"), timeout=0.2)
+    sleep.gate.set()  # served now: a 404 for a client that hung up
+    time.sleep(0.3)
+    assert "Traceback" not in capsys.readouterr().err
 
 
 def test_a_burst_of_429s_counts_down(server):
