@@ -165,27 +165,162 @@ def seed_sandbox(sandbox, erp_system: str, *, day: date, latest: datetime | None
     ERPs are looked up in :data:`SANDBOX_ERPS`; a pair whose ERP has no seeder yet gets none (an empty list),
     so the demo's reconciliation step runs for every pair.
     """
-    connect = SANDBOX_ERPS.get(erp_system)
-    if connect is None:
+    seed = SANDBOX_ERPS.get(erp_system)
+    if seed is None:
         return []
     client = sandbox.xcart_client()
-    connection = connect(sandbox)
-    try:
-        return seed_discrepancies(StorefrontRest(client.url, client.key), connection, day=day, latest=latest)
-    finally:
-        connection.close()
+    return seed(sandbox, StorefrontRest(client.url, client.key), day=day, latest=latest)
 
 
-def _sage500_sandbox_connection(sandbox):
+def _seed_sage500_sandbox(sandbox, xcart: StorefrontRest, *, day: date, latest: datetime | None) -> list[Seeded]:
     import pyodbc
 
     from include.sandbox.sage500.dialects import odbc_connect_string
 
-    return pyodbc.connect(odbc_connect_string("sqlite", database=str(sandbox.sage500_path)))
+    connection = pyodbc.connect(odbc_connect_string("sqlite", database=str(sandbox.sage500_path)))
+    try:
+        return seed_discrepancies(xcart, connection, day=day, latest=latest)
+    finally:
+        connection.close()
 
 
-# ERP system -> how to open its sandbox database from a running Sandbox (the seeding speaks Sage 500 SQL).
-SANDBOX_ERPS = {"sage500": _sage500_sandbox_connection}
+def _seed_acumatica_sandbox(sandbox, xcart: StorefrontRest, *, day: date, latest: datetime | None) -> list[Seeded]:
+    return seed_acumatica_discrepancies(xcart, sandbox.acumatica_client(), day=day, latest=latest)
+
+
+# ERP system -> how to seed a running Sandbox's ERP (each speaks its ERP's own interface).
+SANDBOX_ERPS = {"sage500": _seed_sage500_sandbox, "acumatica": _seed_acumatica_sandbox}
+
+
+# -- Acumatica ----------------------------------------------------------------------------------------------------
+
+class AcumaticaClerk:
+    """The Acumatica emulator's ERP-side actions and records in-process (tests), shaped like the sandbox
+    endpoints' client (``include.sandbox.runtime.SandboxAcumaticaClient``) the demo uses."""
+
+    def __init__(self, store) -> None:
+        self.store = store
+
+    def action(self, name: str, **arguments):
+        return getattr(self.store, name)(**arguments)
+
+    def records(self, entity: str) -> list[dict]:
+        return self.store.records(entity)
+
+
+ACUMATICA_CLOSED_ORDERS = ("Completed", "Invoiced", "Canceled")
+ACUMATICA_CARD_METHOD, ACUMATICA_CARD_CLEARING = "CREDITCARD", "10200"
+
+
+def seed_acumatica_discrepancies(xcart, acumatica, *, day: date, latest: datetime | None = None) -> list[Seeded]:
+    """The seven discrepancies of :func:`seed_discrepancies`, the ERP side made in Acumatica by its clerks.
+
+    ``acumatica`` has ``action(name, **arguments)`` and ``records(entity)``: an :class:`AcumaticaClerk` or
+    the sandbox endpoints' client. Amount mismatch: the order's tax total edited (+10.00, ``edit_order``);
+    currency mismatch: ``edit_order`` with another currency; late posting: ``set_payment_date`` to the next
+    day; duplicate and payment without order: payments keyed by hand (``key_payment``, on account), the
+    duplicate with the original's customer, amount, method, cash account and gateway id (``Description``),
+    the unexplained one a card settlement of WEBGUEST in the card clearing account 10200.
+    """
+    start = datetime.combine(day, time(), tzinfo=timezone.utc)
+    moment = min(start + timedelta(hours=12), latest or start + timedelta(hours=12))
+    if moment.date() != day:
+        raise ScenarioError(f"no moment on {day} before {latest} to date the storefront documents at")
+    orders = _acumatica_web_orders(acumatica, start)
+    receipts = _acumatica_web_receipts(acumatica, start, {o["OrderNbr"]: o["order"] for o in
+                                                          _acumatica_web_orders(acumatica, None)})
+    used: set[str] = set()
+    seeded: list[Seeded] = []
+
+    late = _take(receipts, used, "a web payment for the late posting")
+    next_day = (start + timedelta(days=1, hours=9)).isoformat()
+    acumatica.action("set_payment_date", payment_type=late["Type"], reference_nbr=late["ReferenceNbr"],
+                     application_date=next_day)
+    seeded.append(Seeded("late_posting", "pending", "payment", f"payment:{late['ref']}",
+                         f"payment {late['ReferenceNbr']} re-dated to {day + timedelta(days=1)}"))
+
+    original = _take([r for r in receipts if r["Description"]], used, "a web payment with a gateway id")
+    duplicate = acumatica.action(
+        "key_payment", customer_id=original["CustomerID"], payment_method=original["PaymentMethod"],
+        amount=str(original["PaymentAmount"]), cash_account=original["CashAccount"],
+        currency_id=original["CurrencyID"], application_date=moment.isoformat(), description=original["Description"])
+    seeded.append(Seeded("duplicate_cash_receipt", "duplicate", "payment", f"payment:erp:{duplicate['ReferenceNbr']}",
+                         f"payment {duplicate['ReferenceNbr']} repeats {original['ReferenceNbr']} "
+                         f"(gateway id {original['Description']})"))
+
+    editable = [o for o in orders if o["Status"] not in ACUMATICA_CLOSED_ORDERS]
+    edited = _take(editable, used, "an open web sales order for the amount edit")
+    changed = acumatica.action("edit_order", order_type="SO", order_nbr=edited["OrderNbr"],
+                               tax_total=str(edited["TaxTotal"] + AMOUNT_EDIT))
+    seeded.append(Seeded("amount_mismatch", "amount_mismatch", "order", f"order:{edited['ref']}",
+                         f"sales order {edited['OrderNbr']} total {edited['OrderTotal']} → {changed['OrderTotal']}"))
+    recurrenced = _take(editable, used, "an open web sales order for the currency edit")
+    currency = next(c for c in CURRENCIES if c != recurrenced["CurrencyID"])
+    acumatica.action("edit_order", order_type="SO", order_nbr=recurrenced["OrderNbr"], currency_id=currency)
+    seeded.append(Seeded("currency_mismatch", "currency_mismatch", "order", f"order:{recurrenced['ref']}",
+                         f"sales order {recurrenced['OrderNbr']} currency {recurrenced['CurrencyID']} → {currency}"))
+
+    orphan = acumatica.action(
+        "key_payment", customer_id=GUEST_CUSTOMER, payment_method=ACUMATICA_CARD_METHOD,
+        amount=str(UNEXPLAINED_RECEIPT), cash_account=ACUMATICA_CARD_CLEARING, currency_id="USD",
+        application_date=moment.isoformat(), description=f"DEP-{day:%Y%m%d}-01")
+    seeded.append(Seeded("payment_without_order", "payment_without_order", "payment",
+                         f"payment:erp:{orphan['ReferenceNbr']}",
+                         f"payment {orphan['ReferenceNbr']} of {UNEXPLAINED_RECEIPT} USD in {ACUMATICA_CARD_CLEARING}, "
+                         "no order"))
+
+    refund = _refund_a_paid_order(xcart, orders, used, moment)
+    seeded.append(Seeded("refund_without_credit_memo", "refund_without_credit_memo", "refund",
+                         f"refund:{refund['transactionId']}",
+                         f"storefront refund {refund['transactionId']} of {refund['value']} on order {refund['orderId']}"))
+
+    order = _new_unpaid_order(xcart, orders[0]["ref"], moment)
+    seeded.append(Seeded("order_missing_in_erp", "missing_in_erp", "order", f"order:{order['orderId']}",
+                         f"storefront order {order['orderId']} placed after the sync"))
+    return seeded
+
+
+def _on_day(value: Any, start: datetime | None) -> bool:
+    if start is None:
+        return True
+    if not value:
+        return False
+    moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return start <= moment < start + timedelta(days=1)
+
+
+def _acumatica_web_orders(acumatica, start: datetime | None) -> list[dict[str, Any]]:
+    """Web sales orders (CustomerOrder ``XC-…``) dated on the day (any day with ``start`` None), by number."""
+    found = []
+    for record in acumatica.records("SalesOrder"):
+        reference = str(record.get("CustomerOrder") or "")
+        if record.get("OrderType") != "SO" or not reference.startswith("XC-") or not _on_day(record.get("Date"), start):
+            continue
+        found.append({"OrderNbr": record["OrderNbr"], "ref": reference[3:], "order": reference[3:],
+                      "Status": record.get("Status"), "CurrencyID": record.get("CurrencyID"),
+                      "OrderTotal": Decimal(str(record["OrderTotal"])),
+                      "TaxTotal": Decimal(str(record.get("TaxTotal") or 0))})
+    return sorted(found, key=lambda o: o["OrderNbr"])
+
+
+def _acumatica_web_receipts(acumatica, start: datetime, web_orders: dict[str, str]) -> list[dict[str, Any]]:
+    """Web payments (PaymentRef ``XP-…``) applied on the day, by number; ``order`` is the storefront order of
+    the sales order they are applied to."""
+    found = []
+    for record in acumatica.records("Payment"):
+        reference = str(record.get("PaymentRef") or "")
+        if record.get("Type") not in ("Payment", "Prepayment") or not reference.startswith("XP-") \
+                or not _on_day(record.get("ApplicationDate"), start):
+            continue
+        applied = [line.get("OrderNbr") for line in record.get("OrdersToApply") or []
+                   if (line.get("OrderType") or "SO") == "SO"]
+        found.append({"Type": record["Type"], "ReferenceNbr": record["ReferenceNbr"], "ref": reference[3:],
+                      "order": web_orders.get(applied[0], "") if applied else "",
+                      "PaymentAmount": Decimal(str(record["PaymentAmount"])), "CurrencyID": record.get("CurrencyID"),
+                      "Description": record.get("Description"), "PaymentMethod": record.get("PaymentMethod"),
+                      "CashAccount": record.get("CashAccount"), "CustomerID": record.get("CustomerID")})
+    return sorted(found, key=lambda r: r["ReferenceNbr"])
 
 
 # -- finding candidates ----------------------------------------------------------------------------------------

@@ -302,3 +302,43 @@ def test_the_acumatica_pair_reconciles_a_synced_day_with_the_same_engine_and_dag
     assert any(line["kind"] == "payment" and line["account"] for line in reported)
     assert {line["line_key"]: line["reason"] for line in reported if line["status"] != "matched"} == {}
 
+
+
+def test_the_acumatica_pair_reports_exactly_the_discrepancies_its_clerks_seeded(acumatica_sandbox_factory, flow_dag,
+                                                                                reconciliation):
+    from include.sandbox.reconciliation_scenario import AcumaticaClerk, seed_acumatica_discrepancies
+
+    pair = "xcart-acumatica"
+    sandbox = acumatica_sandbox_factory(orders=40, clock=INSIDE_THE_DAY)
+    out = reconciliation(pair)
+    for flow in ("orders", "payments", "refunds"):
+        run(flow_dag(flow, erp="acumatica"), run_conf=EVERYTHING)
+    day_run = lambda: run(flow_dag("reconciliation", erp="acumatica"),  # noqa: E731
+                          logical_date=datetime.combine(NEXT_DAY, time(), tzinfo=timezone.utc))
+    day_lines = lambda: sandbox.store().reconciliation_lines(pair, DAY)  # noqa: E731
+    flagged = lambda: {line["line_key"]: line["status"] for line in day_lines() if line["status"] != "matched"}  # noqa: E731
+    day_run()
+    assert flagged() == {}, "clean data: every line matched, nothing flagged"
+
+    seeded = seed_acumatica_discrepancies(scenario_xcart(sandbox), AcumaticaClerk(sandbox.acumatica.store), day=DAY,
+                                          latest=datetime.fromtimestamp(INSIDE_THE_DAY(), timezone.utc))
+    assert sorted(s.category for s in seeded) == sorted(
+        ["missing_in_erp", "amount_mismatch", "payment_without_order", "refund_without_credit_memo", "duplicate",
+         "currency_mismatch", "pending"])
+    day_run()
+    assert flagged() == {s.line_key: s.category for s in seeded}
+    reported = {line["line_key"]: line for line in day_lines()}
+    for seed in seeded:
+        assert reported[seed.line_key]["reason"], f"{seed.name} is reported with a reason"
+    late = next(s for s in seeded if s.name == "late_posting")
+    assert reported[late.line_key]["erp_date"] == NEXT_DAY and reported[late.line_key]["pending_since"] == DAY
+
+    folder = out / pair / DAY.isoformat()
+    csv_path, xlsx_path = (folder / f"reconciliation__{pair}__{DAY}.csv", folder / f"reconciliation__{pair}__{DAY}.xlsx")
+    assert_summary_equals_the_lines(xlsx_path, csv_path)
+    assert {row["Line key"]: row["Status code"] for row in read_csv(csv_path) if row["Status code"] != "matched"} == \
+        {s.line_key: s.category for s in seeded}
+
+    before = (csv_path.read_bytes(), xlsx_path.read_bytes(), day_lines())
+    day_run()
+    assert (csv_path.read_bytes(), xlsx_path.read_bytes(), day_lines()) == before, "a re-run changes nothing"

@@ -33,7 +33,8 @@ Sandbox endpoints (no login, loopback only; JSON bodies and answers are plain, n
     GET  /_sandbox/inventory             the inventory summary
     POST /_sandbox/actions/{action}      ERP-side actions with JSON keyword arguments: ship_order,
                                          set_stock, update_customer_address, update_customer_contact,
-                                         set_customer_status, create_item, update_item, cancel_order
+                                         set_customer_status, create_item, update_item, cancel_order,
+                                         edit_order, key_payment, set_payment_date
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ SESSION_COOKIE = "ASP.NET_SessionId"
 AUTH_COOKIE = ".ASPXAUTH"
 INQUIRIES = {"InventorySummaryInquiry": ("InventoryID", "WarehouseID")}
 ACTIONS = ("ship_order", "set_stock", "update_customer_address", "update_customer_contact", "set_customer_status",
-           "create_item", "update_item", "cancel_order")
+           "create_item", "update_item", "cancel_order", "edit_order", "key_payment", "set_payment_date")
 
 
 class _Reply(Exception):

@@ -976,6 +976,47 @@ class AcumaticaStore:
             self._tables["SalesOrder"].put(key, updated)
             return self._view("SalesOrder", updated)
 
+    def edit_order(self, *, order_type: str = "SO", order_nbr: str, tax_total: Any = None, freight: Any = None,
+                   currency_id: str | None = None) -> dict:
+        """A sales clerk edits an open order's tax total, freight or currency (the total follows)."""
+        changes = {"TaxTotal": tax_total, "Totals": None if freight is None else {"Freight": freight},
+                   "CurrencyID": currency_id}
+        changes = {name: value for name, value in changes.items() if value is not None}
+        if not changes:
+            raise ActionError("nothing to change: tax_total, freight or currency_id")
+        return self._erp_put("SalesOrder", {"OrderType": order_type, "OrderNbr": order_nbr, **changes},
+                             must_exist=True)
+
+    def key_payment(self, *, customer_id: str, payment_method: str, amount: Any, cash_account: str | None = None,
+                    currency_id: str | None = None, application_date: str | None = None,
+                    description: str | None = None, payment_ref: str | None = None,
+                    payment_type: str = "Payment") -> dict:
+        """A clerk keys a payment by hand (from a bank or gateway statement), applied to no order."""
+        record = {"Type": payment_type, "CustomerID": customer_id, "PaymentMethod": payment_method,
+                  "PaymentAmount": amount, "CashAccount": cash_account, "CurrencyID": currency_id,
+                  "ApplicationDate": application_date, "Description": description, "PaymentRef": payment_ref}
+        try:
+            return self.put("Payment", {name: value for name, value in record.items() if value is not None})
+        except (ValidationFailed, BadRequest) as error:
+            raise ActionError(str(error)) from None
+
+    def set_payment_date(self, *, payment_type: str = "Payment", reference_nbr: str, application_date: str) -> dict:
+        """Re-date a saved payment (a clerk posts it to another day); the API refuses this change."""
+        with self._lock:
+            key = (payment_type, reference_nbr)
+            payment = self._tables["Payment"].records.get(key)
+            if payment is None:
+                raise ActionError(f"payment {payment_type} {reference_nbr} not found")
+            try:
+                moment = parse_instant(str(application_date))
+            except ValueError:
+                raise ActionError(f"application_date {application_date!r} is not an ISO 8601 date") from None
+            updated = clone(payment)
+            updated["ApplicationDate"] = moment.isoformat()
+            updated["LastModifiedDateTime"] = self._stamp(payment.get("LastModifiedDateTime"))
+            self._tables["Payment"].put(key, updated)
+            return self._view("Payment", updated)
+
     def _erp_put(self, entity: str, record: dict, *, must_exist: bool = False) -> dict:
         with self._lock:
             keys = [record[name] for name in KEYS[entity]]
