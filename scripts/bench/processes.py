@@ -1,4 +1,4 @@
-"""Child processes with their wall time and peak resident memory (``wait4``'s ``ru_maxrss``)."""
+"""Child processes with their wall time and peak resident memory (their own ``VmHWM``, else ``ru_maxrss``)."""
 
 from __future__ import annotations
 
@@ -47,7 +47,10 @@ def run_child(args: list[str], *, env: dict[str, str], log: Path, out: Path | No
         tail = log.read_text(errors="replace")[-3000:]
         raise ChildFailed(f"child exited {process.returncode}; log {log}:\n{tail}")
     output = json.loads(out.read_text()) if out is not None and out.exists() else None
-    return Child(seconds=seconds, max_rss_bytes=usage.ru_maxrss * 1024, output=output)
+    # The child's own high-water mark when it reports one: wait4's ru_maxrss also counts the pages of this
+    # (parent) process that the child shared between fork and exec.
+    peak = (output or {}).get("peak_rss_bytes") or usage.ru_maxrss * 1024
+    return Child(seconds=seconds, max_rss_bytes=int(peak), output=output)
 
 
 def run_tasks(env: dict[str, str], workdir: Path, flow: str, tasks: list[str], *, run_id: str,

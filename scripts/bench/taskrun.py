@@ -82,7 +82,23 @@ def run_tasks(flow: str, tasks: list[str], *, run_id: str, since: str, until: st
             scope.close()
         timings[task_id] = {"seconds": time.perf_counter() - started, "result": result}
         ti.push(task_id, result)
-    return {"startup_s": startup, "tasks": timings}
+    return {"startup_s": startup, "tasks": timings, "peak_rss_bytes": own_peak_rss()}
+
+
+def own_peak_rss() -> int | None:
+    """This process's peak resident memory since it started this program (``VmHWM``).
+
+    Not ``ru_maxrss`` seen by the parent: a child forked from a big parent counts the parent's pages as its own
+    between fork and exec, and that would be the figure.
+    """
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
