@@ -28,6 +28,12 @@ late posting                   a web cash receipt re-dated to the next day      
 Each discrepancy uses a different web order, chosen deterministically (lowest ERP numbers first), so the
 same sandbox always gets the same seeds. ``xcart`` is a :class:`StorefrontRest` (the X-Cart REST API with
 the read/write key); ``erp`` a pyodbc connection to the Sage 500 database.
+
+:func:`seed_acumatica_discrepancies` seeds the same seven for X-Cart ↔ Acumatica, the ERP side through the
+emulator's clerk actions (``edit_order`` for the tax/amount and currency edits, ``key_payment`` for the
+duplicate and the unexplained card settlement in clearing account 10200, ``set_payment_date`` for the late
+posting), in-process (:class:`AcumaticaClerk`) or over the sandbox endpoints (the demo).
+:func:`seed_sandbox` picks the seeder of a running sandbox's ERP from :data:`SANDBOX_ERPS`.
 """
 
 from __future__ import annotations
@@ -271,8 +277,8 @@ def seed_acumatica_discrepancies(xcart, acumatica, *, day: date, latest: datetim
 
     refund = _refund_a_paid_order(xcart, orders, used, moment)
     seeded.append(Seeded("refund_without_credit_memo", "refund_without_credit_memo", "refund",
-                         f"refund:{refund['transactionId']}",
-                         f"storefront refund {refund['transactionId']} of {refund['value']} on order {refund['orderId']}"))
+                         f"refund:{refund['transactionId']}", f"storefront refund {refund['transactionId']} of "
+                         f"{refund['value']} on order {refund['orderId']}"))
 
     order = _new_unpaid_order(xcart, orders[0]["ref"], moment)
     seeded.append(Seeded("order_missing_in_erp", "missing_in_erp", "order", f"order:{order['orderId']}",

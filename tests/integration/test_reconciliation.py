@@ -313,10 +313,17 @@ def test_the_acumatica_pair_reports_exactly_the_discrepancies_its_clerks_seeded(
     out = reconciliation(pair)
     for flow in ("orders", "payments", "refunds"):
         run(flow_dag(flow, erp="acumatica"), run_conf=EVERYTHING)
-    day_run = lambda: run(flow_dag("reconciliation", erp="acumatica"),  # noqa: E731
-                          logical_date=datetime.combine(NEXT_DAY, time(), tzinfo=timezone.utc))
-    day_lines = lambda: sandbox.store().reconciliation_lines(pair, DAY)  # noqa: E731
-    flagged = lambda: {line["line_key"]: line["status"] for line in day_lines() if line["status"] != "matched"}  # noqa: E731
+
+    def day_run():
+        run(flow_dag("reconciliation", erp="acumatica"),
+            logical_date=datetime.combine(NEXT_DAY, time(), tzinfo=timezone.utc))
+
+    def day_lines() -> list[dict]:
+        return sandbox.store().reconciliation_lines(pair, DAY)
+
+    def flagged() -> dict[str, str]:
+        return {line["line_key"]: line["status"] for line in day_lines() if line["status"] != "matched"}
+
     day_run()
     assert flagged() == {}, "clean data: every line matched, nothing flagged"
 
@@ -334,7 +341,7 @@ def test_the_acumatica_pair_reports_exactly_the_discrepancies_its_clerks_seeded(
     assert reported[late.line_key]["erp_date"] == NEXT_DAY and reported[late.line_key]["pending_since"] == DAY
 
     folder = out / pair / DAY.isoformat()
-    csv_path, xlsx_path = (folder / f"reconciliation__{pair}__{DAY}.csv", folder / f"reconciliation__{pair}__{DAY}.xlsx")
+    csv_path, xlsx_path = (folder / f"reconciliation__{pair}__{DAY}.{suffix}" for suffix in ("csv", "xlsx"))
     assert_summary_equals_the_lines(xlsx_path, csv_path)
     assert {row["Line key"]: row["Status code"] for row in read_csv(csv_path) if row["Status code"] != "matched"} == \
         {s.line_key: s.category for s in seeded}

@@ -42,7 +42,8 @@ def test_a_clerk_raises_an_orders_tax_and_the_total_and_unpaid_balance_follow(se
 
 def test_a_clerk_changes_an_orders_currency_but_not_to_an_unknown_one(server, api):
     order = open_order(server)
-    assert api.sandbox("POST", "actions/edit_order", {"order_nbr": order["OrderNbr"], "currency_id": "EUR"}).status == 200
+    changed = api.sandbox("POST", "actions/edit_order", {"order_nbr": order["OrderNbr"], "currency_id": "EUR"})
+    assert changed.status == 200, changed.text
     assert server.store.get("SalesOrder", ["SO", order["OrderNbr"]])["CurrencyID"] == "EUR"
     refused = api.sandbox("POST", "actions/edit_order", {"order_nbr": order["OrderNbr"], "currency_id": "ZZZ"})
     assert refused.status == 400 and "CurrencyID" in refused.body["message"]
