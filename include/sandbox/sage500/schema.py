@@ -297,7 +297,11 @@ TABLES: tuple[Table, ...] = (
         primary_key=("SOKey",),
         indexes=(Index("ux_tsoSalesOrder_TranNo", ("CompanyID", "TranNo"), unique=True),
                  Index("ix_tsoSalesOrder_UpdateDate", ("UpdateDate",)),
-                 Index("ix_tsoSalesOrder_CustKey", ("CustKey",))),
+                 Index("ix_tsoSalesOrder_CustKey", ("CustKey",)),
+                 # The orders loader looks its documents up by external reference (UserFld1 = XC-<id>) before
+                 # and after each batch; unindexed, every look-up scans every sales order (load time grows
+                 # with the square of the order count). A deployment adds the same index to tsoSalesOrder.
+                 Index("ix_tsoSalesOrder_UserFld1", ("CompanyID", "UserFld1"))),
         surrogate_key="SOKey",
     ),
     Table(

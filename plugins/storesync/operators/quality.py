@@ -212,6 +212,8 @@ class QualityGateOperator(SyncOperator):
             fresh = without_known_bad(result, known_bad)
             fresh_total += fresh.total
             fresh_failures.update(fresh.failures)
+            # Free this slice before the next is read: otherwise two slices' payloads are alive at once.
+            del records, result, fresh
         self.log.info("quality gate %s: %d records, %d failed; by expectation: %s", suite_path.name, total, failed,
                       counts)
         fresh_counts: dict[str, int] = {}

@@ -318,11 +318,14 @@ class SyncStore:
                 query = query.where(staged_record.c.record_key > last_key)
             with self.engine.connect() as conn:
                 page = [(row.record_key, row.payload) for row in conn.execute(query)]
-            if page:
-                yield page
-            if len(page) < batch_size:
+            if not page:
                 return
-            last_key = page[-1][0]
+            last_key, complete = page[-1][0], len(page) == batch_size
+            yield page
+            # Let go of the page before reading the next: with the caller's reference gone too, one page is alive.
+            del page
+            if not complete:
+                return
 
     def get_staged(self, pair: str, flow: str, run_id: str, stage: str, keys: Iterable[str]) -> dict[str, Any]:
         """Payloads of the given keys (missing keys are absent from the result)."""
