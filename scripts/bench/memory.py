@@ -84,6 +84,8 @@ def run(*, volumes: list[int], workdir: Path, page_size: int, process_per_task: 
         results[orders] = run_volume(orders, workdir=workdir / str(orders), page_size=page_size,
                                      process_per_task=process_per_task, say=say)
     peaks = {orders: int(result["peak_bytes"]) for orders, result in sorted(results.items())}
+    if len(peaks) < 2:
+        notes.append("only one volume was measured, so whether memory grows with the volume is not known: not met")
     for orders, result in results.items():
         counts = result["report"]
         if counts.get("unaccounted") or counts.get("loaded", 0) + counts.get("dlq", 0) + counts.get("held", 0) \

@@ -68,8 +68,8 @@ def incremental_target_met(writes: int, changed: int, wall_s: float, writes_alon
 def memory_target_met(peaks_by_volume: dict[int, int], *, limit_bytes: int = 1 << 30, growth_tolerance: float = 0.10
                       ) -> bool:
     """d: every peak ≤ 1 GiB and not growing with volume (the largest volume's peak within ``growth_tolerance``
-    of the smallest's: measurement noise, not data held per record)."""
-    if not peaks_by_volume:
+    of the smallest's: measurement noise, not data held per record). One volume cannot show growth: not met."""
+    if len(peaks_by_volume) < 2:
         return False
     volumes = sorted(peaks_by_volume)
     smallest, largest = peaks_by_volume[volumes[0]], peaks_by_volume[volumes[-1]]

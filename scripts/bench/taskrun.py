@@ -8,14 +8,21 @@ one for a whole run when only time matters. Each task's return value is kept in 
 (what XCom would carry: counts), so ``report`` can read ``load`` and ``write_back`` as in a DAG run.
 ``--out`` gets, per task, the seconds ``run()`` took (imports and interpreter start-up excluded; they are
 reported apart as ``startup_s``) and its return value.
+
+With ``STORESYNC_BENCH_PROFILE=<folder>`` in the environment each task's ``run()`` is profiled with cProfile
+and its stats written to ``<folder>/<run id>-<task id>.prof`` (read them with ``python -m pstats``); the
+figures of such a run are not comparable with unprofiled ones.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
+from contextlib import contextmanager
+from pathlib import Path
 
 _started = time.perf_counter()
 
@@ -77,12 +84,32 @@ def run_tasks(flow: str, tasks: list[str], *, run_id: str, since: str, until: st
                    "data_interval_start": scope.since, "data_interval_end": scope.until}
         started = time.perf_counter()
         try:
-            result = operator.run(scope, context)
+            with profiled(f"{run_id}-{task_id}"):
+                result = operator.run(scope, context)
         finally:
             scope.close()
         timings[task_id] = {"seconds": time.perf_counter() - started, "result": result}
         ti.push(task_id, result)
     return {"startup_s": startup, "tasks": timings, "peak_rss_bytes": own_peak_rss()}
+
+
+@contextmanager
+def profiled(name: str):
+    """cProfile around the block when ``STORESYNC_BENCH_PROFILE`` names a folder; else nothing."""
+    folder = os.environ.get("STORESYNC_BENCH_PROFILE")
+    if not folder:
+        yield
+        return
+    import cProfile
+
+    profile = cProfile.Profile()
+    profile.enable()
+    try:
+        yield
+    finally:
+        profile.disable()
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        profile.dump_stats(str(Path(folder) / f"{name}.prof"))
 
 
 def own_peak_rss() -> int | None:

@@ -53,6 +53,7 @@ def test_memory_must_stay_under_a_gib_and_not_grow_with_volume():
     assert not memory_target_met({500_000: 400 << 20, 1_000_000: 800 << 20}), "doubling with the volume"
     assert not memory_target_met({500_000: GIB + 1, 1_000_000: GIB + 1}), "over a GiB"
     assert not memory_target_met({})
+    assert not memory_target_met({20_000: 400 << 20}), "one volume says nothing about growth"
 
 
 def test_parse_cost_is_judged_by_the_slowest_file():
