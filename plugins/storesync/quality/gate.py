@@ -5,11 +5,21 @@ Great Expectations and maps every failing row back to its record key, so the cal
 quarantine exactly the bad records and pass the rest on. ``enforce(result, suite_name,
 max_bad_ratio)`` raises ``QualityGateFailed`` when too large a share of the batch is bad.
 
-How failing rows are found: the suite runs with ``result_format="COMPLETE"``, whose
-``unexpected_index_list`` holds the frame index of *every* unexpected row (``partial_*`` lists
-are capped at 20 and are not used). We give the frame a fresh 0..n-1 index, so each index is a
-position in the key list. Expectations that are not row-level (row count, column mean, …)
-fail the whole batch: every record gets that failure.
+How failing rows are found: ``result_format="COMPLETE"`` gives each failed row-level
+expectation an ``unexpected_index_list`` with the frame index of *every* unexpected row
+(``partial_*`` lists are capped at 20 and are not used). We give the frame a fresh 0..n-1 index,
+so each index is a position in the key list. Expectations that are not row-level (row count,
+column mean, …) fail the whole batch: every record gets that failure.
+
+Two passes, because most batches pass: COMPLETE costs about twice as much as ``BOOLEAN_ONLY``
+(it collects unexpected values and index lists even for expectations that pass). The first pass
+runs the whole suite with ``BOOLEAN_ONLY``, which still computes each expectation's success
+exactly as COMPLETE does (map expectations count unexpected rows and apply ``mostly`` to that
+count; aggregates compare their observed value) and still reports expectations GX could not
+evaluate. Only when some expectations failed does a second pass run a new suite of just those
+(copies: the caller's suite may be cached and shared) with COMPLETE, and the result is built
+from it. GX orders results by column whatever the format, so the failed subset comes back in
+the order one COMPLETE pass over the whole suite would list it.
 
 One ephemeral GX context (with one pandas data source, asset and batch definition) is created
 per process and reused; creating contexts is slow. GX and pandas are imported lazily.
@@ -17,6 +27,7 @@ per process and reused; creating contexts is slow. GX and pandas are imported la
 
 from __future__ import annotations
 
+import copy
 import os
 import threading
 from dataclasses import dataclass, field
@@ -49,6 +60,19 @@ _DESCRIBED_KWARGS = (
     "type_",
     "mostly",
 )
+
+# Success per expectation, nothing more: the cheap first pass.
+_SUCCESS_ONLY = {
+    "result_format": "BOOLEAN_ONLY",
+    "return_unexpected_index_query": False,
+    "include_unexpected_rows": False,
+}
+# Every unexpected row's frame index: the second pass, over the failed expectations only.
+_EVERY_FAILING_ROW = {
+    "result_format": "COMPLETE",
+    "return_unexpected_index_query": False,
+    "include_unexpected_rows": False,
+}
 
 _context_lock = threading.Lock()
 _batch_definition: Any = None
@@ -193,19 +217,23 @@ def run_gate(
     frame = _hashable_text(frame.reset_index(drop=True))
     with _context_lock:
         batch = _get_batch_definition().get_batch(batch_parameters={"dataframe": frame})
-        validation = batch.validate(
-            suite,
-            result_format={
-                "result_format": "COMPLETE",
-                "return_unexpected_index_query": False,
-                "include_unexpected_rows": False,
-            },
-        )
+        # Fresh result_format dicts: GX fills its defaults into the dict it parses.
+        failed = []
+        for expectation_result in batch.validate(suite, result_format=dict(_SUCCESS_ONLY)).results:
+            config = expectation_result.expectation_config
+            _raise_if_not_evaluated(
+                suite.name, describe_expectation(config.type, dict(config.kwargs)), expectation_result.exception_info
+            )
+            if not expectation_result.success:
+                failed.append(config)
+        results = []
+        if failed:
+            results = batch.validate(_suite_of(suite, failed), result_format=dict(_EVERY_FAILING_ROW)).results
 
     failed_positions: dict[int, list[str]] = {}
     counts_by_expectation: dict[str, int] = {}
     batch_failures: list[str] = []
-    for expectation_result in validation.results:
+    for expectation_result in results:
         config = expectation_result.expectation_config
         description = describe_expectation(config.type, dict(config.kwargs))
         _raise_if_not_evaluated(suite.name, description, expectation_result.exception_info)
@@ -239,6 +267,21 @@ def run_gate(
         suite_name=suite.name,
         batch_failures=batch_failures,
     )
+
+
+def _suite_of(suite: ExpectationSuite, configurations: list) -> ExpectationSuite:
+    """A new suite named like ``suite`` holding copies of ``configurations`` (results' configurations,
+    in result order); ``suite`` itself is left alone."""
+    from great_expectations.core import ExpectationSuite
+
+    subset = ExpectationSuite(name=suite.name, expectations=[copy.deepcopy(config) for config in configurations])
+    if len(subset.expectations) != len(configurations):
+        # GX logs and drops a configuration it cannot build; a dropped one would pass silently.
+        raise GateError(
+            f"quality gate {suite.name!r}: could rebuild only {len(subset.expectations)} of "
+            f"{len(configurations)} failed expectations for the row-level pass"
+        )
+    return subset
 
 
 def _hashable_text(frame: pd.DataFrame) -> pd.DataFrame:

@@ -158,6 +158,127 @@ def test_table_level_failure_fails_the_whole_batch(xcart_orders):
     assert result.counts_by_expectation == {row_count: 3, NOT_NULL_CURRENCY: 1}
 
 
+MIXED_SUITE = {
+    "name": "mixed",
+    # Columns interleaved on purpose: GX reports results grouped by column, and the result keeps
+    # that order (descriptions per key, counts), which the row-level pass must reproduce.
+    "expectations": [
+        {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "currency"}},
+        {"type": "expect_column_values_to_be_between", "kwargs": {"column": "total_delta", "max_value": 0.01}},
+        {"type": "expect_column_values_to_be_unique", "kwargs": {"column": "orderId"}},
+        {
+            "type": "expect_column_values_to_be_in_set",
+            "kwargs": {"column": "currency", "value_set": ["USD", "EUR"], "mostly": 0.75},
+        },
+        {"type": "expect_column_values_to_be_between", "kwargs": {"column": "line_count", "min_value": 1}},
+        {"type": "expect_column_mean_to_be_between", "kwargs": {"column": "total_delta", "max_value": 0.005}},
+        {"type": "expect_column_values_to_be_in_set", "kwargs": {"column": "currency", "value_set": ["USD"]}},
+        {"type": "expect_table_row_count_to_be_between", "kwargs": {"min_value": 1, "max_value": 100}},
+    ],
+}
+MEAN_DELTA = "expect_column_mean_to_be_between(column=total_delta, max_value=0.005)"
+UNIQUE_ID = "expect_column_values_to_be_unique(column=orderId)"
+
+
+def _mixed_batch(make_xcart_order, order_4_total: Decimal) -> list[dict]:
+    orders = [make_xcart_order(n) for n in range(1, 11)]
+    orders[1]["currency"] = None
+    # Two of the nine non-null currencies are not USD/EUR: the mostly=0.75 check still passes.
+    orders[2]["currency"] = "XXX"
+    orders[7]["currency"] = "GBP"
+    orders[3]["total"] = order_4_total
+    orders[4].update(items=[], subtotal=Decimal("0.00"), total=Decimal("13.45"))
+    orders[6]["orderId"] = 6  # two rows keyed "6"
+    return orders
+
+
+def test_mixed_failures_give_exactly_the_one_pass_result(make_xcart_order):
+    # 0.02 off on one of 10 rows: that row fails, the mean (0.002) does not.
+    orders = _mixed_batch(make_xcart_order, Decimal("123.47"))
+    result = run_gate(raw_xcart_orders_frame(orders), suite_from_dict(MIXED_SUITE), "orderId")
+
+    assert list(result.failures.items()) == [
+        ("2", [NOT_NULL_CURRENCY]),
+        ("3", [CURRENCY_IN_SET]),
+        ("4", [TOTAL_DELTA]),
+        ("5", [LINE_COUNT]),
+        ("6", [UNIQUE_ID]),
+        ("8", [CURRENCY_IN_SET]),
+    ]
+    assert result.passed_keys == ["1", "9", "10"]
+    assert list(result.counts_by_expectation.items()) == [
+        (NOT_NULL_CURRENCY, 1),
+        (CURRENCY_IN_SET, 2),
+        (TOTAL_DELTA, 1),
+        (UNIQUE_ID, 2),
+        (LINE_COUNT, 1),
+    ]
+    assert result.batch_failures == [] and result.total == 10 and result.suite_name == "mixed"
+
+
+def test_mixed_failures_with_a_batch_level_failure(make_xcart_order):
+    # 1.00 off: the mean (0.1) fails too, which fails every record.
+    orders = _mixed_batch(make_xcart_order, Decimal("124.45"))
+    result = run_gate(raw_xcart_orders_frame(orders), suite_from_dict(MIXED_SUITE), "orderId")
+
+    assert list(result.failures.items()) == [
+        ("1", [MEAN_DELTA]),
+        ("2", [NOT_NULL_CURRENCY, MEAN_DELTA]),
+        ("3", [CURRENCY_IN_SET, MEAN_DELTA]),
+        ("4", [TOTAL_DELTA, MEAN_DELTA]),
+        ("5", [MEAN_DELTA, LINE_COUNT]),
+        ("6", [MEAN_DELTA, UNIQUE_ID]),
+        ("8", [CURRENCY_IN_SET, MEAN_DELTA]),
+        ("9", [MEAN_DELTA]),
+        ("10", [MEAN_DELTA]),
+    ]
+    assert result.passed_keys == []
+    assert list(result.counts_by_expectation.items()) == [
+        (NOT_NULL_CURRENCY, 1),
+        (CURRENCY_IN_SET, 2),
+        (TOTAL_DELTA, 1),
+        (MEAN_DELTA, 10),
+        (UNIQUE_ID, 2),
+        (LINE_COUNT, 1),
+    ]
+    assert result.batch_failures == [MEAN_DELTA]
+
+
+@pytest.fixture
+def validate_calls(monkeypatch):
+    """(result format, expectation count) of every GX validate call the gate makes."""
+    from great_expectations.datasource.fluent.interfaces import Batch
+
+    calls = []
+    validate = Batch.validate
+
+    def spy(self, expect, *, result_format, **kwargs):
+        calls.append((result_format["result_format"], len(expect.expectations)))
+        return validate(self, expect, result_format=result_format, **kwargs)
+
+    monkeypatch.setattr(Batch, "validate", spy)
+    return calls
+
+
+def test_a_passing_batch_skips_the_row_level_pass(xcart_orders, raw_suite, validate_calls):
+    from storesync.quality import load_suite
+
+    result = run_gate(raw_xcart_orders_frame(xcart_orders), raw_suite, "orderId")
+    assert result.success
+    assert validate_calls == [("BOOLEAN_ONLY", len(load_suite(raw_suite).expectations))]
+
+
+def test_the_row_level_pass_reruns_only_the_failed_expectations(bad_batch, raw_suite, validate_calls):
+    from storesync.quality import load_suite
+
+    suite = load_suite(raw_suite)
+    before = suite.to_json_dict()
+    result = run_gate(raw_xcart_orders_frame(bad_batch), suite, "orderId")
+    assert len(result.counts_by_expectation) == 6
+    assert validate_calls == [("BOOLEAN_ONLY", len(before["expectations"])), ("COMPLETE", 6)]
+    assert suite.to_json_dict() == before  # the cached suite is not trimmed to the failed ones
+
+
 def test_suite_naming_a_missing_column_is_a_gate_error_not_bad_records(xcart_orders):
     suite = suite_from_dict(
         {"name": "typo", "expectations": [{"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "curency"}}]}
