@@ -20,6 +20,7 @@ from typing import Any
 
 from storesync.config.pairs import INCLUDE_DIR
 from storesync.operators.base import RunScope
+from storesync.store.types import json_default
 
 REASON = "unchanged at the source since its last push"
 
@@ -46,10 +47,14 @@ def config_digest(scope: RunScope) -> str:
 
 
 def fingerprints(records: Iterable[tuple[str, Any]], config: str) -> dict[str, str]:
-    """Per record key, a digest of the configuration and the source payload."""
+    """Per record key, a digest of the configuration and the source payload.
+
+    Values are written as staging writes them (a datetime as ISO text): the fingerprint remembered at the push is
+    taken from the staged copy, the one it is compared with from the record as the source returns it.
+    """
     result = {}
     for key, payload in records:
-        text = json.dumps(payload, sort_keys=True, default=str)
+        text = json.dumps(payload, sort_keys=True, default=json_default)
         result[str(key)] = hashlib.sha256(f"{config}\0{text}".encode()).hexdigest()
     return result
 

@@ -27,6 +27,21 @@ def test_the_same_record_under_the_same_configuration_has_the_same_fingerprint()
         unchanged.fingerprints([("SKU-00001", dict(reversed(list(RECORD.items()))))], config)
 
 
+def test_a_record_read_back_from_staging_has_the_fingerprint_it_had_when_extracted():
+    # remember_pushed fingerprints the staged copy (dates as ISO text); the next extraction fingerprints the record
+    # as the source gives it (a datetime from SQL Server or PostgreSQL): the two must agree, or nothing is skipped.
+    import datetime as dt
+    import json
+
+    from storesync.store.types import serialize_json
+
+    config = unchanged.config_digest(scope())
+    record = {**RECORD, "UpdateDate": dt.datetime(2026, 11, 24, 9, 30, tzinfo=dt.timezone.utc),
+              "Since": dt.date(2026, 1, 2)}
+    staged = json.loads(serialize_json(record), parse_float=Decimal)
+    assert unchanged.fingerprints([("SKU-00001", staged)], config) == unchanged.fingerprints([("SKU-00001", record)], config)
+
+
 def test_a_changed_record_or_a_changed_option_changes_the_fingerprint():
     config = unchanged.config_digest(scope())
     before = unchanged.fingerprints([("SKU-00001", RECORD)], config)["SKU-00001"]
