@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import sys
-import threading
 from pathlib import Path
 
 from include.sandbox.acumatica.faults import Faults
 from include.sandbox.acumatica.licence import Limits
 from include.sandbox.acumatica.server import AcumaticaServer
+from include.sandbox.http_server import serve_until_signal
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -67,21 +66,14 @@ def main(argv: list[str] | None = None) -> int:
         )
     except ValueError as error:
         parser.error(str(error))
+    return serve_until_signal(server, banner)
 
-    stop_requested = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop_requested.set())
-    server.start()
+
+def banner(server: AcumaticaServer) -> str:
     counts = server.store.counts()
-    print(f"Acumatica sandbox serving {server.base_url} (endpoint {server.endpoint}/{server.versions[0]}, "
-          f"tenant {server.tenant}; customers={counts['Customer']} items={counts['StockItem']} "
-          f"seed={server.seed_spec.seed})", flush=True)
-    try:
-        while not stop_requested.wait(0.5):
-            pass
-    finally:
-        server.stop()
-    return 0
+    return (f"Acumatica sandbox serving {server.base_url} (endpoint {server.endpoint}/{server.versions[0]}, "
+            f"tenant {server.tenant}; customers={counts['Customer']} items={counts['StockItem']} "
+            f"seed={server.seed_spec.seed})")
 
 
 if __name__ == "__main__":

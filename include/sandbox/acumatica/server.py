@@ -45,13 +45,12 @@ import inspect
 import json
 import socket
 import sys
-import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from http.cookies import CookieError, SimpleCookie
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -70,6 +69,7 @@ from include.sandbox.acumatica.schema import (
 )
 from include.sandbox.acumatica.store import AcumaticaStore
 from include.sandbox.acumatica.wire import BodyError, unwrap_body, with_errors, wrap
+from include.sandbox.http_server import AppHTTPServer, HTTPEmulator, KeepAliveHandler
 from include.sandbox.xcart.server import encode_json
 
 SESSION_COOKIE = "ASP.NET_SessionId"
@@ -91,7 +91,7 @@ def _message(status: int, text: str, **headers: str) -> _Reply:
     return _Reply(status, {"message": text}, headers)
 
 
-class AcumaticaServer:
+class AcumaticaServer(HTTPEmulator):
     """The emulator as an object: ``start()`` serves on a background thread, ``stop()`` shuts down.
 
     Without ``store`` a new store is seeded from the seed arguments; with one, it is served as is
@@ -99,6 +99,8 @@ class AcumaticaServer:
     licence's window, session idle time and token expiry, and ``sleep`` serves latency and held answers, so
     tests can move time instead of sleeping.
     """
+
+    thread_name = "acumatica-sandbox"
 
     def __init__(
         self,
@@ -125,8 +127,7 @@ class AcumaticaServer:
         sleep: Callable[[float], None] = time.sleep,
         log_requests: bool = False,
     ) -> None:
-        self.host = host
-        self._requested_port = port
+        super().__init__(host=host, port=port)
         self.username, self.password, self.tenant = username, password, tenant
         self.branches = tuple(branches)
         self.client_id, self.client_secret = client_id, client_secret
@@ -142,46 +143,11 @@ class AcumaticaServer:
         self.licence = Licence(limits or Limits(), stats=self.stats, clock=clock)
         self.injector = FaultInjector(faults or Faults(), seed=seed if fault_seed is None else fault_seed,
                                       stats=self.stats)
-        self._httpd: _HTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
-    # -- lifecycle -----------------------------------------------------------------------------------------
+    # -- lifecycle: start(), stop(), port and base_url (the instance URL) come from HTTPEmulator -----------
 
-    def start(self) -> AcumaticaServer:
-        if self._httpd is not None:
-            raise RuntimeError("server already started")
-        self._httpd = _HTTPServer((self.host, self._requested_port), _Handler, self)
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.1},
-                                        name=f"acumatica-sandbox-{self.port}", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        httpd, thread = self._httpd, self._thread
-        if httpd is None:
-            return
-        httpd.shutdown()
-        httpd.server_close()
-        if thread is not None:
-            thread.join(timeout=5)
-        self._httpd = self._thread = None
-
-    def __enter__(self) -> AcumaticaServer:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        if self._httpd is None:
-            raise RuntimeError("server not started")
-        return self._httpd.server_address[1]
-
-    @property
-    def base_url(self) -> str:
-        """The instance URL (what the connection's host holds)."""
-        return f"http://{self.host}:{self.port}"
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        return _Handler
 
     def entity_url(self, entity: str = "", version: str | None = None) -> str:
         return f"{self.base_url}/entity/{self.endpoint}/{version or self.versions[0]}/{entity}".rstrip("/")
@@ -230,34 +196,11 @@ class AcumaticaServer:
         return bool(ok)
 
 
-class _HTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int], handler: type, app: AcumaticaServer) -> None:
-        self.app = app
-        super().__init__(address, handler)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    timeout = 60
-    disable_nagle_algorithm = True  # headers and body go out in two writes; don't wait for delayed ACKs
-    server: _HTTPServer
+class _Handler(KeepAliveHandler):
+    server: AppHTTPServer[AcumaticaServer]
 
     def version_string(self) -> str:
         return "AcumaticaSandbox/24.200"
-
-    def do_GET(self) -> None:
-        self._handle("GET")
-
-    def do_POST(self) -> None:
-        self._handle("POST")
-
-    def do_PUT(self) -> None:
-        self._handle("PUT")
-
-    def do_DELETE(self) -> None:
-        self._handle("DELETE")
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
         if self.server.app.log_requests:  # the request line only: no cookies, tokens or bodies

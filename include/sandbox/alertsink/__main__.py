@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import sys
-import threading
 
 from include.sandbox.alertsink.server import AlertSink
+from include.sandbox.http_server import serve_until_signal
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,18 +29,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    stop_requested = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop_requested.set())
-    sink = AlertSink(host=args.host, http_port=args.http_port, smtp_port=args.smtp_port, token=args.token).start()
-    print(f"alert sink: webhooks on {sink.http_url} , SMTP on {sink.host}:{sink.smtp_port} "
-          f"(GET {sink.http_url}/_sink/messages)", flush=True)
-    try:
-        while not stop_requested.wait(0.5):
-            pass
-    finally:
-        sink.stop()
-    return 0
+    sink = AlertSink(host=args.host, http_port=args.http_port, smtp_port=args.smtp_port, token=args.token)
+    return serve_until_signal(sink, banner)
+
+
+def banner(sink: AlertSink) -> str:
+    return (f"alert sink: webhooks on {sink.http_url} , SMTP on {sink.host}:{sink.smtp_port} "
+            f"(GET {sink.http_url}/_sink/messages)")
 
 
 if __name__ == "__main__":

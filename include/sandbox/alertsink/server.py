@@ -24,14 +24,16 @@ import json
 import socketserver
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from include.sandbox.http_server import AppHTTPServer, Served, ServingThread
 
 MAX_BODY = 10 * 1024 * 1024
 MAX_LINE = 64 * 1024
 
 
-class AlertSink:
+class AlertSink(Served):
     """``start()`` serves both protocols on background threads; ``stop()`` shuts them down."""
 
     def __init__(self, *, host: str = "127.0.0.1", http_port: int = 0, smtp_port: int = 0,
@@ -44,51 +46,37 @@ class AlertSink:
         self._webhooks: list[dict[str, Any]] = []
         self._emails: list[dict[str, Any]] = []
         self.rejected = 0
-        self._http: _HTTPServer | None = None
-        self._smtp: _SMTPServer | None = None
-        self._threads: list[threading.Thread] = []
+        self._http: ServingThread | None = None
+        self._smtp: ServingThread | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------------
     def start(self) -> AlertSink:
         if self._http is not None:
             raise RuntimeError("alert sink already started")
-        self._http = _HTTPServer((self.host, self._ports[0]), _HTTPHandler, self)
-        self._smtp = _SMTPServer((self.host, self._ports[1]), _SMTPHandler, self)
-        for name, server in (("http", self._http), ("smtp", self._smtp)):
-            thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
-                                      name=f"alertsink-{name}", daemon=True)
-            thread.start()
-            self._threads.append(thread)
+        self._http = ServingThread(AppHTTPServer((self.host, self._ports[0]), _HTTPHandler, self),
+                                   name="alertsink-http")
+        self._smtp = ServingThread(_SMTPServer((self.host, self._ports[1]), _SMTPHandler, self),
+                                   name="alertsink-smtp")
         return self
 
     def stop(self) -> None:
-        for server in (self._http, self._smtp):
-            if server is not None:
-                server.shutdown()
-                server.server_close()
-        for thread in self._threads:
-            thread.join(timeout=5)
+        for serving in (self._http, self._smtp):
+            if serving is not None:
+                serving.stop()
         self._http = self._smtp = None
-        self._threads = []
-
-    def __enter__(self) -> AlertSink:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
 
     # -- addresses ---------------------------------------------------------------------------------
     @property
     def http_port(self) -> int:
         if self._http is None:
             raise RuntimeError("alert sink not started")
-        return self._http.server_address[1]
+        return self._http.port
 
     @property
     def smtp_port(self) -> int:
         if self._smtp is None:
             raise RuntimeError("alert sink not started")
-        return self._smtp.server_address[1]
+        return self._smtp.port
 
     @property
     def http_url(self) -> str:
@@ -141,16 +129,8 @@ class AlertSink:
 
 # -- HTTP: webhook receiver and inspection ----------------------------------------------------------
 
-class _HTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int], handler: type, sink: AlertSink) -> None:
-        self.sink = sink
-        super().__init__(address, handler)
-
-
 class _HTTPHandler(BaseHTTPRequestHandler):
-    server: _HTTPServer
+    server: AppHTTPServer[AlertSink]
     server_version = "storesync-alertsink/1"
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet: headers may carry tokens
@@ -166,12 +146,12 @@ class _HTTPHandler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802
         if self.path.split("?")[0] == "/_sink/messages":
-            self._reply(200, self.server.sink.messages())
+            self._reply(200, self.server.app.messages())
         else:
             self._reply(404, {"error": "not found; GET /_sink/messages lists what arrived"})
 
     def do_POST(self) -> None:  # noqa: N802
-        sink = self.server.sink
+        sink = self.server.app
         path = self.path.split("?")[0]
         length = int(self.headers.get("Content-Length") or 0)
         if length > MAX_BODY:

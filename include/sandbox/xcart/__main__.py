@@ -16,10 +16,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import sys
-import threading
 
+from include.sandbox.http_server import serve_until_signal
 from include.sandbox.xcart.server import XCartServer
 
 
@@ -73,23 +72,15 @@ def main(argv: list[str] | None = None) -> int:
         )
     except ValueError as error:
         parser.error(str(error))
+    return serve_until_signal(server, banner)
 
-    stop_requested = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop_requested.set())
-    server.start()
+
+def banner(server: XCartServer) -> str:
     counts = server.store.counts()
-    print(f"X-Cart sandbox serving {server.api_url}?target=RESTAPI "
-          f"(orders={counts['orders']} profiles={counts['profiles']} products={counts['products']} "
-          f"payment_transactions={counts['payment_transactions']} "
-          f"seed={server.seed_spec.seed} end_ts={server.seed_spec.end_ts})", flush=True)
-    try:
-        # A timed wait keeps the main thread responsive to signals.
-        while not stop_requested.wait(0.5):
-            pass
-    finally:
-        server.stop()
-    return 0
+    return (f"X-Cart sandbox serving {server.api_url}?target=RESTAPI "
+            f"(orders={counts['orders']} profiles={counts['profiles']} products={counts['products']} "
+            f"payment_transactions={counts['payment_transactions']} "
+            f"seed={server.seed_spec.seed} end_ts={server.seed_spec.end_ts})")
 
 
 if __name__ == "__main__":

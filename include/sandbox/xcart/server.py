@@ -57,10 +57,11 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from include.sandbox.http_server import AppHTTPServer, HTTPEmulator, KeepAliveHandler
 from include.sandbox.xcart.seed import SeedSpec, seed_store
 from include.sandbox.xcart.store import (
     CARRIER_BY_SHIPPING_METHOD,
@@ -309,13 +310,15 @@ def _bad_request(message: str) -> _Reply:
 
 # -- the server ------------------------------------------------------------------------------------
 
-class XCartServer:
+class XCartServer(HTTPEmulator):
     """The emulator as an object: ``start()`` serves on a background thread, ``stop()`` shuts down.
 
     Without ``store`` a new store is seeded from the seed arguments; with one, it is served as is.
     ``POST /_sandbox/reset`` (and ``reset()``) re-seeds from the seed arguments either way.
     Keys default to random tokens; read them from ``rw_key``/``ro_key``.
     """
+
+    thread_name = "xcart-sandbox"
 
     def __init__(
         self,
@@ -347,8 +350,7 @@ class XCartServer:
         self.ro_key = ro_key or secrets.token_urlsafe(18)
         if hmac.compare_digest(self.rw_key, self.ro_key):
             raise ValueError("the read/write and read-only keys must differ")
-        self.host = host
-        self._requested_port = port
+        super().__init__(host=host, port=port)
         self.log_requests = log_requests
         if store is None:
             store = XCartStore()
@@ -363,46 +365,11 @@ class XCartServer:
                    burst_429=burst_429, max_concurrency=max_concurrency, retry_after_s=retry_after_s),
             seed=seed if fault_seed is None else fault_seed,
         )
-        self._httpd: _HTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
-    # -- lifecycle ---------------------------------------------------------------------------------
+    # -- lifecycle: start(), stop(), port and base_url come from HTTPEmulator ----------------------
 
-    def start(self) -> XCartServer:
-        if self._httpd is not None:
-            raise RuntimeError("server already started")
-        self._httpd = _HTTPServer((self.host, self._requested_port), _Handler, self)
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.1},
-                                        name=f"xcart-sandbox-{self.port}", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        httpd, thread = self._httpd, self._thread
-        if httpd is None:
-            return
-        httpd.shutdown()
-        httpd.server_close()
-        if thread is not None:
-            thread.join(timeout=5)
-        self._httpd = self._thread = None
-
-    def __enter__(self) -> XCartServer:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        if self._httpd is None:
-            raise RuntimeError("server not started")
-        return self._httpd.server_address[1]
-
-    @property
-    def base_url(self) -> str:
-        """``http://host:port`` (what an Airflow HTTP connection's host and port describe)."""
-        return f"http://{self.host}:{self.port}"
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        return _Handler  # the module global at start(): the bench swaps in a counting handler
 
     @property
     def api_url(self) -> str:
@@ -450,14 +417,6 @@ class XCartServer:
 
     def before_request(self) -> tuple[int, dict[str, str]] | Drop | Hold | None:
         return self._injector.before_request()
-
-
-class _HTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int], handler: type, app: XCartServer) -> None:
-        self.app = app
-        super().__init__(address, handler)
 
 
 # -- request handling ------------------------------------------------------------------------------
@@ -588,28 +547,11 @@ def _new_product(body: dict) -> dict:
     return record
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    timeout = 60  # idle keep-alive connections give their thread back
-    # Headers and body go out in two writes; with Nagle on, the body waits for the client's delayed ACK
-    # (~40 ms per request on Linux), which no real web server imposes.
-    disable_nagle_algorithm = True
-    server: _HTTPServer
+class _Handler(KeepAliveHandler):
+    server: AppHTTPServer[XCartServer]
 
     def version_string(self) -> str:
         return "XCartSandbox/5"
-
-    def do_GET(self) -> None:
-        self._handle("GET")
-
-    def do_POST(self) -> None:
-        self._handle("POST")
-
-    def do_PUT(self) -> None:
-        self._handle("PUT")
-
-    def do_DELETE(self) -> None:
-        self._handle("DELETE")
 
     def log_message(self, format: str, *args: Any) -> None:
         if self.server.app.log_requests:
