@@ -108,8 +108,7 @@ class HTTPEmulator(Served):
         self._serving: ServingThread | None = None
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
-        # A method, not a class attribute, so that the handler is looked up when the server starts:
-        # scripts/bench/xcart_process.py swaps the X-Cart module's _Handler for a counting one.
+        # A method, so that a subclass (the bench's counting X-Cart server) can serve another handler.
         raise NotImplementedError
 
     def start(self) -> Self:

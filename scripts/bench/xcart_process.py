@@ -13,11 +13,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import sys
 import threading
 from collections import Counter
 
+from include.sandbox.http_server import serve_until_signal
 from include.sandbox.xcart import server as xcart_server
 from include.sandbox.xcart.seed import seed_store
 from include.sandbox.xcart.store import XCartStore
@@ -44,6 +44,11 @@ class CountingHandler(xcart_server._Handler):
             self._send(200, json.dumps(snapshot).encode())
             return
         super()._sandbox(verb, path, body)
+
+
+class CountingXCartServer(xcart_server.XCartServer):
+    def _handler_class(self):
+        return CountingHandler
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -84,22 +89,12 @@ def main(argv: list[str] | None = None) -> int:
                days=args.days, end_ts=args.end_ts)
     if args.stock_like_sage500_seed is not None:
         stock_like_sage500(store, args.stock_like_sage500_seed)
-    xcart_server._Handler = CountingHandler  # the server class looks the handler up when it starts
-    server = xcart_server.XCartServer(
+    server = CountingXCartServer(
         store, rw_key=os.environ["XCART_RW_KEY"], ro_key=os.environ["XCART_RO_KEY"], seed=args.seed,
         orders=args.orders, products=args.products, profiles=args.profiles, days=args.days, end_ts=args.end_ts,
         latency_ms=args.latency_ms, rate_limit_per_minute=args.rate_limit_per_minute,
-    ).start()
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
-    print(f"X-Cart bench emulator serving {server.base_url} ({store.counts()})", flush=True)
-    try:
-        while not stop.wait(0.5):
-            pass
-    finally:
-        server.stop()
-    return 0
+    )
+    return serve_until_signal(server, lambda served: f"X-Cart bench emulator serving {served.base_url} ({store.counts()})")
 
 
 if __name__ == "__main__":

@@ -140,7 +140,7 @@ def test_a_stopped_emulator_starts_again_on_the_port_asked_for():
 
 
 def test_the_handler_class_is_looked_up_when_the_server_starts():
-    # scripts/bench/xcart_process.py swaps the handler after the emulator is built.
+    # A subclass may serve another handler (scripts/bench/xcart_process.py counts the requests it serves).
     greeter = Greeter()
     greeter.handler = _ShoutingHandler
     with greeter:

@@ -369,7 +369,7 @@ class XCartServer(HTTPEmulator):
     # -- lifecycle: start(), stop(), port and base_url come from HTTPEmulator ----------------------
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
-        return _Handler  # the module global at start(): the bench swaps in a counting handler
+        return _Handler
 
     @property
     def api_url(self) -> str:
