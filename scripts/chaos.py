@@ -4,7 +4,8 @@ Two pairs, one scenario shape (``tests/chaos/`` asserts on the same reports):
 
 - ``--pair xcart-sage500`` (the default; ``tests/chaos/test_orders_chaos.py``), described below;
 - ``--pair xcart-acumatica``: the Acumatica emulator faulty instead, plus the rate-limit run
-  (``scripts/chaos_acumatica.py``; ``tests/chaos/test_acumatica_chaos.py``, ``test_acumatica_rate_limit.py``);
+  (``scripts/chaos_acumatica.py``; ``tests/chaos/test_orders_chaos.py`` for both ERPs, ``test_acumatica_chaos.py``,
+  ``test_acumatica_rate_limit.py``);
 - ``--pair all``: both, one after the other.
 
 X-Cart ↔ Sage 500:

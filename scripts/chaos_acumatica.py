@@ -1,7 +1,7 @@
 """X-Cart ↔ Acumatica under chaos, and at the licence's request limit (``make chaos ARGS="--pair xcart-acumatica"``).
 
-**Chaos** (:func:`run_chaos`; asserted by ``tests/chaos/test_acumatica_chaos.py``), the Sage 500 scenario's shape
-(``scripts/chaos_harness.py``) with the trouble on the ERP side:
+**Chaos** (:func:`run_chaos`; asserted by ``tests/chaos/test_orders_chaos.py`` and ``test_acumatica_chaos.py``), the
+Sage 500 scenario's shape (``scripts/chaos_harness.py``) with the trouble on the ERP side:
 
 1. X-Cart (in this process, no faults: the Sage 500 scenario covers the storefront's) seeded with ``orders``
    clean orders plus ``invalid`` bad ones; the Acumatica emulator in this process (seeded like the Sage 500

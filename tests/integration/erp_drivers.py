@@ -1,14 +1,20 @@
 """What a pair-level test needs from an ERP sandbox, one driver per ERP: read a comparable snapshot of
-the ERP's state and make the changes an ERP user would make (stock, items, customer addresses, shipping).
+the ERP's state, make the changes an ERP user would make (stock, items, customer addresses, shipping), and
+read the documents the flows write (web orders' sales orders, payments, credit memos) as plain dicts with the
+same keys for every ERP.
 
-Tests written against a driver hold for every ERP: the pair scenario runs once per pair.
+Tests written against a driver hold for every ERP: the pair scenario and the flows' shared scenarios run once
+per ERP (the ``erp_factory`` fixture); what only one ERP has is tested in that ERP's own module.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
+
+import pytest
 
 
 class ErpDriver(Protocol):
@@ -38,9 +44,44 @@ class ErpDriver(Protocol):
 
     def document_amount(self, snapshot: dict, kind: str, document_id: str) -> Decimal: ...
 
+    # -- what the flows wrote: by storefront id (orders) or by our reference (XP-/XR- documents) -------------
+    # A sales order: number, xref (what the cross-reference stores), document (what a payment is applied to),
+    # customer, reference (the storefront's id or number the ERP keeps), currency, total, tax, open, hold,
+    # lines [(sku, quantity)], modified (the ERP's change stamp: a record that changed has a new one).
+
+    def web_order_refs(self) -> Counter:
+        """Storefront order ids of the sales orders that carry one, counted (a duplicate counts twice)."""
+
+    def web_orders(self) -> dict[str, dict]: ...
+
+    def external_reference(self, order: dict) -> str:
+        """What the sales order of storefront ``order`` keeps as its external reference."""
+
+    def customers_by_email(self) -> dict[str, str]: ...
+
+    def customer(self, customer_id: str) -> dict:
+        """name and email."""
+
+    def payments(self) -> dict[str, dict]:
+        """number, amount, currency, account, comment, customer, applied [(document, amount)], modified."""
+
+    def credit_memos(self) -> dict[str, dict]:
+        """amount, currency, order_ref, customer, order_customer, comment, lines [(item, amount)], modified."""
+
+    def refund_lines(self, amount: Decimal) -> list[tuple]: ...
+
+    def missing_order_hint(self, order_id: str) -> str:
+        """How a payment held for a web order the ERP lacks names that order's sales order."""
+
 
 class Sage500Driver:
+    name, label, pair = "sage500", "Sage 500", "xcart-sage500"
     company = "SOA"
+    # payment method -> cash account (tglAccount.GLAcctNo), as sage500/payment_from_canonical.yaml maps them
+    cash_accounts = {"Credit Card": "1030-00", "PayPal": "1020-00", "Purchase Order": "1010-00",
+                     "Gift Certificate": "1010-00"}
+    city_field = "ShipToCity"  # the column a too-long shipping city is refused for
+    payment_created = "created Sage 500 customer payment {number}"
 
     def __init__(self, sandbox) -> None:
         self.sandbox = sandbox
@@ -119,11 +160,86 @@ class Sage500Driver:
     def document_amount(self, snapshot: dict, kind: str, document_id: str) -> Decimal:
         return Decimal(str(snapshot[kind][document_id][-1]))
 
+    def web_order_refs(self) -> Counter:
+        rows = self.sandbox.erp_rows("SELECT UserFld1 FROM tsoSalesOrder WHERE UserFld1 LIKE 'XC-%'")
+        return Counter(row[0].strip()[3:] for row in rows)
+
+    def web_orders(self) -> dict[str, dict]:
+        rows = self.sandbox.erp_rows
+        lines: dict[int, list] = {}
+        for so_key, item_id, quantity in rows(
+                "SELECT l.SOKey, i.ItemID, d.QtyOrd FROM tsoSOLine l JOIN timItem i ON i.ItemKey = l.ItemKey "
+                "JOIN tsoSOLineDist d ON d.SOLineKey = l.SOLineKey ORDER BY l.SOKey, l.SOLineNo, d.SOLineDistKey"):
+            lines.setdefault(so_key, []).append((item_id.strip(), Decimal(str(quantity))))
+        return {ref.strip()[3:]: {
+            "number": tran_no.strip(), "xref": str(so_key), "document": so_key, "customer": cust_id.strip(),
+            "reference": (cust_po or "").strip(), "currency": currency.strip(), "total": Decimal(str(total)),
+            "tax": Decimal(str(tax)), "open": Decimal(str(open_amount)), "hold": bool(hold),
+            "lines": lines.get(so_key, []), "modified": updated,
+        } for ref, tran_no, so_key, cust_id, cust_po, currency, total, tax, open_amount, hold, updated in rows(
+            "SELECT s.UserFld1, s.TranNo, s.SOKey, c.CustID, s.CustPONo, s.CurrID, s.TranAmt, s.STaxAmt, s.OpenAmt, "
+            "s.Hold, s.UpdateDate FROM tsoSalesOrder s JOIN tarCustomer c ON c.CustKey = s.CustKey "
+            "WHERE s.UserFld1 LIKE 'XC-%'")}
+
+    def external_reference(self, order: dict) -> str:
+        return str(order["orderId"])  # CustPONo
+
+    def customers_by_email(self) -> dict[str, str]:
+        return {str(email or "").strip().lower(): cust_id.strip() for cust_id, email in self.sandbox.erp_rows(
+            "SELECT c.CustID, t.EMailAddr FROM tarCustomer c JOIN tciContact t ON t.CntctKey = c.PrimaryCntctKey")}
+
+    def customer(self, customer_id: str) -> dict:
+        [(name, email)] = self.sandbox.erp_rows(
+            "SELECT c.CustName, t.EMailAddr FROM tarCustomer c JOIN tciContact t ON t.CntctKey = c.PrimaryCntctKey "
+            "WHERE c.CustID = ?", customer_id)
+        return {"name": name.strip(), "email": email.strip()}
+
+    def payments(self) -> dict[str, dict]:
+        rows = self.sandbox.erp_rows
+        applied: dict[int, list] = {}
+        for payment_key, so_key, amount in rows(
+                "SELECT CustPmtKey, ApplyToSOKey, ApplAmt FROM tarCustPmtAppl ORDER BY CustPmtApplKey"):
+            applied.setdefault(payment_key, []).append((so_key, Decimal(str(amount))))
+        return {ref.strip(): {
+            "number": tran_no.strip(), "amount": Decimal(str(amount)), "currency": currency.strip(),
+            "account": account.strip(), "comment": comment, "customer": cust_id.strip(),
+            "applied": applied.get(key, []), "modified": updated,
+        } for ref, tran_no, amount, currency, account, comment, cust_id, key, updated in rows(
+            "SELECT p.UserFld1, p.TranNo, p.TranAmt, p.CurrID, a.GLAcctNo, p.TranCmnt, c.CustID, p.CustPmtKey, "
+            "p.UpdateDate FROM tarCustPmt p JOIN tglAccount a ON a.GLAcctKey = p.CashAcctKey "
+            "JOIN tarCustomer c ON c.CustKey = p.CustKey")}
+
+    def credit_memos(self) -> dict[str, dict]:
+        """Credit memos through the sales order they are applied to (a memo without one is not listed)."""
+        return {ref.strip(): {
+            "amount": Decimal(str(amount)), "currency": currency.strip(), "order_ref": order_ref.strip(),
+            "customer": cust_id.strip(), "order_customer": order_cust_id.strip(), "comment": comment,
+            "lines": [], "modified": updated,
+        } for ref, amount, currency, cust_id, order_ref, order_cust_id, comment, updated in self.sandbox.erp_rows(
+            "SELECT i.UserFld1, i.TranAmt, i.CurrID, c.CustID, o.UserFld1, oc.CustID, i.TranCmnt, i.UpdateDate "
+            "FROM tarInvoice i JOIN tarCustomer c ON c.CustKey = i.CustKey "
+            "JOIN tsoSalesOrder o ON o.SOKey = i.ApplyToSOKey JOIN tarCustomer oc ON oc.CustKey = o.CustKey "
+            "WHERE i.TranType = 502")}
+
+    def refund_lines(self, amount: Decimal) -> list[tuple]:
+        return []  # a Sage 500 credit memo (tarInvoice) is a header: the amount is all it carries
+
+    def missing_order_hint(self, order_id: str) -> str:
+        return f"sales order W{int(order_id):09d}"
+
 
 class AcumaticaDriver:
     """Reads and acts on the in-process emulator's store (the ERP's own staff, not our connector)."""
 
+    name, label, pair = "acumatica", "Acumatica", "xcart-acumatica"
+    # payment method -> (PaymentMethod, CashAccount), as acumatica/payment_from_canonical.yaml maps them
+    cash_accounts = {"Credit Card": ("CREDITCARD", "10200"), "PayPal": ("PAYPAL", "10250"),
+                     "Purchase Order": ("CHECK", "10100"), "Gift Certificate": ("GIFTCERT", "10300")}
+    city_field = "ShipToAddress.City"
+    payment_created = "created Acumatica payment {number}"
+
     def __init__(self, sandbox) -> None:
+        self.sandbox = sandbox
         self.store = sandbox.acumatica.store
 
     def snapshot(self) -> dict[str, dict]:
@@ -183,9 +299,71 @@ class AcumaticaDriver:
     def document_amount(self, snapshot: dict, kind: str, document_id: str) -> Decimal:
         return Decimal(str(snapshot[kind][document_id][-1]))
 
+    def _web_sales_orders(self) -> list[dict]:
+        return [o for o in self.store.records("SalesOrder")
+                if o["OrderType"] == "SO" and str(o.get("CustomerOrder") or "").startswith("XC-")]
+
+    def web_order_refs(self) -> Counter:
+        return Counter(o["CustomerOrder"][3:] for o in self._web_sales_orders())
+
+    def web_orders(self) -> dict[str, dict]:
+        return {o["CustomerOrder"][3:]: {
+            "number": o["OrderNbr"], "xref": o["OrderNbr"], "document": ("SO", o["OrderNbr"]),
+            "customer": o["CustomerID"], "reference": o.get("ExternalRef"), "currency": o["CurrencyID"],
+            "total": o["OrderTotal"], "tax": o["TaxTotal"], "open": o["UnpaidBalance"], "hold": o["Hold"],
+            "lines": [(line["InventoryID"], line["OrderQty"]) for line in o["Details"]],
+            "modified": o.get("LastModifiedDateTime"),
+        } for o in self._web_sales_orders()}
+
+    def external_reference(self, order: dict) -> str:
+        return str(order["orderNumber"])  # ExternalRef
+
+    def customers_by_email(self) -> dict[str, str]:
+        return {str(c["MainContact"].get("Email") or "").lower(): c["CustomerID"]
+                for c in self.store.records("Customer")}
+
+    def customer(self, customer_id: str) -> dict:
+        customer = self.store.get("Customer", [customer_id])
+        return {"name": customer["CustomerName"], "email": customer["MainContact"]["Email"]}
+
+    def payments(self) -> dict[str, dict]:
+        return {p["PaymentRef"]: {
+            "number": p["ReferenceNbr"], "amount": p["PaymentAmount"], "currency": p["CurrencyID"],
+            "account": (p["PaymentMethod"], p["CashAccount"]), "comment": p.get("Description"),
+            "customer": p["CustomerID"],
+            "applied": [((a["OrderType"], a["OrderNbr"]), a["AppliedToOrder"]) for a in p["OrdersToApply"]],
+            "modified": p.get("LastModifiedDateTime"),
+        } for p in self.store.records("Payment") if p["Type"] == "Payment"}
+
+    def credit_memos(self) -> dict[str, dict]:
+        orders = self.store.records("SalesOrder")
+        customer_by_ref = {o["CustomerOrder"]: o["CustomerID"] for o in orders if o["OrderType"] == "SO"}
+        return {o["CustomerOrder"]: {
+            "amount": o["OrderTotal"], "currency": o["CurrencyID"], "order_ref": o.get("ExternalRef"),
+            "customer": o["CustomerID"], "order_customer": customer_by_ref.get(o.get("ExternalRef")),
+            "comment": o.get("Description"),
+            "lines": [(line["InventoryID"], line["ExtendedPrice"]) for line in o["Details"]],
+            "modified": o.get("LastModifiedDateTime"),
+        } for o in orders if o["OrderType"] == "CM"}
+
+    def refund_lines(self, amount: Decimal) -> list[tuple]:
+        return [("REFUND", amount)]  # the tenant's non-stock item for refunds
+
+    def missing_order_hint(self, order_id: str) -> str:
+        return f"sales order with CustomerOrder XC-{order_id}"
+
 
 DRIVERS = {"sage500": Sage500Driver, "acumatica": AcumaticaDriver}
+SANDBOXES = {"sage500": "sandbox_factory", "acumatica": "acumatica_sandbox_factory"}
 
 
 def driver_for(erp: str, sandbox) -> ErpDriver:
     return DRIVERS[erp](sandbox)
+
+
+@pytest.fixture(name="erp_factory", params=sorted(DRIVERS))
+def erp_factory_fixture(request, backend):
+    """Builds the sandbox of one ERP per test (the sandbox factory's keywords) and returns its driver, whose
+    ``sandbox`` is the storefront, the ERP and the sync store. Import ``erp_factory_fixture`` to use it."""
+    factory = request.getfixturevalue(SANDBOXES[request.param])
+    return lambda **kwargs: driver_for(request.param, factory(**kwargs))
