@@ -88,7 +88,10 @@ def _leg_tasks(pair: PairConfig, flow_name: str):
         LoadOperator(task_id="load", **target_pool, **names),
     ]
     if spec.has_write_back:
-        chain.append(WriteBackOperator(task_id="write_back", **source_pool, **names))
+        # Its requests in flight each hold a slot of the source's pool.
+        slots = pair.endpoint(spec.source).write_concurrency
+        chain.append(WriteBackOperator(task_id="write_back", **source_pool, **({"pool_slots": slots} if slots > 1 else {}),
+                                       **names))
     report = ReportOperator(task_id="report", trigger_rule="all_done", **names)
     for upstream, downstream in zip(chain, chain[1:]):
         upstream >> downstream

@@ -66,6 +66,22 @@ def test_orders_dag_runs_extract_gate_transform_gate_load_write_back_report(dagb
         assert downstream in dag.get_task(upstream).downstream_task_ids
 
 
+def test_write_back_holds_a_pool_slot_per_request_in_flight_and_the_local_pools_have_them(dagbag):
+    import yaml
+
+    from storesync.config.pairs import INCLUDE_DIR, load_pairs
+
+    settings = yaml.safe_load((ROOT / "airflow_settings.yaml").read_text())
+    slots = {pool["pool_name"]: pool["pool_slot"] for pool in settings["airflow"]["pools"]}
+    for pair in load_pairs(str(INCLUDE_DIR / "pairs")):
+        storefront = pair.endpoint("storefront")
+        task = dagbag.dags[pair.dag_id("orders")].get_task("write_back")
+        assert task.pool == storefront.pool
+        assert task.pool_slots == storefront.write_concurrency
+        # A task asking for more slots than its pool has is never scheduled.
+        assert slots[storefront.pool] >= storefront.write_concurrency, pair.name
+
+
 @pytest.mark.parametrize("dag_file", DAG_FILES, ids=lambda p: p.name)
 def test_dag_files_do_not_import_pandas_or_great_expectations(dag_file):
     code = (

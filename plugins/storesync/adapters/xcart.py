@@ -95,21 +95,53 @@ class XCartAdapter:
         return list(resolve(RECONCILE_BY_REF, entity, "X-Cart reconciliation reader by id")(
             self.client, self.options, storefront_ids))
 
-    def write_back(self, entity: str, items: Iterable[tuple[str, str, dict[str, Any]]]) -> int:
-        """Note each ERP reference on its order's ``adminNotes``; orders already noted are left alone."""
-        written = 0
+    def write_back(self, entity: str, items: Iterable[tuple[str, str, dict[str, Any]]], *, concurrency: int = 1) -> int:
+        """Note each ERP reference on its order's ``adminNotes``; orders already noted are left alone.
+
+        One ``PUT`` per order (the REST API has no bulk update), so the time is the store's latency per order:
+        with ``concurrency`` above 1 that many are kept in flight (the task holds as many slots of the store's
+        pool, and its client as large a share of the request budget). A transient failure that outlasts the
+        client's retries fails the task; orders already noted are skipped when it runs again.
+        """
+        path = ENTITY_PATHS[entity]
+        pending = []
         for source_id, target_ref, raw in items:
             marker = f"[ERP {target_ref}]"
             notes = str(raw.get("adminNotes") or "")
-            if marker in notes:
-                continue
+            if marker not in notes:
+                pending.append((source_id, marker, f"{notes}\n{marker}".strip()))
+        if not pending:
+            return 0
+        client = self._client_for(slots=concurrency)
+
+        def note(item: tuple[str, str, str]) -> int:
+            source_id, marker, notes = item
             try:
-                self.client.update(ENTITY_PATHS[entity], source_id, {"adminNotes": f"{notes}\n{marker}".strip()})
+                client.update(path, source_id, {"adminNotes": notes})
             except PermanentRecordError as exc:  # one order refused (bad id, gone, note too long): the rest go on
                 log.warning("write-back of %s to %s %s refused: %s", marker, entity, source_id, exc)
-                continue
-            written += 1
-        return written
+                return 0
+            return 1
+
+        if concurrency <= 1 or len(pending) == 1:
+            return sum(note(item) for item in pending)
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=min(concurrency, len(pending)), thread_name_prefix="xcart-write") as pool:
+            futures = [pool.submit(note, item) for item in pending]
+            try:
+                return sum(future.result() for future in futures)
+            except BaseException:
+                # The first failure decides the task; orders not yet sent stay unsent.
+                for future in futures:
+                    future.cancel()
+                raise
+
+    def _client_for(self, *, slots: int) -> XCartClient:
+        """The task's client; made here first, it gets the budget share of ``slots`` pool slots."""
+        if self._client is None:
+            self._client = XCartHook(self.conn_id).get_client(slots=slots)
+        return self._client
 
     # -- target side (products, inventory) ----------------------------------------------------------------
     def prepare(self, entity: str, records: list[tuple[str, dict[str, Any]]], options: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -31,6 +31,9 @@ class Endpoint:
     system: str
     conn_id: str
     pool: str | None = None  # Airflow pool capping concurrent tasks against this system (its request budget)
+    # Requests a write-back task keeps in flight (one request per record, latency-bound); the task takes as many
+    # slots of ``pool``, so the system's concurrency budget still holds.
+    write_concurrency: int = 1
 
 
 @dataclass(frozen=True)
@@ -144,14 +147,22 @@ def load_pair(path: Path) -> PairConfig:
     )
 
 
+#: Requests in flight per write-back task: up to the HTTP client's connection pool per host (urllib3's 10).
+MAX_WRITE_CONCURRENCY = 10
+
+
 def _endpoint(raw: dict, side: str, where: "_Where") -> Endpoint:
-    body = where.mapping(raw.get(side), side, {"system", "conn_id", "pool"})
+    body = where.mapping(raw.get(side), side, {"system", "conn_id", "pool", "write_concurrency"})
     system = where.required(body, "system", str, prefix=f"{side}.")
     valid = sorted(s for s, kind in SYSTEMS.items() if kind == side)
     if system not in valid:
         raise PairConfigError(f"{where.file}: field '{side}.system': unknown system '{system}'; valid: {', '.join(valid)}")
+    concurrency = body.get("write_concurrency", 1)
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or not 1 <= concurrency <= MAX_WRITE_CONCURRENCY:
+        raise PairConfigError(f"{where.file}: field '{side}.write_concurrency' must be a whole number from 1 to "
+                              f"{MAX_WRITE_CONCURRENCY} (requests in flight per write-back task), got {concurrency!r}")
     return Endpoint(system=system, conn_id=str(body.get("conn_id", f"{system}_default")),
-                    pool=str(body["pool"]) if body.get("pool") else None)
+                    pool=str(body["pool"]) if body.get("pool") else None, write_concurrency=concurrency)
 
 
 def _alerts(value: Any, where: "_Where") -> dict[str, Any]:

@@ -76,10 +76,12 @@ def window_safe_rate(share_per_minute: float) -> float:
     return max(share_per_minute * (1 - HEADROOM) - 1, share_per_minute / 2)
 
 
-def limiter_from_extras(extras: Mapping[str, Any]):
-    """This task's share of the connection's budget, from the connection extras."""
+def limiter_from_extras(extras: Mapping[str, Any], *, slots: int = 1):
+    """This task's share of the connection's budget, from the connection extras: ``slots`` of its pool's
+    ``max_concurrency`` (a task keeping several requests in flight holds as many slots)."""
     per_minute = extras.get("requests_per_minute")
     if not per_minute:
         return Unlimited()
-    share = float(per_minute) / max(1, int(extras.get("max_concurrency", 1)))
+    concurrency = max(1, int(extras.get("max_concurrency", 1)))
+    share = float(per_minute) * min(max(1, slots), concurrency) / concurrency
     return TokenBucket(rate_per_minute=window_safe_rate(share), burst=1.0, initial=0.0)

@@ -168,7 +168,8 @@ class XCartHook(HttpHook):
             session.headers.pop(name, None)
         return session
 
-    def get_client(self, *, retry: RetryPolicy | None = None) -> XCartClient:
+    def get_client(self, *, retry: RetryPolicy | None = None, slots: int = 1) -> XCartClient:
+        """The client of this connection; ``slots``: pool slots the task holds (its share of the request budget)."""
         connection = self.get_connection(self.xcart_conn_id)
         extra = connection.extra_dejson
         key = extra.get("read_only_api_key") if self.read_only else connection.password
@@ -186,7 +187,7 @@ class XCartHook(HttpHook):
             page_size=int(extra.get("page_size", 250)),
             timeout=float(extra.get("timeout", 30)),
             retry=policy,
-            limiter=limiter_from_extras(extra),
+            limiter=limiter_from_extras(extra, slots=slots),
         )
 
     def test_connection(self) -> tuple[bool, str]:

@@ -37,4 +37,7 @@ class WriteBackOperator(SyncOperator):
         raw = {key: payload for key, payload in page if outcomes.get(key) in ("loaded", "skipped")}
         refs = store.get_xref(pair, entity, sorted(raw))
         items = [(key, refs[key][1], raw[key]) for key in sorted(raw) if key in refs]
-        return (scope.source.write_back(entity, items) if items else 0), len(items)
+        if not items:
+            return 0, 0
+        concurrency = scope.pair.endpoint(scope.spec.source).write_concurrency
+        return scope.source.write_back(entity, items, concurrency=concurrency), len(items)

@@ -90,6 +90,21 @@ def test_an_unknown_top_level_key_is_named_with_the_valid_keys(tmp_path, shipped
         assert valid in message
 
 
+def test_write_concurrency_defaults_to_one_request_in_flight(tmp_path, shipped_raw):
+    shipped_raw["storefront"].pop("write_concurrency", None)
+    assert load_pair(write_pair(tmp_path, shipped_raw)).endpoint("storefront").write_concurrency == 1
+    shipped_raw["storefront"]["write_concurrency"] = 4
+    assert load_pair(write_pair(tmp_path, shipped_raw)).endpoint("storefront").write_concurrency == 4
+
+
+@pytest.mark.parametrize("value", [0, 11, "4", 2.5, True])
+def test_write_concurrency_outside_one_to_ten_is_rejected_naming_the_field(tmp_path, shipped_raw, value):
+    shipped_raw["storefront"]["write_concurrency"] = value
+    message = error_for(tmp_path, shipped_raw)
+    assert "field 'storefront.write_concurrency' must be a whole number from 1 to 10" in message
+    assert repr(value) in message
+
+
 def test_an_unknown_storefront_system_lists_the_valid_storefronts(tmp_path, shipped_raw):
     shipped_raw["storefront"]["system"] = "magento"
     message = error_for(tmp_path, shipped_raw)

@@ -56,6 +56,12 @@ def test_each_task_gets_its_share_of_the_connection_budget_less_the_headroom():
     assert window_safe_rate(1) == 0.5  # a tiny share still gets a positive rate
 
 
+def test_a_task_holding_several_pool_slots_gets_as_many_shares_and_never_more_than_the_whole():
+    extras = {"requests_per_minute": 600, "max_concurrency": 3}
+    assert limiter_from_extras(extras, slots=2).rate_per_minute == window_safe_rate(400)
+    assert limiter_from_extras(extras, slots=5).rate_per_minute == window_safe_rate(600)
+
+
 def test_a_task_s_bucket_starts_empty_and_saves_up_at_most_one_request():
     clock = FakeClock()
     limiter = limiter_from_extras({"requests_per_minute": 600})
