@@ -40,6 +40,7 @@ from storesync.hooks.errors import (
     TransientError,
     classify_http_status,
 )
+from storesync.hooks.http_session import settle_environment
 from storesync.hooks.pagination import OffsetPaginator
 from storesync.hooks.ratelimit import Unlimited, limiter_from_extras
 from storesync.hooks.retry import RetryPolicy
@@ -381,9 +382,10 @@ class AcumaticaHook(BaseHook):
         policy = retry or RetryPolicy(max_attempts=int(extra.get("max_attempts", 4)),
                                       base_delay=float(extra.get("retry_base_delay", 0.5)),
                                       max_rate_limit_wait=float(extra.get("max_rate_limit_wait", 300)))
+        base_url = _base_url(connection.host, connection.schema, connection.port)
         return AcumaticaClient(
-            session or requests.Session(),
-            base_url=_base_url(connection.host, connection.schema, connection.port),
+            session or settle_environment(requests.Session(), base_url),
+            base_url=base_url,
             username=connection.login,
             password=connection.password,
             tenant=extra.get("tenant") or None,

@@ -16,6 +16,7 @@ import requests
 
 from airflow.providers.http.hooks.http import HttpHook
 from storesync.hooks.errors import PermanentRunError, TransientError, classify_http_status
+from storesync.hooks.http_session import settle_environment
 from storesync.hooks.pagination import OffsetPaginator
 from storesync.hooks.ratelimit import Unlimited, limiter_from_extras
 from storesync.hooks.retry import RetryPolicy
@@ -177,7 +178,7 @@ class XCartHook(HttpHook):
             which = "extra 'read_only_api_key'" if self.read_only else "password (read/write API key)"
             raise PermanentRunError(f"connection '{self.xcart_conn_id}' has no {which}")
         _mask(key)
-        session = self.get_conn()
+        session = settle_environment(self.get_conn(), self.base_url)
         policy = retry or RetryPolicy(max_attempts=int(extra.get("max_attempts", 4)),
                                       base_delay=float(extra.get("retry_base_delay", 0.5)))
         return XCartClient(
