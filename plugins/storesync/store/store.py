@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -100,13 +102,33 @@ def _make_engine(url: str | URL) -> Engine:
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_connection, _record):
-        cursor = dbapi_connection.cursor()
         # WAL lets readers run beside the one writer instead of blocking on it.
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
+        _enable_wal(dbapi_connection, wait_seconds=60)
+        dbapi_connection.execute("PRAGMA synchronous=NORMAL")
 
     return engine
+
+
+def _enable_wal(dbapi_connection, *, wait_seconds: float) -> None:
+    """Switch the file to WAL, waiting for tasks that open the same new file at the same moment.
+
+    The switch needs an exclusive lock and SQLite answers "database is locked" at once instead of
+    calling the busy handler when another connection holds the file, so the connect timeout does
+    not cover it. The mode is stored in the file: only the first connections ever race here.
+    """
+    if dbapi_connection.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
+        return
+    deadline = time.monotonic() + wait_seconds
+    delay = 0.005
+    while True:
+        try:
+            dbapi_connection.execute("PRAGMA journal_mode=WAL").fetchone()
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() + delay > deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 0.25)
 
 
 class SyncStore:
