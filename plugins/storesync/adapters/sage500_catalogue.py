@@ -26,9 +26,14 @@ def _marks(values) -> str:
     return ", ".join("?" for _ in values)
 
 
-def iter_item_pages(hook: Sage500Hook, connection, *, since: datetime | None = None,
+_ITEM_COLUMNS = "i.ItemKey, i.ItemID, i.Status, i.StdPrice, i.UpdateDate"
+_WITH_DESCRIPTIONS = (", d.ShortDesc, d.LongDesc", " LEFT JOIN timItemDescription d ON d.ItemKey = i.ItemKey")
+
+
+def iter_item_pages(hook: Sage500Hook, connection, *, descriptions: bool = True, since: datetime | None = None,
                     until: datetime | None = None) -> Iterator[list[dict[str, Any]]]:
-    """Pages of items (key, id, status, price, descriptions), changed in [since, until) when given."""
+    """Pages of items (key, id, status, price, descriptions when asked), changed in [since, until) when given."""
+    extra_columns, join = _WITH_DESCRIPTIONS if descriptions else ("", "")
     window = ""
     params: list[Any] = []
     if since is not None and until is not None:
@@ -38,8 +43,7 @@ def iter_item_pages(hook: Sage500Hook, connection, *, since: datetime | None = N
     while True:
         rows = hook.fetch_all(
             connection,
-            "SELECT i.ItemKey, i.ItemID, i.Status, i.StdPrice, i.UpdateDate, d.ShortDesc, d.LongDesc "
-            "FROM timItem i LEFT JOIN timItemDescription d ON d.ItemKey = i.ItemKey "
+            f"SELECT {_ITEM_COLUMNS}{extra_columns} FROM timItem i{join} "
             f"WHERE i.CompanyID = ? AND i.ItemKey > ?{window} ORDER BY i.ItemKey {hook.first_rows(PAGE)}",
             [hook.company_id, last_key, *params],
         )
@@ -75,7 +79,7 @@ def read_inventory(hook: Sage500Hook, options: dict[str, Any], since: datetime, 
     rule = StockRule.from_options(options)
     warehouses = list(rule.warehouses)
     with hook.transaction("stock read") as connection:
-        for page in iter_item_pages(hook, connection):
+        for page in iter_item_pages(hook, connection, descriptions=False):
             live = [row for row in page if row["Status"] != 4]
             keys = [int(row["ItemKey"]) for row in live]
             stock: dict[int, list[dict[str, Any]]] = {key: [] for key in keys}
