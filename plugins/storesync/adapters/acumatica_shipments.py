@@ -9,8 +9,9 @@ completed reports complete, which the X-Cart load (never backwards) makes harmle
 also counts shipments not confirmed yet, so an order whose remaining lines sit on an open shipment reads
 as complete a little early.
 
-The raw record is the shipment as Acumatica has it plus ``SalesOrder`` (that summary) and ``TrackingNbr``
-(the first package's tracking number: the storefront takes one number per shipment).
+The raw record is the shipment as Acumatica has it plus ``SalesOrder`` (that summary), ``TrackingNbr`` (the
+first package's tracking number) and ``AdditionalTrackingNbrs`` (``[{"TrackingNbr"}]``, every other package's
+number once, in package order): a shipment of three boxes publishes three numbers on the storefront order.
 
 Every shipment of the window is extracted; :func:`out_of_scope` then skips, with the reason, those that are
 not the storefront's business: shipments of sales orders that did not come from it
@@ -90,6 +91,15 @@ def sales_orders(client, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str
     return found
 
 
+def tracking_numbers(packages: list[dict[str, Any]]) -> list[str]:
+    """The packages' tracking numbers, each once (two packages may share one label), blanks left out."""
+    numbers: dict[str, None] = {}
+    for package in packages:
+        if package.get("TrackingNbr"):
+            numbers.setdefault(package["TrackingNbr"], None)
+    return list(numbers)
+
+
 def shipment_record(shipment: dict[str, Any], orders: dict[tuple[str, str], dict[str, Any]]) -> dict[str, Any]:
     record = pick(shipment, HEADER_FIELDS, texts=("ShipmentNbr", "Type", "Status", "CustomerID", "ShipVia"),
                   times=("ShipmentDate", "LastModifiedDateTime"))
@@ -100,7 +110,9 @@ def shipment_record(shipment: dict[str, Any], orders: dict[tuple[str, str], dict
     keys = order_keys(shipment)
     record["Orders"] = [{"OrderType": order_type, "OrderNbr": order_nbr} for order_type, order_nbr in keys]
     record["SalesOrder"] = orders.get(keys[0]) if keys else None
-    record["TrackingNbr"] = next((p["TrackingNbr"] for p in record["Packages"] if p["TrackingNbr"]), None)
+    numbers = tracking_numbers(record["Packages"])
+    record["TrackingNbr"] = numbers[0] if numbers else None
+    record["AdditionalTrackingNbrs"] = [{"TrackingNbr": number} for number in numbers[1:]]
     return record
 
 

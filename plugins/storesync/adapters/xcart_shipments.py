@@ -1,7 +1,8 @@
 """X-Cart as the target of the shipments flow: tracking numbers and shipping status on the storefront order.
 
-For each ERP shipment the order is read (``GET order/<id>``), the shipment's tracking number (with its
-carrier) is added to ``trackingNumbers`` unless the order already has it, and ``shippingStatus`` becomes
+For each ERP shipment the order is read (``GET order/<id>``), the shipment's tracking numbers (``tracking``,
+then one per further package in ``more_tracking``, with the carrier) are added to ``trackingNumbers``
+unless the order already has them, and ``shippingStatus`` becomes
 S (shipped) when the ERP order is completely shipped, else P. X-Cart has no "partially shipped" code: P
 with at least one tracking number is how a partial shipment shows. The order is only ever moved forward
 (N → P → S): an order already S, D (delivered), WND (will not deliver) or R (returned) keeps its status.
@@ -60,6 +61,21 @@ def unknown_lines(record: dict[str, Any], order: dict[str, Any]) -> list[tuple[i
             if _sku_key(line.get("sku")) not in on_order]
 
 
+def new_tracking(numbers: list[dict[str, Any]], shipment_tracking: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Entries (``{"value", "carrier"?}``) of the shipment's tracking numbers the order does not have yet."""
+    known = {_tracking_key(n["value"]) for n in numbers}
+    added = []
+    for tracking in shipment_tracking:
+        if _tracking_key(tracking["value"]) in known:
+            continue
+        known.add(_tracking_key(tracking["value"]))
+        entry = {"value": str(tracking["value"]).strip()}
+        if tracking.get("carrier"):  # no carrier in the ERP: X-Cart takes the order's shipping method's
+            entry["carrier"] = str(tracking["carrier"]).strip()
+        added.append(entry)
+    return added
+
+
 def load_shipments(adapter, records: list[tuple[str, dict[str, Any]]]) -> list[LoadOutcome]:
     client = adapter.client
     outcomes = []
@@ -88,12 +104,11 @@ def load_shipments(adapter, records: list[tuple[str, dict[str, Any]]]) -> list[L
         notes = []
         tracking = record["tracking"]
         numbers = current_tracking(order)
-        if _tracking_key(tracking["value"]) not in {_tracking_key(n["value"]) for n in numbers}:
-            entry = {"value": str(tracking["value"]).strip()}
-            if tracking.get("carrier"):  # no carrier in the ERP: X-Cart takes the order's shipping method's
-                entry["carrier"] = str(tracking["carrier"]).strip()
-            changes["trackingNumbers"] = [*numbers, entry]
-            notes.append(f"tracking {entry['value']}" + (f" ({entry['carrier']})" if "carrier" in entry else "") + " added")
+        added = new_tracking(numbers, [tracking, *(record.get("more_tracking") or [])])
+        if added:
+            changes["trackingNumbers"] = [*numbers, *added]
+            notes += [f"tracking {entry['value']}" + (f" ({entry['carrier']})" if "carrier" in entry else "") + " added"
+                      for entry in added]
         current = order.get("shippingStatus")
         status = next_status(current, record["shippingStatus"])
         if status is not None:
@@ -102,8 +117,9 @@ def load_shipments(adapter, records: list[tuple[str, dict[str, Any]]]) -> list[L
         elif current != record["shippingStatus"]:
             notes.append(f"shippingStatus stays {current} (not moved back to {record['shippingStatus']})")
         if "trackingNumbers" not in changes and "shippingStatus" not in changes:
+            present = ", ".join(str(t["value"]) for t in [tracking, *(record.get("more_tracking") or [])])
             outcomes.append(LoadOutcome(key, "skipped", f"X-Cart order {order_id} already up to date ("
-                                        f"tracking {tracking['value']} present, shippingStatus {current})",
+                                        f"tracking {present} present, shippingStatus {current})",
                                         target_id=order_id, target_ref=f"order {order_id}"))
             continue
         try:

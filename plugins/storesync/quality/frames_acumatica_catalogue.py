@@ -104,6 +104,10 @@ def raw_acumatica_shipments_frame(records: Sequence[dict]):
     def tracking(record: dict) -> str | None:
         return _text(record.get("TrackingNbr"))
 
+    def masked(record: dict) -> float:
+        numbers = [record.get("TrackingNbr"), *(p.get("TrackingNbr") for p in _list(record, "AdditionalTrackingNbrs"))]
+        return 1.0 if any(isinstance(n, str) and _MASKED_CARD.search(n) for n in numbers) else 0.0
+
     return _frame({
         "ShipmentNbr": [_text(r.get("ShipmentNbr")) for r in rows],
         "TrackingNbr": [tracking(r) for r in rows],
@@ -113,6 +117,5 @@ def raw_acumatica_shipments_frame(records: Sequence[dict]):
         "min_ShippedQty": [_least([_number(line.get("ShippedQty")) for line in _list(r, "Details")]) for r in rows],
         "missing_sku_count": [float(sum(1 for line in _list(r, "Details") if not _text(line.get("InventoryID"))))
                               for r in rows],
-        "tracking_masked": [1.0 if isinstance(tracking(r), str) and _MASKED_CARD.search(tracking(r)) else 0.0
-                            for r in rows],
+        "tracking_masked": [masked(r) for r in rows],
     }, text_columns=("ShipmentNbr", "TrackingNbr", "order_reference"))

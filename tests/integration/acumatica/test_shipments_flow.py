@@ -46,10 +46,13 @@ def run(dag, logical_date=None, **kwargs):
     return dag_run
 
 
-def ship(sandbox, order_nbr: str, *, tracking: str | None, minutes: int = 5, lines=None, ship_via: str = "UPS"):
-    """The warehouse ships a sales order (everything open, or ``lines`` {LineNbr: qty}) at END + minutes."""
+def ship(sandbox, order_nbr: str, *, tracking: str | tuple[str, ...] | None, minutes: int = 5, lines=None,
+         ship_via: str = "UPS"):
+    """The warehouse ships a sales order (everything open, or ``lines`` {LineNbr: qty}) at END + minutes,
+    in one package per tracking number."""
     sandbox.clock.at = END + timedelta(minutes=minutes)
-    return sandbox.acumatica.store.ship_order(order_nbr=order_nbr, lines=lines, tracking_nbr=tracking, ship_via=ship_via)
+    numbers = {"tracking_nbrs": list(tracking)} if isinstance(tracking, tuple) else {"tracking_nbr": tracking}
+    return sandbox.acumatica.store.ship_order(order_nbr=order_nbr, lines=lines, ship_via=ship_via, **numbers)
 
 
 def storefront_orders(sandbox) -> dict[str, dict]:
@@ -102,8 +105,11 @@ def test_shipments_update_exactly_their_storefront_orders_once_and_a_later_shipm
     assert len(partial["items"]) >= 2, "the partial shipment needs an order with two lines or more"
     tracking = {str(web["orderId"]): f"1Z{web['orderId']:06d}A" for _, web in chosen}
     ship(sandbox, partial_nbr, tracking=tracking[str(partial["orderId"])], lines={1: 1}, minutes=2)
+    boxes_key = str(others[0][1]["orderId"])
+    boxes = (tracking[boxes_key], f"1Z{int(boxes_key):06d}B", f"1Z{int(boxes_key):06d}C")  # three packages
     for nbr, web in others:
-        ship(sandbox, nbr, tracking=tracking[str(web["orderId"])], ship_via="FEDEX")
+        key = str(web["orderId"])
+        ship(sandbox, nbr, tracking=boxes if key == boxes_key else tracking[key], ship_via="FEDEX")
     phone = ship(sandbox, create_phone_order(sandbox), tracking="PHONE-1", minutes=7)
 
     before = storefront_orders(sandbox)
@@ -114,7 +120,9 @@ def test_shipments_update_exactly_their_storefront_orders_once_and_a_later_shipm
     for key, number in tracking.items():
         assert tracking_values(after[key]).count(number) == 1
         assert after[key]["shippingStatus"] == ("P" if key == str(partial["orderId"]) else "S")
-    assert [e["carrier"] for e in after[str(others[0][1]["orderId"])]["trackingNumbers"]] == ["FEDEX"]
+    assert [(e["value"], e["carrier"]) for e in after[boxes_key]["trackingNumbers"]] == [(n, "FEDEX") for n in boxes], \
+        "every package of a shipment is published, once"
+    assert [e["carrier"] for e in after[str(others[1][1]["orderId"])]["trackingNumbers"]] == ["FEDEX"]
     counts = last_run(sandbox)["counts"]
     assert counts["extracted"] == 6 and counts["loaded"] == 5 and counts["skipped"] == 1
     assert counts["dlq"] == 0 and counts["unaccounted"] == 0

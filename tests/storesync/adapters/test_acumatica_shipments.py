@@ -48,6 +48,8 @@ def test_shipments_of_the_window_come_with_their_sales_order_reference_and_compl
                                      "OrderQty": Decimal(4), "QtyOnShipments": Decimal(3), "LinesOpen": 1,
                                      "Complete": False}
     assert partial["TrackingNbr"] == "1Z0001A", "the first package with a tracking number"
+    assert partial["AdditionalTrackingNbrs"] == [{"TrackingNbr": "1Z0001B"}], "every further package's"
+    assert records["000002"]["AdditionalTrackingNbrs"] == []
     assert partial["ShipVia"] == "UPSGROUND" and partial["ShipmentDate"] == "2026-11-20T00:00:00+00:00"
     assert partial["Details"] == [{"LineNbr": 1, "OrderType": "SO", "OrderNbr": "SO000017", "InventoryID": "SKU-00001",
                                    "ShippedQty": Decimal(3)}]
@@ -115,3 +117,12 @@ def test_the_reader_and_scope_are_registered_for_the_flow():
     assert acumatica.EXTRACTS["shipment"].endswith("acumatica_shipments:read_shipments")
     assert acumatica.EXTRACT_KEYS["shipment"].endswith("acumatica_shipments:read_shipments_by_key")
     assert acumatica.OUT_OF_SCOPE["shipment"].endswith("acumatica_shipments:out_of_scope")
+
+
+def test_packages_sharing_a_label_publish_its_number_once():
+    client = FakeAcumatica(sales_orders=[sales_order("SO000017", "XC-17", {"SKU-00001": (3, 3)})],
+                           shipments=[shipment("000001", "SO000017", {"SKU-00001": 3},
+                                               tracking=("1Z0001A", "1Z0001B", "1Z0001A", "1Z0001C"))])
+    [(_, record)] = read_shipments(client, OPTIONS, SINCE, UNTIL)
+    assert record["TrackingNbr"] == "1Z0001A"
+    assert record["AdditionalTrackingNbrs"] == [{"TrackingNbr": "1Z0001B"}, {"TrackingNbr": "1Z0001C"}]

@@ -93,6 +93,20 @@ def test_a_partial_shipment_sets_processing_and_a_second_parcel_keeps_the_first(
                                   "shippingStatus": "S"}
 
 
+def test_a_shipment_of_several_packages_adds_each_number_once_in_one_write():
+    client = FakeClient({17: order(tracking=("1Z002",))})
+    record = {**shipment(tracking="1Z001"), "more_tracking": [{"value": "1z 002", "carrier": "UPS"},
+                                                             {"value": "1Z003", "carrier": "UPS"}]}
+    [outcome] = load(client, record)
+    assert client.puts == [("17", {"trackingNumbers": [{"value": "1Z002", "carrier": "UPS"},
+                                                       {"value": "1Z001", "carrier": "UPS"},
+                                                       {"value": "1Z003", "carrier": "UPS"}],
+                                   "shippingStatus": "S"})]
+    assert "tracking 1Z001 (UPS) added" in outcome.detail and "tracking 1Z003 (UPS) added" in outcome.detail
+    [again] = load(client, record)
+    assert again.outcome == "skipped" and "1Z001, 1z 002, 1Z003 present" in again.detail and len(client.puts) == 1
+
+
 @pytest.mark.parametrize(("current", "wanted", "expected"), [
     ("N", "P", "P"), ("N", "S", "S"), ("P", "S", "S"), (None, "P", "P"),
     ("P", "P", None), ("S", "S", None), ("S", "P", None), ("D", "S", None), ("WND", "S", None), ("R", "P", None),

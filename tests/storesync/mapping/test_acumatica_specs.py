@@ -147,16 +147,34 @@ SAGE_SHIPMENT = {"ShipKey": 12, "TranDate": "2026-11-20T00:10:00+00:00", "Carrie
 def test_a_shipment_maps_to_the_canonical_shipment_a_sage_shipment_maps_to(specs):
     acumatica = specs["acumatica/shipment_to_canonical"].map(SHIPMENT)
     sage = specs["sage500/shipment_to_canonical"].map(SAGE_SHIPMENT)
-    assert acumatica == {**sage, "source_system": "acumatica", "source_id": "000012"}
+    assert acumatica == {**sage, "source_system": "acumatica", "source_id": "000012", "additional_tracking_numbers": []}
     assert acumatica == {
         "source_system": "acumatica", "source_id": "000012", "order_reference": "17", "erp_order_number": "SO000017",
-        "tracking_number": "1Z999", "carrier": "UPS", "shipped_at": datetime(2026, 11, 20, 0, 10, tzinfo=UTC),
+        "tracking_number": "1Z999", "additional_tracking_numbers": [], "carrier": "UPS",
+        "shipped_at": datetime(2026, 11, 20, 0, 10, tzinfo=UTC),
         "complete": False, "lines": [{"sku": "SKU-00012", "quantity": Decimal("2")}]}
     update = engine("xcart", "shipment_from_canonical").map(acumatica)
     assert (update["orderId"], update["shippingStatus"], update["tracking"]) == (17, "P", {"value": "1Z999", "carrier": "UPS"})
     complete = {**SHIPMENT, "SalesOrder": {**SHIPMENT["SalesOrder"], "Complete": True}}
     assert engine("xcart", "shipment_from_canonical").map(
         specs["acumatica/shipment_to_canonical"].map(complete))["shippingStatus"] == "S"
+
+
+def test_every_further_package_of_a_shipment_becomes_a_tracking_number_of_the_order_update_with_the_carrier(specs):
+    boxes = {**SHIPMENT, "AdditionalTrackingNbrs": [{"TrackingNbr": " 1Z998 "}, {"TrackingNbr": "1Z997"}]}
+    canonical = specs["acumatica/shipment_to_canonical"].map(boxes)
+    assert canonical["additional_tracking_numbers"] == [{"number": "1Z998"}, {"number": "1Z997"}]
+    update = engine("xcart", "shipment_from_canonical").map(canonical)
+    assert update["tracking"] == {"value": "1Z999", "carrier": "UPS"}
+    assert update["more_tracking"] == [{"value": "1Z998", "carrier": "UPS"}, {"value": "1Z997", "carrier": "UPS"}]
+    assert engine("xcart", "shipment_from_canonical").map(
+        specs["sage500/shipment_to_canonical"].map(SAGE_SHIPMENT))["more_tracking"] == []
+
+
+def test_a_blank_further_tracking_number_cannot_be_mapped_naming_the_package(specs):
+    with pytest.raises(RecordMappingError) as caught:
+        specs["acumatica/shipment_to_canonical"].map({**SHIPMENT, "AdditionalTrackingNbrs": [{"TrackingNbr": "  "}]})
+    assert "additional_tracking_numbers[0].number" in str(caught.value)
 
 
 def test_a_shipment_without_sales_order_or_tracking_number_cannot_be_mapped_naming_the_fields(specs):

@@ -128,8 +128,10 @@ def test_shipments_pass_with_tracking_reference_lines_and_one_sales_order():
         "4": shipment("4", SalesOrder={"OrderNbr": "SO1", "CustomerOrder": "XC-"}), "5": shipment("5", Orders=two_orders),
         "6": shipment("6", Details=[{"InventoryID": None, "ShippedQty": Decimal(0)}]),
         "7": shipment("7", TrackingNbr="[card ****1234]"),
+        "8": shipment("8", AdditionalTrackingNbrs=[{"TrackingNbr": "1Z998"}, {"TrackingNbr": "[card ****4321]"}]),
+        "9": shipment("9", AdditionalTrackingNbrs=[{"TrackingNbr": "1Z998"}]),
     }, "shipments_raw__acumatica.json")
-    assert result.passed_keys == ["1"]
+    assert result.passed_keys == ["1", "9"]
     key = ("acumatica", "shipment", "raw")
     assert "field Packages[].TrackingNbr (Shipment)" in reasons(result, "2", key)
     assert "field CustomerOrder (sales order reference XC-<orderId>)" in reasons(result, "3", key)
@@ -137,6 +139,7 @@ def test_shipments_pass_with_tracking_reference_lines_and_one_sales_order():
     assert "field Orders (one sales order per shipment)" in reasons(result, "5", key)
     assert "field Details[].InventoryID" in reasons(result, "6", key) and "Details[].ShippedQty" in reasons(result, "6", key)
     assert "Packages[].TrackingNbr (looks like a card number" in reasons(result, "7", key)
+    assert "Packages[].TrackingNbr (looks like a card number" in reasons(result, "8", key), "any package's number"
 
 
 @pytest.mark.parametrize(("entity", "stage"), [
