@@ -60,9 +60,7 @@ class XCartAdapter:
 
     @property
     def client(self) -> XCartClient:
-        if self._client is None:
-            self._client = XCartHook(self.conn_id).get_client()
-        return self._client
+        return self._client_for(slots=1)
 
     def extract(self, entity: str, since: datetime, until: datetime) -> Iterator[tuple[str, dict[str, Any]]]:
         conditions = {}
