@@ -226,6 +226,9 @@ class XCartStore:
             self._orders = _Table("orderId")
             # (orderDate, updateDate) per order key, as ints or None when the record's value is malformed.
             self._order_dates: dict[int, tuple[int | None, int | None]] = {}
+            # The keys of the last date filter asked for, until an order changes: a client paging through a
+            # window asks the same filter for every page, which a database answers from an index.
+            self._order_filter: tuple[tuple[int | None, ...], list[int]] | None = None
             self._profiles = _Table("profileId")
             self._profile_key_by_login: dict[str, int] = {}
             self._last_address_id = 0
@@ -277,8 +280,13 @@ class XCartStore:
             if update_from is None and update_to is None and date_from is None and date_to is None:
                 keys = table.ids
             else:
-                keys = _filter_by_dates(table.ids, self._order_dates, date_from, date_to, update_from, update_to)
+                keys = self._orders_between(date_from, date_to, update_from, update_to)
             return table.page(keys, offset, limit), len(keys)
+
+    def _orders_between(self, *bounds: int | None) -> list[int]:
+        if self._order_filter is None or self._order_filter[0] != bounds:
+            self._order_filter = (bounds, _filter_by_dates(self._orders.ids, self._order_dates, *bounds))
+        return self._order_filter[1]
 
     def get_order(self, order_id: int) -> dict:
         with self._lock:
@@ -303,6 +311,7 @@ class XCartStore:
             return clone(record)
 
     def _insert_order(self, key: int, record: dict) -> None:
+        self._order_filter = None
         self._orders.insert(key, record)
         self._order_dates[key] = (
             _as_unix_time(record.get("orderDate")),
@@ -354,6 +363,7 @@ class XCartStore:
         updated["updateDate"] = _bumped(current, self.now())
         self._orders.records[order_id] = updated
         self._order_dates[order_id] = (self._order_dates[order_id][0], updated["updateDate"])
+        self._order_filter = None
         return clone(updated)
 
     def delete_order(self, order_id: int) -> None:
@@ -362,6 +372,7 @@ class XCartStore:
             self._orders.require(order_id, "order")
             self._orders.remove(order_id)
             del self._order_dates[order_id]
+            self._order_filter = None
             for key in self._payment_keys_by_order.pop(order_id, []):
                 self._payments.remove(key)
                 del self._payment_dates[key]

@@ -206,6 +206,28 @@ def test_order_date_filters_are_inclusive_from_and_exclusive_to(seeded, exported
     assert seeded.list_orders(date_from=placed)[1] == len(exported["orders"]) - before
 
 
+def test_a_date_filter_asked_again_sees_orders_created_changed_and_deleted_since():
+    now = [END_TS]
+    store = XCartStore(clock=lambda: now[0])
+    for _ in range(3):
+        store.create_order({})
+    window = {"update_from": END_TS, "update_to": END_TS + 10}
+
+    def listed() -> list[int]:
+        return [o["orderId"] for o in store.list_orders(**window)[0]]
+
+    assert listed() == [1, 2, 3]
+    now[0] = END_TS + 20
+    store.update_order(2, {"adminNotes": "moved out of the window"})
+    assert listed() == [1, 3]
+    store.delete_order(3)
+    assert listed() == [1]
+    now[0] = END_TS + 5
+    store.create_order({})
+    assert listed() == [1, 4]
+    assert store.list_orders(**window, offset=1, limit=1) == ([store.get_order(4)], 2)
+
+
 def test_update_order_bumps_update_date_past_the_previous_value():
     now = [END_TS]
     store = XCartStore(clock=lambda: now[0])
