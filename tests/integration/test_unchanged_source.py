@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from tests.integration.conftest import END
@@ -51,3 +53,33 @@ def test_only_changed_or_failed_skus_pass_the_gates_and_a_resync_skips_nothing(s
     third = last_outcomes(sandbox)
     assert not any(o["detail"] == "unchanged at the source since its last push" for o in third.values())
     assert {k for k, o in third.items() if o["detail"] == "unchanged since last push"} == set(first) - {"SKU-00007"}
+
+
+def describe_every_item_in_the_window(sandbox, item_id: str, text: str) -> None:
+    """An ERP user edits one item's description; every item's UpdateDate falls in the window the products runs
+    for END read ([21:50, 23:05) the day before: the hour to 23:05 and 15 minutes of overlap)."""
+    connection = sandbox.erp()
+    try:
+        cursor = connection.cursor()
+        cursor.execute("UPDATE timItemDescription SET LongDesc = ? WHERE ItemKey = "
+                       "(SELECT ItemKey FROM timItem WHERE ItemID = ?)", text, item_id)
+        cursor.execute("UPDATE timItem SET UpdateDate = ?", (END - timedelta(minutes=90)).replace(tzinfo=None))
+        connection.commit()
+    finally:
+        connection.close()
+
+
+def test_a_record_holding_card_data_is_staged_scrubbed_on_every_run_and_processed_again(sandbox_factory, flow_dag):
+    sandbox = sandbox_factory(orders=2)
+    dag = flow_dag("products")
+    describe_every_item_in_the_window(sandbox, "SKU-00003", "Gift box; paid with card 4111 1111 1111 1111 by the buyer")
+    for _ in range(2):
+        assert str(dag.test(logical_date=END).state) == "success"
+    store = sandbox.store()
+    run = sorted(store.list_runs(flow="products"), key=lambda r: r["started_at"])[-1]
+    outcomes = {o["record_key"]: o for o in store.list_outcomes(PAIR, "products", run["run_id"])}
+    unchanged = {k for k, o in outcomes.items() if o["detail"] == "unchanged at the source since its last push"}
+    assert len(outcomes) > 10 and "SKU-00003" in outcomes
+    assert unchanged == set(outcomes) - {"SKU-00003"}, "its source payload is not the scrubbed one pushed"
+    staged = store.get_staged(PAIR, "products", run["run_id"], "raw", ["SKU-00003"])["SKU-00003"]
+    assert "1111 1111" not in str(staged) and "[card ****1111]" in staged["LongDesc"]

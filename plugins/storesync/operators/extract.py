@@ -45,35 +45,42 @@ class ExtractOperator(SyncOperator):
         # A source may say a record is not this flow's to carry (e.g. a shipment of an order that did not come
         # from the storefront): it is staged like any other and skipped at once with the reason, never dropped.
         out_of_scope = getattr(source, "out_of_scope", None)
-        skipped: list[tuple[str, str, str]] = []
         skip_alerts = SkipAlerts(scope)
         # Records equal to the ones last pushed are staged and decided at once (see operators.unchanged).
         source_config = unchanged.config_digest(scope) if unchanged.applies(scope, context) else None
         same_as_pushed = 0
 
-        def flush(batch, skipped) -> None:
+        def flush(batch: list[tuple[str, dict]]) -> None:
+            """Stage a batch of records as the source returned them, scrubbed, with the outcomes decided at once."""
             nonlocal same_as_pushed
+            same = set()
             if source_config is not None:
-                decided = {key for key, _, _ in skipped}
-                same = [key for key in unchanged.unchanged_keys(store, scope, unchanged.fingerprints(batch, source_config))
-                        if key not in decided]
-                skipped = skipped + [(key, "skipped", unchanged.REASON) for key in same]
-                same_as_pushed += len(same)
-            store.put_staged(scope.pair.name, scope.flow.name, scope.run_id, STAGE, batch)
+                # Fingerprinted before the scrub: a record equal to the (scrubbed) payload last pushed holds no
+                # card data, so it is staged as it is; a record the scrub would change never matches and is scrubbed.
+                same = set(unchanged.unchanged_keys(store, scope, unchanged.fingerprints(batch, source_config)))
+            staged: list[tuple[str, dict]] = []
+            skipped: list[tuple[str, str, str]] = []
+            for key, record in batch:
+                if str(key) not in same:
+                    key, record = scrub_card_data(key), scrub_card_data(record)  # no card data is ever staged
+                staged.append((key, record))
+                reason = out_of_scope(scope.spec.entity, record) if out_of_scope else None
+                if reason:
+                    skipped.append((key, "skipped", reason))
+                    skip_alerts.note(key, reason)  # e.g. a declined payment: skipped, and alerted once per run
+                elif str(key) in same:
+                    skipped.append((key, "skipped", unchanged.REASON))
+                    same_as_pushed += 1
+            store.put_staged(scope.pair.name, scope.flow.name, scope.run_id, STAGE, staged)
             store.record_outcomes(scope.pair.name, scope.flow.name, scope.run_id, skipped)
 
-        for key, record in records:
-            key, record = scrub_card_data(key), scrub_card_data(record)  # no card data is ever staged
-            batch.append((key, record))
-            reason = out_of_scope(scope.spec.entity, record) if out_of_scope else None
-            if reason:
-                skipped.append((key, "skipped", reason))
-                skip_alerts.note(key, reason)  # e.g. a declined payment: skipped, and alerted once per run
+        for item in records:
+            batch.append(item)
             if len(batch) >= self.flush_every:
-                flush(batch, skipped)
-                batch, skipped = [], []
+                flush(batch)
+                batch = []
         if batch:
-            flush(batch, skipped)
+            flush(batch)
         if source_config is not None:
             self.log.info("%d records unchanged at the source since their last push: skipped", same_as_pushed)
         skip_alerts.send(context)
