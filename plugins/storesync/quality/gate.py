@@ -298,7 +298,7 @@ def _hashable_text(frame: pd.DataFrame) -> pd.DataFrame:
         values = frame[column]
         if values.dtype == object or values.dtype == "str":
             # One scan of the column's text joined together, instead of one regex call per cell.
-            if surrogate.search("\n".join(v for v in values if isinstance(v, str))):
+            if surrogate.search("\n".join(v for v in values.tolist() if isinstance(v, str))):
                 frame[column] = values.map(lambda v: surrogate.sub("\ufffd", v) if isinstance(v, str) else v)
     return frame
 
