@@ -102,9 +102,9 @@ def load_shipments(adapter, records: list[tuple[str, dict[str, Any]]]) -> list[L
 
         changes: dict[str, Any] = {}
         notes = []
-        tracking = record["tracking"]
+        shipment_tracking = [record["tracking"], *(record.get("more_tracking") or [])]
         numbers = current_tracking(order)
-        added = new_tracking(numbers, [tracking, *(record.get("more_tracking") or [])])
+        added = new_tracking(numbers, shipment_tracking)
         if added:
             changes["trackingNumbers"] = [*numbers, *added]
             notes += [f"tracking {entry['value']}" + (f" ({entry['carrier']})" if "carrier" in entry else "") + " added"
@@ -117,7 +117,7 @@ def load_shipments(adapter, records: list[tuple[str, dict[str, Any]]]) -> list[L
         elif current != record["shippingStatus"]:
             notes.append(f"shippingStatus stays {current} (not moved back to {record['shippingStatus']})")
         if "trackingNumbers" not in changes and "shippingStatus" not in changes:
-            present = ", ".join(str(t["value"]) for t in [tracking, *(record.get("more_tracking") or [])])
+            present = ", ".join(str(t["value"]) for t in shipment_tracking)
             outcomes.append(LoadOutcome(key, "skipped", f"X-Cart order {order_id} already up to date ("
                                         f"tracking {present} present, shippingStatus {current})",
                                         target_id=order_id, target_ref=f"order {order_id}"))
