@@ -57,6 +57,9 @@ class ErpDriver(Protocol):
     def external_reference(self, order: dict) -> str:
         """What the sales order of storefront ``order`` keeps as its external reference."""
 
+    def ship_to(self, order_id: str) -> list[tuple[str, str]]:
+        """(ship-to name, first address line) of each sales order of storefront order ``order_id``, as stored."""
+
     def customers_by_email(self) -> dict[str, str]: ...
 
     def customer(self, customer_id: str) -> dict:
@@ -64,6 +67,9 @@ class ErpDriver(Protocol):
 
     def payments(self) -> dict[str, dict]:
         """number, amount, currency, account, comment, customer, applied [(document, amount)], modified."""
+
+    def payment_texts(self) -> list[tuple]:
+        """The free text every ERP payment (ours or not) keeps: its comment and reference fields, as stored."""
 
     def credit_memos(self) -> dict[str, dict]:
         """amount, currency, order_ref, customer, order_customer, comment, lines [(item, amount)], modified."""
@@ -184,6 +190,11 @@ class Sage500Driver:
     def external_reference(self, order: dict) -> str:
         return str(order["orderId"])  # CustPONo
 
+    def ship_to(self, order_id: str) -> list[tuple[str, str]]:
+        return self.sandbox.erp_rows(
+            "SELECT a.AddrName, a.AddrLine1 FROM tsoSalesOrder s JOIN tciAddress a ON a.AddrKey = s.ShipToAddrKey "
+            "WHERE s.UserFld1 = ?", f"XC-{order_id}")
+
     def customers_by_email(self) -> dict[str, str]:
         return {str(email or "").strip().lower(): cust_id.strip() for cust_id, email in self.sandbox.erp_rows(
             "SELECT c.CustID, t.EMailAddr FROM tarCustomer c JOIN tciContact t ON t.CntctKey = c.PrimaryCntctKey")}
@@ -208,6 +219,9 @@ class Sage500Driver:
             "SELECT p.UserFld1, p.TranNo, p.TranAmt, p.CurrID, a.GLAcctNo, p.TranCmnt, c.CustID, p.CustPmtKey, "
             "p.UpdateDate FROM tarCustPmt p JOIN tglAccount a ON a.GLAcctKey = p.CashAcctKey "
             "JOIN tarCustomer c ON c.CustKey = p.CustKey")}
+
+    def payment_texts(self) -> list[tuple]:
+        return self.sandbox.erp_rows("SELECT TranCmnt, UserFld1, UserFld2 FROM tarCustPmt")
 
     def credit_memos(self) -> dict[str, dict]:
         """Credit memos through the sales order they are applied to (a memo without one is not listed)."""
@@ -318,6 +332,10 @@ class AcumaticaDriver:
     def external_reference(self, order: dict) -> str:
         return str(order["orderNumber"])  # ExternalRef
 
+    def ship_to(self, order_id: str) -> list[tuple[str, str]]:
+        return [(o["ShipToContact"]["DisplayName"], o["ShipToAddress"]["AddressLine1"])
+                for o in self._web_sales_orders() if o["CustomerOrder"] == f"XC-{order_id}"]
+
     def customers_by_email(self) -> dict[str, str]:
         return {str(c["MainContact"].get("Email") or "").lower(): c["CustomerID"]
                 for c in self.store.records("Customer")}
@@ -334,6 +352,9 @@ class AcumaticaDriver:
             "applied": [((a["OrderType"], a["OrderNbr"]), a["AppliedToOrder"]) for a in p["OrdersToApply"]],
             "modified": p.get("LastModifiedDateTime"),
         } for p in self.store.records("Payment") if p["Type"] == "Payment"}
+
+    def payment_texts(self) -> list[tuple]:
+        return [(p.get("Description"), p.get("PaymentRef")) for p in self.store.records("Payment")]
 
     def credit_memos(self) -> dict[str, dict]:
         orders = self.store.records("SalesOrder")

@@ -2,7 +2,7 @@
 the sync store on both backends.
 
 The scenarios every ERP shares run once per ERP (Sage 500, Acumatica) through its driver
-(``tests/integration/erp_drivers.py``); those about Sage 500 alone follow them.
+(``tests/integration/erp_drivers.py``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from decimal import Decimal
 import pytest
 
 from tests.integration.conftest import END
-from tests.integration.erp_drivers import Sage500Driver, erp_factory_fixture  # noqa: F401  (the erp_factory fixture)
+from tests.integration.erp_drivers import erp_factory_fixture  # noqa: F401  (the erp_factory fixture)
 from tests.integration.flow_helpers import (INSIDE_THE_INTERVAL, inject_scenarios, last_counts,
                                             orders_updated_in_window, run, storefront_orders)
 
@@ -141,41 +141,36 @@ def test_with_guest_customers_created_a_new_buyer_gets_one_erp_customer_for_all_
     assert customer["name"] == "Émile D'Arcy"
 
 
-# -- Sage 500 ---------------------------------------------------------------------------------------------
-
-def test_a_backfill_over_consecutive_intervals_loads_each_order_once(sandbox_factory, orders_dag):
-    sandbox = sandbox_factory(orders=40, days=3)
-    dag = orders_dag()
+def test_a_backfill_over_consecutive_intervals_loads_each_order_once(erp_factory, flow_dag):
+    erp = erp_factory(orders=40, days=3)
+    dag = flow_dag("orders", erp=erp.name)
     for days_back in (2, 1, 0, 1):  # the last run repeats an interval, as a partial re-run of a backfill would
         run(dag, logical_date=END - timedelta(days=days_back))
-    in_erp = Sage500Driver(sandbox).web_order_refs()
-    assert sorted(in_erp) == sorted(str(o["orderId"]) for o in storefront_orders(sandbox))
+    in_erp = erp.web_order_refs()
+    assert sorted(in_erp) == sorted(str(o["orderId"]) for o in storefront_orders(erp.sandbox))
     assert set(in_erp.values()) == {1}
 
 
-def test_quotes_sql_and_non_ascii_text_is_stored_exactly(sandbox_factory, orders_dag):
+def test_quotes_sql_and_non_ascii_text_is_stored_exactly(erp_factory, flow_dag):
     from include.sandbox.scenarios import SCENARIOS, build_order
 
-    sandbox = sandbox_factory(orders=5)
-    template = storefront_orders(sandbox)[0]
+    erp = erp_factory(orders=5)
+    template = storefront_orders(erp.sandbox)[0]
     hostile = next(s for s in SCENARIOS if s.expect == "loaded")
     stamp = int((END - timedelta(hours=1)).timestamp())
-    created = sandbox.xcart.store.create_order(build_order(template, hostile, timestamp=stamp))
-    run(orders_dag(), logical_date=END)
-    rows = sandbox.erp_rows(
-        "SELECT a.AddrName, a.AddrLine1 FROM tsoSalesOrder s JOIN tciAddress a ON a.AddrKey = s.ShipToAddrKey "
-        "WHERE s.UserFld1 = ?", f"XC-{created['orderId']}")
-    assert rows == [("Zoë'); DROP TABLE x;-- Ørsted-O'Brien", '1 "Quoted" Straße')]
-    assert sandbox.erp_rows("SELECT COUNT(*) FROM tsoSalesOrder")[0][0] > 0  # nothing was dropped
+    created = erp.sandbox.xcart.store.create_order(build_order(template, hostile, timestamp=stamp))
+    run(flow_dag("orders", erp=erp.name), logical_date=END)
+    assert erp.ship_to(str(created["orderId"])) == [("Zoë'); DROP TABLE x;-- Ørsted-O'Brien", '1 "Quoted" Straße')]
+    assert erp.snapshot()["sales_orders"], "nothing was dropped"
 
 
-def test_a_run_stopped_by_its_quality_gate_ends_failed_not_green(sandbox_factory, orders_dag):
-    sandbox = sandbox_factory(orders=12)
-    for order in storefront_orders(sandbox)[:8]:
-        sandbox.xcart.store.create_order({**order, "orderId": order["orderId"] + 1000, "currency": "XXX"})
-    dag_run = orders_dag().test(logical_date=END)
+def test_a_run_stopped_by_its_quality_gate_ends_failed_not_green(erp_factory, flow_dag):
+    erp = erp_factory(orders=12)
+    for order in storefront_orders(erp.sandbox)[:8]:
+        erp.sandbox.xcart.store.create_order({**order, "orderId": order["orderId"] + 1000, "currency": "XXX"})
+    dag_run = flow_dag("orders", erp=erp.name).test(logical_date=END)
     assert str(dag_run.state) == "failed"
     states = {ti.task_id: str(ti.state) for ti in dag_run.get_task_instances()}
     assert states["validate_raw"] == "failed"
     assert states["report"] == "success", "the report still records what happened"
-    assert sandbox.erp_rows("SELECT COUNT(*) FROM tsoSalesOrder")[0][0] == 0, "nothing past the gate ran"
+    assert erp.snapshot()["sales_orders"] == {}, "nothing past the gate ran"

@@ -3,8 +3,7 @@ web order's sales order, and credit memos), run by Airflow after the orders DAG,
 the sync store on both backends.
 
 The scenarios every ERP shares run once per ERP (Sage 500, Acumatica) through its driver
-(``tests/integration/erp_drivers.py``); those about Sage 500 alone follow them, Acumatica's own are in
-``acumatica/test_payments_flows.py``.
+(``tests/integration/erp_drivers.py``); Acumatica's own are in ``acumatica/test_payments_flows.py``.
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ import pytest
 import yaml
 
 from tests.integration.conftest import END
-from tests.integration.erp_drivers import Sage500Driver, erp_factory_fixture  # noqa: F401  (the erp_factory fixture)
+from tests.integration.erp_drivers import erp_factory_fixture  # noqa: F401  (the erp_factory fixture)
 from tests.integration.flow_helpers import (EVERYTHING, INSIDE_THE_INTERVAL, NOTHING_NEW, TWO_HOURS_AGO, last_counts,
                                             new_order, outcomes, pay, posted, run, storefront_orders, transactions)
 from tests.storesync.alerts.conftest import CHANNELS, sink  # noqa: F401  (the alert sink fixture)
@@ -136,6 +135,88 @@ def test_a_payment_in_another_currency_than_its_order_goes_to_the_dlq_naming_cur
     assert f"XP-{key}" not in erp.payments()
 
 
+def test_a_declined_payment_creates_nothing_and_raises_one_alert(erp_factory, flow_dag, sink):  # noqa: F811
+    erp = erp_factory(orders=12, clock=INSIDE_THE_INTERVAL)
+    sandbox = erp.sandbox
+    path = Path(os.environ["STORESYNC_PAIRS_DIR"]) / f"{erp.pair}.yaml"
+    pair = yaml.safe_load(path.read_text())
+    pair["alerts"] = {"channels": CHANNELS, "dlq_growth_threshold": 1}
+    path.write_text(yaml.safe_dump(pair))
+    from storesync.config.pairs import load_pairs
+
+    load_pairs.cache_clear()
+    run(flow_dag("orders", erp=erp.name), logical_date=END)
+    order = next(o for o in storefront_orders(sandbox) if o["currency"] == "USD")
+    open_before = erp.web_orders()[str(order["orderId"])]["open"]
+    declined = [pay(sandbox, order, "19.99", status="F"), pay(sandbox, order, "19.99", status="F", method="PayPal",
+                                                                cardLast4=None)]
+    payments_dag = flow_dag("payments", erp=erp.name)
+    dag_run = run(payments_dag, run_conf=EVERYTHING)
+
+    payments = erp.payments()
+    assert payments, "the captured payments of the same run are posted"
+    for tx in declined:
+        assert f"XP-{tx['transactionId']}" not in payments, "a declined payment never becomes an ERP transaction"
+    captured = sum((t["value"] for t in transactions(sandbox) if t["orderId"] == order["orderId"] and posted(t)),
+                   Decimal(0))
+    assert erp.web_orders()[str(order["orderId"])]["open"] == open_before - captured, "nothing else was applied"
+    decided = outcomes(sandbox, erp.pair, "payments")
+    for tx in declined:
+        assert decided[str(tx["transactionId"])]["outcome"] == "skipped"
+        assert "declined" in decided[str(tx["transactionId"])]["detail"]
+    assert sink.wait_for(webhooks=1)
+    alerts = [w["body"] for w in sink.webhooks if w["body"]["kind"] == "declined_payment"]
+    assert len(alerts) == 1, "one grouped alert per run"
+    assert alerts[0]["run_id"] == dag_run.run_id and alerts[0]["dag_id"] == f"payments__xcart__{erp.name}"
+    alerted = [t for t in transactions(sandbox) if t["type"] != "refund"
+               and (t["status"] in ("F", "C", "V") or (t["type"] == "void" and t["status"] == "S"))]
+    assert alerts[0]["details"] == sorted(alerts[0]["details"], key=lambda line: int(line.split()[1][:-1]))
+    assert len(alerts[0]["details"]) == len(alerted), "every declined, failed or voided payment, in one message"
+    for tx in declined:
+        assert any(f"payment {tx['transactionId']}:" in line for line in alerts[0]["details"])
+
+    # The next run sees them again (overlapping window): still skipped, not alerted a second time.
+    sink.reset()
+    run(payments_dag, run_conf=EVERYTHING)
+    assert outcomes(sandbox, erp.pair, "payments")[str(declined[0]["transactionId"])]["outcome"] == "skipped"
+    sink.wait_for(webhooks=1, timeout=1.0)
+    assert [w for w in sink.webhooks if w["body"]["kind"] == "declined_payment"] == []
+
+
+def test_no_card_number_reaches_the_sync_store_only_the_last_four_digits(erp_factory, flow_dag):
+    import sqlalchemy
+
+    erp = orders_loaded(erp_factory, flow_dag, orders=8)
+    sandbox = erp.sandbox
+    order = next(o for o in storefront_orders(sandbox) if o["currency"] == "USD")
+    leaky = [  # a payment module that leaks the card into the transaction (injected as the API returns it)
+        {"orderId": order["orderId"], "type": "capture", "status": "S", "value": Decimal("0.50"), "currency": "USD",
+         "method": "Credit Card", "cardLast4": "1111", "cardNumber": "4111 1111 1111 1111", "cvv": "123",
+         "gatewayTransactionId": f"ch_{PAN}", "date": TWO_HOURS_AGO, "updateDate": TWO_HOURS_AGO},
+        {"orderId": order["orderId"], "type": "refund", "status": "S", "value": Decimal("0.25"), "currency": "USD",
+         "method": "Credit Card", "cardLast4": "1111", "gatewayTransactionId": f"re_{PAN}", "card_number": PAN,
+         "date": TWO_HOURS_AGO, "updateDate": TWO_HOURS_AGO},
+    ]
+    leaky_payment, _ = [sandbox.xcart.store.create_payment_transaction(record, verbatim=True) for record in leaky]
+    run(flow_dag("payments", erp=erp.name), run_conf=EVERYTHING)
+    run(flow_dag("refunds", erp=erp.name), run_conf=EVERYTHING)
+
+    store = sandbox.store()
+    dump = []
+    metadata = sqlalchemy.MetaData()
+    metadata.reflect(bind=store.engine)
+    with store.engine.connect() as connection:
+        for table in metadata.sorted_tables:
+            dump += [json.dumps([str(value) for value in row]) for row in connection.execute(sqlalchemy.select(table))]
+    text = "\n".join(dump)
+    assert "4242" in text or "1111" in text, "the store holds the transactions (with their last four digits)"
+    for leaked in (PAN, "4111 1111 1111 1111", "4111-1111-1111-1111"):
+        assert leaked not in text
+    assert f"XP-{leaky_payment['transactionId']}" in erp.payments(), "the leaky payment reached the ERP"
+    in_erp = json.dumps(erp.payment_texts(), default=str)
+    assert PAN not in in_erp
+
+
 # -- refunds, every ERP -----------------------------------------------------------------------------------
 
 def test_full_and_partial_refunds_become_credit_memos_for_the_exact_amounts(erp_factory, flow_dag):
@@ -186,87 +267,3 @@ def test_full_and_partial_refunds_become_credit_memos_for_the_exact_amounts(erp_
     run(refunds, run_conf=EVERYTHING)
     assert erp.credit_memos() == memos, "a re-run creates no second credit memo"
     assert last_counts(sandbox, "refunds")["loaded"] == 0
-
-
-# -- Sage 500 ---------------------------------------------------------------------------------------------
-
-def test_a_declined_payment_creates_nothing_and_raises_one_alert(
-        sandbox_factory, flow_dag, orders_dag, sink):  # noqa: F811
-    sandbox = sandbox_factory(orders=12, clock=INSIDE_THE_INTERVAL)
-    erp = Sage500Driver(sandbox)
-    path = Path(os.environ["STORESYNC_PAIRS_DIR"]) / f"{erp.pair}.yaml"
-    pair = yaml.safe_load(path.read_text())
-    pair["alerts"] = {"channels": CHANNELS, "dlq_growth_threshold": 1}
-    path.write_text(yaml.safe_dump(pair))
-    from storesync.config.pairs import load_pairs
-
-    load_pairs.cache_clear()
-    run(orders_dag(), logical_date=END)
-    order = next(o for o in storefront_orders(sandbox) if o["currency"] == "USD")
-    open_before = erp.web_orders()[str(order["orderId"])]["open"]
-    declined = [pay(sandbox, order, "19.99", status="F"), pay(sandbox, order, "19.99", status="F", method="PayPal",
-                                                                cardLast4=None)]
-    dag_run = run(flow_dag("payments"), run_conf=EVERYTHING)
-
-    payments = erp.payments()
-    assert payments, "the captured payments of the same run are posted"
-    for tx in declined:
-        assert f"XP-{tx['transactionId']}" not in payments, "a declined payment never becomes an ERP transaction"
-    captured = sum((t["value"] for t in transactions(sandbox) if t["orderId"] == order["orderId"] and posted(t)),
-                   Decimal(0))
-    assert erp.web_orders()[str(order["orderId"])]["open"] == open_before - captured, "nothing else was applied"
-    decided = outcomes(sandbox, erp.pair, "payments")
-    for tx in declined:
-        assert decided[str(tx["transactionId"])]["outcome"] == "skipped"
-        assert "declined" in decided[str(tx["transactionId"])]["detail"]
-    assert sink.wait_for(webhooks=1)
-    alerts = [w["body"] for w in sink.webhooks if w["body"]["kind"] == "declined_payment"]
-    assert len(alerts) == 1, "one grouped alert per run"
-    assert alerts[0]["run_id"] == dag_run.run_id and alerts[0]["dag_id"] == "payments__xcart__sage500"
-    alerted = [t for t in transactions(sandbox) if t["type"] != "refund"
-               and (t["status"] in ("F", "C", "V") or (t["type"] == "void" and t["status"] == "S"))]
-    assert alerts[0]["details"] == sorted(alerts[0]["details"], key=lambda line: int(line.split()[1][:-1]))
-    assert len(alerts[0]["details"]) == len(alerted), "every declined, failed or voided payment, in one message"
-    for tx in declined:
-        assert any(f"payment {tx['transactionId']}:" in line for line in alerts[0]["details"])
-
-    # The next run sees them again (overlapping window): still skipped, not alerted a second time.
-    sink.reset()
-    run(flow_dag("payments"), run_conf=EVERYTHING)
-    assert outcomes(sandbox, erp.pair, "payments")[str(declined[0]["transactionId"])]["outcome"] == "skipped"
-    sink.wait_for(webhooks=1, timeout=1.0)
-    assert [w for w in sink.webhooks if w["body"]["kind"] == "declined_payment"] == []
-
-
-def test_no_card_number_reaches_the_sync_store_only_the_last_four_digits(sandbox_factory, flow_dag, orders_dag):
-    import sqlalchemy
-
-    sandbox = sandbox_factory(orders=8, clock=INSIDE_THE_INTERVAL)
-    run(orders_dag(), logical_date=END)
-    order = next(o for o in storefront_orders(sandbox) if o["currency"] == "USD")
-    leaky = [  # a payment module that leaks the card into the transaction (injected as the API returns it)
-        {"orderId": order["orderId"], "type": "capture", "status": "S", "value": Decimal("0.50"), "currency": "USD",
-         "method": "Credit Card", "cardLast4": "1111", "cardNumber": "4111 1111 1111 1111", "cvv": "123",
-         "gatewayTransactionId": f"ch_{PAN}", "date": TWO_HOURS_AGO, "updateDate": TWO_HOURS_AGO},
-        {"orderId": order["orderId"], "type": "refund", "status": "S", "value": Decimal("0.25"), "currency": "USD",
-         "method": "Credit Card", "cardLast4": "1111", "gatewayTransactionId": f"re_{PAN}", "card_number": PAN,
-         "date": TWO_HOURS_AGO, "updateDate": TWO_HOURS_AGO},
-    ]
-    for record in leaky:
-        sandbox.xcart.store.create_payment_transaction(record, verbatim=True)
-    run(flow_dag("payments"), run_conf=EVERYTHING)
-    run(flow_dag("refunds"), run_conf=EVERYTHING)
-
-    store = sandbox.store()
-    dump = []
-    metadata = sqlalchemy.MetaData()
-    metadata.reflect(bind=store.engine)
-    with store.engine.connect() as connection:
-        for table in metadata.sorted_tables:
-            dump += [json.dumps([str(value) for value in row]) for row in connection.execute(sqlalchemy.select(table))]
-    text = "\n".join(dump)
-    assert "4242" in text or "1111" in text, "the store holds the transactions (with their last four digits)"
-    for leaked in (PAN, "4111 1111 1111 1111", "4111-1111-1111-1111"):
-        assert leaked not in text
-    erp = json.dumps(sandbox.erp_rows("SELECT TranCmnt, UserFld1, UserFld2 FROM tarCustPmt"), default=str)
-    assert PAN not in erp
