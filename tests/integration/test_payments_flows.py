@@ -197,7 +197,8 @@ def test_no_card_number_reaches_the_sync_store_only_the_last_four_digits(erp_fac
          "method": "Credit Card", "cardLast4": "1111", "gatewayTransactionId": f"re_{PAN}", "card_number": PAN,
          "date": TWO_HOURS_AGO, "updateDate": TWO_HOURS_AGO},
     ]
-    leaky_payment, _ = [sandbox.xcart.store.create_payment_transaction(record, verbatim=True) for record in leaky]
+    leaky_payment, leaky_refund = [sandbox.xcart.store.create_payment_transaction(record, verbatim=True)
+                                   for record in leaky]
     run(flow_dag("payments", erp=erp.name), run_conf=EVERYTHING)
     run(flow_dag("refunds", erp=erp.name), run_conf=EVERYTHING)
 
@@ -213,7 +214,8 @@ def test_no_card_number_reaches_the_sync_store_only_the_last_four_digits(erp_fac
     for leaked in (PAN, "4111 1111 1111 1111", "4111-1111-1111-1111"):
         assert leaked not in text
     assert f"XP-{leaky_payment['transactionId']}" in erp.payments(), "the leaky payment reached the ERP"
-    in_erp = json.dumps(erp.payment_texts(), default=str)
+    assert f"XR-{leaky_refund['transactionId']}" in erp.credit_memos(), "the leaky refund reached the ERP"
+    in_erp = json.dumps([erp.payment_texts(), erp.credit_memos()], default=str)
     assert PAN not in in_erp
 
 
