@@ -50,7 +50,8 @@ def fingerprints(records: Iterable[tuple[str, Any]], config: str) -> dict[str, s
     """Per record key, a digest of the configuration and the source payload.
 
     Values are written as staging writes them (a datetime as ISO text): the fingerprint remembered at the push is
-    taken from the staged copy, the one it is compared with from the record as the source returns it.
+    taken from the staged copy, the one it is compared with from the record as the source returns it, before the
+    card scrub (so a match proves the record equals a scrubbed payload, and it is staged without scrubbing).
     """
     result = {}
     for key, payload in records:
