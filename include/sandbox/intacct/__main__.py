@@ -1,0 +1,80 @@
+"""Run the Sage Intacct XML gateway emulator until SIGINT or SIGTERM.
+
+    python -m include.sandbox.intacct --port 8083 --seed 42 --items 120 --emails-file emails.txt
+
+Credentials come from ``INTACCT_SENDER_ID`` / ``INTACCT_SENDER_PASSWORD`` / ``INTACCT_USER_ID`` /
+``INTACCT_USER_PASSWORD`` (kept out of process listings; defaults are the sandbox's), the companies from
+``--company`` (repeatable). Prints one line with the general endpoint first, never a secret. Limits and faults
+from the start (``--max-concurrent 2 --error-rate 0.1``) or later over HTTP: ``POST /_sandbox/limits`` /
+``POST /_sandbox/faults``; ``GET /_sandbox/metering``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import sys
+from pathlib import Path
+
+from include.sandbox.http_server import serve_until_signal
+from include.sandbox.intacct.faults import Faults
+from include.sandbox.intacct.gateway import Limits
+from include.sandbox.intacct.server import IntacctServer
+
+
+def _defaults(cls) -> dict:
+    return {f.name: f.default for f in dataclasses.fields(cls)}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m include.sandbox.intacct", description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8083, help="0 picks a free port (default 8083)")
+    parser.add_argument("--company", action="append", dest="companies", default=None,
+                        help="company ID served (repeatable; default storesync-demo)")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--items", type=int, default=120)
+    parser.add_argument("--customers", type=int, default=80)
+    parser.add_argument("--emails-file", type=Path, default=None,
+                        help="storefront e-mails (one a line) the company already has as customers")
+    for name, default in _defaults(Limits).items():
+        parser.add_argument(f"--{name.replace('_', '-')}", dest=f"limit_{name}", type=type(default), default=default)
+    for name, default in _defaults(Faults).items():
+        parser.add_argument(f"--{name.replace('_', '-')}", dest=f"fault_{name}", type=type(default), default=default)
+    parser.add_argument("--fault-seed", type=int, default=None, help="seed for fault randomness (default --seed)")
+    parser.add_argument("--log-requests", action="store_true", help="request lines to stderr (no bodies)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    emails = []
+    if args.emails_file:
+        emails = [line.strip() for line in args.emails_file.read_text(encoding="utf-8").splitlines() if line.strip()]
+    try:
+        server = IntacctServer(
+            host=args.host, port=args.port, companies=args.companies or ("storesync-demo",), seed=args.seed,
+            items=args.items, customers=args.customers, customer_emails=emails,
+            sender_id=os.environ.get("INTACCT_SENDER_ID", "storesync"),
+            sender_password=os.environ.get("INTACCT_SENDER_PASSWORD", "sandbox-sender-password"),
+            user_id=os.environ.get("INTACCT_USER_ID", "ws_storesync"),
+            user_password=os.environ.get("INTACCT_USER_PASSWORD", "sandbox-user-password"),
+            limits=Limits(**{name: getattr(args, f"limit_{name}") for name in _defaults(Limits)}),
+            faults=Faults(**{name: getattr(args, f"fault_{name}") for name in _defaults(Faults)}),
+            fault_seed=args.fault_seed, log_requests=args.log_requests,
+        )
+    except ValueError as error:
+        parser.error(str(error))
+    return serve_until_signal(server, banner)
+
+
+def banner(server: IntacctServer) -> str:
+    counts = server.store().counts()
+    return (f"Intacct sandbox serving {server.endpoint} (companies {', '.join(server.companies)}; "
+            f"customers={counts['CUSTOMER']} items={counts['ITEM']} seed={server.seed_spec.seed})")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
