@@ -156,10 +156,10 @@ def read_by_query(element: ET.Element, ctx: FunctionContext) -> list[Node]:
     tag = obj.name.lower()
     rows = [_flat_row(tag, r, fields) for r in ctx.store.rows(obj.name) if by_type(r) and predicate(r)]
     result = ResultSet(obj.name, tag, rows, size)
-    return [_next_page(result, ctx, new=True)]
+    return [_next_page(result, ctx)]
 
 
-def _next_page(result: ResultSet, ctx: FunctionContext, *, new: bool) -> Node:
+def _next_page(result: ResultSet, ctx: FunctionContext) -> Node:
     page = result.rows[result.position:result.position + result.page_size]
     result.position += len(page)
     remaining = len(result.rows) - result.position
@@ -186,7 +186,7 @@ def read_more(element: ET.Element, ctx: FunctionContext) -> list[Node]:
         raise errors.query_failed(f"There are no more records for resultId '{result_id}' (it is unknown, "
                                   "exhausted or expired)")
     ctx.last_result_for_object.pop(result.object_name, None)
-    return [_next_page(result, ctx, new=False)]
+    return [_next_page(result, ctx)]
 
 
 def query(element: ET.Element, ctx: FunctionContext) -> list[Node]:
@@ -243,10 +243,10 @@ def read(element: ET.Element, ctx: FunctionContext) -> list[Node]:
     by_type = _docparid_filter(obj, _text(element, "docparid"))
     records = []
     for key in (k.strip() for k in keys_text.split(",") if k.strip()):
-        try:
-            record = ctx.store.get(obj.name, int(key))
-        except ValueError:
-            raise errors.query_failed(f"keys must be record numbers, got '{key}'") from None
+        # A key is a RECORDNO, or the object's ID (CUSTOMERID, ITEMID, an SODOCUMENT's DOCID): unverified which
+        # the real gateway takes for each object (docs/intacct.md).
+        record = ctx.store.get(obj.name, int(key)) if key.isdigit() else (
+            ctx.store.by_id(obj.name, key) if obj.id_field else None)
         if record is not None and by_type(record):
             records.append(record)
     data = Node("data", attrs={"listtype": obj.name, "count": str(len(records))})

@@ -44,7 +44,9 @@ class TransactionDefinition:
 
     name: str
     prefix: str  # document numbering: SO0001, INV0001 …
-    kind: str  # "order" holds stock, "invoice" ships it and posts an AR invoice, "return" receives and credits
+    # "order" holds stock; "invoice" ships it and posts an AR invoice; "return" receives it back and posts a
+    # credit (AR adjustment); "credit" posts a credit only (a price adjustment, nothing comes back).
+    kind: str
     converts_from: tuple[str, ...] = ()
 
 
@@ -52,6 +54,7 @@ TRANSACTION_DEFINITIONS = {d.name: d for d in (
     TransactionDefinition("Sales Order", "SO", "order"),
     TransactionDefinition("Sales Invoice", "INV", "invoice", converts_from=("Sales Order",)),
     TransactionDefinition("Sales Return", "SR", "return", converts_from=("Sales Invoice",)),
+    TransactionDefinition("Sales Credit Memo", "CM", "credit", converts_from=("Sales Invoice",)),
 )}
 
 
@@ -149,6 +152,20 @@ class CompanyStore:
                 self._by_id[obj][old_key] = record["RECORDNO"]
         self._journal.append(undo)
         return record
+
+    def delete(self, obj: str, record: Record) -> None:
+        recordno = record["RECORDNO"]
+        key = self._key(obj, record)
+        del self.tables[obj][recordno]
+        if key is not None:
+            self._by_id[obj].pop(key, None)
+
+        def undo() -> None:
+            self.tables[obj][recordno] = record
+            self.tables[obj] = dict(sorted(self.tables[obj].items()))
+            if key is not None:
+                self._by_id[obj][key] = recordno
+        self._journal.append(undo)
 
     @staticmethod
     def _key(obj: str, record: Record) -> str | None:
@@ -434,7 +451,7 @@ class CompanyStore:
             return
         sign = -1 if definition.kind == "invoice" else 1
         for line in self.owned("SODOCUMENTENTRY", document["RECORDNO"]):
-            if self._is_inventory(line["ITEMID"]):
+            if definition.kind != "credit" and self._is_inventory(line["ITEMID"]):
                 self._move_stock(line["ITEMID"], line["WAREHOUSEID"], on_hand=sign * line["QUANTITY"])
         common = {"RECORDID": document["DOCNO"], "CUSTOMERID": customer["CUSTOMERID"], "CURRENCY":
                   document["CURRENCY"], "DOCNUMBER": document["DOCID"], "WHENPOSTED": document["WHENCREATED"]}
@@ -445,6 +462,28 @@ class CompanyStore:
             posted = self.insert("ARADJUSTMENT", {**common, "STATE": "Posted", "TOTALENTERED": -document["TOTAL"]})
         self.change("SODOCUMENT", document, {"PRRECORDKEY": posted["RECORDNO"],
                                              "WHENPOSTED": document["WHENCREATED"]}, touch=False)
+
+    def _unpost(self, document: Record) -> None:
+        """Undo what posting did (stock and the AR record): Intacct deletes the AR transaction of an updated
+        document and creates it anew, with a new RECORDNO (developer.intacct.com/api/order-entry/
+        order-entry-transactions, "About related OE and AR record numbers")."""
+        if document["PRRECORDKEY"] is None:
+            return
+        definition = TRANSACTION_DEFINITIONS[document["DOCPARID"]]
+        posted_obj = "ARINVOICE" if definition.kind == "invoice" else "ARADJUSTMENT"
+        posted = self.get(posted_obj, document["PRRECORDKEY"])
+        if posted is not None and posted_obj == "ARINVOICE" and posted["TOTALPAID"]:
+            raise errors.business(f"The transaction '{document['DOCID']}' has payments applied to its AR invoice "
+                                  "and cannot be updated.", "Reverse the payments first.",
+                                  "Could not update Document record!")
+        if definition.kind != "credit":
+            sign = 1 if definition.kind == "invoice" else -1
+            for line in self.owned("SODOCUMENTENTRY", document["RECORDNO"]):
+                if self._is_inventory(line["ITEMID"]):
+                    self._move_stock(line["ITEMID"], line["WAREHOUSEID"], on_hand=sign * line["QUANTITY"])
+        if posted is not None:
+            self.delete(posted_obj, posted)
+        self.change("SODOCUMENT", document, {"PRRECORDKEY": None}, touch=False)
 
     def update_document(self, docid: str, header: Record, line_updates: dict[int, Record],
                         new_lines: list[Record], *, entity: str | None = None) -> Record:
@@ -465,8 +504,12 @@ class CompanyStore:
         if document["STATE"] == "Pending" and new_state == "Draft":
             raise errors.business(f"The transaction '{docid}' is Pending and cannot go back to Draft.", "",
                                   "Could not update Document record!")
-        was_draft = document["STATE"] == "Draft"
+        if document["CREATEDFROM"] and (line_updates or new_lines):
+            raise errors.business(f"The lines of '{docid}' were converted from {document['CREATEDFROM']} and "
+                                  "cannot be changed here.", "Change the source document's remaining lines.",
+                                  "Could not update Document record!")
         self._hold(document, -1)
+        self._unpost(document)
         lines = self.owned("SODOCUMENTENTRY", document["RECORDNO"])
         for line_num, values in sorted(line_updates.items()):
             if not 1 <= line_num <= len(lines):
@@ -485,7 +528,7 @@ class CompanyStore:
                           Decimal(0)))
         self.change("SODOCUMENT", document, {**header, "STATE": new_state, "SUBTOTAL": total, "TOTAL": total})
         self._hold(document, 1)
-        if was_draft and new_state == "Pending" and document["DOCPARID"] != "Sales Order":
+        if document["DOCPARID"] != "Sales Order":
             definition = TRANSACTION_DEFINITIONS[document["DOCPARID"]]
             self._post(definition, document, self.by_id("CUSTOMER", document["CUSTVENDID"]))
         return document

@@ -172,3 +172,34 @@ def test_tracking_numbers_live_in_the_sites_custom_field_and_show_in_reads(clien
         "<customfields><customfield><customfieldname>NOSUCHFIELD</customfieldname><customfieldvalue>x"
         "</customfieldvalue></customfield></customfields>")))).result()
     assert unknown.status == "failure" and "NOSUCHFIELD" in unknown.errors[0][2]
+
+
+def test_updating_an_invoice_recreates_its_ar_invoice_under_a_new_recordno(client, server):
+    """developer.intacct.com/api/order-entry/order-entry-transactions ("About related OE and AR record
+    numbers"): when a transaction is updated in Order Entry the related AR transaction is deleted and recreated
+    with a new RECORDNO; integrations find it again through PRRECORDKEY."""
+    key = client.call(fn("i", sales_order("C00001", [("SKU-00001", "1", "MAIN", "8.00")],
+                                          transactiontype="Sales Invoice"))).result().key
+    before = _doc(server, key)["PRRECORDKEY"]
+    body = ("<updatesotransitems><updatesotransitem line_num=\"1\"><itemid>SKU-00001</itemid><quantity>2</quantity>"
+            "<warehouseid>MAIN</warehouseid><price>8.00</price></updatesotransitem></updatesotransitems>")
+    assert client.call(fn("u", _update(key, body))).result().status == "success"
+    after = _doc(server, key)["PRRECORDKEY"]
+    invoices = {a["RECORDNO"]: a for a in server.records("ARINVOICE")}
+    assert after != before and before not in invoices
+    assert invoices[after]["TOTALDUE"] == Decimal("16.00")
+
+
+def test_a_sales_credit_memo_credits_without_moving_stock(client, server):
+    """developer.intacct.com order-entry-transactions: 'Sales Credit Memo' is one of the transaction definitions
+    that create the corresponding AR transaction; a credit memo converted from the invoice credits the customer
+    (negative AR adjustment) and, unlike a return, receives nothing back into stock."""
+    invoice = client.call(fn("i", sales_order("C00002", [("SKU-00002", "1", "MAIN", "9.00")],
+                                              transactiontype="Sales Invoice"))).result().key
+    on_hand = _stock(server, "SKU-00002", "MAIN")["QTYONHAND"]
+    memo = client.call(fn("m", sales_order("C00002", [("SKU-00002", "1", "MAIN", "9.00")],
+                                           transactiontype="Sales Credit Memo", createdfrom=invoice))).result()
+    assert memo.status == "success" and memo.key.startswith("Sales Credit Memo-")
+    credit = next(a for a in server.records("ARADJUSTMENT") if a["RECORDNO"] == _doc(server, memo.key)["PRRECORDKEY"])
+    assert credit["TOTALENTERED"] == Decimal("-9.00")
+    assert _stock(server, "SKU-00002", "MAIN")["QTYONHAND"] == on_hand

@@ -187,3 +187,23 @@ def test_readByQuery_docparid_selects_one_transaction_definition(client):
                                                  docparid="Sales Invoice"))).result()
     assert orders.values("DOCID") == [order]
     assert invoices.values("DOCID") == ["Sales Invoice-INV0001"]
+
+
+def test_readMore_by_object_continues_the_last_readByQuery_of_that_object(big):
+    """developer.intacct.com/web-services/queries ("Paginate results"): readMore takes either the object name
+    or the resultId (intacct-sdk-php Functions/Common/ReadMore.php writes resultId)."""
+    client = Client(big)
+    first = client.call(fn("q", read_by_query("CUSTOMER", fields="CUSTOMERID", pagesize=20))).result()
+    more = client.call(fn("m", "<readMore><object>CUSTOMER</object></readMore>")).result()
+    assert more.status == "success"
+    assert sorted(first.values("CUSTOMERID") + more.values("CUSTOMERID")) == sorted(
+        c["CUSTOMERID"] for c in big.records("CUSTOMER"))
+
+
+def test_read_accepts_the_document_id_as_key(client, server):
+    """developer.intacct.com order-entry-transactions ("Get Order Entry Transaction", read with docparid); the
+    emulator accepts a RECORDNO or the object's ID (DOCID here) as key (docs/intacct.md, unverified which)."""
+    key = client.call(fn("o", sales_order("C00001", [("SKU-00001", "1", "MAIN", "2.00")]))).result().key
+    result = client.call(fn("r", f"<read><object>SODOCUMENT</object><keys>{key}</keys><fields>*</fields>"
+                                 "<docparid>Sales Order</docparid></read>")).result()
+    assert result.values("DOCID") == [key]
