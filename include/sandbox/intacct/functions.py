@@ -396,7 +396,7 @@ _HEADER_FIELDS = {"customerid": ("CUSTVENDID", TEXT), "documentno": ("DOCNO", TE
                   "currency": ("CURRENCY", TEXT), "state": ("STATE", TEXT), "createdfrom": ("CREATEDFROM", TEXT)}
 _HEADER_IGNORED = {"dateposted", "origdocdate", "termname", "shipto", "billto", "supdocid", "basecurr",
                    "exchratedate", "exchratetype", "exchrate", "vsoepricelist", "projectid", "subtotals",
-                   "updatesubtotals", "nogl", "payment", "trackingnumber"}
+                   "updatesubtotals", "nogl", "payment"}
 
 
 def _date(element: ET.Element, label: str) -> date:

@@ -320,8 +320,11 @@ class Gateway:
 
     def _new_session(self, companyid: str, userid: str, locationid: str | None) -> tuple[str, str, str]:
         sessionid = secrets.token_urlsafe(24) + ".."
-        expires = self.clock() + timedelta(seconds=self.limits.session_timeout_s)
+        now = self.clock()
+        expires = now + timedelta(seconds=self.limits.session_timeout_s)
         with self._lock:
+            for stale in [s.sessionid for s in self.sessions.values() if s.expires_at <= now]:
+                del self.sessions[stale]  # an expired session can never come back: forget it
             self.sessions[sessionid] = Session(sessionid, companyid, userid, locationid, expires)
         return sessionid, self.endpoint_url(companyid), locationid or ""
 
