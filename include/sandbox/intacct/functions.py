@@ -22,7 +22,6 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 from include.sandbox.intacct import errors
 from include.sandbox.intacct.objects import (
@@ -30,7 +29,6 @@ from include.sandbox.intacct.objects import (
     INTEGER,
     OBJECTS,
     OWNED_TAGS,
-    OWNER_KEY,
     TEXT,
     ObjectDef,
     ValueError_,

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from include.sandbox.intacct import errors
-from include.sandbox.intacct.objects import TEXT, ObjectDef, ValueError_, parse_value
+from include.sandbox.intacct.objects import ObjectDef, ValueError_, parse_value
 
 Record = dict[str, Any]
 Predicate = Callable[[Record], bool]
@@ -285,7 +285,3 @@ def order_key(orders: list[tuple[str, bool]]) -> Callable[[list[Record]], list[R
             result = (present + missing) if descending else (missing + present)
         return result
     return apply
-
-
-def is_text(context: Context, field: str) -> bool:
-    return context.obj.fields.get(field) == TEXT

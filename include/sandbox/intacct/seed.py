@@ -21,7 +21,6 @@ undeposited funds account ``1010``, departments ``SALES``/``WEB``, the non-inven
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -95,7 +94,3 @@ def seed_store(store: CompanyStore, spec: SeedSpec) -> None:
             "DISPLAYCONTACT.MAILADDRESS.COUNTRYCODE": COUNTRY.get(person.country, person.country[:2]),
         }, person.updated)
     store.forget()
-
-
-def emails(values: Iterable[str]) -> tuple[str, ...]:
-    return tuple(v.strip() for v in values if v.strip())

@@ -43,7 +43,7 @@ from include.sandbox.intacct.faults import FaultInjector, Faults
 from include.sandbox.intacct.gateway import Company, Gateway, Limits, throttled_answer
 from include.sandbox.intacct.objects import OBJECTS, format_value
 from include.sandbox.intacct.seed import SeedSpec, new_company
-from include.sandbox.intacct.store import CompanyStore, utc_now
+from include.sandbox.intacct.store import CompanyStore
 
 GENERAL_PATH = "/ia/xml/xmlgw.phtml"
 TENANT_PREFIX = "/tenant/"
@@ -295,5 +295,3 @@ class _Handler(KeepAliveHandler):
         except (KeyError, TypeError, ValueError) as error:
             self._json(400, {"message": str(error)})
 
-
-__all__ = ["IntacctServer", "utc_now"]

@@ -12,9 +12,8 @@ stored (an XML parser turns a raw CR or CRLF into LF). Non-ASCII text goes out a
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Union
 
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
@@ -31,17 +30,6 @@ def parse(body: bytes) -> ET.Element:
         raise XMLInputError(f"forbidden XML construct ({type(error).__name__})") from None
     except ET.ParseError as error:
         raise XMLInputError(f"Fatal Error: {error}") from None
-
-
-def text_of(element: ET.Element | None) -> str | None:
-    """The element's text ('' when empty), None when the element is absent. Child elements are not text."""
-    if element is None:
-        return None
-    return element.text or ""
-
-
-def children(element: ET.Element) -> list[ET.Element]:
-    return list(element)
 
 
 @dataclass
@@ -61,9 +49,6 @@ class Node:
     def extend(self, nodes: Iterable["Node"]) -> "Node":
         self.kids.extend(nodes)
         return self
-
-
-Value = Union[str, None]
 
 
 def escape_text(value: str) -> str:
@@ -92,7 +77,3 @@ def serialize(root: Node) -> bytes:
     out: list[str] = ['<?xml version="1.0" encoding="UTF-8"?>\n']
     _write(root, out)
     return "".join(out).encode("utf-8")
-
-
-def iter_named(element: ET.Element, tag: str) -> Iterator[ET.Element]:
-    return (child for child in element if child.tag == tag)

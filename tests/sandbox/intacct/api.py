@@ -133,7 +133,8 @@ class Client:
                 if session else self.login_xml())
         operation = (f'<operation transaction="{"true" if transaction else "false"}">{auth}'
                      f"<content>{functions}</content></operation>")
-        body = f'<?xml version="1.0" encoding="UTF-8"?><request>{control or self.control(uniqueid=uniqueid)}{operation}</request>'
+        control = control or self.control(uniqueid=uniqueid)
+        body = f'<?xml version="1.0" encoding="UTF-8"?><request>{control}{operation}</request>'
         return body.encode("utf-8")
 
     def post(self, body: bytes, *, url: str | None = None, content_type: str = "application/xml",

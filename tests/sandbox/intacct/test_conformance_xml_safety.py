@@ -34,8 +34,8 @@ def test_hostile_text_in_an_order_round_trips(client, server):
             "<sotransitems><sotransitem><itemid>SKU-00001</itemid><warehouseid>MAIN</warehouseid>"
             "<quantity>1</quantity></sotransitem></sotransitems></create_sotransaction>")
     key = client.call(fn("o", body)).result().key
-    read = client.call(fn("q", read_by_query("SODOCUMENT", f"PONUMBER = '{reference.replace(chr(39), chr(92) + chr(39))}'",
-                                             fields="DOCID,MESSAGE"))).result()
+    quoted = reference.replace("'", "\\'")  # readByQuery escapes a quote in an operand with a backslash
+    read = client.call(fn("q", read_by_query("SODOCUMENT", f"PONUMBER = '{quoted}'", fields="DOCID,MESSAGE"))).result()
     assert read.values("DOCID") == [key] and read.values("MESSAGE") == [HOSTILE]
 
 
