@@ -11,6 +11,8 @@ used with its own text; the others are the emulator's choice and listed in docs/
 - ``XL03000009`` "The entire transaction in this operation has been rolled back due to an error."
   (``ResultTest::testStatusAbort``, ``OnlineClientTest::testExecuteBatchTransactionResultException``).
 - ``Query Failed`` / "Object definition X not found" (``ResultTest::testGetErrors``).
+- ``XMLGW_JPP0002`` "Sign-in information is incorrect. Please check your request." with HTTP 401, control level
+  (intacct-sdk-net ``Xml/RequestHandlerTest::Mock400LevelErrorWithXmlResponseTest``).
 - ``GW-0010`` throttling, ``GW-0011`` invalid request (developer.intacct.com/web-services/error-handling).
 """
 
@@ -66,8 +68,11 @@ def sender_rejected() -> RequestRejected:
         "Check the sender ID and sender password of your Web Services developer license."))
 
 
+SIGN_IN_INCORRECT = IntacctError("XL03000006", "", "Sign-in information is incorrect", "")
+
+
 def sign_in_incorrect() -> AuthenticationFailed:
-    return AuthenticationFailed(IntacctError("XL03000006", "", "Sign-in information is incorrect", ""))
+    return AuthenticationFailed(SIGN_IN_INCORRECT)
 
 
 def sender_not_authorized(senderid: str, companyid: str) -> AuthenticationFailed:

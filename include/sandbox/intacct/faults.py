@@ -7,6 +7,10 @@ Applied to gateway requests (``/ia/xml/xmlgw.phtml`` and the tenant endpoints), 
   (no XML: a gateway fault, developer.intacct.com/web-services/error-handling "Mid-process failures"), closed
   without an answer, or executed and then held ``timeout_hold_s`` before the answer (the work is committed
   although the client gave up). One seeded draw per request, so the shares are exact and disjoint.
+- ``gateway_timeout_rate``: share of requests executed and committed, then answered HTTP 524 with no body —
+  the gateway's own timeout while the work went through. intacct-sdk-net ``RequestConfig`` lists 524 in
+  ``NoRetryServerErrorCodes`` by default (``RequestHandlerTest::MockDefaultNo524RetryTest``): retrying blindly
+  could post twice.
 - ``burst_429``: the next N requests answer HTTP 429 with ``GW-0010`` (counts down).
 - ``expire_session_after``: every N-th session-authenticated request finds its session expired (0 = off).
 """
@@ -27,17 +31,18 @@ class Faults:
     drop_rate: float = 0.0
     timeout_rate: float = 0.0
     timeout_hold_s: float = 35.0
+    gateway_timeout_rate: float = 0.0
     burst_429: int = 0
     expire_session_after: int = 0
 
     def __post_init__(self) -> None:
-        for name in ("error_rate", "drop_rate", "timeout_rate"):
+        for name in ("error_rate", "drop_rate", "timeout_rate", "gateway_timeout_rate"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
                 raise ValueError(f"{name} must be a number between 0 and 1")
             setattr(self, name, float(value))
-        if self.error_rate + self.drop_rate + self.timeout_rate > 1 + 1e-9:
-            raise ValueError("error_rate + drop_rate + timeout_rate must not exceed 1")
+        if self.error_rate + self.drop_rate + self.timeout_rate + self.gateway_timeout_rate > 1 + 1e-9:
+            raise ValueError("error_rate + drop_rate + timeout_rate + gateway_timeout_rate must not exceed 1")
         for name in ("latency_ms", "burst_429", "expire_session_after"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
@@ -53,7 +58,7 @@ class Faults:
 
 @dataclass(frozen=True)
 class Fault:
-    kind: str  # "429", "5xx", "drop", "hold"
+    kind: str  # "429", "5xx", "drop", "hold", "524"
     status: int = 0
     seconds: float = 0.0
 
@@ -86,7 +91,7 @@ class FaultInjector:
                 faults.burst_429 -= 1
                 self._count("429_burst")
                 return Fault("429", 429)
-            if not (faults.error_rate or faults.drop_rate or faults.timeout_rate):
+            if not (faults.error_rate or faults.drop_rate or faults.timeout_rate or faults.gateway_timeout_rate):
                 return None
             draw = self._rng.random()
             if draw < faults.error_rate:
@@ -99,6 +104,9 @@ class FaultInjector:
             if draw < faults.error_rate + faults.drop_rate + faults.timeout_rate:
                 self._count("timeouts")
                 return Fault("hold", seconds=faults.timeout_hold_s)
+            if draw < faults.error_rate + faults.drop_rate + faults.timeout_rate + faults.gateway_timeout_rate:
+                self._count("gateway_timeouts")
+                return Fault("524", 524)
             return None
 
     def session_expires_now(self) -> bool:

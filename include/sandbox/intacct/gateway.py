@@ -106,7 +106,11 @@ class Gateway:
     def __init__(self, companies: dict[str, Company], *, senders: dict[str, str],
                  authorized: dict[str, set[str]], limits: Limits, endpoint_url: Callable[[str], str],
                  clock: Callable[[], datetime] | None = None, monotonic: Callable[[], float] = time.monotonic,
-                 session_expires_now: Callable[[], bool] = lambda: False) -> None:
+                 session_expires_now: Callable[[], bool] = lambda: False,
+                 login_failure: str = "http401") -> None:
+        if login_failure not in ("http401", "operation"):
+            raise ValueError("login_failure must be http401 or operation")
+        self.login_failure = login_failure
         self.companies = companies
         self.senders = senders
         self.authorized = authorized
@@ -211,6 +215,8 @@ class Gateway:
         try:
             identity = self._authenticate(credentials, senderid, tenant)
         except errors.AuthenticationFailed as failed:
+            if failed.error == errors.SIGN_IN_INCORRECT and self.login_failure == "http401":
+                return login_rejected_answer()
             response = Node("response").extend([ok_control])
             op = response.add("operation")
             op.kids.append(_auth_node("failure", credentials.get("userid", ""), credentials.get("companyid", ""),
@@ -428,6 +434,17 @@ def _result_node(outcome: dict[str, Any]) -> Node:
         result.kids.append(_errormessage(outcome["errors"]))
     result.extend(outcome["payload"])
     return result
+
+
+def login_rejected_answer() -> Answer:
+    """HTTP 401 with a bare control failure ``XMLGW_JPP0002`` (intacct-sdk-net
+    ``Xml/RequestHandlerTest::Mock400LevelErrorWithXmlResponseTest``: wrong company, user or password)."""
+    response = Node("response")
+    response.add("control").add("status", "failure")
+    response.add("errormessage").add("error").extend([
+        Node("errorno", "XMLGW_JPP0002"),
+        Node("description", "Sign-in information is incorrect. Please check your request.")])
+    return Answer(401, serialize(response))
 
 
 def throttled_answer() -> Answer:

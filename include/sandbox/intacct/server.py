@@ -6,9 +6,10 @@ API::
     POST /tenant/{companyid}/ia/xml/xmlgw.phtml      a company's own endpoint, returned by getAPISession;
                                                      the only place a session ID is accepted
 
-Answers are HTTP 200 with an XML ``<response>`` (failures inside it); 429 with ``GW-0010`` when the company's
-request budget is spent; 500/502/503 with an HTML body, or a dropped connection, when a fault is injected. Any
-other method than POST answers 405.
+Answers are HTTP 200 with an XML ``<response>`` (failures inside it); 401 with an XML control failure
+``XMLGW_JPP0002`` for wrong company credentials (``login_failure="http401"``, the default); 429 with ``GW-0010``
+when the company's request budget is spent; 500/502/503 with an HTML body, 524 with none, or a dropped
+connection, when a fault is injected. Any other method than POST answers 405.
 
 Sandbox endpoints (loopback only, no credentials; JSON in and out)::
 
@@ -55,7 +56,11 @@ class IntacctServer(HTTPEmulator):
 
     ``companies`` names the tenants (each seeded alike from the seed arguments); ``user_id``/``user_password``
     sign in to every one; the sender (``sender_id``/``sender_password``) is authorised for all of them except
-    those in ``unauthorized_companies``. ``clock`` (UTC datetimes) drives session timeouts and the
+    those in ``unauthorized_companies``. ``login_failure`` chooses how wrong company credentials are answered:
+    ``"http401"`` (HTTP 401, control-level ``XMLGW_JPP0002``, as intacct-sdk-net's
+    ``RequestHandlerTest::Mock400LevelErrorWithXmlResponseTest``) or ``"operation"`` (HTTP 200,
+    authentication-level ``XL03000006``, as intacct-sdk-php's ``OnlineResponseTest::testAuthenticationFailure``).
+    ``clock`` (UTC datetimes) drives session timeouts and the
     ``WHENMODIFIED`` stamps; ``sleep`` serves latency and held answers, so tests can move time instead of
     sleeping.
     """
@@ -83,6 +88,7 @@ class IntacctServer(HTTPEmulator):
         clock: Callable[[], datetime] | None = None,
         sleep: Callable[[float], None] = time.sleep,
         log_requests: bool = False,
+        login_failure: str = "http401",
     ) -> None:
         super().__init__(host=host, port=port)
         self.sender_id, self.sender_password = sender_id, sender_password
@@ -99,7 +105,8 @@ class IntacctServer(HTTPEmulator):
         self.gateway = Gateway(
             self.companies, senders={sender_id: sender_password},
             authorized={sender_id: set(names) - unauthorized}, limits=limits or Limits(),
-            endpoint_url=self.tenant_endpoint, clock=clock, session_expires_now=self.injector.session_expires_now)
+            endpoint_url=self.tenant_endpoint, clock=clock, session_expires_now=self.injector.session_expires_now,
+            login_failure=login_failure)
 
     def _new_store(self, companyid: str) -> CompanyStore:
         kwargs = {}
@@ -246,6 +253,9 @@ class _Handler(KeepAliveHandler):
                                     while_admitted=(lambda: app.sleep(latency / 1000)) if latency else lambda: None)
         if fault is not None and fault.kind == "hold":
             app.sleep(fault.seconds)  # executed and committed; the answer comes after the client gave up
+        if fault is not None and fault.kind == "524":
+            self._send(524, b"", "text/html")  # executed and committed; the gateway timed out answering
+            return
         self._send(answer.status, answer.body, answer.content_type)
 
     def _send(self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:

@@ -10,15 +10,29 @@ from tests.sandbox.intacct.api import Client, FakeClock, fn, read_by_query
 CREATE = "<create><CUSTOMER><CUSTOMERID>AUTH-1</CUSTOMERID><NAME>Auth Test</NAME></CUSTOMER></create>"
 
 
-def test_wrong_company_password_fails_under_operation_and_runs_no_function(server):
+def test_wrong_company_password_is_http_401_with_a_control_failure(server):
+    """intacct-sdk-net Intacct.SDK.Tests/Xml/RequestHandlerTest.cs::Mock400LevelErrorWithXmlResponseTest: bad
+    company, user or password → HTTP 401 with an XML body: control status failure, errorno XMLGW_JPP0002
+    'Sign-in information is incorrect. Please check your request.' (the SDKs parse 4xx bodies that are XML).
+    Nothing runs."""
+    reply = Client(server, user_password="wrong").call(fn("f1", CREATE))
+    assert reply.status == 401 and reply.control_status == "failure" and reply.root.find("operation") is None
+    errorno, description, _, _ = reply.errors_at(".")[0]
+    assert (errorno, description) == ("XMLGW_JPP0002", "Sign-in information is incorrect. Please check your request.")
+    assert not any(c["CUSTOMERID"] == "AUTH-1" for c in server.records("CUSTOMER"))
+
+
+def test_wrong_company_password_under_operation_in_the_older_gateway_style():
     """intacct-sdk-php test/Intacct/Xml/OnlineResponseTest.php::testAuthenticationFailure: control success,
     operation/authentication status failure, operation/errormessage XL03000006 'Sign-in information is
-    incorrect', no result; developer.intacct.com/web-services/error-handling: no function call is executed."""
-    reply = Client(server, user_password="wrong").call(fn("f1", CREATE))
-    assert reply.control_status == "success" and reply.auth_status == "failure"
+    incorrect', no result; developer.intacct.com/web-services/error-handling: no function call is executed.
+    (IntacctServer(login_failure="operation"); a client must handle both shapes.)"""
+    with IntacctServer(items=1, customers=1, login_failure="operation") as server:
+        reply = Client(server, user_password="wrong").call(fn("f1", CREATE))
+        assert not any(c["CUSTOMERID"] == "AUTH-1" for c in server.records("CUSTOMER"))
+    assert reply.status == 200 and reply.control_status == "success" and reply.auth_status == "failure"
     assert reply.results == []
     assert reply.errors_at("operation") == [("XL03000006", "", "Sign-in information is incorrect", "")]
-    assert not any(c["CUSTOMERID"] == "AUTH-1" for c in server.records("CUSTOMER"))
 
 
 def test_a_sender_not_authorized_for_the_company_fails_at_the_authentication_level():
@@ -98,7 +112,7 @@ def test_login_with_an_unknown_entity_fails_authentication(server):
     """intacct-sdk-php src/Intacct/Xml/Request/LoginAuthentication.php writes login/locationid for an entity;
     an entity the company does not have cannot sign in."""
     reply = Client(server, locationid="999").call(fn("f1", read_by_query("CUSTOMER")))
-    assert reply.auth_status == "failure" and reply.results == []
+    assert reply.status == 401 and reply.control_status == "failure" and reply.results == []
 
 
 def test_the_session_expiry_knob_ends_sessions_mid_run():

@@ -83,6 +83,16 @@ def test_a_dropped_connection_and_an_answer_that_comes_too_late():
         assert len(server.records("SODOCUMENT")) == 1
 
 
+def test_a_gateway_timeout_524_comes_after_the_work_was_committed():
+    """intacct-sdk-net Intacct.SDK/RequestConfig.cs (NoRetryServerErrorCodes = {524}) and
+    RequestHandlerTest::MockDefaultNo524RetryTest: a 524 (empty body) is not retried, because the gateway timed
+    out while the request may have gone through; fault knob gateway_timeout_rate executes, commits, answers 524."""
+    with IntacctServer(items=2, customers=1, faults=Faults(gateway_timeout_rate=1.0)) as server:
+        reply = Client(server).call(fn("o", sales_order("C00001", [("SKU-00001", "1", "MAIN", "1.00")])))
+        assert reply.status == 524 and reply.text == ""
+        assert len(server.records("SODOCUMENT")) == 1
+
+
 def test_metered_transactions_per_company(clock):
     """Metering (docs/intacct.md): Sage counts API transactions per company per month; third-party material
     (RKL eSolutions 'Sage Intacct API limits', unverified) counts each created/updated record and each query
