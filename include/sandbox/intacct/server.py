@@ -14,6 +14,7 @@ connection, when a fault is injected. Any other method than POST answers 405.
 Sandbox endpoints (loopback only, no credentials; JSON in and out)::
 
     GET  /_sandbox/state                     record counts per company
+    POST /_sandbox/reset                     re-seed every company; sessions, control IDs, meters start afresh
     GET  /_sandbox/metering                  per company: api_transactions, requests, functions, throttled,
                                              and transactions per function
     POST /_sandbox/metering/reset
@@ -107,6 +108,19 @@ class IntacctServer(HTTPEmulator):
             authorized={sender_id: set(names) - unauthorized}, limits=limits or Limits(),
             endpoint_url=self.tenant_endpoint, clock=clock, session_expires_now=self.injector.session_expires_now,
             login_failure=login_failure)
+
+    def reset(self) -> dict[str, dict[str, int]]:
+        """Re-seed every company from the seed arguments; sessions, control IDs and meters start afresh."""
+        self.gateway.expire_sessions()
+        for name, company in self.companies.items():
+            with company.lock:
+                company.store = self._new_store(name)
+                company.completed_controlids.clear()
+                company.result_sets.clear()
+                company.last_result_for_object.clear()
+                company.meter.update({key: 0 for key in company.meter})
+                company.meter_by_function.clear()
+        return {name: c.store.counts() for name, c in self.companies.items()}
 
     def _new_store(self, companyid: str) -> CompanyStore:
         kwargs = {}
@@ -281,6 +295,8 @@ class _Handler(KeepAliveHandler):
         try:
             if parts == ["state"]:
                 self._json(200, {name: c.store.counts() for name, c in app.companies.items()})
+            elif parts == ["reset"] and verb == "POST":
+                self._json(200, app.reset())
             elif parts == ["metering"]:
                 self._json(200, {name: app.metering(name) for name in app.companies})
             elif parts == ["metering", "reset"] and verb == "POST":

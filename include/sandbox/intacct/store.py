@@ -329,6 +329,11 @@ class CompanyStore:
         if customer is None or customer["STATUS"] != "active":
             raise errors.business(f"Customer ID '{header.get('CUSTVENDID')}' is not valid.",
                                   "Use an active customer.", "Could not create Document record!")
+        if customer["ONHOLD"] and definition.kind in ("order", "invoice"):
+            # Least forgiving reading of the customer's "On hold" flag: no new sales to it (docs/intacct.md).
+            raise errors.business(f"Customer ID '{customer['CUSTOMERID']}' is on hold; no sales transactions can be "
+                                  "created for it.", "Take the customer off hold first.",
+                                  "Could not create Document record!")
         if not lines:
             raise errors.business("A transaction must have at least one line item.", "",
                                   "Could not create Document record!")

@@ -203,3 +203,11 @@ def test_a_sales_credit_memo_credits_without_moving_stock(client, server):
     credit = next(a for a in server.records("ARADJUSTMENT") if a["RECORDNO"] == _doc(server, memo.key)["PRRECORDKEY"])
     assert credit["TOTALENTERED"] == Decimal("-9.00")
     assert _stock(server, "SKU-00002", "MAIN")["QTYONHAND"] == on_hand
+
+
+def test_no_sales_documents_for_a_customer_on_hold(client, server):
+    """CUSTOMER.ONHOLD (intacct-sdk-php CustomerCreateTest writes <ONHOLD>): least forgiving emulation, no new
+    sales order or invoice for a customer on hold (docs/intacct.md, unverified)."""
+    client.call(fn("h", "<update><CUSTOMER><CUSTOMERID>C00003</CUSTOMERID><ONHOLD>true</ONHOLD></CUSTOMER></update>"))
+    result = client.call(fn("o", sales_order("C00003", [("SKU-00001", "1", "MAIN", "1.00")]))).result()
+    assert result.status == "failure" and "on hold" in result.errors[0][2]

@@ -47,3 +47,13 @@ def test_sessions_expire_over_http(server):
     client.open_session()
     assert requests.post(f"{server.base_url}/_sandbox/sessions/expire", timeout=5).json() == {"expired": 1}
     assert client.call(fn("q", read_by_query("CUSTOMER")), session=True).auth_status == "failure"
+
+
+def test_reset_reseeds_the_company_and_forgets_control_ids(server, client):
+    """POST /_sandbox/reset (as the other emulators' reset): the seeded company comes back, and a control ID
+    used before the reset may be used again (the new company never executed it)."""
+    order = fn("once", sales_order("C00001", [("SKU-00001", "1", "MAIN", "1.00")]))
+    assert client.call(order, uniqueid="true").result().status == "success"
+    counts = requests.post(f"{server.base_url}/_sandbox/reset", timeout=5).json()
+    assert counts[next(iter(server.companies))]["SODOCUMENT"] == 0
+    assert client.call(order, uniqueid="true").result().status == "success"
