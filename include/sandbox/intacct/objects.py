@@ -123,7 +123,8 @@ def parse_value(field: str, kind: str, text: str) -> Any:
             return int(text)
         if kind == DECIMAL:
             value = Decimal(text.strip())
-            if not value.is_finite():
+            # Intacct's amounts and quantities are fixed-precision columns: nothing beyond 15 integer digits.
+            if not value.is_finite() or value.adjusted() >= 15 or value.as_tuple().exponent < -10:
                 raise InvalidOperation
             return value
         if kind == DATE:
@@ -140,7 +141,7 @@ def parse_value(field: str, kind: str, text: str) -> Any:
                 raise ValueError
             return lowered == "true"
     except (ValueError, InvalidOperation, ArithmeticError):
-        expected = {INTEGER: "an integer", DECIMAL: "a number", DATE: "a date mm/dd/yyyy",
+        expected = {INTEGER: "an integer", DECIMAL: "a number within 15 digits and 10 decimals", DATE: "a date mm/dd/yyyy",
                     TIMESTAMP: "a date-time mm/dd/yyyy HH:MM:SS", BOOLEAN: "true or false"}[kind]
         raise ValueError_(f"Field {field}: '{text}' is not {expected}") from None
     return text

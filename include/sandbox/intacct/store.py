@@ -16,7 +16,7 @@ import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from include.sandbox.intacct import errors
@@ -59,7 +59,10 @@ TRANSACTION_DEFINITIONS = {d.name: d for d in (
 
 
 def money(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+    try:
+        return value.quantize(CENT, rounding=ROUND_HALF_UP)
+    except InvalidOperation:
+        raise errors.business(f"The amount {value} is out of range.", "Check quantities and prices.") from None
 
 
 def utc_now() -> datetime:

@@ -1,0 +1,43 @@
+"""Malformed function bodies fail their own function with an Intacct error; the gateway never answers 500."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.sandbox.intacct.api import fn
+
+_ORDER = ("<create_sotransaction><transactiontype>Sales Order</transactiontype><datecreated><year>2026</year>"
+          "<month>2</month><day>3</day></datecreated><customerid>C00001</customerid><sotransitems>{}"
+          "</sotransitems></create_sotransaction>")
+MALFORMED = [
+    "<readByQuery/>",
+    "<readByQuery><object>CUSTOMER</object><query>NAME = 'x' AND</query></readByQuery>",
+    "<readByQuery><object>CUSTOMER</object><query>((NAME = 'x')</query></readByQuery>",
+    "<readByQuery><object>CUSTOMER</object><query>RECORDNO &gt; 'abc'</query></readByQuery>",
+    "<readMore><resultId>unknown</resultId></readMore>",
+    "<query><select><count><field>RECORDNO</field></count></select><object>CUSTOMER</object></query>",
+    "<query><select><field>RECORDNO</field></select><object>CUSTOMER</object><filter><between><field>RECORDNO"
+    "</field><value>1</value></between></filter></query>",
+    "<create><CUSTOMER/></create>",
+    "<create><ARPYMT><ARPYMTDETAILS><X/></ARPYMTDETAILS></ARPYMT></create>",
+    "<update><CUSTOMER><NAME>no key</NAME></CUSTOMER></update>",
+    "<create_sotransaction/>",
+    _ORDER.format("<sotransitem><itemid>SKU-00001</itemid><quantity>NaN</quantity></sotransitem>"),
+    _ORDER.format("<sotransitem><itemid>SKU-00001</itemid><quantity>1e400</quantity></sotransitem>"),
+    _ORDER.format("<sotransitem><itemid>SKU-00001</itemid><warehouseid>MAIN</warehouseid><quantity>99999999999999"
+                  "</quantity><price>99999999999999</price></sotransitem>"),
+    "<update_sotransaction/>",
+    "<update_sotransaction key=\"x\"><updatesotransitems><updatesotransitem line_num=\"a\"/></updatesotransitems>"
+    "</update_sotransaction>",
+]
+
+
+@pytest.mark.parametrize("body", MALFORMED)
+def test_a_malformed_function_fails_alone_with_an_intacct_error(client, body):
+    """developer.intacct.com/web-services/error-handling: content-level problems fail only that function, with
+    errormessage/error (errorno, description2 naming the field or record); the next function still runs."""
+    reply = client.call(fn("bad", body), fn("good", "<readByQuery><object>ITEM</object><query/></readByQuery>"))
+    assert reply.status == 200
+    assert [r.status for r in reply.results] == ["failure", "success"]
+    errorno, _, description2, _ = reply.result(0).errors[0]
+    assert errorno and description2
