@@ -96,7 +96,7 @@ OWNED_TAGS = {"SODOCUMENTENTRY": ("SODOCUMENTENTRIES", "sodocumententry"),
               "ARPYMTDETAIL": ("ARPYMTDETAILS", "arpymtdetail")}
 
 
-class ValueError_(ValueError):
+class ValueError_(ValueError):  # noqa: N801 - a ValueError naming the field
     """A value that does not fit its field's type (names the field)."""
 
 
@@ -141,7 +141,8 @@ def parse_value(field: str, kind: str, text: str) -> Any:
                 raise ValueError
             return lowered == "true"
     except (ValueError, InvalidOperation, ArithmeticError):
-        expected = {INTEGER: "an integer", DECIMAL: "a number within 15 digits and 10 decimals", DATE: "a date mm/dd/yyyy",
-                    TIMESTAMP: "a date-time mm/dd/yyyy HH:MM:SS", BOOLEAN: "true or false"}[kind]
+        expected = {INTEGER: "an integer", DECIMAL: "a number within 15 digits and 10 decimals",
+                    DATE: "a date mm/dd/yyyy", TIMESTAMP: "a date-time mm/dd/yyyy HH:MM:SS",
+                    BOOLEAN: "true or false"}[kind]
         raise ValueError_(f"Field {field}: '{text}' is not {expected}") from None
     return text
