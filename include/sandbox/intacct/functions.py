@@ -31,7 +31,7 @@ from include.sandbox.intacct.objects import (
     OWNED_TAGS,
     TEXT,
     ObjectDef,
-    ValueError_,
+    FieldValueError,
     format_value,
     parse_value,
 )
@@ -280,7 +280,7 @@ def _flatten(element: ET.Element, obj: ObjectDef, *, skip: tuple[str, ...] = ())
                 raise errors.business(f"{obj.name}: field {name} is read-only.")
             try:
                 values[name] = parse_value(name, obj.fields[name], child.text or "")
-            except ValueError_ as error:
+            except FieldValueError as error:
                 raise errors.business(f"{obj.name}: {error}") from None
     walk(element, "")
     return values
@@ -363,7 +363,7 @@ def _create_payment(element: ET.Element, ctx: FunctionContext) -> Record:
                                               "emulator (RECORDKEY, TRX_PAYMENTAMOUNT).")
                     try:
                         values[part.tag] = parse_value(part.tag, kind, part.text or "")
-                    except ValueError_ as error:
+                    except FieldValueError as error:
                         raise errors.business(f"ARPYMTDETAIL {index}: {error}") from None
                 details.append(values)
             continue
@@ -372,7 +372,7 @@ def _create_payment(element: ET.Element, ctx: FunctionContext) -> Record:
             raise errors.business(f"ARPYMT: field {child.tag} is not a field of ARPYMT.")
         try:
             header[child.tag] = parse_value(child.tag, kind, child.text or "")
-        except ValueError_ as error:
+        except FieldValueError as error:
             raise errors.business(f"ARPYMT: {error}") from None
     return ctx.store.create_payment(header, details)
 
@@ -418,7 +418,7 @@ def _line(element: ET.Element, label: str) -> Record:
         try:
             values[name] = parse_value(child.tag, kind, (child.text or "").strip() if kind != TEXT else
                                        child.text or "")
-        except ValueError_ as error:
+        except FieldValueError as error:
             raise errors.business(f"{label}: {error}") from None
     return values
 

@@ -96,7 +96,7 @@ OWNED_TAGS = {"SODOCUMENTENTRY": ("SODOCUMENTENTRIES", "sodocumententry"),
               "ARPYMTDETAIL": ("ARPYMTDETAILS", "arpymtdetail")}
 
 
-class ValueError_(ValueError):  # noqa: N801 - a ValueError naming the field
+class FieldValueError(ValueError):
     """A value that does not fit its field's type (names the field)."""
 
 
@@ -115,7 +115,7 @@ def format_value(value: Any) -> str:
 
 
 def parse_value(field: str, kind: str, text: str) -> Any:
-    """A field's text as its typed value; raises ``ValueError_`` naming the field."""
+    """A field's text as its typed value; raises ``FieldValueError`` naming the field."""
     if text == "":
         return None
     try:
@@ -144,5 +144,5 @@ def parse_value(field: str, kind: str, text: str) -> Any:
         expected = {INTEGER: "an integer", DECIMAL: "a number within 15 digits and 10 decimals",
                     DATE: "a date mm/dd/yyyy", TIMESTAMP: "a date-time mm/dd/yyyy HH:MM:SS",
                     BOOLEAN: "true or false"}[kind]
-        raise ValueError_(f"Field {field}: '{text}' is not {expected}") from None
+        raise FieldValueError(f"Field {field}: '{text}' is not {expected}") from None
     return text

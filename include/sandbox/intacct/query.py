@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from include.sandbox.intacct import errors
-from include.sandbox.intacct.objects import ObjectDef, ValueError_, parse_value
+from include.sandbox.intacct.objects import ObjectDef, FieldValueError, parse_value
 
 Record = dict[str, Any]
 Predicate = Callable[[Record], bool]
@@ -44,7 +44,7 @@ class Context:
     def typed(self, name: str, text: str) -> Any:
         try:
             value = parse_value(name, self.obj.fields[name], text)
-        except ValueError_ as error:
+        except FieldValueError as error:
             raise errors.query_failed(str(error)) from None
         if self.case_insensitive and isinstance(value, str):
             return value.lower()
