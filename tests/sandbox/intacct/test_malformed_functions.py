@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.sandbox.intacct.api import fn
+from include.sandbox.intacct import IntacctServer
+from tests.sandbox.intacct.api import Client, fn
 
 _ORDER = ("<create_sotransaction><transactiontype>Sales Order</transactiontype><datecreated><year>2026</year>"
           "<month>2</month><day>3</day></datecreated><customerid>C00001</customerid><sotransitems>{}"
@@ -32,11 +33,18 @@ MALFORMED = [
 ]
 
 
+@pytest.fixture(scope="module")
+def shared_client():
+    # One server for the module: every body below fails, so nothing changes between the cases.
+    with IntacctServer(items=2, customers=1) as server:
+        yield Client(server)
+
+
 @pytest.mark.parametrize("body", MALFORMED)
-def test_a_malformed_function_fails_alone_with_an_intacct_error(client, body):
+def test_a_malformed_function_fails_alone_with_an_intacct_error(shared_client, body):
     """developer.intacct.com/web-services/error-handling: content-level problems fail only that function, with
     errormessage/error (errorno, description2 naming the field or record); the next function still runs."""
-    reply = client.call(fn("bad", body), fn("good", "<readByQuery><object>ITEM</object><query/></readByQuery>"))
+    reply = shared_client.call(fn("bad", body), fn("good", "<readByQuery><object>ITEM</object><query/></readByQuery>"))
     assert reply.status == 200
     assert [r.status for r in reply.results] == ["failure", "success"]
     errorno, _, description2, _ = reply.result(0).errors[0]
