@@ -397,6 +397,67 @@ _HEADER_IGNORED = {"dateposted", "origdocdate", "termname", "shipto", "billto", 
                    "updatesubtotals", "nogl", "payment"}
 
 
+# Element order of the legacy (object-specific) functions: "each object-specific function has a unique body
+# structure and the sub-elements must be in the correct order" (developer.intacct.com/web-services/functions).
+# The orders are those the SDK writes (intacct-sdk-php OrderEntryTransactionCreate/Update(Test),
+# OrderEntryTransactionLineCreate/Update); ``sourcelinekey``'s place after ``price`` is unverified.
+_LINE_ORDER = ("bundlenumber", "itemid", "itemdesc", "taxable", "warehouseid", "quantity", "unit",
+               "discountpercent", "price", "sourcelinekey", "discsurchargememo", "locationid", "departmentid", "memo",
+               "itemdetails", "customfields", "revrectemplate", "revrecstartdate", "revrecenddate", "renewalmacro",
+               "projectid", "customerid", "vendorid", "employeeid", "classid", "contractid", "fulfillmentstatus",
+               "taskno", "billingtemplate")
+_CREATE_ORDER = ("transactiontype", "datecreated", "dateposted", "createdfrom", "customerid", "documentno",
+                 "origdocdate", "referenceno", "termname", "datedue", "message", "shippingmethod", "shipto",
+                 "billto", "supdocid", "externalid", "basecurr", "currency", "exchratedate", "exchratetype",
+                 "exchrate", "vsoepricelist", "customfields", "state", "projectid", "sotransitems", "subtotals")
+_UPDATE_ORDER = ("datecreated", "dateposted", "referenceno", "termname", "datedue", "origdocdate", "message",
+                 "shippingmethod", "shipto", "billto", "supdocid", "basecurr", "currency", "exchratedate",
+                 "exchratetype", "exchrate", "vsoepricelist", "customfields", "state", "projectid",
+                 "updatesotransitems", "updatesubtotals")
+
+
+def _order_problem(element: ET.Element, order: tuple[str, ...], required: tuple[str, ...], where: str) -> str | None:
+    position = -1
+    for child in element:
+        if child.tag not in order:
+            return f"element {child.tag} is not allowed in {where}"
+        index = order.index(child.tag)
+        if index <= position:
+            return f"element {child.tag} is out of order in {where} (expected order: {', '.join(order)})"
+        position = index
+    present = {child.tag for child in element}
+    missing = [tag for tag in required if tag not in present]
+    return f"{where} is missing its required element {missing[0]}" if missing else None
+
+
+def legacy_schema_problem(name: str, element: ET.Element) -> str | None:
+    """What the DTD would refuse in a legacy order-entry function (None when it is valid)."""
+    if name == "create_sotransaction":
+        problem = _order_problem(element, _CREATE_ORDER, ("transactiontype", "datecreated", "customerid",
+                                                          "sotransitems"), name)
+        items = _child(element, "sotransitems")
+        lines = [] if items is None else list(items)
+        if problem is None and items is not None:
+            if not lines or any(line.tag != "sotransitem" for line in lines):
+                return "sotransitems holds one or more sotransitem elements"
+            for line in lines:
+                problem = problem or _order_problem(line, _LINE_ORDER, ("itemid", "quantity"), "sotransitem")
+        return problem
+    if name == "update_sotransaction":
+        if not element.get("key"):
+            return "update_sotransaction needs its key attribute"
+        problem = _order_problem(element, _UPDATE_ORDER, (), name)
+        items = _child(element, "updatesotransitems")
+        for line in ([] if items is None else list(items)):
+            if line.tag not in ("updatesotransitem", "sotransitem"):
+                return f"updatesotransitems cannot hold {line.tag}"
+            if line.tag == "updatesotransitem" and line.get("line_num") is None:
+                return "updatesotransitem needs its line_num attribute"
+            problem = problem or _order_problem(line, _LINE_ORDER, ("itemid", "quantity"), line.tag)
+        return problem
+    return None
+
+
 def _date(element: ET.Element, label: str) -> date:
     parts = {c.tag: (c.text or "").strip() for c in element}
     try:

@@ -7,8 +7,9 @@ calls are executed; at the content level only that function fails and the others
 1. the body must be well-formed XML (defusedxml) with the envelope the SDKs write (``Xml/RequestBlock``,
    ``Xml/Request/ControlBlock``, ``OperationBlock``, ``LoginAuthentication``, ``SessionAuthentication``):
    ``request/control(senderid, password, controlid 1–256 chars, uniqueid?, dtdversion 3.0, policyid?,
-   includewhitespace?)`` in that order, then ``operation[@transaction]/(authentication, content/function+)``;
-   anything else is a control-level ``XL03000003`` schema error and nothing runs;
+   includewhitespace?)`` in that order, then ``operation[@transaction]/(authentication, content/function+)``,
+   and the legacy order-entry functions' elements in their DTD order; anything else is a control-level
+   ``XL03000003`` schema error and nothing runs;
 2. the sender ID and password (control level, ``XL03000006``);
 3. the company credentials or the session (authentication level, ``XL03000006``), and the sender's
    authorisation for that company (developer.intacct.com/support/faq);
@@ -40,7 +41,13 @@ from typing import Any
 
 from include.sandbox.intacct import errors
 from include.sandbox.intacct.errors import IntacctError
-from include.sandbox.intacct.functions import HANDLERS, FunctionContext, ResultSet, metered_units
+from include.sandbox.intacct.functions import (
+    HANDLERS,
+    FunctionContext,
+    ResultSet,
+    legacy_schema_problem,
+    metered_units,
+)
 from include.sandbox.intacct.store import CompanyStore
 from include.sandbox.intacct.xmlio import Node, XMLInputError, parse, serialize
 
@@ -262,6 +269,9 @@ class Gateway:
                 raise errors.schema_error(f"function {controlid} must hold exactly one function element")
             if inner[0].tag not in HANDLERS:
                 raise errors.schema_error(f"element {inner[0].tag} is not a function served by this gateway")
+            problem = legacy_schema_problem(inner[0].tag, inner[0])
+            if problem:
+                raise errors.schema_error(f"function {controlid}: {problem}")
             functions.append((inner[0].tag, controlid, inner[0]))
         if not functions:
             raise errors.schema_error("content must hold at least one function")

@@ -70,7 +70,8 @@ def test_an_invalid_item_or_customer_fails_the_function_naming_it(client, server
 def test_update_sotransaction_line_num_is_1_based(client, server):
     """intacct-sdk-php test/Intacct/Functions/OrderEntry/OrderEntryTransactionUpdateTest.php:
     updatesotransitems/updatesotransitem line_num="1" updates the first line, a plain sotransitem adds one;
-    DESIGN.md §8: 1-based in updates (reads show LINE_NO from 0)."""
+    developer.intacct.com/web-services/functions ("Working with transaction lines and legacy functions"): the
+    object-specific update uses a one-based index, the generic read LINE_NO from 0."""
     key = client.call(fn("o", sales_order("C00001", [("SKU-00001", "1", "MAIN", "5.00"),
                                                       ("SKU-00002", "1", "MAIN", "6.00")]))).result().key
     body = ("<updatesotransitems><updatesotransitem line_num=\"1\"><itemid>SKU-00001</itemid>"
@@ -181,8 +182,8 @@ def test_updating_an_invoice_recreates_its_ar_invoice_under_a_new_recordno(clien
     key = client.call(fn("i", sales_order("C00001", [("SKU-00001", "1", "MAIN", "8.00")],
                                           transactiontype="Sales Invoice"))).result().key
     before = _doc(server, key)["PRRECORDKEY"]
-    body = ("<updatesotransitems><updatesotransitem line_num=\"1\"><itemid>SKU-00001</itemid><quantity>2</quantity>"
-            "<warehouseid>MAIN</warehouseid><price>8.00</price></updatesotransitem></updatesotransitems>")
+    body = ("<updatesotransitems><updatesotransitem line_num=\"1\"><itemid>SKU-00001</itemid><warehouseid>MAIN"
+            "</warehouseid><quantity>2</quantity><price>8.00</price></updatesotransitem></updatesotransitems>")
     assert client.call(fn("u", _update(key, body))).result().status == "success"
     after = _doc(server, key)["PRRECORDKEY"]
     invoices = {a["RECORDNO"]: a for a in server.records("ARINVOICE")}
@@ -211,3 +212,21 @@ def test_no_sales_documents_for_a_customer_on_hold(client, server):
     client.call(fn("h", "<update><CUSTOMER><CUSTOMERID>C00003</CUSTOMERID><ONHOLD>true</ONHOLD></CUSTOMER></update>"))
     result = client.call(fn("o", sales_order("C00003", [("SKU-00001", "1", "MAIN", "1.00")]))).result()
     assert result.status == "failure" and "on hold" in result.errors[0][2]
+
+
+def test_legacy_function_elements_must_come_in_dtd_order(client, server):
+    """developer.intacct.com/web-services/functions: object-specific (legacy) functions have a unique body
+    structure whose sub-elements must be in the correct order (generic functions take theirs in any order); the
+    order is the SDK's (OrderEntryTransactionCreateTest). A DTD violation fails the whole request at the control
+    level (XL03000003), so nothing in it runs."""
+    swapped = sales_order("C00001", [("SKU-00001", "1", "MAIN", "1.00")]).replace(
+        "<customerid>C00001</customerid>", "").replace("<transactiontype>", "<customerid>C00001</customerid>"
+                                                        "<transactiontype>", 1)
+    reply = client.call(fn("ok", "<create><CUSTOMER><CUSTOMERID>ORD-1</CUSTOMERID><NAME>n</NAME></CUSTOMER>"
+                                 "</create>"), fn("o", swapped))
+    assert reply.control_status == "failure" and "out of order" in reply.errors_at(".")[0][2]
+    assert server.records("SODOCUMENT") == [] and not any(c["CUSTOMERID"] == "ORD-1"
+                                                            for c in server.records("CUSTOMER"))
+    generic = client.call(fn("g", "<create><CUSTOMER><NAME>Any order</NAME><CUSTOMERID>ORD-2</CUSTOMERID>"
+                                  "</CUSTOMER></create>"))
+    assert generic.result().status == "success"

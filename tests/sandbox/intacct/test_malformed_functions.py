@@ -22,14 +22,21 @@ MALFORMED = [
     "<create><CUSTOMER/></create>",
     "<create><ARPYMT><ARPYMTDETAILS><X/></ARPYMTDETAILS></ARPYMT></create>",
     "<update><CUSTOMER><NAME>no key</NAME></CUSTOMER></update>",
-    "<create_sotransaction/>",
     _ORDER.format("<sotransitem><itemid>SKU-00001</itemid><quantity>NaN</quantity></sotransitem>"),
     _ORDER.format("<sotransitem><itemid>SKU-00001</itemid><quantity>1e400</quantity></sotransitem>"),
     _ORDER.format("<sotransitem><itemid>SKU-00001</itemid><warehouseid>MAIN</warehouseid><quantity>99999999999999"
                   "</quantity><price>99999999999999</price></sotransitem>"),
+    "<update_sotransaction key=\"x\"><updatesotransitems><updatesotransitem line_num=\"a\"><itemid>SKU-00001"
+    "</itemid><quantity>1</quantity></updatesotransitem></updatesotransitems></update_sotransaction>",
+]
+# What the DTD refuses in a legacy function fails the whole request (control level), not the function.
+SCHEMA_INVALID = [
+    "<create_sotransaction/>",
     "<update_sotransaction/>",
-    "<update_sotransaction key=\"x\"><updatesotransitems><updatesotransitem line_num=\"a\"/></updatesotransitems>"
-    "</update_sotransaction>",
+    _ORDER.format("<sotransitem><quantity>1</quantity><itemid>SKU-00001</itemid></sotransitem>"),
+    _ORDER.format("<sotransitem><itemid>SKU-00001</itemid></sotransitem>"),
+    "<update_sotransaction key=\"x\"><updatesotransitems><updatesotransitem><itemid>SKU-00001</itemid>"
+    "<quantity>1</quantity></updatesotransitem></updatesotransitems></update_sotransaction>",
 ]
 
 
@@ -49,3 +56,12 @@ def test_a_malformed_function_fails_alone_with_an_intacct_error(shared_client, b
     assert [r.status for r in reply.results] == ["failure", "success"]
     errorno, _, description2, _ = reply.result(0).errors[0]
     assert errorno and description2
+
+
+@pytest.mark.parametrize("body", SCHEMA_INVALID)
+def test_a_dtd_violation_in_a_legacy_function_fails_the_request(shared_client, body):
+    """developer.intacct.com/web-services/functions (legacy functions: required sub-elements in the correct
+    order) and web-services/error-handling (schema errors: control failure XL03000003, nothing executed)."""
+    reply = shared_client.call(fn("good", "<readByQuery><object>ITEM</object><query/></readByQuery>"), fn("bad", body))
+    assert reply.status == 200 and reply.control_status == "failure" and reply.results == []
+    assert reply.errors_at(".")[0][0] == "XL03000003"
