@@ -240,7 +240,7 @@ class Gateway:
             while_admitted()
             with company.lock:
                 results = self._execute(company, functions, transaction_attr == "true", uniqueid,
-                                        userid, locationid, companyid, session)
+                                        userid, locationid, companyid)
         finally:
             with self._lock:
                 company.in_flight -= 1
@@ -345,8 +345,7 @@ class Gateway:
         return sessionid, self.endpoint_url(companyid), locationid or ""
 
     def _execute(self, company: Company, functions: list[tuple[str, str, ET.Element]], transaction: bool,
-                 uniqueid: bool, userid: str, locationid: str | None, companyid: str,
-                 session: Session | None) -> list[Node]:
+                 uniqueid: bool, userid: str, locationid: str | None, companyid: str) -> list[Node]:
         store = company.store
 
         def new_session(requested: str | None) -> tuple[str, str, str]:
