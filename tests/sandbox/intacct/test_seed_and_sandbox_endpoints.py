@@ -57,3 +57,12 @@ def test_reset_reseeds_the_company_and_forgets_control_ids(server, client):
     counts = requests.post(f"{server.base_url}/_sandbox/reset", timeout=5).json()
     assert counts[next(iter(server.companies))]["SODOCUMENT"] == 0
     assert client.call(order, uniqueid="true").result().status == "success"
+
+
+def test_storefront_emails_are_existing_customers(tmp_path):
+    """Seed (include/sandbox/intacct/seed.py, like the other ERP sandboxes): every storefront e-mail given is an
+    existing customer of class WEB, so customer matching has something to find."""
+    with IntacctServer(items=1, customers=2, customer_emails=["ann@example.org", "bo@example.org"]) as server:
+        web = {c["DISPLAYCONTACT.EMAIL1"]: c for c in server.records("CUSTOMER") if c["CUSTTYPE"] == "WEB"}
+    assert {"ann@example.org", "bo@example.org"} <= set(web)
+    assert all(c["STATUS"] == "active" for c in web.values() if c["DISPLAYCONTACT.EMAIL1"])
