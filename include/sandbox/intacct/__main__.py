@@ -42,6 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
         parser.add_argument(f"--{name.replace('_', '-')}", dest=f"limit_{name}", type=type(default), default=default)
     for name, default in _defaults(Faults).items():
         parser.add_argument(f"--{name.replace('_', '-')}", dest=f"fault_{name}", type=type(default), default=default)
+    parser.add_argument("--login-failure", choices=("http401", "operation"), default="http401",
+                        help="how wrong company credentials are answered (docs/intacct.md, failure layers)")
     parser.add_argument("--fault-seed", type=int, default=None, help="seed for fault randomness (default --seed)")
     parser.add_argument("--log-requests", action="store_true", help="request lines to stderr (no bodies)")
     return parser
@@ -63,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
             user_password=os.environ.get("INTACCT_USER_PASSWORD", "sandbox-user-password"),
             limits=Limits(**{name: getattr(args, f"limit_{name}") for name in _defaults(Limits)}),
             faults=Faults(**{name: getattr(args, f"fault_{name}") for name in _defaults(Faults)}),
-            fault_seed=args.fault_seed, log_requests=args.log_requests,
+            fault_seed=args.fault_seed, log_requests=args.log_requests, login_failure=args.login_failure,
         )
     except ValueError as error:
         parser.error(str(error))
