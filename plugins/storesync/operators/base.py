@@ -76,14 +76,36 @@ class SyncOperator(BaseOperator):
                         run_id=context["run_id"], since=since, until=until)
 
     def execute(self, context) -> Any:
+        from airflow.sdk.exceptions import AirflowNotFoundException
+
+        from storesync.hooks.errors import PermanentRunError
+
         scope = self.scope(context)
         try:
             return self.run(scope, context)
+        except AirflowNotFoundException as exc:
+            # A connection missing now is missing at every retry too: fail the run at once, saying which.
+            raise PermanentRunError(f"{exc}; define it (airflow_settings.yaml, AIRFLOW_CONN_*, or Airflow's "
+                                    "connections) and run again") from exc
         finally:
             scope.close()
 
     def run(self, scope: RunScope, context) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
+
+
+def named_record_keys(context, flow_name: str) -> list[str] | None:
+    """The source ids a re-sync or DLQ replay names for this flow, or None for a normal run.
+
+    ``record_keys_by_flow`` names them per leg of a multi-leg DAG (a leg it does not name extracts nothing);
+    ``record_keys`` names them for a single-flow DAG.
+    """
+    params = (context or {}).get("params") or {}
+    by_flow = params.get("record_keys_by_flow")
+    if by_flow:
+        return [str(k) for k in by_flow.get(flow_name) or []]
+    keys = params.get("record_keys")
+    return [str(k) for k in keys] if keys else None
 
 
 def extraction_window(context, flow: FlowConfig) -> tuple[datetime, datetime]:
