@@ -284,8 +284,8 @@ def request_replay(store, where: DlqFilter | None = None, *, ids: Iterable[int] 
 
 def settle_replay(store, request: ReplayRequest, *, run_id: str | None, run_state: str,
                   error: str | None = None) -> dict[int, str]:
-    """After the replay's run: ``{item id: outcome}``. Items the run resolved (their record loaded) are
-    ``resolved``; items whose record failed again in it are ``failed_again`` (the run recorded it); every other
+    """After the replay's run: ``{item id: outcome}``. Items the run resolved (their record loaded, or was skipped
+    with a reason: already up to date, not the flow's to carry) are ``resolved``; items whose record failed again in it are ``failed_again`` (the run recorded it); every other
     item still waiting on this replay gets a ``replay_failed`` event with the error and one more attempt, and
     stays open or held."""
     outcomes: dict[int, str] = {}
@@ -306,6 +306,8 @@ def settle_run_keys(store, pair: str, flow: str, keys: Iterable[str], *, run_id:
              for group in _by_key(items).values()]
     history = store.dlq_history([i["id"] for i in items])
     outcome_of = store.get_outcomes(pair, flow, run_id, keys) if run_id else {}
+    skipped = ({row["record_key"]: row["detail"] for row in store.list_outcomes(pair, flow, run_id, outcome="skipped")}
+               if "skipped" in outcome_of.values() else {})
     outcomes: dict[int, str] = {}
     failed: dict[str, list[int]] = defaultdict(list)
     for item in items:
@@ -315,6 +317,11 @@ def settle_run_keys(store, pair: str, flow: str, keys: Iterable[str], *, run_id:
             outcomes[item["id"]] = item["state"]
         elif last != "replay_requested":
             outcomes[item["id"]] = last or item["state"]
+        elif outcome_of.get(item["record_key"]) == "skipped":
+            # Final too: the target already holds exactly this record, or the record is not the flow's to carry.
+            store.set_dlq_state([item["id"]], "resolved", by=REPLAY_ACTOR, from_states=ATTENTION_STATES, run_id=run_id,
+                                note=f"replay run {run_id}: skipped ({skipped.get(item['record_key']) or 'no reason given'})")
+            outcomes[item["id"]] = "resolved"
         else:
             outcome = outcome_of.get(item["record_key"])
             why = error or (f"replay run {run_id} ({run_state}): record {item['record_key']} "

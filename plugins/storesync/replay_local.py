@@ -134,7 +134,7 @@ def load_dag(dag_id: str):
 
     flow = dag_id.split("__", 1)[0]
     path = ROOT / "dags" / f"{flow}.py"
-    bag = DagBag(dag_folder=str(path if path.exists() else ROOT / "dags"), include_examples=False)
+    bag = DagBag(dag_folder=str(path if path.exists() else ROOT / "dags"))
     if dag_id not in bag.dags:
         errors = "; ".join(f"{k}: {v.splitlines()[-1] if v else v}" for k, v in bag.import_errors.items())
         raise LookupError(f"DAG {dag_id} not found in {path}" + (f" ({errors})" if errors else ""))

@@ -182,3 +182,13 @@ def test_first_release_replayed_items_still_need_attention(store):
     [request] = svc.plan_replay(store, svc.DlqFilter())
     assert request.item_ids == [item_id]
     assert svc.counts_by_reason(store) == {(PAIR, "orders", "unknown_sku"): 1}
+
+
+def test_a_replayed_record_the_run_skips_is_final_and_resolves_with_the_reason(store):
+    item_id = put(store, flow="customers_from_erp", key="C00001")
+    [request] = svc.request_replay(store, ids=[item_id], by="alice")
+    store.record_outcomes(PAIR, "customers_from_erp", "manual__3", [("C00001", "skipped", "unchanged since last push")])
+    assert svc.settle_replay(store, request, run_id="manual__3", run_state="success") == {item_id: "resolved"}
+    event = svc.history(store, item_id)[-1]
+    assert (event["action"], event["by"], event["run_id"]) == ("resolved", "dlq-replay", "manual__3")
+    assert "unchanged since last push" in event["note"]
