@@ -140,6 +140,9 @@ dlq = Table(
     Column("state_note", Text),
     Index(None, "pair", "flow", "state", "updated_at"),
     Index(None, "pair", "flow", "run_id"),
+    # A record's item whatever its state (quarantine reopens it); added after the first release, and
+    # create_all adds it to an existing store.
+    Index(None, "pair", "flow", "record_key"),
 )
 
 # One open/held item per record: a partial unique index, so resolved/ignored history can pile up
