@@ -87,11 +87,26 @@ class SyncOperator(BaseOperator):
             # A connection missing now is missing at every retry too: fail the run at once, saying which.
             raise PermanentRunError(f"{exc}; define it (airflow_settings.yaml, AIRFLOW_CONN_*, or Airflow's "
                                     "connections) and run again") from exc
+        except Exception as exc:
+            if refused_login(exc):
+                # The sync store refused our credentials (the ERP and storefront hooks classify their own).
+                raise PermanentRunError(f"the sync store refused the login: {type(exc).__name__}: "
+                                        f"{' '.join(str(exc).split())[:300]}") from exc
+            raise
         finally:
             scope.close()
 
     def run(self, scope: RunScope, context) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
+
+
+_REFUSED_LOGIN = ("password authentication failed", "no password supplied", "authentication failed for user")
+
+
+def refused_login(exc: BaseException) -> bool:
+    """A database server refused the credentials (SQLAlchemy/DB-API error): no retry can change that."""
+    module = type(exc).__module__ or ""
+    return module.startswith(("sqlalchemy", "psycopg")) and any(m in str(exc).lower() for m in _REFUSED_LOGIN)
 
 
 def named_record_keys(context, flow_name: str) -> list[str] | None:
