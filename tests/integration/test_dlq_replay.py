@@ -105,3 +105,27 @@ def test_an_erp_customer_item_replays_through_its_leg_of_the_customers_dag(sandb
               for flow in ("customers", "customers_from_erp")}
     assert latest["customers_from_erp"]["extracted"] == 1
     assert latest["customers"]["extracted"] == 0
+
+
+def test_a_negative_stock_sku_replays_once_the_erp_stock_is_corrected(sandbox_factory, flow_dag):
+    """Inventory items replay too: Sage 500 stock has no reader by key, so the replay reads it in full and
+    keeps the named SKU; the corrected quantity is published and the item resolved, same id."""
+    from storesync import dlq
+    from tests.integration.test_catalogue_flows import erp_execute
+
+    sandbox = sandbox_factory(orders=2)
+    where = ("WHERE ItemKey = (SELECT ItemKey FROM timItem WHERE ItemID = 'SKU-00007') AND WhseKey = "
+             "(SELECT WhseKey FROM timWarehouse WHERE WhseID = 'EAST')")
+    erp_execute(sandbox, f"UPDATE timWhseBinInvt SET QtyOnHand = -3 {where}")
+    assert str(flow_dag("inventory").test(logical_date=END).state) == "success"
+    store = sandbox.store()
+    [item] = store.list_dlq(flow="inventory")
+    erp_execute(sandbox, f"UPDATE timWhseBinInvt SET QtyOnHand = 4 {where}")
+
+    assert dlq.main(["--store-url", sandbox.store_url, "replay", "--flow", "inventory", "--by", "alice",
+                     "--run-now"]) == 0, store.dlq_history([item["id"]])[item["id"]][-1]["note"]
+
+    [after] = store.list_dlq(flow="inventory")
+    assert (after["id"], after["state"]) == (item["id"], "resolved")
+    latest = max(store.list_runs(flow="inventory"), key=lambda r: r["started_at"])["counts"]
+    assert latest["extracted"] == 1, "only the named SKU was carried"
