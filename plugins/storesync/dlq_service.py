@@ -271,14 +271,18 @@ def plan_replay(store, where: DlqFilter | None = None, *, ids: Iterable[int] | N
 
 def request_replay(store, where: DlqFilter | None = None, *, ids: Iterable[int] | None = None, by: str,
                    note: str | None = None, result: ActionResult | None = None) -> list[ReplayRequest]:
-    """``plan_replay`` and a ``replay_requested`` event on each item (its state does not change)."""
+    """``plan_replay`` and a ``replay_requested`` event on each item (its state does not change). Without a
+    ``result`` to report them in, unknown ids raise ``UnknownItems`` before anything is written."""
     _need_user(by)
+    raise_unknown = result is None
+    result = result if result is not None else ActionResult("replay requested")
     requests = plan_replay(store, where, ids=ids, result=result)
+    if raise_unknown and result.unknown:
+        raise UnknownItems(result.unknown)
     for request in requests:
         store.add_dlq_events(request.item_ids, "replay_requested", by=by,
                              note=note or f"replay with a run of {request.dag_id}")
-    if result is not None:
-        result.changed = [i for r in requests for i in r.item_ids]
+    result.changed = [i for r in requests for i in r.item_ids]
     return requests
 
 

@@ -192,3 +192,10 @@ def test_a_replayed_record_the_run_skips_is_final_and_resolves_with_the_reason(s
     event = svc.history(store, item_id)[-1]
     assert (event["action"], event["by"], event["run_id"]) == ("resolved", "dlq-replay", "manual__3")
     assert "unchanged since last push" in event["note"]
+
+
+def test_a_replay_naming_unknown_ids_without_a_result_to_report_them_raises_before_writing(store):
+    item_id = put(store)
+    with pytest.raises(svc.UnknownItems, match="404"):
+        svc.request_replay(store, ids=[item_id, 404], by="airflow-ui")
+    assert [e["action"] for e in svc.history(store, item_id)] == ["opened"]
