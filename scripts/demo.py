@@ -84,7 +84,7 @@ def main() -> int:
         say("running inventory again: only SKUs whose stock changed may be written")
         flow_counts["inventory (again)"] = run_flow(pair, "inventory", logical_date=end)
         summary = summarise(pair, dag_id, xcart, sandbox, injected)
-        summary["reconciliation"] = run_reconciliation(pair, sandbox, end)
+        summary["reconciliation"] = run_reconciliation(pair, sandbox, end, summary["scenarios"])
         summary["runs"] = dict(states)
         orders_counts = {k: summary["task_counts_over_all_runs"].get(k, 0)
                          for k in ("extracted", "loaded", "skipped", "held", "dlq", "written_back")}
@@ -106,8 +106,49 @@ def run_flow(pair, flow: str, *, logical_date: datetime | None = None, conf: dic
 
     dag = DagBag(dag_folder=str(ROOT / "dags" / f"{flow}.py")).dags[pair.dag_id(flow)]
     run = dag.test(logical_date=logical_date, run_conf=conf) if logical_date else dag.test(run_conf=conf)
-    counts = SyncStoreHook(pair.store_conn_id).get_store().get_run(pair.name, flow, run.run_id)["counts"] or {}
-    return {"state": str(run.state), **{k: counts.get(k, 0) for k in ("extracted", "loaded", "skipped", "held", "dlq")}}
+    store = SyncStoreHook(pair.store_conn_id).get_store()
+    return {"state": str(run.state), **run_counts(store, pair, flow, run.run_id)}
+
+
+COUNTED = ("extracted", "loaded", "skipped", "held", "dlq")
+
+
+def run_counts(store, pair, flow: str, run_id: str) -> dict[str, int]:
+    """A DAG run's counts over every leg it ran (the customers DAG's ERP -> storefront leg is a flow of its own,
+    so its DLQ items count on the customers line too)."""
+    from storesync.flows import get_flow
+
+    totals = dict.fromkeys(COUNTED, 0)
+    for leg in get_flow(flow).legs or (flow,):
+        record = store.get_run(pair.name, leg, run_id)
+        for key in COUNTED:
+            totals[key] += int(((record or {}).get("counts") or {}).get(key, 0))
+    return totals
+
+
+def dlq_overview(store, pair_name: str) -> list[dict]:
+    """Every DLQ item of the pair still needing attention, all flows: what ``make dlq ARGS="list"`` shows."""
+    from storesync.dlq_service import DlqFilter, list_items
+
+    return [{"id": i["id"], "flow": i["flow"], "record": i["record_key"], "state": i["state"],
+             "reason_code": i["reason_code"], "reason": " ".join(str(i["reason"]).split())[:160]}
+            for i in sorted(list_items(store, DlqFilter(pair=pair_name)), key=lambda i: i["id"])]
+
+
+def other_exceptions(lines: list[dict], seeded_keys: set[str], injected: dict[str, dict]) -> list[dict]:
+    """The reconciliation's exceptions beyond the seeded discrepancies, each with why it is there: the bad
+    orders the demo injected (the sync holds them in its DLQ, or refused them) or the line's own reason."""
+    by_order = {str(info["orderId"]): name for name, info in injected.items()}
+    found = []
+    for line in lines:
+        if line["status"] == "matched" or line["line_key"] in seeded_keys:
+            continue
+        scenario = by_order.get(str(line.get("store_order_id") or ""))
+        why = (f"injected scenario '{scenario}' (expected: {injected[scenario]['expect']})" if scenario
+               else "not injected by the demo")
+        found.append({"line": line["line_key"], "status": line["status"], "why": why,
+                      "reason": " ".join(str(line["reason"]).split())[:200]})
+    return found
 
 
 def run_catalogue_flows(pair, end: datetime) -> dict[str, dict]:
@@ -148,7 +189,7 @@ def run_flows_after_orders(pair, sandbox, end: datetime) -> dict[str, dict]:
     return results
 
 
-def run_reconciliation(pair, sandbox, end: datetime) -> dict:
+def run_reconciliation(pair, sandbox, end: datetime, injected: dict[str, dict] | None = None) -> dict:
     """Finance's daily reconciliation of the seeded day (the UTC day holding most of the seeded hours).
 
     The flows it waits for are first run to the day's end if the demo's runs stop short of it (nothing new is
@@ -173,7 +214,8 @@ def run_reconciliation(pair, sandbox, end: datetime) -> dict:
     dag_id = pair.dag_id("reconciliation")
     run = DagBag(dag_folder=str(ROOT / "dags" / "reconciliation.py")).dags[dag_id].test(run_conf={"day": day.isoformat()})
     record = store.reconciliation_run(pair.name, day) or {}
-    reported = {line["line_key"]: line["status"] for line in store.reconciliation_lines(pair.name, day)}
+    day_lines = store.reconciliation_lines(pair.name, day)
+    reported = {line["line_key"]: line["status"] for line in day_lines}
     by_status = {code: n for code, n in ((record.get("counts") or {}).get("by_status") or {}).items() if n}
     result = {
         "dag_id": dag_id, "day": day.isoformat(), "state": str(run.state), "lines": record.get("lines"),
@@ -183,9 +225,14 @@ def run_reconciliation(pair, sandbox, end: datetime) -> dict:
     }
     result["seeded_reported"] = str(run.state) == "success" and all(
         reported.get(s.line_key) == s.category for s in seeded)
+    result["other_exceptions"] = other_exceptions(day_lines, {s.line_key for s in seeded}, injected or {})
     say(f"reconciliation of {day}: {run.state}, {result['lines']} lines, by status {by_status}")
     for name, item in result["seeded"].items():
         say(f"   seeded {name:28} expected {item['expected']:28} reported {item['reported']}")
+    if result["other_exceptions"]:
+        say(f"   {len(result['other_exceptions'])} further exception(s), beyond the {len(seeded)} seeded:")
+    for item in result["other_exceptions"]:
+        say(f"   {item['line']:28} {item['status']:28} {item['why']}: {item['reason']}")
     for kind, location in result["files"].items():
         say(f"   {kind}: {location}")
     return result
@@ -222,8 +269,8 @@ def summarise(pair, dag_id: str, xcart, sandbox, injected) -> dict:
     orders = xcart.all("order")
     refs = sandbox.erp_web_order_references(pair.erp.system)
     in_erp = Counter(ref.strip()[3:] for ref in refs)
-    dlq = [item for item in store.list_dlq(pair=pair.name, flow="orders") if item["state"] in ("open", "held")]
-    dlq_keys = {item["record_key"] for item in dlq}
+    dlq = dlq_overview(store, pair.name)
+    dlq_keys = {item["record"] for item in dlq if item["flow"] == "orders"}
     runs = [r for r in store.list_runs(pair=pair.name, flow="orders", limit=1000)]
     counts = Counter()
     for run in runs:
@@ -240,9 +287,11 @@ def summarise(pair, dag_id: str, xcart, sandbox, injected) -> dict:
         "sales_orders_in_erp": len(refs),
         "duplicate_sales_orders": sum(n - 1 for n in in_erp.values() if n > 1),
         "orders_written_back": written_back,
+        # Every flow's items, as `make dlq ARGS="list"` shows them (issue 15: the orders' alone were counted).
         "dlq_open_or_held": len(dlq),
+        "dlq_by_flow": dict(Counter(item["flow"] for item in dlq)),
         "dlq_by_reason": dict(Counter(item["reason_code"] for item in dlq)),
-        "dlq_items": [{"order": i["record_key"], "state": i["state"], "reason": i["reason"][:160]} for i in dlq],
+        "dlq_items": dlq,
         "unaccounted_orders": len(unaccounted),
         "task_counts_over_all_runs": dict(counts),
         "rerun_loaded": sum(int((r.get("counts") or {}).get("loaded", 0)) for r in last_three),
@@ -258,9 +307,10 @@ def print_summary(s: dict) -> None:
     say(f"storefront orders            {s['storefront_orders']}")
     say(f"{s['erp'] + ' sales orders':28} {s['sales_orders_in_erp']}  (duplicates: {s['duplicate_sales_orders']})")
     say(f"ERP numbers written back     {s['orders_written_back']}")
-    say(f"dead-letter queue            {s['dlq_open_or_held']}  by reason: {s['dlq_by_reason']}")
+    say(f"dead-letter queue            {s['dlq_open_or_held']}  (every flow: make dlq ARGS=\"list\")  "
+        f"by flow: {s['dlq_by_flow']}  by reason: {s['dlq_by_reason']}")
     for item in s["dlq_items"]:
-        say(f"   [{item['state']}] {item['reason']}")
+        say(f"   {item['id']:>4} [{item['state']}] {item['flow']:18} {item['record']:>10}  {item['reason']}")
     say(f"unaccounted orders           {s['unaccounted_orders']}  (every order is a sales order or a DLQ entry)")
     say(f"created by the re-runs       {s['rerun_loaded']}")
     say(f"alerts sent (one per run and kind)  {s['alerts_sent_by_kind']}  sink received: {s['alerts_received_by_sink']}")

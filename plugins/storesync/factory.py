@@ -54,6 +54,7 @@ def build_flow_dag(pair: PairConfig, flow_name: str, *, doc_md: str | None = Non
             "resync_from": Param(None, type=["null", "string"], description="ISO start of a range to re-sync instead of the data interval"),
             "resync_to": Param(None, type=["null", "string"], description="ISO end of that range (default: the interval's end)"),
             "record_keys": Param(None, type=["null", "array"], description="Re-sync exactly these source ids (e.g. one order), ignoring dates"),
+            "record_keys_by_flow": Param(None, type=["null", "object"], description="Per leg of a two-way DAG: {leg flow: [source ids]}; legs not named extract nothing (DLQ replays)"),
         },
     ) as dag:
         tasks: list = []

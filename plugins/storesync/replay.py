@@ -1,4 +1,4 @@
-"""The DLQ replay DAG: select items, mark them replayed, trigger the flows' DAGs for those records."""
+"""The DLQ replay DAG: select items, record the replay request, trigger the flows' DAGs for those records."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from storesync.factory import default_args
 
 
 class SelectAndMark(BaseOperator):
-    """Select the DLQ items the params name, mark them replayed, and return one trigger per flow.
+    """Select the DLQ items the params name, record the replay request on them, and return one trigger per
+    flow DAG. The items stay open (or held): the flow run resolves those whose record loads, and its report
+    records a failed attempt on the others (``storesync.dlq_service``).
 
     A plain operator rather than ``@task``: the decorator's module costs every parse of the DAG file ~30 ms.
     """
@@ -21,22 +23,20 @@ class SelectAndMark(BaseOperator):
         self.pair_name = pair_name
 
     def execute(self, context) -> list[dict[str, Any]]:
-        from datetime import datetime
-
         from storesync.config.pairs import get_pair
-        from storesync.dlq import mark_replayed, replay_plan, select_items
+        from storesync.dlq_service import DlqFilter, parse_when, request_replay
         from storesync.hooks.syncstore import SyncStoreHook
 
         pair = get_pair(self.pair_name)
         params = context.get("params") or {}
         store = SyncStoreHook(pair.store_conn_id).get_store()
-        parse = lambda v: datetime.fromisoformat(v) if v else None  # noqa: E731
-        items = select_items(store, pair=pair.name, flow=params.get("flow"), reason_code=params.get("reason_code"),
-                             since=parse(params.get("since")), until=parse(params.get("until")),
-                             ids=params.get("item_ids"))
-        mark_replayed(store, items, by=str(params.get("requested_by") or "airflow"))
-        return [{"trigger_dag_id": pair.dag_id(flow), "conf": {"record_keys": keys}}
-                for (_, flow), keys in replay_plan(items).items()]
+        ids = params.get("item_ids")
+        where = DlqFilter(pair=pair.name, flow=params.get("flow"), reason_code=params.get("reason_code"),
+                          since=parse_when(params.get("since"), name="since"),
+                          until=parse_when(params.get("until"), name="until"),
+                          ids=tuple(int(i) for i in ids) if ids else None)
+        requests = request_replay(store, where, by=str(params.get("requested_by") or "airflow"))
+        return [{"trigger_dag_id": request.dag_id, "conf": request.conf} for request in requests]
 
 
 class TriggerFlowRun(BaseOperator):

@@ -60,7 +60,9 @@ def test_a_held_order_is_loaded_by_a_replay_once_the_erp_knows_its_sku(sandbox_f
     assert store.list_dlq(flow="orders", state="held") == [] and store.list_dlq(flow="orders", state="open") == []
 
 
-def test_replaying_an_item_that_still_fails_opens_a_new_item_with_the_reason(sandbox_factory, orders_dag):
+def test_replaying_an_item_that_still_fails_keeps_it_held_with_the_same_id_and_one_more_attempt(sandbox_factory,
+                                                                                                 orders_dag):
+    """Issue 15: the item was marked replayed and a new item opened; one id per record, attempts counted across."""
     from include.sandbox.scenarios import SCENARIOS, build_order
     from storesync import dlq
 
@@ -72,9 +74,58 @@ def test_replaying_an_item_that_still_fails_opens_a_new_item_with_the_reason(san
     orders_dag().test(logical_date=END)
     store = sandbox.store()
     [item] = store.list_dlq(flow="orders", state="held")
-    dlq.main(["--store-url", sandbox.store_url, "replay", "--flow", "orders", "--by", "ops", "--run-now"])
-    assert store.get_dlq_item(item["id"])["state"] == "replayed"
-    assert store.get_dlq_item(item["id"])["state_changed_by"] == "ops"
-    [again] = store.list_dlq(flow="orders", state="held")
-    assert again["id"] != item["id"] and again["record_key"] == str(held["orderId"])
+    assert dlq.main(["--store-url", sandbox.store_url, "replay", "--flow", "orders", "--by", "ops", "--run-now"]) == 1
+    again = store.get_dlq_item(item["id"])
+    assert (again["state"], again["attempts"], again["record_key"]) == ("held", 2, str(held["orderId"]))
     assert "SKU-99999" in again["reason"]
+    assert [i["id"] for i in store.list_dlq(flow="orders")] == [item["id"]]
+    actions = [(e["action"], e["by"]) for e in store.dlq_history([item["id"]])[item["id"]]]
+    assert actions[-2:] == [("replay_requested", "ops"), ("failed_again", "orders__xcart__sage500")]
+
+
+def test_an_erp_customer_item_replays_through_its_leg_of_the_customers_dag(sandbox_factory, flow_dag):
+    """Issue 15: replaying a customers_from_erp item failed with KeyError 'customers_from_erp__xcart__sage500' and
+    the item was left replayed. The Sage 500 customer is read by key (a full read filtered), the other leg idles."""
+    from storesync import dlq
+
+    sandbox = sandbox_factory(orders=2)
+    everything = {"resync_from": "2000-01-01T00:00:00+00:00", "resync_to": END.isoformat()}
+    assert str(flow_dag("customers").test(run_conf=everything).state) == "success"
+    store = sandbox.store()
+    [first] = store.list_runs(flow="customers_from_erp")
+    key = store.list_outcomes("xcart-sage500", "customers_from_erp", first["run_id"])[0]["record_key"]
+    item_id = store.quarantine(pair="xcart-sage500", flow="customers_from_erp", entity="erp_customer", record_key=key,
+                               stage="load", reason_code="rejected", reason=f"{key}: storefront said no", run_id="r0")
+
+    assert dlq.main(["--store-url", sandbox.store_url, "replay", "--ids", str(item_id), "--by", "alice",
+                     "--run-now"]) == 0, store.dlq_history([item_id])[item_id][-1]["note"]
+
+    assert store.get_dlq_item(item_id)["state"] == "resolved"
+    latest = {flow: max(store.list_runs(flow=flow), key=lambda r: r["started_at"])["counts"]
+              for flow in ("customers", "customers_from_erp")}
+    assert latest["customers_from_erp"]["extracted"] == 1
+    assert latest["customers"]["extracted"] == 0
+
+
+def test_a_negative_stock_sku_replays_once_the_erp_stock_is_corrected(sandbox_factory, flow_dag):
+    """Inventory items replay too: Sage 500 stock has no reader by key, so the replay reads it in full and
+    keeps the named SKU; the corrected quantity is published and the item resolved, same id."""
+    from storesync import dlq
+    from tests.integration.test_catalogue_flows import erp_execute
+
+    sandbox = sandbox_factory(orders=2)
+    where = ("WHERE ItemKey = (SELECT ItemKey FROM timItem WHERE ItemID = 'SKU-00007') AND WhseKey = "
+             "(SELECT WhseKey FROM timWarehouse WHERE WhseID = 'EAST')")
+    erp_execute(sandbox, f"UPDATE timWhseBinInvt SET QtyOnHand = -3 {where}")
+    assert str(flow_dag("inventory").test(logical_date=END).state) == "success"
+    store = sandbox.store()
+    [item] = store.list_dlq(flow="inventory")
+    erp_execute(sandbox, f"UPDATE timWhseBinInvt SET QtyOnHand = 4 {where}")
+
+    assert dlq.main(["--store-url", sandbox.store_url, "replay", "--flow", "inventory", "--by", "alice",
+                     "--run-now"]) == 0, store.dlq_history([item["id"]])[item["id"]][-1]["note"]
+
+    [after] = store.list_dlq(flow="inventory")
+    assert (after["id"], after["state"]) == (item["id"], "resolved")
+    latest = max(store.list_runs(flow="inventory"), key=lambda r: r["started_at"])["counts"]
+    assert latest["extracted"] == 1, "only the named SKU was carried"

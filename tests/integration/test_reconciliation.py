@@ -138,13 +138,22 @@ def assert_summary_equals_the_lines(xlsx: Path, csv_path: Path) -> None:
         for name in MONEY:
             assert decimal(as_dict[name]) == decimal(csv_row[name]), f"line {csv_row['Line']} {name}"
 
-    def group(line: dict) -> str:
+    from storesync.reconciliation.model import ISO_4217
+
+    def group(line: dict) -> str | None:
+        """The one ISO currency a line is totalled in; None keeps it out of the totals (issue 15)."""
         store, other = line["Currency"], line["ERP currency"]
-        return f"{store}/{other}" if store and other and store != other else (store or other or "(none)")
+        code = None if store and other and store != other else (store or other)
+        return code if code in ISO_4217 else None
 
     expected_by_account: dict[tuple, dict] = defaultdict(lambda: {"Lines": 0, **{m: Decimal(0) for m in MONEY}})
     expected_by_status: Counter = Counter()
+    outside = set()
     for line in detail:
+        if group(line) is None:
+            outside.add(int(line["Line"]))
+            expected_by_status[line["Status code"]] += 1
+            continue
         key = (group(line), line["Payment method"] or "(none)", line["Cash/GL account"] or "(none)")
         expected_by_account[key]["Lines"] += 1
         for name in MONEY:
@@ -159,6 +168,9 @@ def assert_summary_equals_the_lines(xlsx: Path, csv_path: Path) -> None:
         assert row["Lines"] == expected["Lines"]
         for name in MONEY:
             assert decimal(row[name]) == expected[name], f"{row['Currency']} {row['Payment method']} {name}"
+    listed = {int(n) for row in table(summary, "Lines outside the currency totals") if row.get("Line numbers")
+              for n in str(row["Line numbers"]).split(", ")}
+    assert listed == outside
     by_category = {row["Status code"]: row["Lines"] for row in table(summary, "Lines per category")}
     assert by_category == {code: expected_by_status.get(code, 0) for code in by_category}
     assert sum(by_category.values()) == len(detail)
@@ -259,13 +271,17 @@ def test_bad_input_becomes_exceptions_with_reasons(sandbox_factory, flow_dag, or
 
     reconcile(flow_dag, DAY)
     reported = {line["line_key"]: line for line in lines(sandbox, DAY)}
-    assert exceptions(sandbox, DAY) == {f"order:{no_total['orderId']}": "amount_mismatch",
-                                        f"order:{odd_currency['orderId']}": "currency_mismatch",
+    # Both bad orders sit in the orders flow's DLQ with no ERP document: not posted (issue 15: they were
+    # amount_mismatch / currency_mismatch, the ZZZ order's amount out of the difference).
+    assert exceptions(sandbox, DAY) == {f"order:{no_total['orderId']}": "not_posted",
+                                        f"order:{odd_currency['orderId']}": "not_posted",
                                         "order:999999": "missing_in_storefront"}
     missing_total = reported[f"order:{no_total['orderId']}"]["reason"]
     assert "field total: the amount is missing" in missing_total
-    assert "the orders flow holds it in the dead-letter queue" in missing_total, "the sync's own reason is named"
-    assert "'ZZZ' is not an ISO 4217 currency code" in reported[f"order:{odd_currency['orderId']}"]["reason"]
+    assert "not posted: the orders flow rejected it (dead-letter queue item" in missing_total, "the sync's reason"
+    odd = reported[f"order:{odd_currency['orderId']}"]
+    assert "'ZZZ' is not an ISO 4217 currency code" in odd["reason"]
+    assert odd["difference"] == odd["store_total"] is not None, "the unposted sale counts in the difference"
     stray = reported["order:999999"]
     assert "names storefront order 999999, which the storefront does not have" in stray["reason"]
     assert (stray["erp_document_id"], stray["erp_total"]) == ("W999999999", Decimal("77.00"))

@@ -30,7 +30,8 @@ def test_the_replay_dag_maps_one_trigger_per_flow_over_the_selected_items():
     assert dag.task_dict["trigger_flow"].upstream_task_ids == {"select_and_mark"}
 
 
-def test_selecting_marks_the_matching_items_replayed_and_plans_one_trigger_per_flow(tmp_path, monkeypatch):
+def test_selecting_records_the_request_on_the_matching_items_and_plans_one_trigger_per_flow(tmp_path, monkeypatch):
+    """The items stay open (issue 15: marking them replayed before the run lost them when it failed)."""
     import json
 
     from storesync.hooks import syncstore
@@ -48,11 +49,14 @@ def test_selecting_marks_the_matching_items_replayed_and_plans_one_trigger_per_f
                          dag_id="d", run_id="r1")
 
     plan = SelectAndMark(task_id="select_and_mark", pair_name="xcart-sage500").execute(
-        {"params": {"flow": "orders", "requested_by": "ops@example.com"}})
+        {"params": {"flow": "orders", "since": "2026-01-01", "requested_by": "ops@example.com"}})
 
     assert [(p["trigger_dag_id"], sorted(p["conf"]["record_keys"])) for p in plan] == \
         [("orders__xcart__sage500", ["1042", "1043"])]
-    states = {i["record_key"]: (i["state"], i["state_changed_by"]) for i in store.list_dlq()}
-    assert states == {"1042": ("replayed", "ops@example.com"), "1043": ("replayed", "ops@example.com"),
-                      "SKU-00007": ("open", None)}
+    items = store.list_dlq()
+    assert {i["state"] for i in items} == {"open"}
+    history = store.dlq_history([i["id"] for i in items])
+    requested = {i["record_key"] for i in items
+                 if (history[i["id"]][-1]["action"], history[i["id"]][-1]["by"]) == ("replay_requested", "ops@example.com")}
+    assert requested == {"1042", "1043"}
     syncstore._store_for.cache_clear()

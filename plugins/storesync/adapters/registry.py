@@ -80,8 +80,24 @@ class RegistryAdapter:
         return resolve(self.EXTRACTS, entity, f"{self.system} extract")(self.hook, self.options, since, until)
 
     def extract_keys(self, entity: str, keys: list[str]):
-        """The named records, whatever their dates; keys the system does not have are left out (and reported)."""
-        return resolve(self.EXTRACT_KEYS, entity, f"{self.system} extract by key")(self.hook, self.options, keys)
+        """The named records, whatever their dates; keys the system does not have are left out (and reported).
+
+        An entity without a keyed reader (e.g. Sage 500 items, stock, customers) is read in full and filtered:
+        slower, but every DLQ item can be replayed, and a replay names few records.
+        """
+        if entity in self.EXTRACT_KEYS or entity not in self.EXTRACTS:
+            return resolve(self.EXTRACT_KEYS, entity, f"{self.system} extract by key")(self.hook, self.options, keys)
+        return self._extract_keys_by_scan(entity, keys)
+
+    def _extract_keys_by_scan(self, entity: str, keys: list[str]):
+        from datetime import datetime, timedelta, timezone
+
+        wanted = {str(key) for key in keys}
+        # A day ahead: a system clock slightly ahead of ours must not hide a record stamped "now".
+        since, until = datetime(1970, 1, 1, tzinfo=timezone.utc), datetime.now(timezone.utc) + timedelta(days=1)
+        for key, record in self.extract(entity, since, until):
+            if str(key) in wanted:
+                yield key, record
 
     def prepare(self, entity: str, records: list, options: dict[str, Any]) -> dict[str, dict[str, Any]]:
         if entity not in self.PREPARES:

@@ -76,14 +76,51 @@ class SyncOperator(BaseOperator):
                         run_id=context["run_id"], since=since, until=until)
 
     def execute(self, context) -> Any:
+        from airflow.sdk.exceptions import AirflowNotFoundException
+
+        from storesync.hooks.errors import PermanentRunError
+
         scope = self.scope(context)
         try:
             return self.run(scope, context)
+        except AirflowNotFoundException as exc:
+            # A connection missing now is missing at every retry too: fail the run at once, saying which.
+            raise PermanentRunError(f"{exc}; define it (airflow_settings.yaml, AIRFLOW_CONN_*, or Airflow's "
+                                    "connections) and run again") from exc
+        except Exception as exc:
+            if refused_login(exc):
+                # The sync store refused our credentials (the ERP and storefront hooks classify their own).
+                raise PermanentRunError(f"the sync store refused the login: {type(exc).__name__}: "
+                                        f"{' '.join(str(exc).split())[:300]}") from exc
+            raise
         finally:
             scope.close()
 
     def run(self, scope: RunScope, context) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
+
+
+_REFUSED_LOGIN = ("password authentication failed", "no password supplied", "authentication failed for user")
+
+
+def refused_login(exc: BaseException) -> bool:
+    """A database server refused the credentials (SQLAlchemy/DB-API error): no retry can change that."""
+    module = type(exc).__module__ or ""
+    return module.startswith(("sqlalchemy", "psycopg")) and any(m in str(exc).lower() for m in _REFUSED_LOGIN)
+
+
+def named_record_keys(context, flow_name: str) -> list[str] | None:
+    """The source ids a re-sync or DLQ replay names for this flow, or None for a normal run.
+
+    ``record_keys_by_flow`` names them per leg of a multi-leg DAG (a leg it does not name extracts nothing);
+    ``record_keys`` names them for a single-flow DAG.
+    """
+    params = (context or {}).get("params") or {}
+    by_flow = params.get("record_keys_by_flow")
+    if by_flow:
+        return [str(k) for k in by_flow.get(flow_name) or []]
+    keys = params.get("record_keys")
+    return [str(k) for k in keys] if keys else None
 
 
 def extraction_window(context, flow: FlowConfig) -> tuple[datetime, datetime]:

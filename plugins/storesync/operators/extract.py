@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from storesync.operators.base import RunScope, SyncOperator
+from storesync.operators.base import RunScope, SyncOperator, named_record_keys
 
 STAGE = "raw"
 
@@ -30,8 +30,8 @@ class ExtractOperator(SyncOperator):
         store.start_run(pair=scope.pair.name, flow=scope.flow.name, dag_id=scope.dag_id, run_id=scope.run_id,
                         interval_start=scope.since, interval_end=scope.until)
         source = scope.source
-        keys = [str(k) for k in (context.get("params") or {}).get("record_keys") or []]
-        if keys:
+        keys = named_record_keys(context, scope.flow.name)
+        if keys is not None:
             # Re-sync or replay of named records: fetch exactly those, whatever their dates.
             records = source.extract_keys(scope.spec.entity, keys)
         else:

@@ -81,7 +81,7 @@ class LoadOperator(SyncOperator):
                     by_reason[result.reason_code] += 1
                 outcomes.append((result.record_key, result.outcome, result.detail))
             store.put_xrefs(pair, entity, xrefs, scope.run_id)
-            store.resolve_dlq_for_keys(pair, flow, settled, by="load")
+            store.resolve_dlq_for_keys(pair, flow, settled, by="load", run_id=scope.run_id)
             store.put_fingerprints(pair, entity, pushed, scope.run_id)
             if source_config is not None:
                 unchanged_source.remember_pushed(store, scope, pushed, source_config)

@@ -9,7 +9,7 @@ from airflow.sdk.exceptions import AirflowFailException
 
 from storesync.alerts import alert
 from storesync.hooks.errors import PermanentRunError
-from storesync.operators.base import RunScope, SyncOperator
+from storesync.operators.base import RunScope, SyncOperator, named_record_keys
 
 
 class RunFailedWatcher(BaseOperator):
@@ -56,6 +56,13 @@ class ReportOperator(SyncOperator):
         }
         summary["unaccounted"] = extracted - sum(outcomes.values())
         store.finish_run(pair=pair, flow=flow, run_id=run_id, counts=summary)
+        replayed = named_record_keys(context, flow)
+        if replayed:
+            from storesync.dlq_service import settle_run_keys
+
+            # A DLQ replay (from the CLI, the replay DAG or the console): items whose record got no final outcome
+            # in this run stay open with the failed attempt recorded; loaded ones were resolved by the load.
+            settle_run_keys(store, pair, flow, replayed, run_id=run_id, run_state="ended")
         self.log.info("run summary: %s", summary)
         if summary["dlq"]:
             alert(kind="dlq", pair=scope.pair, dag_id=scope.dag_id, run_id=run_id,

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from storesync.config.pairs import INCLUDE_DIR
-from storesync.operators.base import RunScope
+from storesync.operators.base import RunScope, named_record_keys
 from storesync.store.types import json_default
 
 REASON = "unchanged at the source since its last push"
@@ -32,7 +32,8 @@ def state_entity(entity: str) -> str:
 
 def applies(scope: RunScope, context) -> bool:
     params = (context or {}).get("params") or {}
-    return scope.spec.skip_unchanged_source and not params.get("record_keys") and not params.get("resync_from")
+    return (scope.spec.skip_unchanged_source and named_record_keys(context, scope.flow.name) is None
+            and not params.get("resync_from"))
 
 
 def config_digest(scope: RunScope) -> str:

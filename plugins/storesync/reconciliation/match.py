@@ -266,7 +266,8 @@ class _KindMatcher:
             erp_date=doc.date, currency=doc.currency, erp_currency=doc.currency,
             **{erp_col: doc.amount},
             difference=None if doc.amount is None else -doc.amount,
-            payment_method=doc.method, account=doc.account or self.settings.cash_accounts.get(doc.method or ""),
+            payment_method=self.settings.method_label(doc.method),
+            account=doc.account or self.settings.cash_accounts.get(self.settings.method_label(doc.method) or ""),
         )
 
     def pair_line(self, sid: str, store: Document | None, erp: Document | None) -> Line:
@@ -351,9 +352,8 @@ class _KindMatcher:
             difference = None
         else:
             difference = (store_amount or Decimal(0)) - (erp_amount or Decimal(0))
-        method = (store.method if store else None) or (erp.method if erp else None)
-        account = (erp.account if erp and erp.account else None) or self.settings.cash_accounts.get(
-            (store.method if store else None) or "")
+        method = self.settings.method_label((store.method if store else None) or (erp.method if erp else None))
+        account = (erp.account if erp and erp.account else None) or self.settings.cash_accounts.get(method or "")
         notes = "".join(f"; {doc.describe()}: {p}" for doc in (store, erp) if doc is not None
                         for p in doc.problems if p.about not in ("amount", "currency"))
         return Line(

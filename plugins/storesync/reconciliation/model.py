@@ -58,6 +58,7 @@ PAYMENT_WITHOUT_ORDER = "payment_without_order"
 ORDER_WITHOUT_PAYMENT = "order_without_payment"
 REFUND_WITHOUT_CREDIT_MEMO = "refund_without_credit_memo"
 PENDING = "pending"
+NOT_POSTED = "not_posted"
 
 CATEGORIES: dict[str, Category] = {c.code: c for c in (
     Category(MATCHED, "Matched",
@@ -65,8 +66,8 @@ CATEGORIES: dict[str, Category] = {c.code: c for c in (
              "Nothing to do.", exception=False),
     Category(MISSING_IN_ERP, "Missing in ERP",
              "A storefront order or payment of the day has no ERP document.",
-             "Look at the reason: if the sync holds the record in its dead-letter queue, fix the cause named "
-             "there and replay it; otherwise post the document in the ERP or ask ops to re-sync the record."),
+             "Post the document in the ERP or ask ops to re-sync the record (records the sync holds in its "
+             "dead-letter queue are reported as not posted instead)."),
     Category(MISSING_IN_STOREFRONT, "Missing in storefront",
              "An ERP document points to a storefront order, payment or refund that does not exist, or belongs to "
              "a web order and matches no storefront document.",
@@ -91,7 +92,14 @@ CATEGORIES: dict[str, Category] = {c.code: c for c in (
              "Check the payment gateway; if nothing was captured, correct the order's payment status and collect."),
     Category(REFUND_WITHOUT_CREDIT_MEMO, "Refund without credit memo",
              "The storefront refunded money and the ERP has no credit memo for it.",
-             "Post the credit memo (or replay the refund from the dead-letter queue if the reason names it)."),
+             "Post the credit memo in the ERP or ask ops to re-sync the refund (refunds the sync holds in its "
+             "dead-letter queue are reported as not posted instead)."),
+    Category(NOT_POSTED, "Not posted: held or rejected",
+             "The sync holds the storefront order, payment or refund in its dead-letter queue: held (waiting for "
+             "something the ERP lacks, e.g. an item) or rejected (it failed a check or the ERP refused it). No ERP "
+             "document exists; the storefront amount counts in the difference.",
+             "Fix the cause named in the reason (e.g. create the item in the ERP, correct the order), then replay "
+             "the item from the dead-letter queue (ops console, or make dlq ARGS=\"replay --ids N --by NAME\")."),
     Category(PENDING, "Pending (timing)",
              "The counterpart exists but is dated a later day (a late posting); the amount shown is the "
              "day's side only.",
@@ -433,3 +441,29 @@ class MatchSettings:
     amount_tolerance: Decimal = Decimal("0.00")
     cash_accounts: dict[str, str] = field(default_factory=dict)
     clearing_accounts: frozenset[str] = frozenset()
+    # The ERP's code for each storefront payment method (the payments mapping's lookup), so a method shows under
+    # one label (the storefront's) whichever side the line came from.
+    method_codes: dict[str, str] = field(default_factory=dict)
+
+    def method_label(self, method: str | None) -> str | None:
+        """One label per payment method: ``CREDITCARD`` (Sage 500's code) and ``Credit Card`` are ``Credit Card``.
+
+        A known storefront method or ERP code maps to the storefront's name; otherwise spellings that differ only
+        in case, spaces or punctuation are one method, labelled as the pair's mapping names it when it does."""
+        if method is None:
+            return None
+        labels = self._labels()
+        return labels.get(method) or labels.get(_method_key(method)) or method
+
+    def _labels(self) -> dict[str, str]:
+        labels: dict[str, str] = {}
+        for name in (*self.cash_accounts, *self.method_codes):
+            labels.setdefault(_method_key(name), name)
+        for name, code in self.method_codes.items():
+            labels.setdefault(code, name)
+            labels.setdefault(_method_key(code), name)
+        return labels
+
+
+def _method_key(text: str) -> str:
+    return "".join(ch for ch in text.upper() if ch.isalnum())

@@ -12,13 +12,15 @@ with the time of saving.
 The workbook:
 
 - **Summary**: the key figures (lines, matched, exceptions, matched share), totals by currency, payment
-  method and cash/GL account, totals per currency, lines per category (all categories, with what each
-  means and how to act) and amounts per category and currency;
+  method and cash/GL account, totals per currency (ISO 4217 currencies only), the lines kept out of those
+  totals (currency missing, not ISO, or different on the two sides), lines per category (all categories,
+  with what each means and how to act) and a chart of them, and amounts per category and currency;
 - **Exceptions**: every line that is not matched, with the category's "how to act", an autofilter and a
   frozen header row: a person filters by status, kind, currency or account;
 - **All lines**: every line, same columns, so each summary figure can be traced to its lines.
 
-Money cells are numbers written from ``Decimal`` with the format ``#,##0.00``; dates are date cells.
+Money cells are numbers written from ``Decimal`` with the format ``#,##0.00``; dates are date cells. Every
+sheet prints landscape, fitted to the page width, with its header row repeated on each page.
 """
 
 from __future__ import annotations
@@ -177,9 +179,23 @@ def _summary_sheet(sheet, summary: Summary) -> None:
         _money_row(sheet, row, 3, totals.sums)
 
     row += 2
+    _put(sheet, row, 1, "Lines outside the currency totals", bold=True)
+    row += 1
+    _header(sheet, row, ["Status", "Status code", "Currency as given", "Lines", "Line numbers"])
+    for code, currency, numbers in summary.outside_totals:
+        row += 1
+        for column, value in enumerate((CATEGORIES[code].label, code, currency, len(numbers),
+                                        ", ".join(map(str, numbers))), start=1):
+            _put(sheet, row, column, value)
+    if not summary.outside_totals:
+        row += 1
+        _put(sheet, row, 1, "none: every line has one ISO 4217 currency")
+
+    row += 2
     _put(sheet, row, 1, "Lines per category", bold=True)
     row += 1
     _header(sheet, row, ["Status", "Status code", "Lines", "Share of lines", "What it means", "How to act"])
+    first_category_row = row + 1
     for code, count in summary.by_category:
         row += 1
         category = CATEGORIES[code]
@@ -188,6 +204,8 @@ def _summary_sheet(sheet, summary: Summary) -> None:
                                                 (share, "share"), (category.meaning, "text"),
                                                 (category.action, "text")), start=1):
             _put(sheet, row, column, value, kind)
+
+    last_category_row = row
 
     row += 2
     _put(sheet, row, 1, "Amounts per category and currency", bold=True)
@@ -201,6 +219,32 @@ def _summary_sheet(sheet, summary: Summary) -> None:
 
     for letter, width in zip("ABCDEFGHIJK", (30, 22, 18, 14, 16, 16, 16, 16, 16, 16, 16)):
         sheet.column_dimensions[letter].width = width
+    _category_chart(sheet, summary, first_category_row, last_category_row, anchor_row=row + 3)
+    _print_setup(sheet, title_rows="1:1")
+
+
+def _category_chart(sheet, summary: Summary, first_row: int, last_row: int, *, anchor_row: int) -> None:
+    """A bar per category (the "Lines per category" table's counts), below the tables: the day at a glance."""
+    from openpyxl.chart import BarChart, Reference
+
+    chart = BarChart()
+    chart.type = "bar"
+    chart.title = f"Lines per category, {summary.day.isoformat()}"
+    chart.y_axis.title = "Lines"
+    chart.legend = None
+    chart.add_data(Reference(sheet, min_col=3, min_row=first_row - 1, max_row=last_row), titles_from_data=True)
+    chart.set_categories(Reference(sheet, min_col=1, min_row=first_row, max_row=last_row))
+    chart.height, chart.width = 9, 18
+    sheet.add_chart(chart, f"A{anchor_row}")
+
+
+def _print_setup(sheet, *, title_rows: str) -> None:
+    """Printed (or saved as PDF) landscape, every column on the page width, the header rows on every page."""
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = title_rows
 
 
 def _lines_sheet(sheet, lines: Sequence[Line], *, how_to_act: bool) -> None:
@@ -222,6 +266,7 @@ def _lines_sheet(sheet, lines: Sequence[Line], *, how_to_act: bool) -> None:
             spec.field, 14 if spec.kind in ("money", "date") else 16)
     if how_to_act:
         sheet.column_dimensions[last].width = 60
+    _print_setup(sheet, title_rows="1:1")
 
 
 # -- writing ------------------------------------------------------------------------------------------------

@@ -26,8 +26,11 @@ from storesync.reconciliation.match import Carried, Lookups, lookups_needed, mat
 from storesync.reconciliation.model import (
     CATEGORIES,
     KIND_FLOWS,
+    KIND_MONEY,
     KINDS,
     MATCHED,
+    NOT_POSTED,
+    PAYMENT_WITHOUT_ORDER,
     Line,
     MatchSettings,
 )
@@ -41,6 +44,8 @@ MAX_LOOKUP_ROUNDS = 4
 EXPLAINED_BY_DLQ = ("missing_in_erp", "refund_without_credit_memo", "payment_without_order", "amount_mismatch",
                     "currency_mismatch")
 _DLQ_REASON_CHARS = 300
+# The payments mapping's lookup of storefront method -> ERP payment method code (one label per method).
+PAYMENT_METHODS_LOOKUP = "payment_methods"
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
@@ -64,8 +69,12 @@ def settings_for(pair: PairConfig) -> MatchSettings:
                         config.cash_accounts_lookup)
         else:
             accounts = {str(k): str(v) for k, v in lookup.values.items()}
+        codes = load_spec(INCLUDE_DIR / "mappings" / target).lookups.get(PAYMENT_METHODS_LOOKUP)
+        method_codes = {str(k): str(v) for k, v in codes.values.items()} if codes is not None else {}
+    else:
+        method_codes = {}
     return MatchSettings(amount_tolerance=config.amount_tolerance, cash_accounts=accounts,
-                         clearing_accounts=frozenset(config.clearing_accounts))
+                         clearing_accounts=frozenset(config.clearing_accounts), method_codes=method_codes)
 
 
 def open_adapters(pair: PairConfig) -> tuple[Any, Any]:
@@ -143,13 +152,17 @@ def _fetch_lookups(storefront, erp, storefront_day, erp_day, carried):
 
 
 def explain_with_dlq(lines: list[Line], store, pair: str) -> list[Line]:
-    """Add the sync's own explanation to lines about a storefront record it holds in its dead-letter queue."""
+    """Lines about a storefront record the sync holds in its dead-letter queue, with no ERP document, are
+    **not posted**: the DLQ item's reason is added, and the storefront amount counts in the difference (the
+    ERP side is nothing), so unposted sales stay in the day's totals."""
+    from storesync.dlq_service import ATTENTION_STATES
+
     wanted = {line.line_key for line in lines if line.status in EXPLAINED_BY_DLQ and line.erp_document_id is None
               and line.store_document_id}
     if not wanted:
         return lines
     items = {}
-    for item in sorted(store.list_dlq(pair=pair, state=("open", "held")), key=lambda i: i["id"]):
+    for item in sorted(store.list_dlq(pair=pair, state=ATTENTION_STATES), key=lambda i: i["id"]):
         items.setdefault((item["flow"], item["record_key"]), item)
     explained = []
     for line in lines:
@@ -157,8 +170,14 @@ def explain_with_dlq(lines: list[Line], store, pair: str) -> list[Line]:
         if item is not None:
             text = " ".join(str(item["reason"]).split())
             text = text if len(text) <= _DLQ_REASON_CHARS else text[:_DLQ_REASON_CHARS - 1] + "…"
-            line = replace(line, reason=f"{line.reason}; the {item['flow']} flow holds it in the dead-letter queue "
-                                        f"(item {item['id']}, {item['state']}): {text}")
+            how = "held" if item["state"] == "held" else "rejected"
+            note = f"the {item['flow']} flow {how} it (dead-letter queue item {item['id']}, {item['state']}): {text}"
+            if line.status == PAYMENT_WITHOUT_ORDER:
+                # Money without an order stays that: the more telling category; the DLQ only explains it.
+                line = replace(line, reason=f"{line.reason}; {note}")
+            else:
+                line = replace(line, status=NOT_POSTED, difference=getattr(line, KIND_MONEY[line.kind][0]),
+                               reason=f"{line.reason}; not posted: {note}")
         explained.append(line)
     return explained
 

@@ -4,8 +4,10 @@
 - lines per category (every category, also those with none), and amounts per category and currency;
 - the matched share: matched lines / all lines.
 
-Amounts are only ever added within one currency. A currency-mismatch line (storefront in one currency,
-ERP in another) forms its own group ``USD/EUR``, so no total mixes currencies.
+Amounts are only ever added within one ISO 4217 currency. A line without one (currency missing, not an ISO
+code such as ``XXX``, or different on the two sides such as ``GBP/USD``) is an exception already; it is counted
+per category but kept out of the currency totals and listed in ``outside_totals`` with its line number, so
+no total mixes currencies and no "(none)" or "GBP/USD" row poses as a currency.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from storesync.reconciliation.model import CATEGORIES, MATCHED, MONEY_FIELDS, Line
+from storesync.reconciliation.model import CATEGORIES, ISO_4217, MATCHED, MONEY_FIELDS, Line
 
 NO_CURRENCY = "(none)"
 NO_VALUE = "(none)"
@@ -48,6 +50,8 @@ class Summary:
     by_currency: list[tuple[str, Totals]]
     by_category: list[tuple[str, int]]
     by_category_currency: list[tuple[str, str, Totals]]
+    # (status, the currency as the line gives it, line numbers) of lines kept out of the currency totals
+    outside_totals: list[tuple[str, str, list[int]]] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         """Lines per category code (every category)."""
@@ -62,19 +66,32 @@ def group_currency(line: Line) -> str:
     return store or erp or NO_CURRENCY
 
 
+def total_currency(line: Line) -> str | None:
+    """The one ISO 4217 currency a line's amounts are added up in, or None (missing, not ISO, sides differ)."""
+    store, erp = line.currency, line.erp_currency
+    if store and erp and store != erp:
+        return None
+    code = store or erp
+    return code if code in ISO_4217 else None
+
+
 def summarise(pair: str, day: date, lines: Iterable[Line]) -> Summary:
     lines = list(lines)
     by_account: dict[tuple[str, str, str], Totals] = {}
     by_currency: dict[str, Totals] = {}
     by_category_currency: dict[tuple[str, str], Totals] = {}
     counts = {code: 0 for code in CATEGORIES}
+    outside: dict[tuple[str, str], list[int]] = {}
     for line in lines:
-        currency = group_currency(line)
+        counts[line.status] += 1
+        currency = total_currency(line)
+        if currency is None:
+            outside.setdefault((line.status, group_currency(line)), []).append(line.line_no)
+            continue
         key = (currency, line.payment_method or NO_VALUE, line.account or NO_VALUE)
         by_account.setdefault(key, Totals()).add(line)
         by_currency.setdefault(currency, Totals()).add(line)
         by_category_currency.setdefault((line.status, currency), Totals()).add(line)
-        counts[line.status] += 1
     order = list(CATEGORIES)
     matched = counts[MATCHED]
     share = (Decimal(matched) / Decimal(len(lines))).quantize(Decimal("0.0001"), ROUND_HALF_EVEN) if lines else None
@@ -85,4 +102,6 @@ def summarise(pair: str, day: date, lines: Iterable[Line]) -> Summary:
         by_category=[(code, counts[code]) for code in order],
         by_category_currency=[(code, currency, totals) for (code, currency), totals in
                               sorted(by_category_currency.items(), key=lambda item: (order.index(item[0][0]), item[0][1]))],
+        outside_totals=[(code, currency, numbers) for (code, currency), numbers in
+                        sorted(outside.items(), key=lambda item: (order.index(item[0][0]), item[0][1]))],
     )

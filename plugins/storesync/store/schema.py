@@ -2,7 +2,10 @@
 
 - ``staged_record``: records handed from one task to the next, per run and stage.
 - ``xref``: source id -> target id per pair and entity; what makes loads idempotent.
-- ``dlq``: the dead-letter queue; at most one open/held item per (pair, flow, record_key).
+- ``dlq``: the dead-letter queue; at most one open/held item per (pair, flow, record_key), and one item per
+  record for its whole life (a record that fails again after being resolved reopens its item).
+- ``dlq_event``: the append-only history of every DLQ item (who, when, what, note, run); added after the
+  first release, so ``create_all`` adds it to an existing store without touching the other tables.
 - ``record_outcome``: the one final outcome of every extracted record per run (counts reconcile).
 - ``sync_run``: one row per DAG run of a flow, with its data interval and final counts.
 - ``pushed_state``: fingerprint of what was last written to the target per record, so flows that mirror
@@ -37,6 +40,7 @@ __all__ = [
     "staged_record",
     "xref",
     "dlq",
+    "dlq_event",
     "record_outcome",
     "sync_run",
     "pushed_state",
@@ -45,6 +49,7 @@ __all__ = [
     "STAGES",
     "DLQ_STATES",
     "DLQ_ACTIVE_STATES",
+    "DLQ_EVENT_ACTIONS",
     "OUTCOMES",
 ]
 
@@ -52,6 +57,10 @@ STAGES = ("raw", "canonical", "target")
 DLQ_STATES = ("open", "held", "replayed", "resolved", "ignored")
 # States in which an item still needs attention; only one such item may exist per record.
 DLQ_ACTIVE_STATES = ("open", "held")
+# What can happen to an item; each is one appended ``dlq_event`` row (``replayed`` is kept as a state only
+# because stores of the first release hold items in it: a replay no longer moves an item out of open).
+DLQ_EVENT_ACTIONS = ("opened", "failed_again", "reopened", "replay_requested", "replay_failed", "resolved",
+                     "ignored", "note")
 OUTCOMES = ("loaded", "skipped", "dlq", "held")
 
 # Deterministic constraint names, so migrations and error messages can refer to them.
@@ -131,6 +140,9 @@ dlq = Table(
     Column("state_note", Text),
     Index(None, "pair", "flow", "state", "updated_at"),
     Index(None, "pair", "flow", "run_id"),
+    # A record's item whatever its state (quarantine reopens it); added after the first release, and
+    # create_all adds it to an existing store.
+    Index(None, "pair", "flow", "record_key"),
 )
 
 # One open/held item per record: a partial unique index, so resolved/ignored history can pile up
@@ -143,6 +155,22 @@ Index(
     unique=True,
     sqlite_where=dlq.c.state.in_(DLQ_ACTIVE_STATES),
     postgresql_where=dlq.c.state.in_(DLQ_ACTIVE_STATES),
+)
+
+dlq_event = Table(
+    "dlq_event",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    # No foreign key: the first release's dlq table is kept as it is, and history outlives nothing else.
+    Column("item_id", Integer, nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("by", String(255), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("state_from", String(16)),
+    Column("state_to", String(16)),
+    Column("note", Text),
+    Column("run_id", _AIRFLOW_ID),
+    Index(None, "item_id", "id"),
 )
 
 record_outcome = Table(

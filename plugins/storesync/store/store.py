@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, and_, create_engine, delete, event, func, insert, select, text, update
+from sqlalchemy import Engine, and_, case, create_engine, delete, event, func, insert, select, text, update
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import StaticPool
@@ -24,10 +24,12 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 
 from .schema import (
     DLQ_ACTIVE_STATES,
+    DLQ_EVENT_ACTIONS,
     DLQ_STATES,
     OUTCOMES,
     STAGES,
     dlq,
+    dlq_event,
     metadata,
     pushed_state,
     recon_line,
@@ -65,6 +67,17 @@ class XrefConflict(Exception):
 
 class DlqStateError(ValueError):
     """An invalid DLQ state, or a state change the DLQ cannot accept."""
+
+
+class _Raced(Exception):
+    """Another transaction changed a DLQ item between our read and our write."""
+
+
+def _aware(value: dt.datetime, name: str) -> dt.datetime:
+    """Naive datetimes are UTC (the store's convention); comparing one with a UTC column would fail."""
+    if not isinstance(value, dt.datetime):
+        raise TypeError(f"{name} must be a datetime, got {type(value).__name__}")
+    return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value
 
 
 def _utcnow() -> dt.datetime:
@@ -523,8 +536,10 @@ class SyncStore:
     ) -> int:
         """Put a record into the DLQ; returns the item id.
 
-        A record already open or held for (pair, flow, record_key) is not duplicated: its
-        ``attempts`` goes up and reason, payload, run and state are replaced by the latest failure.
+        A record has one item for its whole life: one already open or held is not duplicated (its
+        ``attempts`` goes up and reason, payload, run and state are replaced by the latest failure), and one
+        resolved, ignored or replayed earlier is reopened with the same id. Each call appends a history event
+        (``opened``, ``failed_again`` or ``reopened``).
         """
         if state not in DLQ_ACTIVE_STATES:
             raise DlqStateError(f"quarantine state must be one of {', '.join(DLQ_ACTIVE_STATES)}, got {state!r}")
@@ -541,36 +556,45 @@ class SyncStore:
             "run_id": run_id,
             "state": state,
         }
-        active = and_(dlq.c.pair == pair, dlq.c.flow == flow, dlq.c.record_key == record_key, dlq.c.state.in_(DLQ_ACTIVE_STATES))
-        for attempt in range(2):
+        by = dag_id or "pipeline"
+        same_record = and_(dlq.c.pair == pair, dlq.c.flow == flow, dlq.c.record_key == record_key)
+        # The active item if there is one, else the newest (stores of the first release may hold several).
+        latest = (select(dlq.c.id, dlq.c.state).where(same_record)
+                  .order_by(case((dlq.c.state.in_(DLQ_ACTIVE_STATES), 0), else_=1), dlq.c.id.desc()).limit(1))
+        for attempt in range(3):
             try:
                 with self.engine.begin() as conn:
                     now = _utcnow()
-                    bumped = conn.execute(
-                        update(dlq)
-                        .where(active)
-                        .values(**changes, attempts=dlq.c.attempts + 1, updated_at=now)
-                        .returning(dlq.c.id)
-                    ).first()
-                    if bumped is not None:
-                        return bumped.id
-                    return conn.execute(
-                        insert(dlq)
-                        .values(
-                            **changes,
-                            pair=pair,
-                            flow=flow,
-                            record_key=record_key,
-                            first_run_id=run_id,
-                            attempts=1,
-                            created_at=now,
-                            updated_at=now,
-                        )
-                        .returning(dlq.c.id)
-                    ).scalar_one()
-            except IntegrityError:
-                # A concurrent quarantine of the same record won the insert; bump that item instead.
-                if attempt:
+                    row = conn.execute(latest).first()
+                    if row is None:
+                        item_id = conn.execute(
+                            insert(dlq)
+                            .values(**changes, pair=pair, flow=flow, record_key=record_key, first_run_id=run_id,
+                                    attempts=1, created_at=now, updated_at=now)
+                            .returning(dlq.c.id)
+                        ).scalar_one()
+                        action, state_from = "opened", None
+                    else:
+                        item_id, state_from = row.id, row.state
+                        reopening = state_from not in DLQ_ACTIVE_STATES
+                        values = dict(changes, attempts=dlq.c.attempts + 1, updated_at=now)
+                        if reopening:
+                            values.update(state_changed_by=by, state_changed_at=now,
+                                          state_note=f"reopened: failed again ({reason_code})")
+                        # The state is part of the condition: a concurrent change makes this match nothing.
+                        changed = conn.execute(
+                            update(dlq).where(dlq.c.id == item_id, dlq.c.state == state_from).values(**values)
+                        ).rowcount
+                        if not changed:
+                            raise _Raced()
+                        action = "reopened" if reopening else "failed_again"
+                    conn.execute(insert(dlq_event).values(
+                        item_id=item_id, at=now, by=by, action=action, state_from=state_from, state_to=state,
+                        note=f"{stage} [{reason_code}]: {reason}"[:2000], run_id=run_id))
+                    return item_id
+            except (IntegrityError, _Raced):
+                # A concurrent quarantine of the same record won; take its item on the next pass.
+                if attempt == 2:
                     raise
         raise AssertionError("unreachable")
 
@@ -584,9 +608,10 @@ class SyncStore:
         until: dt.datetime | None = None,
         record_key: str | None = None,
         limit: int | None = None,
+        ids: Iterable[int] | None = None,
     ) -> list[dict[str, Any]]:
         """DLQ items as dicts, newest first. ``since``/``until`` bound ``updated_at`` (the last failure
-        or change), ``since`` inclusive and ``until`` exclusive."""
+        or change), ``since`` inclusive and ``until`` exclusive; ``ids`` keeps exactly those items."""
         conditions = []
         if pair is not None:
             conditions.append(dlq.c.pair == pair)
@@ -602,40 +627,67 @@ class SyncStore:
         if record_key is not None:
             conditions.append(dlq.c.record_key == str(record_key))
         if since is not None:
-            conditions.append(dlq.c.updated_at >= since)
+            conditions.append(dlq.c.updated_at >= _aware(since, "since"))
         if until is not None:
-            conditions.append(dlq.c.updated_at < until)
+            conditions.append(dlq.c.updated_at < _aware(until, "until"))
+        wanted = sorted({int(i) for i in ids}) if ids is not None else None
+        if wanted is not None and not wanted:
+            return []
         query = select(dlq).where(*conditions).order_by(dlq.c.updated_at.desc(), dlq.c.id.desc())
         if limit is not None:
             query = query.limit(limit)
         with self.engine.connect() as conn:
-            return [dict(row._mapping) for row in conn.execute(query)]
+            if wanted is None:
+                return [dict(row._mapping) for row in conn.execute(query)]
+            rows = []
+            for batch in _chunks(wanted, _IN_CHUNK):
+                rows += [dict(row._mapping) for row in conn.execute(query.where(dlq.c.id.in_(batch)))]
+        rows.sort(key=lambda r: (r["updated_at"], r["id"]), reverse=True)
+        return rows[:limit] if limit is not None else rows
 
     def get_dlq_item(self, item_id: int) -> dict[str, Any] | None:
         with self.engine.connect() as conn:
             row = conn.execute(select(dlq).where(dlq.c.id == item_id)).first()
         return dict(row._mapping) if row is not None else None
 
-    def set_dlq_state(self, ids: Iterable[int], state: str, by: str, note: str | None = None) -> int:
+    def set_dlq_state(self, ids: Iterable[int], state: str, by: str, note: str | None = None, *,
+                      from_states: Sequence[str] | None = None, run_id: str | None = None) -> int:
         """Move DLQ items to ``state``, recording who did it, when and why; returns items changed.
 
-        Valid states: open, held, replayed, resolved, ignored. Re-opening an item fails with
-        ``DlqStateError`` when the same record already has another open/held item.
+        Valid states: open, held, replayed, resolved, ignored. An item already in ``state`` is left as it
+        is (who resolved it and their note stay), and so is one whose state is not in ``from_states`` when
+        given; every change appends a ``dlq_event``. Re-opening an item fails with ``DlqStateError`` when the
+        same record already has another open/held item.
         """
         _check_dlq_state(state)
+        for one in from_states or ():
+            _check_dlq_state(one)
         if not by:
             raise ValueError("set_dlq_state needs 'by': who is changing the state")
         item_ids = sorted({int(item_id) for item_id in ids})
+        action = {"resolved": "resolved", "ignored": "ignored"}.get(state, "reopened")
         now = _utcnow()
         changed = 0
         try:
             with self.engine.begin() as conn:
                 for batch in _chunks(item_ids, _IN_CHUNK):
-                    changed += conn.execute(
+                    conditions = [dlq.c.id.in_(batch), dlq.c.state != state]
+                    if from_states is not None:
+                        conditions.append(dlq.c.state.in_(list(from_states)))
+                    before = dict(conn.execute(select(dlq.c.id, dlq.c.state).where(*conditions)).all())
+                    if not before:
+                        continue
+                    done = [row.id for row in conn.execute(
                         update(dlq)
-                        .where(dlq.c.id.in_(batch))
+                        .where(dlq.c.id.in_(list(before)), dlq.c.state != state)
                         .values(state=state, state_changed_by=by, state_changed_at=now, state_note=note, updated_at=now)
-                    ).rowcount
+                        .returning(dlq.c.id)
+                    )]
+                    if done:
+                        conn.execute(insert(dlq_event), [
+                            {"item_id": item_id, "at": now, "by": by, "action": action, "state_from": before[item_id],
+                             "state_to": state, "note": note, "run_id": run_id} for item_id in done])
+                    changed += len(done)
         except IntegrityError:
             raise DlqStateError(
                 f"cannot set DLQ items {item_ids} to {state!r}: a record may have only one open/held item "
@@ -643,39 +695,93 @@ class SyncStore:
             ) from None
         return changed
 
-    def resolve_dlq_for(self, pair: str, flow: str, record_key: str, by: str, note: str | None = None) -> int:
+    def resolve_dlq_for(self, pair: str, flow: str, record_key: str, by: str, note: str | None = None,
+                        run_id: str | None = None) -> int:
         """Mark the record's open, held or replayed items resolved (it has since loaded); returns items changed."""
-        now = _utcnow()
-        with self.engine.begin() as conn:
-            return conn.execute(
-                update(dlq)
-                .where(
-                    dlq.c.pair == pair,
-                    dlq.c.flow == flow,
-                    dlq.c.record_key == str(record_key),
-                    dlq.c.state.in_((*DLQ_ACTIVE_STATES, "replayed")),
-                )
-                .values(state="resolved", state_changed_by=by, state_changed_at=now, state_note=note, updated_at=now)
-            ).rowcount
+        return self.resolve_dlq_for_keys(pair, flow, [record_key], by=by, note=note, run_id=run_id)
 
     def resolve_dlq_for_keys(self, pair: str, flow: str, record_keys: Iterable[str], by: str,
-                             note: str | None = None) -> int:
-        """``resolve_dlq_for`` for many records in one transaction; returns items changed."""
+                             note: str | None = None, run_id: str | None = None) -> int:
+        """``resolve_dlq_for`` for many records in one transaction; returns items changed (each gets a
+        ``resolved`` event naming ``by`` and the run)."""
         keys = list(dict.fromkeys(str(key) for key in record_keys))
         if not keys:
             return 0
         now = _utcnow()
         changed = 0
+        pending = (*DLQ_ACTIVE_STATES, "replayed")
         with self.engine.begin() as conn:
             for batch in _chunks(keys, _IN_CHUNK):
-                changed += conn.execute(
+                before = dict(conn.execute(
+                    select(dlq.c.id, dlq.c.state)
+                    .where(dlq.c.pair == pair, dlq.c.flow == flow, dlq.c.record_key.in_(batch), dlq.c.state.in_(pending))
+                ).all())
+                if not before:
+                    continue
+                done = [row.id for row in conn.execute(
                     update(dlq)
-                    .where(dlq.c.pair == pair, dlq.c.flow == flow, dlq.c.record_key.in_(batch),
-                           dlq.c.state.in_((*DLQ_ACTIVE_STATES, "replayed")))
+                    .where(dlq.c.id.in_(list(before)), dlq.c.state.in_(pending))
                     .values(state="resolved", state_changed_by=by, state_changed_at=now, state_note=note,
                             updated_at=now)
-                ).rowcount
+                    .returning(dlq.c.id)
+                )]
+                if done:
+                    conn.execute(insert(dlq_event), [
+                        {"item_id": item_id, "at": now, "by": by, "action": "resolved", "state_from": before[item_id],
+                         "state_to": "resolved", "note": note or "loaded", "run_id": run_id} for item_id in done])
+                changed += len(done)
         return changed
+
+    def add_dlq_events(self, ids: Iterable[int], action: str, by: str, note: str | None = None,
+                       run_id: str | None = None, count_attempt: bool = False) -> int:
+        """Append an event that does not change the state (``replay_requested``, ``replay_failed``, ``note``)
+        to existing items; ``count_attempt`` adds one to their ``attempts``. Returns items touched."""
+        if action not in DLQ_EVENT_ACTIONS:
+            raise DlqStateError(f"invalid DLQ event {action!r}; valid: {', '.join(DLQ_EVENT_ACTIONS)}")
+        if not by:
+            raise ValueError("add_dlq_events needs 'by': who is acting")
+        item_ids = sorted({int(item_id) for item_id in ids})
+        now = _utcnow()
+        touched = 0
+        with self.engine.begin() as conn:
+            for batch in _chunks(item_ids, _IN_CHUNK):
+                states = dict(conn.execute(select(dlq.c.id, dlq.c.state).where(dlq.c.id.in_(batch))).all())
+                if not states:
+                    continue
+                if count_attempt:
+                    conn.execute(update(dlq).where(dlq.c.id.in_(list(states)))
+                                 .values(attempts=dlq.c.attempts + 1, updated_at=now))
+                conn.execute(insert(dlq_event), [
+                    {"item_id": item_id, "at": now, "by": by, "action": action, "state_from": state,
+                     "state_to": state, "note": note, "run_id": run_id} for item_id, state in states.items()])
+                touched += len(states)
+        return touched
+
+    def dlq_history(self, item_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
+        """``{item id: [event, …]}`` oldest first. Items that predate the history table get their opening
+        (and their last recorded state change) rebuilt from the item's own columns, marked ``recorded: False``."""
+        wanted = sorted({int(i) for i in item_ids})
+        history: dict[int, list[dict[str, Any]]] = {i: [] for i in wanted}
+        with self.engine.connect() as conn:
+            for batch in _chunks(wanted, _IN_CHUNK):
+                for row in conn.execute(select(dlq_event).where(dlq_event.c.item_id.in_(batch))
+                                        .order_by(dlq_event.c.item_id, dlq_event.c.id)):
+                    history[row.item_id].append({**row._mapping, "recorded": True})
+                items = {row.id: row for row in conn.execute(select(dlq).where(dlq.c.id.in_(batch)))}
+        for item_id, events in history.items():
+            item = items.get(item_id)
+            if item is None or any(e["action"] == "opened" for e in events):
+                continue
+            rebuilt = [{"id": None, "item_id": item_id, "at": item.created_at, "by": item.dag_id or "pipeline",
+                        "action": "opened", "state_from": None, "state_to": "open", "note": item.reason,
+                        "run_id": item.first_run_id, "recorded": False}]
+            if not events and item.state_changed_by:
+                rebuilt.append({"id": None, "item_id": item_id, "at": item.state_changed_at, "by": item.state_changed_by,
+                                "action": {"resolved": "resolved", "ignored": "ignored"}.get(item.state, item.state),
+                                "state_from": None, "state_to": item.state, "note": item.state_note,
+                                "run_id": None, "recorded": False})
+            history[item_id] = rebuilt + events
+        return history
 
     def dlq_counts_by_reason(
         self, pair: str, flow: str, run_id: str | None = None, state: str | Sequence[str] | None = None

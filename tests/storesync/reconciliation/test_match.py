@@ -363,4 +363,5 @@ def test_every_category_is_reachable_from_the_matching():
     ]
     for lines, _ in cases:
         reached |= {line.status for line in lines}
-    assert reached == set(CATEGORIES)
+    # not_posted is the service's: a missing ERP document the DLQ explains (test_service covers it).
+    assert reached | {"not_posted"} == set(CATEGORIES)

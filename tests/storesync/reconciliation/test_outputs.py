@@ -45,8 +45,9 @@ LINES = [
 def test_totals_are_per_currency_method_and_account_and_never_mix_currencies():
     summary = summarise("p", DAY, LINES)
     groups = {(c, m, a): t for c, m, a, t in summary.by_account}
-    assert set(groups) == {("USD", "Credit Card", "1030-00"), ("USD/EUR", "Credit Card", "1030-00"),
-                           ("USD", "PayPal", "1020-00"), ("CAD", "Credit Card", "1030-00")}
+    # The USD/EUR currency-mismatch line is an exception, not a currency: it stays out of every total.
+    assert set(groups) == {("USD", "Credit Card", "1030-00"), ("USD", "PayPal", "1020-00"),
+                           ("CAD", "Credit Card", "1030-00")}
     usd_card = groups[("USD", "Credit Card", "1030-00")]
     assert usd_card.lines == 4
     assert usd_card.sums["store_total"] == Decimal("150.10") and usd_card.sums["erp_received"] == Decimal("200.00")
@@ -63,10 +64,22 @@ def test_every_category_is_counted_even_with_no_lines_and_the_matched_share_is_e
     assert summarise("p", DAY, []).matched_share is None
 
 
-def test_a_currency_mismatch_line_is_added_up_in_its_own_group():
-    assert group_currency(LINES[2]) == "USD/EUR"
+def test_lines_without_one_iso_currency_are_exceptions_kept_out_of_the_currency_totals():
+    """Issue 15: "Totals by currency" showed (none), GBP/USD and XXX as currencies."""
+    odd = [line("order:20", "currency_mismatch", kind="order", currency="GBP", erp_currency="USD",
+                store_total="5.00", erp_total="6.00", line_no=20),
+           line("order:21", "not_posted", kind="order", currency="XXX", erp_currency=None, store_total="7.00",
+                difference="7.00", line_no=21),
+           line("order:22", "currency_mismatch", kind="order", currency=None, erp_currency=None, store_total="8.00",
+                line_no=22)]
+    summary = summarise("p", DAY, [*LINES, *odd])
+    assert [currency for currency, _ in summary.by_currency] == ["CAD", "USD"]
+    assert {c for c, _, _, _ in summary.by_account} == {"CAD", "USD"}
+    assert {c for _, c, _ in summary.by_category_currency} == {"CAD", "USD"}
+    assert summary.outside_totals == [("currency_mismatch", "(none)", [22]), ("currency_mismatch", "GBP/USD", [20]),
+                                      ("currency_mismatch", "USD/EUR", [3]), ("not_posted", "XXX", [21])]
+    assert summary.counts()["currency_mismatch"] == 3 and summary.lines == len(LINES) + 3
     assert group_currency(line("x", currency=None, erp_currency="GBP")) == "GBP"
-    assert group_currency(line("x", currency=None, erp_currency=None)) == "(none)"
 
 
 # -- CSV -------------------------------------------------------------------------------------------------------
@@ -146,3 +159,34 @@ def test_files_go_to_pair_and_day_folders_under_a_local_folder_and_replace_earli
 @pytest.mark.parametrize("root", ["s3://finance-bucket/recon", "file:///srv/recon"])
 def test_an_object_storage_url_is_kept_as_the_root(root):
     assert str(day_folder(root, "p", DAY)) == f"{root}/p/2026-11-19"
+
+
+def test_every_sheet_prints_landscape_fitted_to_the_page_width_with_its_header_repeated():
+    """Issue 15: no print setup: 80 PDF pages with the amount columns split across pages."""
+    for sheet in workbook().worksheets:
+        assert sheet.page_setup.orientation == "landscape", sheet.title
+        assert (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight) == (1, 0), sheet.title
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage, sheet.title
+        assert sheet.print_title_rows == "$1:$1", sheet.title
+
+
+def test_the_summary_sheet_charts_the_lines_per_category_of_the_day():
+    book = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(LINES, summarise("p", DAY, LINES))))
+    sheet = book["Summary"]
+    [chart] = sheet._charts
+    [series] = chart.series
+    rows = list(sheet.iter_rows(values_only=True))
+    start = next(i for i, row in enumerate(rows) if row[0] == "Lines per category") + 1
+    # The series reads the "Lines" column of the category table: one bar per category, the counts of the day.
+    reference = series.val.numRef.f
+    assert reference == f"'Summary'!$C${start + 2}:$C${start + 1 + len(CATEGORIES)}"
+    assert (series.cat.strRef or series.cat.numRef).f == f"'Summary'!$A${start + 2}:$A${start + 1 + len(CATEGORIES)}"
+    assert [rows[start + 1 + i][2] for i in range(len(CATEGORIES))] == [n for _, n in summarise("p", DAY, LINES).by_category]
+
+
+def test_the_summary_lists_the_lines_kept_out_of_the_currency_totals_by_number():
+    rows = list(workbook()["Summary"].iter_rows(values_only=True))
+    start = next(i for i, row in enumerate(rows) if row[0] == "Lines outside the currency totals")
+    assert rows[start + 2][:5] == ("Currency mismatch", "currency_mismatch", "USD/EUR", 1, "3")
+    totals = next(i for i, row in enumerate(rows) if row[0] == "Totals by currency")
+    assert {row[0] for row in rows[totals + 2:start] if row[0]} == {"CAD", "USD"}

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from storesync.config.pairs import INCLUDE_DIR, load_pair
-from storesync.reconciliation.model import Document
+from storesync.reconciliation.model import Document, Problem
 from storesync.reconciliation.service import publish_day, reconcile_day
 from storesync.store.store import SyncStore
 
@@ -83,15 +83,43 @@ def test_a_day_is_read_matched_explained_stored_and_published(pair, store, tmp_p
     assert (line["line_key"], line["status"], line["pending_since"]) == ("payment:55", "matched", DAY)
 
 
-def test_a_missing_document_the_sync_holds_in_its_dead_letter_queue_names_that_reason(pair, store):
+def test_an_order_the_sync_holds_is_not_posted_with_its_amount_in_the_difference(pair, store):
+    """Issue 15: held and DLQ'd orders were reported missing_in_erp (or currency_mismatch with no amount), so
+    unposted sales dropped out of the difference totals."""
     store.quarantine(pair.name, "orders", "order", "13", stage="load", reason_code="unknown_sku",
                      reason="order 13: field lines[0].sku: SKU 'SKU-99999' unknown to Sage 500", state="held")
-    reconcile_day(pair, DAY, store=store, storefront=Documents("storefront", [s("order", "13", "7.00", order="13")]),
-                  erp=Documents("erp", []))
+    store.quarantine(pair.name, "orders", "order", "14", stage="gate:raw", reason_code="quality:raw",
+                     reason="order 14: currency 'XXX' is not an ISO 4217 code")
+    bad_currency = Document("storefront", "order", "14", DAY, Decimal("20.00"), "XXX", store_ref="14", order_ref="14",
+                            method="Credit Card")
+    bad_currency = bad_currency.with_problem(Problem("currency", "'XXX' is not an ISO 4217 currency code", "currency"))
+    reconcile_day(pair, DAY, store=store, erp=Documents("erp", []),
+                  storefront=Documents("storefront", [s("order", "13", "7.00", order="13"), bad_currency]))
+    lines = {row["line_key"]: row for row in store.reconciliation_lines(pair.name, DAY)}
+    held, rejected = lines["order:13"], lines["order:14"]
+    assert (held["status"], held["difference"]) == ("not_posted", Decimal("7.00"))
+    assert "not posted: the orders flow held it" in held["reason"]
+    assert "SKU 'SKU-99999' unknown to Sage 500" in held["reason"]
+    assert (rejected["status"], rejected["difference"]) == ("not_posted", Decimal("20.00"))
+    assert "the orders flow rejected it" in rejected["reason"]
+
+
+def test_a_payment_without_order_keeps_its_category_and_gets_the_dlq_reason(pair, store):
+    store.quarantine(pair.name, "payments", "payment", "55", stage="load", reason_code="no_order",
+                     reason="payment 55: order 404 unknown", state="held")
+    reconcile_day(pair, DAY, store=store, erp=Documents("erp", []),
+                  storefront=Documents("storefront", [s("payment", "55", "9.00", order="404")]))
     [line] = store.reconciliation_lines(pair.name, DAY)
-    assert line["status"] == "missing_in_erp"
-    assert "the orders flow holds it in the dead-letter queue" in line["reason"]
-    assert "SKU 'SKU-99999' unknown to Sage 500" in line["reason"]
+    assert line["status"] == "payment_without_order" and "payments flow held it" in line["reason"]
+
+
+def test_one_label_per_payment_method_whichever_system_named_it(pair, store):
+    """Issue 15: the same method appeared as CREDITCARD (Sage 500's code) and as Credit Card."""
+    erp_only = e("payment", "P000000077", None, "30.00", method="CREDITCARD", account="1030-00")
+    reconcile_day(pair, DAY, store=store, storefront=Documents("storefront", [s("payment", "55", "10.00")]),
+                  erp=Documents("erp", [e("payment", "P000000055", "55", "10.00", method="CREDITCARD"), erp_only]))
+    methods = {row["line_key"]: row["payment_method"] for row in store.reconciliation_lines(pair.name, DAY)}
+    assert set(methods.values()) == {"Credit Card"}, methods
 
 
 def test_publishing_a_day_that_was_never_reconciled_fails_clearly(pair, store):

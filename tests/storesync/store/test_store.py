@@ -237,16 +237,70 @@ def test_dlq_invalid_state_lists_valid_states(store):
         _quarantine(store, state="resolved")
 
 
-def test_resolved_item_stays_as_history_and_a_new_failure_opens_a_new_item(store):
+def test_a_record_failing_again_after_resolution_reopens_its_own_item(store):
+    """Issue 15: a reopened item used to start a new id with its attempts reset."""
     first = _quarantine(store)
     assert store.resolve_dlq_for(PAIR, FLOW, "17", by="orders loader") == 1
     assert store.resolve_dlq_for(PAIR, FLOW, "17", by="orders loader") == 0
-    second = _quarantine(store, run_id="run3")
-    assert second != first
-    assert [item["state"] for item in store.list_dlq(pair=PAIR, record_key="17")] == ["open", "resolved"]
-    # Re-opening the old item would make two open items for one record.
+    second = _quarantine(store, run_id="run3", reason="SKU-9 still unknown")
+    assert second == first
+    [item] = store.list_dlq(pair=PAIR, record_key="17")
+    assert (item["state"], item["attempts"], item["reason"], item["first_run_id"]) == ("open", 2, "SKU-9 still unknown", "run1")
+    actions = [(e["action"], e["state_from"], e["state_to"]) for e in store.dlq_history([first])[first]]
+    assert actions == [("opened", None, "open"), ("resolved", "open", "resolved"), ("reopened", "resolved", "open")]
+
+
+def test_reopening_by_hand_fails_while_the_record_has_another_open_item(store):
+    first = _quarantine(store)
+    store.set_dlq_state([first], "ignored", by="ops")
+    # A first-release store can hold an older item beside the open one; reopening that would make two.
+    with store.engine.begin() as conn:
+        conn.execute(dlq.insert().values(pair=PAIR, flow=FLOW, entity="order", record_key="17", stage="raw",
+                                         reason_code="q", reason="r", attempts=1, state="open",
+                                         created_at=dt.datetime.now(dt.timezone.utc),
+                                         updated_at=dt.datetime.now(dt.timezone.utc)))
     with pytest.raises(DlqStateError, match="only one open/held"):
         store.set_dlq_state([first], "open", by="ops")
+
+
+def test_resolving_twice_keeps_who_resolved_it_and_the_first_note(store):
+    """Issue 15: the second resolve overwrote who resolved the item and deleted the first note."""
+    item_id = _quarantine(store)
+    assert store.set_dlq_state([item_id], "resolved", by="alice", note="fixed the SKU in the ERP") == 1
+    assert store.set_dlq_state([item_id], "resolved", by="bob", note="me too") == 0
+    item = store.get_dlq_item(item_id)
+    assert (item["state_changed_by"], item["state_note"]) == ("alice", "fixed the SKU in the ERP")
+    events = store.dlq_history([item_id])[item_id]
+    assert [(e["action"], e["by"], e["note"]) for e in events if e["action"] != "opened"] == \
+        [("resolved", "alice", "fixed the SKU in the ERP")]
+
+
+def test_history_events_are_appended_and_can_count_an_attempt(store):
+    item_id = _quarantine(store)
+    store.add_dlq_events([item_id], "replay_requested", by="alice", note="after the fix")
+    store.add_dlq_events([item_id], "replay_failed", by="dlq", note="conn x missing", run_id="r9", count_attempt=True)
+    item = store.get_dlq_item(item_id)
+    assert (item["state"], item["attempts"]) == ("open", 2)
+    events = store.dlq_history([item_id])[item_id]
+    assert [e["action"] for e in events] == ["opened", "replay_requested", "replay_failed"]
+    assert events[2]["run_id"] == "r9" and events[2]["note"] == "conn x missing"
+    assert all(e["recorded"] for e in events)
+    with pytest.raises(DlqStateError, match="replay_requested"):
+        store.add_dlq_events([item_id], "frobbed", by="x")
+
+
+def test_list_dlq_accepts_naive_bounds_as_utc(store):
+    """Issue 15: ``list --since 2026-12-07`` crashed on a naive datetime."""
+    _quarantine(store)
+    naive_past = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) - dt.timedelta(hours=1)
+    assert len(store.list_dlq(since=naive_past)) == 1
+    assert store.list_dlq(until=naive_past) == []
+
+
+def test_list_dlq_by_ids(store):
+    ids = [_quarantine(store, key=str(n)) for n in range(3)]
+    assert {i["id"] for i in store.list_dlq(ids=[ids[0], ids[2], 999])} == {ids[0], ids[2]}
+    assert store.list_dlq(ids=[]) == []
 
 
 def test_list_dlq_filters_and_counts_by_reason(store):
