@@ -6,6 +6,8 @@ VENV := $(LOCAL)/venv
 PY := $(VENV)/bin/python
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 ODBC_PACKAGES := unixodbc libsqliteodbc odbc-postgresql
+# Debian's own browser and its driver: the ops console's browser test runs them headless (nothing downloaded).
+BROWSER_PACKAGES := chromium chromium-driver
 
 export AIRFLOW_HOME := $(LOCAL)/airflow
 export AIRFLOW__CORE__DAGS_FOLDER := $(ROOT)/dags
@@ -32,13 +34,14 @@ help:
 setup: system-deps venv
 
 system-deps:
-	@if odbcinst -q -d 2>/dev/null | grep -q '^\[SQLite3\]' && odbcinst -q -d | grep -q '^\[PostgreSQL Unicode\]'; then \
+	@if odbcinst -q -d 2>/dev/null | grep -q '^\[SQLite3\]' && odbcinst -q -d | grep -q '^\[PostgreSQL Unicode\]' \
+		&& command -v chromium >/dev/null && command -v chromedriver >/dev/null; then \
 		exit 0; \
 	elif [ "$$(id -u)" = "0" ]; then \
-		echo "installing ODBC drivers: $(ODBC_PACKAGES)"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(ODBC_PACKAGES) >/dev/null; \
+		echo "installing ODBC drivers and the test browser: $(ODBC_PACKAGES) $(BROWSER_PACKAGES)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(ODBC_PACKAGES) $(BROWSER_PACKAGES) >/dev/null; \
 	else \
-		echo "ODBC drivers missing. Run:  sudo apt-get install -y $(ODBC_PACKAGES)"; exit 1; \
+		echo "ODBC drivers or the test browser missing. Run:  sudo apt-get install -y $(ODBC_PACKAGES) $(BROWSER_PACKAGES)"; exit 1; \
 	fi
 
 venv: $(VENV)/.installed
