@@ -119,10 +119,15 @@ def period_of(schedule: str | None) -> timedelta:
 
 def flow_refs(pairs: Iterable[Any]) -> list[FlowRef]:
     """Every (pair, flow) of the configured pairs, with its DAG id and schedule."""
+    from storesync.flows import FLOWS
+
     refs = []
     for pair in pairs:
         for name, flow in sorted(pair.flows.items()):
-            refs.append(FlowRef(pair.name, name, pair.dag_id(name), getattr(flow, "schedule", None)))
+            # A leg of a two-way flow (customers_from_erp) runs inside its parent flow's DAG.
+            spec = FLOWS.get(name)
+            dag_flow = spec.part_of if spec is not None and spec.part_of else name
+            refs.append(FlowRef(pair.name, name, pair.dag_id(dag_flow), getattr(flow, "schedule", None)))
     return refs
 
 

@@ -82,7 +82,7 @@ def _replay(store, items: list[dict[str, Any]], *, by: str, note: str | None, tr
     for (pair_name, flow), keys in replay_plan(items).items():
         group = [item for item in items if item["pair"] == pair_name and item["flow"] == flow]
         try:
-            dag_id = get_pair(pair_name).dag_id(flow)
+            dag_id = _dag_id(get_pair(pair_name), flow)
             run_id, trigger_note = trigger(dag_id, {"record_keys": keys}, by)
         except Exception as exc:  # noqa: BLE001 - shown on the page; the items stay as they were
             result.errors.append(f"{pair_name}/{flow}: not replayed, items stay open: {exc}")
@@ -92,6 +92,14 @@ def _replay(store, items: list[dict[str, Any]], *, by: str, note: str | None, tr
         result.runs.append(f"{dag_id} {run_id}")
         if trigger_note:
             result.notes.append(trigger_note)
+
+
+def _dag_id(pair, flow: str) -> str:
+    """The DAG that runs ``flow``: a leg of a two-way flow (customers_from_erp) runs in its parent's DAG."""
+    from storesync.flows import FLOWS
+
+    spec = FLOWS.get(flow)
+    return pair.dag_id(spec.part_of if spec is not None and spec.part_of else flow)
 
 
 # -- the calls to re-point at the DLQ service ------------------------------------------------------------------

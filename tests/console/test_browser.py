@@ -1,0 +1,243 @@
+"""The ops console end to end in a real headless browser: Airflow's API server with the plugin, Debian's chromium
+driven through its chromedriver (selenium). Log in through Airflow's login page, see the overview (also inside
+the Airflow UI's frame), filter the DLQ, replay an item from the page and see its state change and the flow's
+DAG run that the replay created. Screenshots go to .local/test/screenshots/console/.
+
+In CI (STORESYNC_REQUIRE_SERVICES=1) a missing browser or driver fails the test instead of skipping it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+from datetime import datetime, timezone
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, TEST_STATE, skip_or_fail
+from tests.console.conftest import seed_store
+
+SCREENSHOTS = TEST_STATE / "screenshots" / "console"
+USER, PASSWORD = "ops", "console-browser-test-pw"
+REPLAYED_DAG = "orders__xcart__sage500"
+
+
+def _browser() -> tuple[str, str]:
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver = shutil.which("chromedriver")
+    if not chromium or not driver:
+        skip_or_fail("Debian's chromium and chromium-driver are not installed (make system-deps installs them)")
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        skip_or_fail("selenium is not installed (it is in requirements.lock)")
+    return chromium, driver
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _call(url: str, *, token: str | None = None, data: dict | None = None, headers: dict | None = None):
+    request = urllib.request.Request(url, data=json.dumps(data).encode() if data is not None else None,
+                                     headers={"Content-Type": "application/json", **(headers or {}),
+                                              **({"Authorization": f"Bearer {token}"} if token else {})},
+                                     method="POST" if data is not None else "GET")
+    try:
+        with urllib.request.urlopen(request, timeout=20) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+@pytest.fixture(scope="module")
+def api_server(tmp_path_factory, airflow_db):
+    """Airflow's API server (simple auth manager, user ``ops``) with the console plugin, on a free loopback port,
+    its own metadata database with the orders DAGs serialized, and a seeded sync store."""
+    _browser()
+    home = tmp_path_factory.mktemp("console-airflow")
+    dags = home / "dags"
+    dags.mkdir()
+    shutil.copy(ROOT / "dags" / "orders.py", dags / "orders.py")  # the DAG the replay triggers, nothing else
+    (home / "passwords.json").write_text(json.dumps({USER: PASSWORD}))
+    store_url = f"sqlite:///{home / 'sync.db'}"
+    from storesync.store.store import SyncStore
+
+    store = SyncStore(store_url)
+    seeded = seed_store(store, now=datetime.now(timezone.utc))
+    port = _free_port()
+    env = {**os.environ, "AIRFLOW_HOME": str(home), "AIRFLOW__CORE__DAGS_FOLDER": str(dags),
+           "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+           "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"), "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+           "AIRFLOW__CORE__AUTH_MANAGER":
+               "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager",
+           "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{USER}:admin",
+           "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(home / "passwords.json"),
+           "AIRFLOW__API_AUTH__JWT_SECRET": "console-browser-test-" + "s" * 60,
+           "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
+           "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
+           "STORESYNC_CONSOLE_STORE_URL": store_url,
+           "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'plugins'}"}
+    # A copy of the test session's migrated metadata database saves the API server's own migration (~15 s).
+    shutil.copy(airflow_db, home / "airflow.db")
+    for step in (["dags", "reserialize"],):
+        done = subprocess.run([sys.executable, "-m", "airflow", *step], env=env, capture_output=True, text=True)
+        assert done.returncode == 0, f"airflow {' '.join(step)} failed:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}"
+    log = open(home / "api-server.log", "w")
+    server = subprocess.Popen([sys.executable, "-m", "airflow", "api-server", "--host", "127.0.0.1", "--port",
+                               str(port), "--workers", "1"], env=env, stdout=log, stderr=subprocess.STDOUT,
+                              start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if server.poll() is not None:
+                pytest.fail(f"the API server exited:\n{(home / 'api-server.log').read_text()[-3000:]}")
+            try:
+                urllib.request.urlopen(f"{base}/api/v2/version", timeout=2).close()
+                break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail(f"the API server did not answer in 120 s:\n{(home / 'api-server.log').read_text()[-3000:]}")
+        yield {"base": base, "store": store, "seeded": seeded}
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+        log.close()
+        store.close()
+
+
+@pytest.fixture(scope="module")
+def browser(api_server):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    chromium, driver_path = _browser()
+    options = Options()
+    options.binary_location = chromium
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1000",
+                     "--disable-gpu"):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(options=options, service=Service(driver_path))
+    driver.implicitly_wait(0)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    yield driver
+    driver.quit()
+
+
+def _wait(driver, condition, timeout: float = 30):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, timeout).until(condition)
+
+
+def _shot(driver, name: str) -> None:
+    driver.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
+
+
+def test_anonymous_requests_are_refused_by_the_live_server(api_server):
+    base = api_server["base"]
+    assert _call(f"{base}/storesync/")[0] == 401
+    assert _call(f"{base}/storesync/dlq")[0] == 401
+    item = api_server["seeded"]["dlq"]["blocked"]
+    status, _ = _call(f"{base}/storesync/dlq/action", data={"action": "ignore", "ids": [item]})
+    assert status == 401
+    assert api_server["store"].get_dlq_item(item)["state"] == "open"
+
+
+def test_log_in_see_the_overview_filter_the_dlq_and_replay_an_item(api_server, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import Select
+
+    base, store, seeded = api_server["base"], api_server["store"], api_server["seeded"]
+    started = time.monotonic()
+
+    # Not logged in: the console sends the browser to Airflow's own login page.
+    browser.get(f"{base}/storesync/")
+    _wait(browser, ec.presence_of_element_located((By.NAME, "username")))
+    assert "/auth/login" in browser.current_url
+    _shot(browser, "01-login")
+    browser.find_element(By.NAME, "username").send_keys(USER)
+    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+
+    # Back on the console's overview, signed in as the Airflow user.
+    _wait(browser, ec.presence_of_element_located((By.ID, "overall")))
+    assert browser.find_element(By.ID, "user").text == f"signed in as {USER}"
+    orders = browser.find_element(By.CSS_SELECTOR, 'tr.flow[data-pair="xcart-sage500"][data-flow="orders"]')
+    assert orders.get_attribute("data-status") == "amber"  # fresh data, but items wait in the DLQ
+    assert "unknown_item 1" in orders.text
+    assert browser.find_element(By.ID, "chart").is_displayed()
+    _shot(browser, "02-overview")
+
+    # The same page inside the Airflow UI, from its navigation entry.
+    browser.get(f"{base}/plugin/storesync")
+    frame = _wait(browser, ec.presence_of_element_located((By.CSS_SELECTOR, "iframe[src*='/storesync/']")))
+    browser.switch_to.frame(frame)
+    _wait(browser, ec.presence_of_element_located((By.ID, "overall")))
+    browser.switch_to.default_content()
+    time.sleep(0.5)  # let the UI finish painting for the screenshot
+    _shot(browser, "03-overview-in-airflow-ui")
+
+    # The DLQ, filtered by reason: only the unknown-item order is left.
+    browser.get(f"{base}/storesync/dlq")
+    _wait(browser, ec.presence_of_element_located((By.ID, "dlq-items")))
+    assert len(browser.find_elements(By.CSS_SELECTOR, "tr.item")) == 3  # open items (the held one is not open)
+    Select(browser.find_element(By.ID, "f-reason")).select_by_value("unknown_item")
+    browser.find_element(By.ID, "apply-filter").click()
+    _wait(browser, lambda d: "reason=unknown_item" in d.current_url)
+    rows = browser.find_elements(By.CSS_SELECTOR, "tr.item")
+    item = seeded["dlq"]["bad_sku"]
+    assert [row.get_attribute("data-id") for row in rows] == [str(item)]
+    assert rows[0].find_element(By.CSS_SELECTOR, "td.state").text == "open"
+    _shot(browser, "04-dlq-filtered")
+
+    # The record, with its card number and API key masked.
+    browser.find_element(By.LINK_TEXT, str(item)).click()
+    payload = _wait(browser, ec.presence_of_element_located((By.ID, "payload"))).text
+    assert "4111 1111 1111 1111" not in payload and "****1111" in payload and "sk_live_abc" not in payload
+    _shot(browser, "05-dlq-record-masked")
+    browser.back()
+
+    # Replay it from the page: the state changes, under the logged-in user, and Airflow has the run.
+    _wait(browser, ec.element_to_be_clickable((By.ID, f"pick-{item}"))).click()
+    browser.find_element(By.ID, "action-note").send_keys("SKU created in Sage 500")
+    browser.find_element(By.ID, "replay-selected").click()
+    flash = _wait(browser, ec.presence_of_element_located((By.ID, "flash"))).text
+    assert "1 item(s) replayed" in flash and REPLAYED_DAG in flash, flash
+    assert not browser.find_elements(By.CSS_SELECTOR, f'tr.item[data-id="{item}"]')  # no longer open
+    _shot(browser, "06-replayed")
+    Select(browser.find_element(By.ID, "f-state")).select_by_value("any")
+    browser.find_element(By.ID, "apply-filter").click()
+    row = _wait(browser, ec.presence_of_element_located((By.CSS_SELECTOR, f'tr.item[data-id="{item}"]')))
+    assert row.get_attribute("data-state") == "replayed" and USER in row.text
+    _shot(browser, "07-replayed-item-state")
+    stored = store.get_dlq_item(item)
+    assert (stored["state"], stored["state_changed_by"], stored["state_note"]) == (
+        "replayed", USER, "SKU created in Sage 500")
+
+    token = json.loads(_call(f"{base}/auth/token", data={"username": USER, "password": PASSWORD})[1])["access_token"]
+    status, body = _call(f"{base}/api/v2/dags/{REPLAYED_DAG}/dagRuns", token=token)
+    assert status == 200, body
+    runs = json.loads(body)["dag_runs"]
+    assert [run["conf"] for run in runs] == [{"record_keys": ["1001"]}]
+    assert runs[0]["triggering_user_name"] == USER
+    # Keep the browser part of the suite short: it is one of the slow tests.
+    assert time.monotonic() - started < 90
