@@ -87,6 +87,7 @@ def api_server(tmp_path_factory, airflow_db):
            "AIRFLOW__API_AUTH__JWT_SECRET": "console-browser-test-" + "s" * 60,
            "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
            "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
+           "AIRFLOW__CORE__TEST_CONNECTION": "Enabled",  # the connection form's Test button, as make airflow sets it
            "STORESYNC_CONSOLE_STORE_URL": store_url,
            "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'plugins'}"}
     # A copy of the test session's migrated metadata database saves the API server's own migration (~15 s).
@@ -241,3 +242,31 @@ def test_log_in_see_the_overview_filter_the_dlq_and_replay_an_item(api_server, b
     assert runs[0]["triggering_user_name"] == USER
     # Keep the browser part of the suite short: it is one of the slow tests.
     assert time.monotonic() - started < 90
+
+
+def test_connection_forms_and_their_test_button_on_the_live_server(api_server, tmp_path):
+    """What the UI's connection form is built from (``/ui/connections/hook_meta``) and what its Test button calls
+    (``POST /api/v2/connections/test``), on the running API server."""
+    base = api_server["base"]
+    token = json.loads(_call(f"{base}/auth/token", data={"username": USER, "password": PASSWORD})[1])["access_token"]
+    status, body = _call(f"{base}/ui/connections/hook_meta", token=token)
+    assert status == 200, body
+    forms = {meta["connection_type"]: meta for meta in json.loads(body)}
+    for conn_type in ("xcart", "sage500", "storesync", "acumatica"):
+        assert forms[conn_type]["extra_fields"], conn_type
+    xcart = forms["xcart"]
+    assert xcart["standard_fields"]["host"]["title"] == "Store URL"
+    assert xcart["standard_fields"]["login"]["hidden"] and xcart["standard_fields"]["port"]["hidden"]
+    assert xcart["standard_fields"]["host"]["placeholder"] == "https://shop.example.com"
+    assert forms["sage500"]["standard_fields"]["url_schema"]["title"] == "Database"
+
+    url = f"sqlite:///{tmp_path / 'form-test.db'}"
+    status, body = _call(f"{base}/api/v2/connections/test", token=token, data={
+        "connection_id": "storesync_form_test", "conn_type": "storesync", "extra": json.dumps({"url": url})})
+    assert status == 200, body
+    answer = json.loads(body)
+    assert answer["status"] is True and "sync store reachable (sqlite)" in answer["message"]
+    status, body = _call(f"{base}/api/v2/connections/test", token=token, data={
+        "connection_id": "xcart_form_test", "conn_type": "xcart", "host": "http://127.0.0.1:1", "password": "k",
+        "extra": json.dumps({"max_attempts": 1, "timeout": 2})})
+    assert status == 200 and json.loads(body)["status"] is False
