@@ -24,7 +24,8 @@ export NO_PROXY := 127.0.0.1,localhost
 help:
 	@echo "make demo     set up (venv, ODBC drivers) and run every flow of the default pair against the sandbox"
 	@echo "make test     set up and run the test suite"
-	@echo "make airflow  local Airflow UI on http://localhost:8080 with the sandbox (Ctrl-C stops everything)"
+	@echo "make airflow  local Airflow UI on http://localhost:8080 with every sandbox the pairs need, the alert sink and"
+	@echo "              the ops console (/storesync/); keeps the demo's state (ARGS=--reset: afresh; ARGS=--paused)"
 	@echo "make sandbox  run only the sandbox systems in the foreground"
 	@echo "make dlq ARGS=\"list\"  inspect, resolve or replay the local dead-letter queue"
 	@echo "make bench    benchmarks (SIZE=small for the CI-sized run); report in .local/bench/"
@@ -62,7 +63,7 @@ test: setup
 	@$(PY) -m pytest $(PYTEST_ARGS)
 
 airflow: setup
-	@$(PY) scripts/local_airflow.py
+	@$(PY) scripts/local_airflow.py $(ARGS)
 
 sandbox: setup
 	@$(PY) -m include.sandbox
