@@ -85,6 +85,9 @@ def airflow_env(connections: dict[str, str], *, paused: bool, base: dict[str, st
     base = dict(os.environ if base is None else base)
     return {**base, **connections,
             "AIRFLOW__CORE__PARALLELISM": "2", "AIRFLOW__API__PORT": str(UI_PORT),
+            # Workers reach the API server here; Airflow's default assumes port 8080.
+            "AIRFLOW__API__BASE_URL": f"http://localhost:{UI_PORT}",
+            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://localhost:{UI_PORT}/execution/",
             # New DAGs start unpaused, as in the demo (which runs them at once); --paused keeps Airflow's default.
             "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True" if paused else "False",
             # The connection form's Test button (hook.test_connection()); Airflow disables it by default.

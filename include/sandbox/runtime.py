@@ -307,7 +307,7 @@ class Sandbox:
         unknown = (storefronts - {"xcart"}) | (set(erps) - {"sage500", "acumatica"})
         if unknown:
             raise ValueError(f"no sandbox for {', '.join(sorted(unknown))}; available: xcart, sage500, acumatica")
-        lines = [f"alert sink: {self.start_alert_sink()}"]
+        lines = [self.start_alert_sink()]  # "alert sink: webhooks on …, SMTP on …"
         if not storefronts:
             return lines
         lines.append(f"X-Cart sandbox (REST API): {self.start_xcart()}")
