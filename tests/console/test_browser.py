@@ -270,3 +270,51 @@ def test_connection_forms_and_their_test_button_on_the_live_server(api_server, t
         "connection_id": "xcart_form_test", "conn_type": "xcart", "host": "http://127.0.0.1:1", "password": "k",
         "extra": json.dumps({"max_attempts": 1, "timeout": 2})})
     assert status == 200 and json.loads(body)["status"] is False
+
+
+def _logged_in(browser, base: str) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+
+    browser.get(f"{base}/storesync/")
+    if "/auth/login" in browser.current_url or browser.find_elements(By.NAME, "username"):
+        _wait(browser, ec.presence_of_element_located((By.NAME, "username"))).send_keys(USER)
+        browser.find_element(By.NAME, "password").send_keys(PASSWORD)
+        browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    _wait(browser, ec.presence_of_element_located((By.ID, "overall")))
+
+
+def test_connection_form_and_test_button_in_the_ui(api_server, browser, tmp_path):
+    """The X-Cart form as Airflow's UI draws it (labels, placeholders, unused fields hidden), and the list's
+    Test button on a sync store connection (no port: the case Airflow 3.3.2's UI gets wrong without the fix)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+
+    base = api_server["base"]
+    _logged_in(browser, base)
+    browser.get(f"{base}/connections")
+    add = _wait(browser, lambda d: [b for b in d.find_elements(By.TAG_NAME, "button") if b.text == "Add Connection"])
+    add[0].click()
+    _wait(browser, ec.presence_of_element_located((By.NAME, "connection_id"))).send_keys("xcart_form_check")
+    kind = browser.find_element(By.CSS_SELECTOR, "input[role=combobox]")
+    kind.click()
+    kind.send_keys("X-Cart")
+    _wait(browser, ec.element_to_be_clickable((By.XPATH, "//*[@role='option'][contains(., 'X-Cart')]"))).click()
+    host = _wait(browser, ec.visibility_of_element_located((By.NAME, "host")))
+    assert host.get_attribute("placeholder") == "https://shop.example.com"
+    labels = [label.text.strip() for label in browser.find_elements(By.TAG_NAME, "label") if label.text.strip()]
+    assert "Store URL" in labels and "REST API key (read/write)" in labels
+    assert not [name for name in ("login", "schema", "port")
+                if any(el.is_displayed() for el in browser.find_elements(By.NAME, name))]
+    _shot(browser, "08-xcart-connection-form")
+
+    token = json.loads(_call(f"{base}/auth/token", data={"username": USER, "password": PASSWORD})[1])["access_token"]
+    status, body = _call(f"{base}/api/v2/connections", token=token, data={
+        "connection_id": "console_store_check", "conn_type": "storesync",
+        "extra": json.dumps({"url": f"sqlite:///{tmp_path / 'checked.db'}"})})
+    assert status in (200, 201), body
+    browser.get(f"{base}/connections")
+    row = _wait(browser, lambda d: [r for r in d.find_elements(By.CSS_SELECTOR, "tr") if "console_store_check" in r.text])[0]
+    row.find_element(By.CSS_SELECTOR, "button[aria-label='Test Connection']").click()
+    _wait(browser, lambda d: "sync store reachable" in d.find_element(By.TAG_NAME, "body").text)
+    _shot(browser, "09-test-button")
