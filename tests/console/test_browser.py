@@ -1,5 +1,5 @@
 """The ops console end to end in a real headless browser: Airflow's API server with the plugin, Debian's chromium
-driven through its chromedriver (selenium). Log in through Airflow's login page, see the overview (also inside
+driven through its chromedriver (W3C WebDriver, tests/console/webdriver.py). Log in through Airflow's login page, see the overview (also inside
 the Airflow UI's frame), filter the DLQ, replay an item from the page and see its state change and the flow's
 DAG run that the replay created. Screenshots go to .local/test/screenshots/console/.
 
@@ -17,14 +17,14 @@ import subprocess
 import sys
 import time
 import urllib.error
-from datetime import datetime, timezone
 import urllib.request
-from pathlib import Path
+from datetime import datetime, timezone
 
 import pytest
 
 from tests.conftest import ROOT, TEST_STATE, skip_or_fail
 from tests.console.conftest import seed_store
+from tests.console.webdriver import Chrome
 
 SCREENSHOTS = TEST_STATE / "screenshots" / "console"
 USER, PASSWORD = "ops", "console-browser-test-pw"
@@ -36,10 +36,6 @@ def _browser() -> tuple[str, str]:
     driver = shutil.which("chromedriver")
     if not chromium or not driver:
         skip_or_fail("Debian's chromium and chromium-driver are not installed (make system-deps installs them)")
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
-        skip_or_fail("selenium is not installed (it is in requirements.lock)")
     return chromium, driver
 
 
@@ -125,31 +121,19 @@ def api_server(tmp_path_factory, airflow_db):
 
 @pytest.fixture(scope="module")
 def browser(api_server):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
-
     chromium, driver_path = _browser()
-    options = Options()
-    options.binary_location = chromium
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1000",
-                     "--disable-gpu"):
-        options.add_argument(argument)
-    driver = webdriver.Chrome(options=options, service=Service(driver_path))
-    driver.implicitly_wait(0)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    driver = Chrome(chromium, driver_path)
     yield driver
     driver.quit()
 
 
-def _wait(driver, condition, timeout: float = 30):
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    return WebDriverWait(driver, timeout).until(condition)
-
-
 def _shot(driver, name: str) -> None:
-    driver.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
+    driver.screenshot(SCREENSHOTS / f"{name}.png")
+
+
+def _select(driver, select_id: str, value: str) -> None:
+    driver.wait_for(f"select#{select_id} option[value='{value}']").click()
 
 
 def test_anonymous_requests_are_refused_by_the_live_server(api_server):
@@ -163,71 +147,66 @@ def test_anonymous_requests_are_refused_by_the_live_server(api_server):
 
 
 def test_log_in_see_the_overview_filter_the_dlq_and_replay_an_item(api_server, browser):
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import Select
-
     base, store, seeded = api_server["base"], api_server["store"], api_server["seeded"]
     started = time.monotonic()
 
     # Not logged in: the console sends the browser to Airflow's own login page.
     browser.get(f"{base}/storesync/")
-    _wait(browser, ec.presence_of_element_located((By.NAME, "username")))
+    browser.wait_for("input[name=username]").send_keys(USER)
     assert "/auth/login" in browser.current_url
+    browser.find_all("input[name=password]")[0].send_keys(PASSWORD)
     _shot(browser, "01-login")
-    browser.find_element(By.NAME, "username").send_keys(USER)
-    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
-    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    browser.find_all("button[type=submit]")[0].click()
 
     # Back on the console's overview, signed in as the Airflow user.
-    _wait(browser, ec.presence_of_element_located((By.ID, "overall")))
-    assert browser.find_element(By.ID, "user").text == f"signed in as {USER}"
-    orders = browser.find_element(By.CSS_SELECTOR, 'tr.flow[data-pair="xcart-sage500"][data-flow="orders"]')
+    browser.wait_for("#overall")
+    assert browser.find_all("#user")[0].text == f"signed in as {USER}"
+    orders = browser.find_all('tr.flow[data-pair="xcart-sage500"][data-flow="orders"]')[0]
     assert orders.get_attribute("data-status") == "amber"  # fresh data, but items wait in the DLQ
     assert "unknown_item 1" in orders.text
-    assert browser.find_element(By.ID, "chart").is_displayed()
+    assert browser.find_all("#chart")[0].is_displayed()
     _shot(browser, "02-overview")
 
     # The same page inside the Airflow UI, from its navigation entry.
     browser.get(f"{base}/plugin/storesync")
-    frame = _wait(browser, ec.presence_of_element_located((By.CSS_SELECTOR, "iframe[src*='/storesync/']")))
-    browser.switch_to.frame(frame)
-    _wait(browser, ec.presence_of_element_located((By.ID, "overall")))
-    browser.switch_to.default_content()
+    frame = browser.wait_for("iframe[src*='/storesync/']")
+    browser.switch_to_frame(frame)
+    browser.wait_for("#overall")
+    browser.switch_to_frame(None)
     time.sleep(0.5)  # let the UI finish painting for the screenshot
     _shot(browser, "03-overview-in-airflow-ui")
 
     # The DLQ, filtered by reason: only the unknown-item order is left.
     browser.get(f"{base}/storesync/dlq")
-    _wait(browser, ec.presence_of_element_located((By.ID, "dlq-items")))
-    assert len(browser.find_elements(By.CSS_SELECTOR, "tr.item")) == 3  # open items (the held one is not open)
-    Select(browser.find_element(By.ID, "f-reason")).select_by_value("unknown_item")
-    browser.find_element(By.ID, "apply-filter").click()
-    _wait(browser, lambda d: "reason=unknown_item" in d.current_url)
-    rows = browser.find_elements(By.CSS_SELECTOR, "tr.item")
+    browser.wait_for("#dlq-items")
+    assert len(browser.find_all("tr.item")) == 3  # open items (the held one is not open)
+    _select(browser, "f-reason", "unknown_item")
+    browser.find_all("#apply-filter")[0].click()
+    browser.wait(lambda d: "reason=unknown_item" in d.current_url, what="the filtered page")
+    rows = browser.find_all("tr.item")
     item = seeded["dlq"]["bad_sku"]
     assert [row.get_attribute("data-id") for row in rows] == [str(item)]
-    assert rows[0].find_element(By.CSS_SELECTOR, "td.state").text == "open"
+    assert rows[0].find("td.state").text == "open"
     _shot(browser, "04-dlq-filtered")
 
     # The record, with its card number and API key masked.
-    browser.find_element(By.LINK_TEXT, str(item)).click()
-    payload = _wait(browser, ec.presence_of_element_located((By.ID, "payload"))).text
+    rows[0].find(f"a[href$='/dlq/{item}']").click()
+    payload = browser.wait_for("#payload").text
     assert "4111 1111 1111 1111" not in payload and "****1111" in payload and "sk_live_abc" not in payload
     _shot(browser, "05-dlq-record-masked")
     browser.back()
 
     # Replay it from the page: the state changes, under the logged-in user, and Airflow has the run.
-    _wait(browser, ec.element_to_be_clickable((By.ID, f"pick-{item}"))).click()
-    browser.find_element(By.ID, "action-note").send_keys("SKU created in Sage 500")
-    browser.find_element(By.ID, "replay-selected").click()
-    flash = _wait(browser, ec.presence_of_element_located((By.ID, "flash"))).text
+    browser.wait_for(f"#pick-{item}").click()
+    browser.find_all("#action-note")[0].send_keys("SKU created in Sage 500")
+    browser.find_all("#replay-selected")[0].click()
+    flash = browser.wait_for("#flash").text
     assert "1 item(s) replayed" in flash and REPLAYED_DAG in flash, flash
-    assert not browser.find_elements(By.CSS_SELECTOR, f'tr.item[data-id="{item}"]')  # no longer open
+    assert not browser.find_all(f'tr.item[data-id="{item}"]')  # no longer open
     _shot(browser, "06-replayed")
-    Select(browser.find_element(By.ID, "f-state")).select_by_value("any")
-    browser.find_element(By.ID, "apply-filter").click()
-    row = _wait(browser, ec.presence_of_element_located((By.CSS_SELECTOR, f'tr.item[data-id="{item}"]')))
+    _select(browser, "f-state", "any")
+    browser.find_all("#apply-filter")[0].click()
+    row = browser.wait_for(f'tr.item[data-id="{item}"]')
     assert row.get_attribute("data-state") == "replayed" and USER in row.text
     _shot(browser, "07-replayed-item-state")
     stored = store.get_dlq_item(item)
@@ -273,39 +252,34 @@ def test_connection_forms_and_their_test_button_on_the_live_server(api_server, t
 
 
 def _logged_in(browser, base: str) -> None:
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as ec
-
     browser.get(f"{base}/storesync/")
-    if "/auth/login" in browser.current_url or browser.find_elements(By.NAME, "username"):
-        _wait(browser, ec.presence_of_element_located((By.NAME, "username"))).send_keys(USER)
-        browser.find_element(By.NAME, "password").send_keys(PASSWORD)
-        browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    _wait(browser, ec.presence_of_element_located((By.ID, "overall")))
+    found = browser.wait(lambda d: d.find_all("#overall") or d.find_all("input[name=username]"), what="a page")
+    if found[0].get_attribute("name") == "username":
+        found[0].send_keys(USER)
+        browser.find_all("input[name=password]")[0].send_keys(PASSWORD)
+        browser.find_all("button[type=submit]")[0].click()
+        browser.wait_for("#overall")
 
 
 def test_connection_form_and_test_button_in_the_ui(api_server, browser, tmp_path):
     """The X-Cart form as Airflow's UI draws it (labels, placeholders, unused fields hidden), and the list's
     Test button on a sync store connection (no port: the case Airflow 3.3.2's UI gets wrong without the fix)."""
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as ec
-
     base = api_server["base"]
     _logged_in(browser, base)
     browser.get(f"{base}/connections")
-    add = _wait(browser, lambda d: [b for b in d.find_elements(By.TAG_NAME, "button") if b.text == "Add Connection"])
+    add = browser.wait(lambda d: [b for b in d.find_all("button") if b.text == "Add Connection"], what="Add button")
     add[0].click()
-    _wait(browser, ec.presence_of_element_located((By.NAME, "connection_id"))).send_keys("xcart_form_check")
-    kind = browser.find_element(By.CSS_SELECTOR, "input[role=combobox]")
+    browser.wait_for("input[name=connection_id]").send_keys("xcart_form_check")
+    kind = browser.find_all("input[role=combobox]")[0]
     kind.click()
     kind.send_keys("X-Cart")
-    _wait(browser, ec.element_to_be_clickable((By.XPATH, "//*[@role='option'][contains(., 'X-Cart')]"))).click()
-    host = _wait(browser, ec.visibility_of_element_located((By.NAME, "host")))
+    browser.wait(lambda d: d.find_all_xpath("//*[@role='option'][contains(., 'X-Cart')]"), what="X-Cart option")[0].click()
+    host = browser.wait_for("input[name=host]", visible=True)
     assert host.get_attribute("placeholder") == "https://shop.example.com"
-    labels = [label.text.strip() for label in browser.find_elements(By.TAG_NAME, "label") if label.text.strip()]
+    labels = [label.text.strip() for label in browser.find_all("label") if label.text.strip()]
     assert "Store URL" in labels and "REST API key (read/write)" in labels
     assert not [name for name in ("login", "schema", "port")
-                if any(el.is_displayed() for el in browser.find_elements(By.NAME, name))]
+                if any(el.is_displayed() for el in browser.find_all(f"[name={name}]"))]
     _shot(browser, "08-xcart-connection-form")
 
     token = json.loads(_call(f"{base}/auth/token", data={"username": USER, "password": PASSWORD})[1])["access_token"]
@@ -314,7 +288,7 @@ def test_connection_form_and_test_button_in_the_ui(api_server, browser, tmp_path
         "extra": json.dumps({"url": f"sqlite:///{tmp_path / 'checked.db'}"})})
     assert status in (200, 201), body
     browser.get(f"{base}/connections")
-    row = _wait(browser, lambda d: [r for r in d.find_elements(By.CSS_SELECTOR, "tr") if "console_store_check" in r.text])[0]
-    row.find_element(By.CSS_SELECTOR, "button[aria-label='Test Connection']").click()
-    _wait(browser, lambda d: "sync store reachable" in d.find_element(By.TAG_NAME, "body").text)
+    row = browser.wait(lambda d: [r for r in d.find_all("tr") if "console_store_check" in r.text], what="row")[0]
+    row.find("button[aria-label='Test Connection']").click()
+    browser.wait(lambda d: "sync store reachable" in d.body_text(), what="the test result")
     _shot(browser, "09-test-button")
