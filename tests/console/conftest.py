@@ -4,16 +4,10 @@ simple auth manager issuing real JWTs (an admin "ops" and a "viewer")."""
 from __future__ import annotations
 
 import os
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
-
-# Airflow reads these when the auth manager is built; set before any test imports it.
-os.environ.setdefault("AIRFLOW__API_AUTH__JWT_SECRET", "console-tests-jwt-secret-not-for-production-" + "x" * 40)
-os.environ["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"] = "ops:admin,viewer:viewer"
-os.environ["AIRFLOW__CORE__AUTH_MANAGER"] = (
-    "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager")
 
 # Half past the current hour: the store stamps DLQ items and runs with the real time, which must fall in the
 # console's windows around NOW.
@@ -71,7 +65,12 @@ def seeded(store):
 
 @pytest.fixture(scope="session")
 def auth_manager(airflow_db):
-    # Token checks look up revoked tokens in Airflow's metadata database: it must be migrated.
+    """Airflow's simple auth manager with users ops (admin) and viewer (viewer). Token checks look up revoked
+    tokens in Airflow's metadata database: it must be migrated. Set only when a console test needs it."""
+    os.environ.setdefault("AIRFLOW__API_AUTH__JWT_SECRET", "console-tests-jwt-secret-not-for-production-" + "x" * 40)
+    os.environ["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"] = "ops:admin,viewer:viewer"
+    os.environ["AIRFLOW__CORE__AUTH_MANAGER"] = (
+        "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager")
     from airflow.api_fastapi.app import create_auth_manager
 
     manager = create_auth_manager()

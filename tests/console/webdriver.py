@@ -1,7 +1,8 @@
 """A small W3C WebDriver client for Debian's chromedriver: what the browser tests need, nothing else.
 
 Selenium would do the same, but its dependency trio is imported by httpcore whenever it is installed, which
-adds ~0.3 s to every ``import airflow.sdk`` (every DAG parse and task start) of the project's venv. The W3C
+adds trio's import (about 1 s measured on a loaded 2-core machine) to every ``import airflow.sdk`` of the
+project's venv: every DAG parse and task start. The W3C
 WebDriver protocol is plain JSON over HTTP (https://www.w3.org/TR/webdriver2/), so the tests speak it to
 ``chromedriver`` directly.
 """

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 
 from storesync.provider import form_extras, get_provider_info
 
