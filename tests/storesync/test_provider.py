@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 
-
 from storesync.provider import form_extras, get_provider_info
 
 TYPES = {"xcart", "sage500", "storesync", "acumatica"}
@@ -127,3 +126,11 @@ def test_the_test_button_reaches_the_sage500_hook(monkeypatch, tmp_path):
                              extra=json.dumps({"driver": "SQLite3", "dialect": "sqlite", "import_procedure": "sandbox",
                                                "placeholder": "?"}))
     assert not ok and "tarCustomer" in message
+
+
+def test_sage500_form_fields_never_reach_the_odbc_connection_string():
+    """OdbcHook appends unknown extras to the connection string; the form's fields are all the hook's own or
+    ones OdbcHook itself leaves out (driver, placeholder)."""
+    from storesync.hooks.sage500 import _HOOK_EXTRAS
+
+    assert set(_types()["sage500"]["conn-fields"]) <= set(_HOOK_EXTRAS) | {"driver", "placeholder"}
