@@ -167,3 +167,18 @@ def test_reconciliation_days_and_downloads(make_client, tokens, seeded):
     xlsx = client.get(f"/storesync/reconciliation/{PAIR}/{day}.xlsx")
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
     assert client.get(f"/storesync/reconciliation/{PAIR}/2001-01-01.csv").status_code == 404
+
+
+def test_the_store_connection_is_found_where_the_api_server_keeps_it(airflow_db, monkeypatch, tmp_path):
+    """A connection made in the UI lives in Airflow's metadata database, which a hook outside a task does not
+    see; the console reads it with the server-side lookup."""
+    from airflow.models.connection import Connection
+    from airflow.utils.session import create_session
+    from storesync.console.app import store_url
+
+    url = f"sqlite:///{tmp_path / 'ui-made.db'}"
+    monkeypatch.delenv("AIRFLOW_CONN_CONSOLE_UI_STORE", raising=False)
+    with create_session() as session:
+        session.query(Connection).filter(Connection.conn_id == "console_ui_store").delete()
+        session.add(Connection(conn_id="console_ui_store", conn_type="storesync", extra=f'{{"url": "{url}"}}'))
+    assert store_url("console_ui_store") == url

@@ -49,14 +49,32 @@ def _store_at(url: str):
     return store
 
 
-def default_store():
-    url = os.environ.get(STORE_URL_ENV)
-    if url:
-        return _store_at(url)
+def store_url(conn_id: str) -> str:
+    """The sync store URL of connection ``conn_id`` as the API server sees it.
+
+    The API server is not a task: Airflow's task-side lookup used by hooks sees only ``AIRFLOW_CONN_*`` variables
+    and secrets backends there, so the connection is read with Airflow's server-side lookup (secrets backends,
+    environment, then the metadata database, where connections made in the UI live).
+    """
+    from airflow.models.connection import Connection
     from storesync.hooks.syncstore import SyncStoreHook
 
-    pairs = default_pairs()
-    return SyncStoreHook(pairs[0].store_conn_id if pairs else SyncStoreHook.default_conn_name).get_store()
+    class ServerSideStoreHook(SyncStoreHook):
+        @classmethod
+        def get_connection(cls, conn_id: str):
+            return Connection.get_connection_from_secrets(conn_id)
+
+    return ServerSideStoreHook(conn_id).get_url()
+
+
+def default_store():
+    url = os.environ.get(STORE_URL_ENV)
+    if not url:
+        from storesync.hooks.syncstore import SyncStoreHook
+
+        pairs = default_pairs()
+        url = store_url(pairs[0].store_conn_id if pairs else SyncStoreHook.default_conn_name)
+    return _store_at(url)
 
 
 def airflow_run_states(dag_id: str, run_ids: list[str]) -> dict[str, str]:
