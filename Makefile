@@ -6,6 +6,8 @@ VENV := $(LOCAL)/venv
 PY := $(VENV)/bin/python
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 ODBC_PACKAGES := unixodbc libsqliteodbc odbc-postgresql
+# Debian's own browser and its driver: the ops console's browser test runs them headless (nothing downloaded).
+BROWSER_PACKAGES := chromium chromium-driver
 
 export AIRFLOW_HOME := $(LOCAL)/airflow
 export AIRFLOW__CORE__DAGS_FOLDER := $(ROOT)/dags
@@ -22,7 +24,8 @@ export NO_PROXY := 127.0.0.1,localhost
 help:
 	@echo "make demo     set up (venv, ODBC drivers) and run every flow of the default pair against the sandbox"
 	@echo "make test     set up and run the test suite"
-	@echo "make airflow  local Airflow UI on http://localhost:8080 with the sandbox (Ctrl-C stops everything)"
+	@echo "make airflow  local Airflow UI on http://localhost:8080 with every sandbox the pairs need, the alert sink and"
+	@echo "              the ops console (/storesync/); keeps the demo's state (ARGS=--reset: afresh; ARGS=--paused)"
 	@echo "make sandbox  run only the sandbox systems in the foreground"
 	@echo "make dlq ARGS=\"list\"  inspect, resolve or replay the local dead-letter queue"
 	@echo "make bench    benchmarks (SIZE=small for the CI-sized run); report in .local/bench/"
@@ -39,6 +42,15 @@ system-deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(ODBC_PACKAGES) >/dev/null; \
 	else \
 		echo "ODBC drivers missing. Run:  sudo apt-get install -y $(ODBC_PACKAGES)"; exit 1; \
+	fi
+	@# The browser is only for the ops console's browser test: without it that test skips (fails in CI).
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then \
+		exit 0; \
+	elif [ "$$(id -u)" = "0" ]; then \
+		echo "installing the test browser: $(BROWSER_PACKAGES)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BROWSER_PACKAGES) >/dev/null; \
+	else \
+		echo "note: the browser test needs  sudo apt-get install -y $(BROWSER_PACKAGES)"; \
 	fi
 
 venv: $(VENV)/.installed
@@ -59,7 +71,7 @@ test: setup
 	@$(PY) -m pytest $(PYTEST_ARGS)
 
 airflow: setup
-	@$(PY) scripts/local_airflow.py
+	@$(PY) scripts/local_airflow.py $(ARGS)
 
 sandbox: setup
 	@$(PY) -m include.sandbox

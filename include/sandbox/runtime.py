@@ -133,6 +133,8 @@ class Sandbox:
     alert_sink_url: str | None = None
     alert_smtp_port: int | None = None
     _alert_sink: subprocess.Popen | None = None
+    # The Sage 500 database file; None: the one airflow_settings.yaml names (.local/data/sage500.db).
+    sage500_file: Path | None = None
 
     def __post_init__(self) -> None:
         settings = load_connections()
@@ -172,7 +174,7 @@ class Sandbox:
     # -- Sage 500 --------------------------------------------------------------------------------------
     @property
     def sage500_path(self) -> Path:
-        return (ROOT / self.sage_settings["schema"]).resolve()
+        return self.sage500_file or (ROOT / self.sage_settings["schema"]).resolve()
 
     def init_sage500(self, customer_emails: list[str]) -> dict[str, int]:
         import pyodbc
@@ -292,9 +294,39 @@ class Sandbox:
             return self.acumatica_client().ship_some_orders(count=count, partial=partial)
         return self._ship_some_sage500_orders(count=count, partial=partial)
 
+    # -- everything the configured pairs need -------------------------------------------------------------
+    def start_for_pairs(self, pairs, *, keep_erp_data: bool = True) -> list[str]:
+        """Start every system the pairs talk to and the alert sink; one line per system saying what runs.
+
+        ``keep_erp_data``: a Sage 500 database left by an earlier run (``make demo``) is kept as it is, so the
+        sync store's cross-references still point at its documents; otherwise it is created afresh. The X-Cart
+        and Acumatica emulators keep their data in memory: they always start seeded afresh.
+        """
+        storefronts = {pair.storefront.system for pair in pairs}
+        erps = sorted({pair.erp.system for pair in pairs})
+        unknown = (storefronts - {"xcart"}) | (set(erps) - {"sage500", "acumatica"})
+        if unknown:
+            raise ValueError(f"no sandbox for {', '.join(sorted(unknown))}; available: xcart, sage500, acumatica")
+        lines = [self.start_alert_sink()]  # "alert sink: webhooks on …, SMTP on …"
+        if not storefronts:
+            return lines
+        lines.append(f"X-Cart sandbox (REST API): {self.start_xcart()}")
+        emails = self.storefront_emails()
+        for system in erps:
+            if system == "sage500" and keep_erp_data and self.sage500_path.exists():
+                lines.append(f"Sage 500 sandbox (SQLite via ODBC): {self.sage500_path} (kept as it was)")
+            elif system == "sage500":
+                lines.append(f"Sage 500 sandbox (SQLite via ODBC): {self.sage500_path} (new) "
+                             f"{self.init_sage500(emails)}")
+            else:
+                lines.append(f"Acumatica sandbox (contract-based REST): {self.start_acumatica(emails)}")
+        return lines
+
     # -- Airflow ---------------------------------------------------------------------------------------
     def connection_env(self) -> dict[str, str]:
         overrides = {"xcart_default": {"host": self.xcart_url}} if self.xcart_url else {}
+        if self.sage500_file is not None:
+            overrides["sage500_default"] = {"schema": str(self.sage500_file)}
         if self.acumatica_url:
             overrides["acumatica_default"] = {"host": self.acumatica_url}
         if self.alert_sink_url:

@@ -47,6 +47,7 @@ from storesync.hooks.retry import RetryPolicy
 from storesync.provider import ACUMATICA_AUTH_MODES as AUTH_MODES
 from storesync.provider import ACUMATICA_CONNECTION_FIELDS as CONNECTION_FIELDS
 from storesync.provider import ACUMATICA_UI_FIELD_BEHAVIOUR as UI_FIELD_BEHAVIOUR
+from storesync.provider import form_extras
 
 log = logging.getLogger(__name__)
 
@@ -364,7 +365,7 @@ class AcumaticaHook(BaseHook):
                    session: requests.Session | None = None) -> AcumaticaClient:
         """A client for the connection, not logged in yet."""
         connection = self.get_connection(self.acumatica_conn_id)
-        extra = connection.extra_dejson
+        extra = form_extras(connection.extra_dejson)
         where = f"connection '{self.acumatica_conn_id}'"
         if not connection.host:
             raise PermanentRunError(f"{where} has no host (the instance URL)")

@@ -20,6 +20,7 @@ from typing import Any
 
 from airflow.providers.odbc.hooks.odbc import OdbcHook
 from storesync.hooks.errors import PermanentRecordError, PermanentRunError, SyncError, classify_odbc_error
+from storesync.provider import SAGE500_UI_FIELD_BEHAVIOUR
 
 # Extras that configure this hook; OdbcHook would otherwise append them to the ODBC connection string.
 _HOOK_EXTRAS = frozenset({"dialect", "company_id", "import_procedure"})
@@ -80,11 +81,9 @@ class Sage500Hook(OdbcHook):
     @classmethod
     def get_ui_field_behaviour(cls) -> dict[str, Any]:
         return {
-            "hidden_fields": [],
-            "relabeling": {"schema": "Database", "login": "User", "host": "Server"},
+            **SAGE500_UI_FIELD_BEHAVIOUR,
             "placeholders": {
-                "host": "sqlserver.example.com",
-                "schema": "mas500_app",
+                **SAGE500_UI_FIELD_BEHAVIOUR["placeholders"],
                 "extra": json.dumps(
                     {"driver": "ODBC Driver 18 for SQL Server", "dialect": "mssql", "company_id": "SOA",
                      "import_procedure": "native", "placeholder": "?"}
@@ -95,11 +94,11 @@ class Sage500Hook(OdbcHook):
     # -- configuration -------------------------------------------------------------------------------
     @property
     def company_id(self) -> str:
-        return str(self.connection_extra_lower.get("company_id", "SOA"))
+        return str(self.connection_extra_lower.get("company_id") or "SOA")
 
     @property
     def dialect(self) -> str:
-        dialect = str(self.connection_extra_lower.get("dialect", "mssql")).lower()
+        dialect = str(self.connection_extra_lower.get("dialect") or "mssql").lower()
         if dialect not in DIALECTS:
             raise PermanentRunError(
                 f"connection '{self.sage500_conn_id}': unknown dialect '{dialect}'; valid: {', '.join(DIALECTS)}"
@@ -108,7 +107,7 @@ class Sage500Hook(OdbcHook):
 
     @property
     def import_procedures(self):
-        name = str(self.connection_extra_lower.get("import_procedure", "native")).lower()
+        name = str(self.connection_extra_lower.get("import_procedure") or "native").lower()
         try:
             return IMPORT_PROCEDURES[name]()
         except KeyError:

@@ -11,6 +11,7 @@ from typing import Any
 
 from airflow.sdk import BaseHook
 from storesync.hooks.errors import PermanentRunError
+from storesync.provider import SYNCSTORE_UI_FIELD_BEHAVIOUR, form_extras
 
 
 class SyncStoreHook(BaseHook):
@@ -25,14 +26,13 @@ class SyncStoreHook(BaseHook):
 
     @classmethod
     def get_ui_field_behaviour(cls) -> dict[str, Any]:
-        return {
-            "relabeling": {"schema": "Database"},
-            "placeholders": {"extra": '{"url": "sqlite:////opt/airflow/data/sync.db"}  (or fill the fields for PostgreSQL)'},
-        }
+        return {**SYNCSTORE_UI_FIELD_BEHAVIOUR, "placeholders": {
+            **SYNCSTORE_UI_FIELD_BEHAVIOUR["placeholders"],
+            "extra": '{"url": "sqlite:////opt/airflow/data/sync.db"}  (or fill the fields for PostgreSQL)'}}
 
     def get_url(self) -> str:
         connection = self.get_connection(self.store_conn_id)
-        extra = connection.extra_dejson
+        extra = form_extras(connection.extra_dejson)
         if extra.get("url"):
             return str(extra["url"])
         if connection.conn_type in ("postgres", "postgresql", "storesync") and connection.host:
@@ -54,12 +54,27 @@ class SyncStoreHook(BaseHook):
         return _store_for(self.get_url())
 
     def test_connection(self) -> tuple[bool, str]:
+        """Connect and look for the store's tables, without creating them (the first run does that)."""
+        from sqlalchemy import inspect, text
+
+        from storesync.store.schema import metadata
+        from storesync.store.store import SyncStore
+
         try:
-            store = self.get_store()
-            store.create_all()
-        except Exception as exc:  # noqa: BLE001
+            store = SyncStore(self.get_url())
+            try:
+                with store.engine.connect() as conn:
+                    conn.execute(text("SELECT 1"))
+                    present = set(inspect(conn).get_table_names())
+            finally:
+                store.close()
+        except Exception as exc:  # noqa: BLE001 - the UI wants the reason
             return False, str(exc)
-        return True, "sync store reachable and migrated"
+        wanted = set(metadata.tables)
+        found = len(wanted & present)
+        tables = f"{found} of {len(wanted)} tables present" + ("" if found == len(wanted) else
+                                                                "; the first run creates the missing ones")
+        return True, f"sync store reachable ({store.dialect}); {tables}"
 
 
 @lru_cache(maxsize=8)

@@ -20,6 +20,7 @@ from storesync.hooks.http_session import settle_environment
 from storesync.hooks.pagination import OffsetPaginator
 from storesync.hooks.ratelimit import Unlimited, limiter_from_extras
 from storesync.hooks.retry import RetryPolicy
+from storesync.provider import XCART_UI_FIELD_BEHAVIOUR, form_extras
 
 # Connection extras that configure the client; everything else HttpHook would send as headers.
 _CLIENT_EXTRAS = ("read_only_api_key", "page_size", "timeout", "max_attempts", "retry_base_delay", "requests_per_minute",
@@ -154,14 +155,9 @@ class XCartHook(HttpHook):
 
     @classmethod
     def get_ui_field_behaviour(cls) -> dict[str, Any]:
-        return {
-            "hidden_fields": ["login", "schema"],
-            "relabeling": {"host": "Store URL", "password": "REST API key (read/write)"},
-            "placeholders": {
-                "host": "https://shop.example.com",
-                "extra": json.dumps({"read_only_api_key": "…", "page_size": 250, "timeout": 30}),
-            },
-        }
+        form = XCART_UI_FIELD_BEHAVIOUR
+        return {**form, "placeholders": {**form["placeholders"], "extra": json.dumps(
+            {"read_only_api_key": "…", "page_size": 250, "timeout": 30})}}
 
     def _configure_session_from_extra(self, session, connection, extra_options):
         session = super()._configure_session_from_extra(session, connection, extra_options)
@@ -172,7 +168,7 @@ class XCartHook(HttpHook):
     def get_client(self, *, retry: RetryPolicy | None = None, slots: int = 1) -> XCartClient:
         """The client of this connection; ``slots``: pool slots the task holds (its share of the request budget)."""
         connection = self.get_connection(self.xcart_conn_id)
-        extra = connection.extra_dejson
+        extra = form_extras(connection.extra_dejson)
         key = extra.get("read_only_api_key") if self.read_only else connection.password
         if not key:
             which = "extra 'read_only_api_key'" if self.read_only else "password (read/write API key)"

@@ -21,6 +21,7 @@ class ExtractOperator(SyncOperator):
         from storesync.operators import unchanged
         from storesync.operators.skip_alerts import SkipAlerts
         from storesync.privacy import scrub_card_data
+        from storesync.progress import Progress
 
         store = scope.store
         # A retried attempt, or a cleared and re-run DAG run, starts from a clean slate for this run;
@@ -74,13 +75,16 @@ class ExtractOperator(SyncOperator):
             store.put_staged(scope.pair.name, scope.flow.name, scope.run_id, STAGE, staged)
             store.record_outcomes(scope.pair.name, scope.flow.name, scope.run_id, skipped)
 
+        progress = Progress(self.log, f"extract {scope.spec.entity}", total=len(keys) or None)
         for item in records:
+            progress.add()
             batch.append(item)
             if len(batch) >= self.flush_every:
                 flush(batch)
                 batch = []
         if batch:
             flush(batch)
+        progress.finish()
         if source_config is not None:
             self.log.info("%d records unchanged at the source since their last push: skipped", same_as_pushed)
         skip_alerts.send(context)

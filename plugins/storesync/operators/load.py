@@ -17,6 +17,7 @@ from storesync.alerts import alert
 from storesync.operators import unchanged as unchanged_source
 from storesync.operators.base import RunScope, SyncOperator
 from storesync.operators.pending import pending_records
+from storesync.progress import Progress
 
 
 def fingerprint(payload: Any) -> str:
@@ -40,6 +41,7 @@ class LoadOperator(SyncOperator):
         source_config = unchanged_source.config_digest(scope) if spec.skip_unchanged_source else None
         by_reason: Counter[str] = Counter()
         held_details: list[str] = []
+        progress = Progress(self.log, f"load {entity}", total=store.count_staged(pair, flow, scope.run_id, "target"))
         for batch in pending_records(scope, "target", batch_size=scope.flow.batch_size):
             outcomes: list[tuple[str, str, str]] = []
             fresh = batch
@@ -87,6 +89,8 @@ class LoadOperator(SyncOperator):
                 unchanged_source.remember_pushed(store, scope, pushed, source_config)
             store.record_outcomes(pair, flow, scope.run_id, outcomes)
             counts.update(outcome for _, outcome, _ in outcomes)
+            progress.add(len(batch))
+        progress.finish()
         self.log.info("load finished: %s; by reason: %s", dict(counts), dict(by_reason))
         if held_details:
             alert(kind="held", pair=scope.pair, dag_id=scope.dag_id, run_id=scope.run_id,
