@@ -180,21 +180,16 @@ def _alerts(value: Any, where: "_Where") -> dict[str, Any]:
                         *channels_raw]
     channels = []
     if channels_raw:
-        from storesync.notifiers import CHANNELS  # only when channels are configured: it imports airflow.sdk
+        from storesync.config.alert_channels import check_channel  # only when channels are configured
 
         for index, channel in enumerate(channels_raw):
             prefix = f"alerts.channels[{index}]"
             if not isinstance(channel, dict):
                 raise PairConfigError(f"{where.file}: field '{prefix}' must be a mapping, got {type(channel).__name__}")
-            kind = channel.get("type")
-            if kind not in CHANNELS:
-                raise PairConfigError(f"{where.file}: field '{prefix}.type': unknown channel type {kind!r}; "
-                                      f"valid: {', '.join(sorted(CHANNELS))}")
-            where.no_unknown(channel, {"type", *CHANNELS[kind].channel_options}, f"{prefix}.")
-            where.required(channel, "conn_id", str, prefix=f"{prefix}.")
-            problem = CHANNELS[kind].check_options(channel)
+            problem = check_channel(channel)
             if problem:
-                raise PairConfigError(f"{where.file}: field '{prefix}': {problem}")
+                name, text = problem
+                raise PairConfigError(f"{where.file}: field '{prefix}{'.' + name if name else ''}'{text}")
             channels.append(dict(channel))
     threshold = body.get("dlq_growth_threshold", 1)
     if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 1:
