@@ -170,7 +170,8 @@ def _start_date(value: Any, field_name: str, where: "_Where") -> datetime:
     try:
         start_date = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
     except ValueError:
-        raise PairConfigError(f"{where.file}: field '{field_name}': {value!r} is not an ISO date or date-time") from None
+        raise PairConfigError(
+            f"{where.file}: field '{field_name}': {value!r} is not an ISO date or date-time") from None
     return start_date if start_date.tzinfo is not None else start_date.replace(tzinfo=timezone.utc)
 
 
@@ -248,7 +249,8 @@ def _flow(name: str, body: dict, where: "_Where", *, systems: dict[str, str], st
     source, target = systems[spec.source], systems[spec.target]
     conventional = conventional_flow(name, source, target)
     # The flow's own section, then the pair's flow_defaults, then the convention for these systems.
-    setting = {**conventional, **pair_defaults, **{k: v for k, v in body.items() if k not in ("mappings", "expectations")}}
+    stated = {k: v for k, v in body.items() if k not in ("mappings", "expectations")}
+    setting = {**conventional, **pair_defaults, **stated}
     stated_mappings, stated_expectations = dict(body.get("mappings") or {}), dict(body.get("expectations") or {})
     mappings = {**conventional.get("mappings", {}), **stated_mappings}
     expectations = {**conventional.get("expectations", {}), **stated_expectations}
@@ -259,12 +261,13 @@ def _flow(name: str, body: dict, where: "_Where", *, systems: dict[str, str], st
                                   + ("" if role in stated_mappings else by_convention))
     for stage, rel in expectations.items():
         if not (INCLUDE_DIR / "expectations" / rel).is_file():
-            raise PairConfigError(f"{where.file}: field '{prefix}expectations.{stage}': no file include/expectations/{rel}"
-                                  + ("" if stage in stated_expectations else by_convention))
+            raise PairConfigError(f"{where.file}: field '{prefix}expectations.{stage}': no file "
+                                  f"include/expectations/{rel}" + ("" if stage in stated_expectations else by_convention))
     return FlowConfig(
         name=name,
         schedule=str(setting.get("schedule", "@hourly")),
-        start_date=_start_date(body["start_date"], f"{prefix}start_date", where) if "start_date" in body else start_date,
+        start_date=(_start_date(body["start_date"], f"{prefix}start_date", where) if "start_date" in body
+                    else start_date),
         catchup=bool(setting.get("catchup", False)),
         extract_overlap_minutes=int(setting.get("extract_overlap_minutes", 15)),
         max_bad_ratio=float(setting.get("max_bad_ratio", 0.05)),
