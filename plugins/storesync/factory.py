@@ -14,7 +14,7 @@ from airflow.sdk.definitions.timetables.interval import CronDataIntervalTimetabl
 
 from storesync.config.pairs import PairConfig, load_pairs, pairs_dir
 from storesync.flows import get_flow
-from storesync.notifiers import FailureAlert
+from storesync.alerts.callback import FailureAlert
 from storesync.operators.extract import ExtractOperator
 from storesync.operators.load import LoadOperator
 from storesync.operators.quality import QualityGateOperator

@@ -2,6 +2,12 @@
 
 Pair files live in ``include/pairs/*.yaml`` (or ``$STORESYNC_PAIRS_DIR``). They are validated when loaded;
 every error names the file, the field and, where there is a closed set, the valid values.
+
+A pair file states only what differs from the conventions. Each setting of a flow comes from, first to last:
+the flow's own section; the pair's ``flow_defaults``; the convention for the flow between the pair's
+systems (schedule, batch size, mapping specs and expectation suites: ``storesync.config.conventions``);
+the product's defaults. The pair's ``start_date`` is where every flow and the reconciliation start unless
+they say otherwise.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from typing import Any
 
 import yaml
 
+from storesync.config.conventions import flow_defaults as conventional_flow
 from storesync.flows import FLOWS, SYSTEMS
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
@@ -126,13 +133,20 @@ def load_pair(path: Path) -> PairConfig:
     except yaml.YAMLError as exc:
         raise PairConfigError(f"{path.name}: not valid YAML: {exc}") from None
     where = _Where(path.name)
-    known = {"name", "storefront", "erp", "store_conn_id", "owner", "retries", "alerts", "flows", "reconciliation"}
+    known = {"name", "storefront", "erp", "store_conn_id", "owner", "retries", "alerts", "start_date",
+             "flow_defaults", "flows", "reconciliation"}
     where.no_unknown(raw, known, "")
     storefront = _endpoint(raw, "storefront", where)
     erp = _endpoint(raw, "erp", where)
     retries = RetryConfig(**where.mapping(raw.get("retries", {}), "retries", set(RetryConfig.__dataclass_fields__)))
+    start_date = _start_date(raw.get("start_date", DEFAULT_START_DATE), "start_date", where)
+    pair_flow_defaults = where.mapping(raw.get("flow_defaults", {}), "flow_defaults", FLOW_DEFAULT_FIELDS)
+    _check_ratio(pair_flow_defaults, "flow_defaults.", where)
+    systems = {"storefront": storefront.system, "erp": erp.system}
     flows_raw = where.mapping(raw.get("flows"), "flows", set(FLOWS))
-    flows = {name: _flow(name, body or {}, where) for name, body in flows_raw.items()}
+    flows = {name: _flow(name, body or {}, where, systems=systems, start_date=start_date,
+                         pair_defaults=pair_flow_defaults)
+             for name, body in flows_raw.items()}
     return PairConfig(
         name=where.required(raw, "name", str),
         path=path,
@@ -143,8 +157,34 @@ def load_pair(path: Path) -> PairConfig:
         retries=retries,
         alerts=_alerts(raw.get("alerts"), where),
         flows=flows,
-        reconciliation=_reconciliation(raw.get("reconciliation"), flows, where),
+        reconciliation=_reconciliation(raw.get("reconciliation"), flows, where, pair_start=start_date),
     )
+
+
+DEFAULT_START_DATE = "2026-01-01"
+#: Flow settings a pair may set once for all its flows (``flow_defaults``).
+FLOW_DEFAULT_FIELDS = {"catchup", "extract_overlap_minutes", "max_bad_ratio", "batch_size"}
+
+
+def _start_date(value: Any, field_name: str, where: "_Where") -> datetime:
+    try:
+        start_date = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    except ValueError:
+        raise PairConfigError(
+            f"{where.file}: field '{field_name}': {value!r} is not an ISO date or date-time") from None
+    return start_date if start_date.tzinfo is not None else start_date.replace(tzinfo=timezone.utc)
+
+
+def _check_ratio(body: dict, prefix: str, where: "_Where") -> None:
+    if "max_bad_ratio" not in body:
+        return
+    try:
+        ratio = float(body["max_bad_ratio"])
+    except (TypeError, ValueError):
+        raise PairConfigError(f"{where.file}: field '{prefix}max_bad_ratio': {body['max_bad_ratio']!r} is not a "
+                              "number between 0 and 1") from None
+    if not 0 <= ratio <= 1:
+        raise PairConfigError(f"{where.file}: field '{prefix}max_bad_ratio': {ratio} is not between 0 and 1")
 
 
 #: Requests in flight per write-back task: up to the HTTP client's connection pool per host (urllib3's 10).
@@ -180,21 +220,16 @@ def _alerts(value: Any, where: "_Where") -> dict[str, Any]:
                         *channels_raw]
     channels = []
     if channels_raw:
-        from storesync.notifiers import CHANNELS  # only when channels are configured: it imports airflow.sdk
+        from storesync.config.alert_channels import check_channel  # only when channels are configured
 
         for index, channel in enumerate(channels_raw):
             prefix = f"alerts.channels[{index}]"
             if not isinstance(channel, dict):
                 raise PairConfigError(f"{where.file}: field '{prefix}' must be a mapping, got {type(channel).__name__}")
-            kind = channel.get("type")
-            if kind not in CHANNELS:
-                raise PairConfigError(f"{where.file}: field '{prefix}.type': unknown channel type {kind!r}; "
-                                      f"valid: {', '.join(sorted(CHANNELS))}")
-            where.no_unknown(channel, {"type", *CHANNELS[kind].channel_options}, f"{prefix}.")
-            where.required(channel, "conn_id", str, prefix=f"{prefix}.")
-            problem = CHANNELS[kind].check_options(channel)
+            problem = check_channel(channel)
             if problem:
-                raise PairConfigError(f"{where.file}: field '{prefix}': {problem}")
+                name, text = problem
+                raise PairConfigError(f"{where.file}: field '{prefix}{'.' + name if name else ''}'{text}")
             channels.append(dict(channel))
     threshold = body.get("dlq_growth_threshold", 1)
     if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 1:
@@ -203,41 +238,48 @@ def _alerts(value: Any, where: "_Where") -> dict[str, Any]:
     return {"channels": channels, "dlq_growth_threshold": threshold}
 
 
-def _flow(name: str, body: dict, where: "_Where") -> FlowConfig:
+def _flow(name: str, body: dict, where: "_Where", *, systems: dict[str, str], start_date: datetime,
+          pair_defaults: dict) -> FlowConfig:
     prefix = f"flows.{name}."
     known = {"schedule", "start_date", "catchup", "extract_overlap_minutes", "max_bad_ratio", "mappings",
              "expectations", "options", "batch_size"}
     where.no_unknown(body, known, prefix)
-    ratio = float(body.get("max_bad_ratio", 0.05))
-    if not 0 <= ratio <= 1:
-        raise PairConfigError(f"{where.file}: field '{prefix}max_bad_ratio': {ratio} is not between 0 and 1")
-    start = body.get("start_date", "2026-01-01")
-    start_date = start if isinstance(start, datetime) else datetime.fromisoformat(str(start))
-    if start_date.tzinfo is None:
-        start_date = start_date.replace(tzinfo=timezone.utc)
-    mappings = dict(body.get("mappings") or {})
+    _check_ratio(body, prefix, where)
+    spec = FLOWS[name]
+    source, target = systems[spec.source], systems[spec.target]
+    conventional = conventional_flow(name, source, target)
+    # The flow's own section, then the pair's flow_defaults, then the convention for these systems.
+    stated = {k: v for k, v in body.items() if k not in ("mappings", "expectations")}
+    setting = {**conventional, **pair_defaults, **stated}
+    stated_mappings, stated_expectations = dict(body.get("mappings") or {}), dict(body.get("expectations") or {})
+    mappings = {**conventional.get("mappings", {}), **stated_mappings}
+    expectations = {**conventional.get("expectations", {}), **stated_expectations}
+    by_convention = f" (the convention for flow {name} from {source} to {target}; name another file in the pair)"
     for role, rel in mappings.items():
         if not (INCLUDE_DIR / "mappings" / rel).is_file():
-            raise PairConfigError(f"{where.file}: field '{prefix}mappings.{role}': no file include/mappings/{rel}")
-    expectations = dict(body.get("expectations") or {})
+            raise PairConfigError(f"{where.file}: field '{prefix}mappings.{role}': no file include/mappings/{rel}"
+                                  + ("" if role in stated_mappings else by_convention))
     for stage, rel in expectations.items():
         if not (INCLUDE_DIR / "expectations" / rel).is_file():
-            raise PairConfigError(f"{where.file}: field '{prefix}expectations.{stage}': no file include/expectations/{rel}")
+            raise PairConfigError(f"{where.file}: field '{prefix}expectations.{stage}': no file "
+                                  f"include/expectations/{rel}" + ("" if stage in stated_expectations else by_convention))
     return FlowConfig(
         name=name,
-        schedule=str(body.get("schedule", "@hourly")),
-        start_date=start_date,
-        catchup=bool(body.get("catchup", False)),
-        extract_overlap_minutes=int(body.get("extract_overlap_minutes", 15)),
-        max_bad_ratio=ratio,
+        schedule=str(setting.get("schedule", "@hourly")),
+        start_date=(_start_date(body["start_date"], f"{prefix}start_date", where) if "start_date" in body
+                    else start_date),
+        catchup=bool(setting.get("catchup", False)),
+        extract_overlap_minutes=int(setting.get("extract_overlap_minutes", 15)),
+        max_bad_ratio=float(setting.get("max_bad_ratio", 0.05)),
         mappings=mappings,
         expectations=expectations,
         options=dict(body.get("options") or {}),
-        batch_size=int(body.get("batch_size", 200)),
+        batch_size=int(setting.get("batch_size", 200)),
     )
 
 
-def _reconciliation(value: Any, flows: dict[str, FlowConfig], where: "_Where") -> ReconciliationConfig | None:
+def _reconciliation(value: Any, flows: dict[str, FlowConfig], where: "_Where", *,
+                    pair_start: datetime) -> ReconciliationConfig | None:
     """The ``reconciliation:`` section, or None when the pair has none (then it gets no reconciliation DAG)."""
     if value is None:
         return None
@@ -249,13 +291,7 @@ def _reconciliation(value: Any, flows: dict[str, FlowConfig], where: "_Where") -
     def fail(name: str, problem: str) -> PairConfigError:
         return PairConfigError(f"{where.file}: field '{prefix}{name}': {problem}")
 
-    start = body.get("start_date", "2026-01-01")
-    try:
-        start_date = start if isinstance(start, datetime) else datetime.fromisoformat(str(start))
-    except ValueError:
-        raise fail("start_date", f"{start!r} is not an ISO date or date-time") from None
-    if start_date.tzinfo is None:
-        start_date = start_date.replace(tzinfo=timezone.utc)
+    start_date = _start_date(body["start_date"], f"{prefix}start_date", where) if "start_date" in body else pair_start
     after = body.get("after", list(defaults.after))
     if not isinstance(after, list) or not after:
         raise fail("after", f"must be a non-empty list of the pair's flows; valid: {', '.join(sorted(flows))}")

@@ -31,7 +31,9 @@ def set_channel_connections(monkeypatch, sink) -> None:
         {"conn_type": "http", "host": sink.http_url, "password": WEBHOOK_TOKEN}))
     monkeypatch.setenv("AIRFLOW_CONN_ALERTS_SMTP", json.dumps(
         {"conn_type": "smtp", "host": "127.0.0.1", "port": sink.smtp_port, "login": "storesync",
-         "password": SMTP_PASSWORD, "extra": {"from_email": "storesync-alerts@example.com"}}))
+         "password": SMTP_PASSWORD,
+         # The SMTP provider's extras: the sink speaks plain SMTP (no implicit TLS, no STARTTLS).
+         "extra": {"from_email": "storesync-alerts@example.com", "disable_ssl": True, "disable_tls": True}}))
 
 
 def write_pair(directory: Path, *, alerts: dict, retries: dict | None = None) -> Path:

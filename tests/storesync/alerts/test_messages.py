@@ -7,7 +7,8 @@ from types import SimpleNamespace
 import pytest
 
 from storesync.hooks.errors import PermanentRunError, TransientError
-from storesync.notifiers import MAX_LINES, Alert, failure_alert, grouped_alert, scrub
+from storesync.alerts.grouping import grouped_alert
+from storesync.alerts.messages import MAX_LINES, Alert, failure_alert, scrub
 
 DAG_ID, RUN_ID = "orders__xcart__sage500", "scheduled__2026-11-20T00:00:00+00:00"
 

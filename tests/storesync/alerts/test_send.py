@@ -9,8 +9,11 @@ from types import SimpleNamespace
 import pytest
 
 from storesync.alerts import alert
+from storesync.alerts.dedup import sent_alerts
+from storesync.alerts.delivery import EmailNotifier, WebhookNotifier
+from storesync.alerts.grouping import grouped_alert
+from storesync.alerts.send import send_alert
 from storesync.hooks.errors import TransientError
-from storesync.notifiers import EmailNotifier, WebhookNotifier, grouped_alert, send_alert, sent_alerts
 from tests.storesync.alerts.conftest import SMTP_PASSWORD, WEBHOOK_TOKEN
 
 DAG_ID = "orders__xcart__sage500"
@@ -133,7 +136,7 @@ def test_no_secret_reaches_a_log_line_or_an_alert_even_if_the_error_text_holds_i
     pair = pair_env()
     error = TransientError(f"connect failed for postgresql://u:{SMTP_PASSWORD}@db and token {WEBHOOK_TOKEN}")
     ti = SimpleNamespace(task_id="extract", try_number=2, max_tries=1, dag_id=DAG_ID, run_id="r")
-    from storesync.notifiers import FailureAlert
+    from storesync.alerts.callback import FailureAlert
 
     with caplog.at_level(logging.DEBUG):
         FailureAlert(pair.name)({"ti": ti, "dag": SimpleNamespace(dag_id=DAG_ID), "run_id": "r", "exception": error})

@@ -146,7 +146,7 @@ def test_an_unknown_flow_field_lists_the_valid_flow_fields(tmp_path, shipped_raw
 
 
 def test_a_missing_mapping_file_names_the_role_and_the_path(tmp_path, shipped_raw):
-    shipped_raw["flows"]["orders"]["mappings"]["to_canonical"] = "xcart/no_such_mapping.yaml"
+    shipped_raw["flows"]["orders"].setdefault("mappings", {})["to_canonical"] = "xcart/no_such_mapping.yaml"
     message = error_for(tmp_path, shipped_raw)
     assert "broken.yaml" in message
     assert "'flows.orders.mappings.to_canonical'" in message
@@ -154,7 +154,7 @@ def test_a_missing_mapping_file_names_the_role_and_the_path(tmp_path, shipped_ra
 
 
 def test_a_missing_expectation_suite_names_the_stage_and_the_path(tmp_path, shipped_raw):
-    shipped_raw["flows"]["orders"]["expectations"]["raw"] = "nope.json"
+    shipped_raw["flows"]["orders"].setdefault("expectations", {})["raw"] = "nope.json"
     message = error_for(tmp_path, shipped_raw)
     assert "'flows.orders.expectations.raw'" in message
     assert "include/expectations/nope.json" in message
@@ -175,7 +175,7 @@ def test_max_bad_ratio_bounds_are_allowed(tmp_path, shipped_raw, ratio):
 
 
 def test_an_unknown_retry_field_lists_the_valid_ones(tmp_path, shipped_raw):
-    shipped_raw["retries"]["attempts"] = 5
+    shipped_raw.setdefault("retries", {})["attempts"] = 5
     message = error_for(tmp_path, shipped_raw)
     assert "field 'retries.attempts' is not known" in message and "delay_seconds" in message
 
