@@ -82,11 +82,11 @@ def test_exact_decimals_round_trip_through_staging(conn):
     values = (Decimal("999999999999.999"), Decimal("12345678.12345678"), Decimal("1234567890.12345"), Decimal("0.001"))
     cursor.execute("INSERT INTO StgSOLine (SessionKey, TranNo, SOLineNo, ExtAmt, QtyOrd, UnitPrice) "
                    "VALUES (?, ?, ?, ?, ?, ?)", 1, "T1", 1, values[0], values[1], values[2])
-    cursor.execute("INSERT INTO StgSalesOrder (SessionKey, TranNo, TranAmt) VALUES (?, ?, ?)", 1, "T1", values[3])
+    cursor.execute("INSERT INTO StgSalesOrder (SessionKey, TranNo, FreightAmt) VALUES (?, ?, ?)", 1, "T1", values[3])
     conn.commit()
     row = cursor.execute("SELECT ExtAmt, QtyOrd, UnitPrice FROM StgSOLine").fetchone()
     assert [to_decimal(v) for v in row] == list(values[:3])
-    assert to_decimal(cursor.execute("SELECT TranAmt FROM StgSalesOrder").fetchone()[0]) == values[3]
+    assert to_decimal(cursor.execute("SELECT FreightAmt FROM StgSalesOrder").fetchone()[0]) == values[3]
 
 
 def test_staging_rows_get_auto_increment_row_keys_and_default_status(conn):
