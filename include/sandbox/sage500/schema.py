@@ -527,8 +527,92 @@ def schema_statements(dialect: str | Dialect) -> list[str]:
     return [statement for table in TABLES for statement in table.ddl(d)]
 
 
+#: Columns added to ERP tables by the vendor-conformant layout (issue 12), with the value existing rows get.
+UPGRADE_DEFAULTS: dict[str, dict[str, str]] = {
+    "tsoSalesOrder": {"RequireSOAck": "0"},
+    "tsoSOLine": {"CmntOnly": "0", "ReqCert": "0", "Status": "1"},
+    "tsoSOLineDist": {"QtyOpenToShip": "0", "FreightAmt": "0", "DeliveryMeth": "1", "Hold": "0", "Status": "1"},
+}
+#: Transient tables (session rows only): recreated when their columns differ from the current layout.
+TRANSIENT_TABLES = (*("StgSalesOrder", "StgSOLine", "StgCustomer", "StgCustPmt", "StgARCreditMemo"), "tdmMigrationLogWrk")
+
+
+def _existing_columns(conn, table: str) -> set[str] | None:
+    """The table's column names (lower case), or None when it does not exist."""
+    cursor = conn.cursor()
+    try:
+        cursor.execute(f"SELECT * FROM {table} WHERE 1 = 0")
+        columns = {c[0].lower() for c in cursor.description}
+        conn.commit()
+        return columns
+    except Exception:  # pyodbc.Error: no such table (PostgreSQL needs the failed transaction rolled back)
+        conn.rollback()
+        return None
+
+
+def upgrade_schema(conn, dialect: str | Dialect) -> list[str]:
+    """Bring a sandbox created with an older layout up to date, in place; returns what it did.
+
+    Staging and log tables hold only session rows: when their columns differ they are dropped (and
+    :func:`create_schema` creates them anew). ERP tables keep their rows and get the missing columns, filled
+    as :data:`UPGRADE_DEFAULTS` says; a sales order's old ship-to and ship-method columns are carried over to
+    ``DfltShipToAddrKey`` and ``DfltShipMethKey`` by :func:`create_schema` once ``tciShipMethod`` exists.
+    """
+    d = get_dialect(dialect)
+    done: list[str] = []
+    cursor = conn.cursor()
+    for table in TABLES:
+        existing = _existing_columns(conn, table.name)
+        if existing is None:
+            continue
+        wanted = {c.lower() for c in table.column_names}
+        if existing == wanted:
+            continue
+        if table.name in TRANSIENT_TABLES:
+            cursor.execute(d.drop_table(table.name))
+            done.append(f"recreated {table.name}")
+        else:
+            for column in table.columns:
+                if column.name.lower() in existing:
+                    continue
+                default = UPGRADE_DEFAULTS.get(table.name, {}).get(column.name, column.default)
+                added = Column(column.name, column.kind, column.size, column.precision, column.scale, True, default)
+                cursor.execute(f"ALTER TABLE {table.name} ADD {added.ddl(d)}")
+                if default is not None:
+                    cursor.execute(f"UPDATE {table.name} SET {column.name} = {default} WHERE {column.name} IS NULL")
+                done.append(f"added {table.name}.{column.name}")
+        conn.commit()
+    return done
+
+
+def _carry_over_order_references(conn) -> None:
+    """Old sales orders named their ship-to (ShipToAddrKey) and ship method (ShipMethID) directly."""
+    cursor = conn.cursor()
+    cursor.execute("SELECT * FROM tsoSalesOrder WHERE 1 = 0")  # exists: create_schema has just ensured it
+    existing = {c[0].lower() for c in cursor.description}
+    if "shiptoaddrkey" in existing:
+        cursor.execute("UPDATE tsoSalesOrder SET DfltShipToAddrKey = ShipToAddrKey "
+                       "WHERE DfltShipToAddrKey IS NULL AND ShipToAddrKey IS NOT NULL")
+    if "shipmethid" in existing:
+        missing = [tuple(r) for r in cursor.execute(
+            "SELECT DISTINCT o.CompanyID, o.ShipMethID FROM tsoSalesOrder o WHERE o.ShipMethID IS NOT NULL AND NOT "
+            "EXISTS (SELECT 1 FROM tciShipMethod m WHERE m.CompanyID = o.CompanyID AND m.ShipMethID = o.ShipMethID)"
+        ).fetchall()]
+        if missing:
+            first = allocate_keys(conn, "tciShipMethod", len(missing))
+            insert_rows(cursor, "tciShipMethod", ("ShipMethKey", "CompanyID", "ShipMethID"),
+                        [(first + i, company, meth) for i, (company, meth) in enumerate(missing)])
+        cursor.execute("UPDATE tsoSalesOrder SET DfltShipMethKey = (SELECT m.ShipMethKey FROM tciShipMethod m "
+                       "WHERE m.CompanyID = tsoSalesOrder.CompanyID AND m.ShipMethID = tsoSalesOrder.ShipMethID) "
+                       "WHERE DfltShipMethKey IS NULL AND ShipMethID IS NOT NULL")
+
+
 def create_schema(conn, dialect: str | Dialect) -> None:
-    """Create missing tables, indexes and key-allocation rows, in one transaction; safe to repeat."""
+    """Create missing tables, indexes and key-allocation rows, in one transaction; safe to repeat.
+
+    A sandbox created with an older layout is upgraded in place first (:func:`upgrade_schema`).
+    """
+    upgrade_schema(conn, dialect)
     statements = schema_statements(dialect)
     cursor = conn.cursor()
     try:
@@ -541,6 +625,7 @@ def create_schema(conn, dialect: str | Dialect) -> None:
                 ).fetchone()[0]
                 if not exists:
                     cursor.execute("INSERT INTO tciSurrogateKey (TableName, NextKey) VALUES (?, ?)", table.name, 1)
+        _carry_over_order_references(conn)
         conn.commit()
     except Exception:
         conn.rollback()
