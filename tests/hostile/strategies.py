@@ -74,10 +74,10 @@ CANONICAL_FIELD_NAMES = frozenset({
 })
 TARGET_FIELD_NAMES = frozenset({
     "TranNo", "TranDate", "CustID", "CustPONo", "CurrID", "FreightAmt", "STaxAmt", "TradeDiscAmt", "TranAmt",
-    "ShipMethID", "Hold", "UserFld1", "SOLineNo", "ItemID", "Description", "QtyOrd", "UnitPrice", "ExtAmt",
-    "WarehouseID",
-    *(f"{side}{column}" for side in ("BillTo", "ShipTo")
-      for column in ("Name", "AddrLine1", "AddrLine2", "City", "StateID", "PostalCode", "CountryID")),
+    "DfltShipMethID", "DfltWarehouseID", "Status", "Hold", "RequireSOAck", "UserFld1", "SOLineNo", "ItemID",
+    "Description", "QtyOrd", "UnitPrice", "ExtAmt", "WarehouseID", "CmntOnly", "ReqCert", "DeliveryMeth",
+    *(f"{side}{column}" for side in ("BillTo", "DfltShipTo")
+      for column in ("AddrName", "AddrLine1", "AddrLine2", "City", "StateID", "PostalCode", "CountryID")),
 })
 KNOWN_FIELD_NAMES = SOURCE_FIELD_NAMES | CANONICAL_FIELD_NAMES | TARGET_FIELD_NAMES
 

@@ -192,7 +192,7 @@ class Sage500Driver:
 
     def ship_to(self, order_id: str) -> list[tuple[str, str]]:
         return self.sandbox.erp_rows(
-            "SELECT a.AddrName, a.AddrLine1 FROM tsoSalesOrder s JOIN tciAddress a ON a.AddrKey = s.ShipToAddrKey "
+            "SELECT a.AddrName, a.AddrLine1 FROM tsoSalesOrder s JOIN tciAddress a ON a.AddrKey = s.DfltShipToAddrKey "
             "WHERE s.UserFld1 = ?", f"XC-{order_id}")
 
     def customers_by_email(self) -> dict[str, str]:

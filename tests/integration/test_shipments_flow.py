@@ -96,9 +96,11 @@ def create_erp_native_order(sandbox, tran: str = "0000700001") -> str:
         item_id = cursor.execute("SELECT ItemID FROM timItem WHERE CompanyID = 'SOA' AND Status = 1 "
                                  "ORDER BY ItemKey").fetchone()[0]
         cursor.execute("INSERT INTO StgSalesOrder (SessionKey, ProcessStatus, Action, TranNo, TranDate, CustID, CurrID, "
-                       "Hold) VALUES (?, 0, 1, ?, ?, ?, 'USD', 0)", 4242, tran, NAIVE_END, cust_id)
+                       "Hold, RequireSOAck, Status) VALUES (?, 0, 1, ?, ?, ?, 'USD', '0', '0', '1')", 4242, tran,
+                       NAIVE_END, cust_id)
         cursor.execute("INSERT INTO StgSOLine (SessionKey, ProcessStatus, Action, TranNo, SOLineNo, ItemID, QtyOrd, "
-                       "WarehouseID) VALUES (?, 0, 1, ?, 1, ?, '2', 'MAIN')", 4242, tran, item_id)
+                       "WarehouseID, CmntOnly, Hold, ReqCert, DeliveryMeth, Status) "
+                       "VALUES (?, 0, 1, ?, 1, ?, '2', 'MAIN', '0', '0', '0', '1', '1')", 4242, tran, item_id)
         connection.commit()
         run_sales_order_import(connection, 4242)
         connection.commit()

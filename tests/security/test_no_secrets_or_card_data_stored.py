@@ -165,7 +165,7 @@ def test_no_card_data_is_stored_and_no_secret_or_card_number_is_logged(sandbox_f
     assert found == [], "card data stored:\n" + "\n".join(found[:20])
     assert masked >= 10, "the masked forms must be there, else the scan read nothing"
     address = sandbox.erp_rows(
-        "SELECT a.AddrName, a.City FROM tsoSalesOrder s JOIN tciAddress a ON a.AddrKey = s.ShipToAddrKey "
+        "SELECT a.AddrName, a.City FROM tsoSalesOrder s JOIN tciAddress a ON a.AddrKey = s.DfltShipToAddrKey "
         "WHERE s.UserFld1 = ?", f"XC-{injected[1]['orderId']}")
     assert [tuple(v.strip() for v in row) for row in address] == [
         (f"[card ****0005] {template['shippingInfo']['lastname']}", "[card ****1117]")]

@@ -183,8 +183,10 @@ def ship_order(conn, *, company_id: str = "SOA", tran_no: str, lines: Mapping[in
     _fits("tsoShipment", {"TrackingNo": tracking_no, "CarrierID": carrier})
 
     def work(cursor) -> Shipment:
-        order = _one(cursor, "SELECT SOKey, CustKey, Status, ShipMethID FROM tsoSalesOrder "
-                     "WHERE CompanyID = ? AND TranNo = ?", company_id, tran_no)
+        # The order refers to its ship method by key (DfltShipMethKey); the shipment keeps the id.
+        order = _one(cursor, "SELECT o.SOKey, o.CustKey, o.Status, m.ShipMethID FROM tsoSalesOrder o "
+                     "LEFT JOIN tciShipMethod m ON m.ShipMethKey = o.DfltShipMethKey "
+                     "WHERE o.CompanyID = ? AND o.TranNo = ?", company_id, tran_no)
         if order is None:
             raise ErpActionError(f"sales order {tran_no} does not exist in company {company_id}")
         so_key, cust_key, status, ship_meth = order
@@ -225,8 +227,9 @@ def ship_order(conn, *, company_id: str = "SOA", tran_no: str, lines: Mapping[in
         for offset, (no, qty) in enumerate(sorted(wanted.items())):
             _line_no, _sol_key, item_key, dist_key, _qty_ord, qty_ship, whse_key = so_lines[no]
             ship_lines.append((line_key + offset, ship_key, so_lines[no][1], item_key, whse_key, qty))
-            cursor.execute("UPDATE tsoSOLineDist SET QtyShip = ? WHERE SOLineDistKey = ?",
-                           (to_decimal(qty_ship) + qty).quantize(_QTY), dist_key)
+            shipped = (to_decimal(qty_ship) + qty).quantize(_QTY)
+            cursor.execute("UPDATE tsoSOLineDist SET QtyShip = ?, QtyOpenToShip = QtyOrd - ? WHERE SOLineDistKey = ?",
+                           shipped, shipped, dist_key)
             open_qty[no] -= qty
             stock = _one(cursor, "SELECT QtyOnHand FROM timWhseBinInvt WHERE WhseKey = ? AND ItemKey = ?",
                          whse_key, item_key)

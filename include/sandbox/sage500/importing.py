@@ -8,7 +8,7 @@ Every emulated procedure has the same contract as Sage 500's own ``sp…api…In
   both import them;
 - a valid row becomes ERP rows with surrogate keys from ``tciSurrogateKey`` and leaves staging (it is deleted);
 - an invalid row stays with ``ProcessStatus = 2`` and gets one ``tdmMigrationLogWrk`` row per problem
-  (``EntityID``, ``ColumnID``, ``ColumnValue``, ``Comment``, ``Status = 2``);
+  (``EntityID``, ``ColumnID``, ``ColumnValue``, ``Duplicate = 0``, ``Comment``, ``Status = 1`` failure);
 - rows already at 1 or 2 and other sessions are never touched, so re-running a session is harmless;
 - it runs inside the caller's open transaction and leaves the commit to the caller; given an autocommit
   connection it runs as its own transaction (committed, or rolled back on error).
@@ -29,7 +29,9 @@ from .schema import STAGING_COLUMN_SIZES, TABLES_BY_NAME, insert_rows
 
 PROCESS_NEW, PROCESS_DONE, PROCESS_ERROR = 0, 1, 2
 ACTION_AUTO, ACTION_INSERT, ACTION_UPDATE, ACTION_DELETE = 0, 1, 2, 3
-LOG_STATUS_ERROR = 2
+# tdmMigrationLogWrk.Status, the migration procedures' @MIG_STAT_* constants (docs/sage500.md).
+LOG_STATUS_INFO, LOG_STATUS_FAILURE, LOG_STATUS_WARNING, LOG_STATUS_SUCCESS = 0, 1, 2, 3
+LOG_STATUS_ERROR = LOG_STATUS_FAILURE  # older name
 IN_CHUNK = 500  # ids per IN (…) list: far below every dialect's parameter limit
 
 T = TypeVar("T")
@@ -210,21 +212,21 @@ def mark_failed(cursor, table: str, row_keys: list[int]) -> None:
         cursor.execute(f"UPDATE {table} SET ProcessStatus = ? WHERE RowKey IN ({marks(chunk)})", [PROCESS_ERROR, *chunk])
 
 
-def write_log(cursor, session_key: int, log: list[tuple[str | None, Problem]]) -> None:
-    """Append ``tdmMigrationLogWrk`` rows; entry numbers continue the session's log.
+def write_log(cursor, session_key: int, log: list[tuple[str | None, Problem]],
+              status: int = LOG_STATUS_FAILURE) -> None:
+    """Append ``tdmMigrationLogWrk`` rows (one per problem) with the given Status (default 1, failure).
 
-    Safe without further locking: callers have write-locked the session's staging rows first.
+    Values are cut to the log's own columns (ColumnID 35, ColumnValue 100, Comment and EntityID 255), as
+    the procedures' VARCHAR variables cut them.
     """
     if not log:
         return
-    cursor.execute("SELECT MAX(EntryNo) FROM tdmMigrationLogWrk WHERE SessionKey = ?", session_key)
-    last = cursor.fetchone()[0] or 0
     log_rows = [
-        (session_key, int(last) + n, (entity or "")[:30], problem.column, problem.value_text, problem.comment[:255],
-         LOG_STATUS_ERROR)
-        for n, (entity, problem) in enumerate(log, start=1)
+        (session_key, (entity or "")[:255], (problem.column or "")[:35],
+         None if problem.value_text is None else problem.value_text[:100], 0, (problem.comment or "")[:255], status)
+        for entity, problem in log
     ]
-    insert_rows(cursor, "tdmMigrationLogWrk", ("SessionKey", "EntryNo", "EntityID", "ColumnID", "ColumnValue",
+    insert_rows(cursor, "tdmMigrationLogWrk", ("SessionKey", "EntityID", "ColumnID", "ColumnValue", "Duplicate",
                                                "Comment", "Status"), log_rows)
 
 

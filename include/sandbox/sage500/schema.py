@@ -170,7 +170,7 @@ def _dates() -> tuple[Column, Column]:
 
 def _address_columns(prefix: str) -> tuple[Column, ...]:
     return (
-        _vc(f"{prefix}Name", 40), _vc(f"{prefix}AddrLine1", 40), _vc(f"{prefix}AddrLine2", 40),
+        _vc(f"{prefix}AddrName", 40), *(_vc(f"{prefix}AddrLine{n}", 40) for n in range(1, 6)),
         _vc(f"{prefix}City", 20), _vc(f"{prefix}StateID", 3), _vc(f"{prefix}PostalCode", 10),
         _vc(f"{prefix}CountryID", 3),
     )
@@ -187,7 +187,7 @@ def _staging_control() -> tuple[Column, ...]:
         Column("RowKey", "identity"),
         _int("SessionKey", nullable=False),
         _small("ProcessStatus", nullable=False, default="0"),
-        _small("Action", nullable=False, default="1"),
+        _small("Action", default="1"),  # nullable as in a site's StgSOLine; NULL and 0 mean "automatic"
     )
 
 
@@ -281,16 +281,25 @@ TABLES: tuple[Table, ...] = (
         indexes=(Index("ix_timWhseBinInvt_ItemKey", ("ItemKey",)), Index("ix_timWhseBinInvt_UpdateDate", ("UpdateDate",))),
     ),
     Table(
+        "tciShipMethod",  # ship methods; orders refer to them by key (tsoSalesOrder.DfltShipMethKey)
+        (_key("ShipMethKey"), _company(), _vc("ShipMethID", 15, nullable=False), _vc("ShipMethDesc", 40), *_dates()),
+        primary_key=("ShipMethKey",),
+        indexes=(Index("ux_tciShipMethod_ShipMethID", ("CompanyID", "ShipMethID"), unique=True),),
+        surrogate_key="ShipMethKey",
+    ),
+    Table(
         "tsoSalesOrder",
         (
             _key("SOKey"), _company(), _vc("TranNo", 10, nullable=False), _vc("TranID", 13, nullable=False),
             _ts("TranDate", nullable=False), _int("CustKey", nullable=False), _vc("CustPONo", 15),
             _vc("CurrID", 3, nullable=False),
-            _small("Status", nullable=False),  # 1 open, 3 canceled, 4 closed
-            _small("Hold", nullable=False, default="0"),
+            _small("Status", nullable=False),  # 0 not active, 1 open, 2 inactive, 3 canceled, 4 closed, ...
+            _small("Hold", nullable=False, default="0"), _vc("HoldReason", 20),
+            _small("RequireSOAck", nullable=False, default="0"), _ts("AckDate"), _ts("CloseDate"),
             _money("TranAmt", nullable=False), _money("OpenAmt", nullable=False), _money("FreightAmt", nullable=False),
             _money("STaxAmt", nullable=False), _money("TradeDiscAmt", nullable=False),
-            _vc("ShipMethID", 15), _int("BillToAddrKey"), _int("ShipToAddrKey"),
+            _int("DfltShipMethKey"), _int("DfltWhseKey"), _int("BillToAddrKey"), _int("DfltShipToAddrKey"),
+            _vc("TranCmnt", 50),
             *_user_fields(),
             *_dates(),
         ),
@@ -306,8 +315,12 @@ TABLES: tuple[Table, ...] = (
     ),
     Table(
         "tsoSOLine",
-        (_key("SOLineKey"), _int("SOKey", nullable=False), _int("SOLineNo", nullable=False),
-         _int("ItemKey", nullable=False), _vc("Description", 40), _price("UnitPrice", nullable=False)),
+        (_key("SOLineKey"), _int("SOKey", nullable=False), _small("SOLineNo", nullable=False),
+         _int("ItemKey"), _vc("Description", 40), _price("UnitPrice"),
+         _small("CmntOnly", nullable=False),  # 1: a comment line (no item, no distribution)
+         _small("ReqCert", nullable=False, default="0"),
+         _small("Status", nullable=False),  # 1 open, 2 closed
+         _vc("UserFld1", 15), _vc("UserFld2", 15)),
         primary_key=("SOLineKey",),
         indexes=(Index("ux_tsoSOLine_SOLineNo", ("SOKey", "SOLineNo"), unique=True),),
         surrogate_key="SOLineKey",
@@ -315,7 +328,11 @@ TABLES: tuple[Table, ...] = (
     Table(
         "tsoSOLineDist",
         (_key("SOLineDistKey"), _int("SOLineKey", nullable=False), _qty("QtyOrd", nullable=False),
-         _qty("QtyShip", nullable=False), _money("ExtAmt", nullable=False), _int("WhseKey", nullable=False)),
+         _qty("QtyShip", nullable=False), _qty("QtyOpenToShip", nullable=False), _money("ExtAmt", nullable=False),
+         _money("FreightAmt", nullable=False), _small("DeliveryMeth", nullable=False),
+         _small("Hold", nullable=False, default="0"),
+         _small("Status", nullable=False),  # 1 open, 2 closed
+         _int("WhseKey")),
         primary_key=("SOLineDistKey",),
         indexes=(Index("ix_tsoSOLineDist_SOLineKey", ("SOLineKey",)),),
         surrogate_key="SOLineDistKey",
@@ -396,23 +413,42 @@ TABLES: tuple[Table, ...] = (
         surrogate_key="InvcKey",
     ),
     Table(
+        # The columns spSOapiSalesOrdIns copies from StgSalesOrder into its work table (and nothing else:
+        # TranAmt, a ship-to without the Dflt prefix or a bare ShipMethID are not columns the procedure reads).
+        # Yes/no and list columns are text, as in Sage's staging tables: the procedure converts them.
         "StgSalesOrder",
         (
             *_staging_control(),
-            _vc("TranNo", 10), _ts("TranDate"), _vc("CustID", 12), _vc("CustPONo", 15), _vc("CurrID", 3),
-            _money("FreightAmt"), _money("STaxAmt"), _money("TradeDiscAmt"), _money("TranAmt"),
-            _vc("ShipMethID", 15), _small("Hold"),
-            *_address_columns("BillTo"), *_address_columns("ShipTo"),
+            _ts("AckDate"), *_address_columns("BillTo"), _vc("BillToCustAddrID", 15), _ts("CloseDate"),
+            _vc("ContactName", 40), _vc("ConfirmNo", 10), _vc("CurrID", 3),
+            _vc("CustID", 12), _vc("CustClassID", 12), _vc("CustPONo", 15), _vc("DfltAcctRefCode", 20),
+            _vc("CurrExchSchdID", 15), _vc("DfltPurchVAddrID", 15), _vc("DfltCommPlanID", 15), _vc("DfltFOBID", 15),
+            _ts("DfltPromDate"), _ts("DfltRequestDate"), _ts("DfltShipDate"), _vc("DfltShipMethID", 15),
+            _small("DfltShipPriority"), *_address_columns("DfltShipTo"), _vc("DfltShipToCustAddrID", 15),
+            _vc("DfltWarehouseID", 6), _ts("Expiration"), _money("FreightAmt"),
+            _vc("Hold", 3), _vc("HoldReason", 20), _money("OpenAmt"), _vc("PmtTermsID", 15),
+            _vc("PrimarySperID", 12), _vc("RecurSOTranNo", 10), _vc("RequireSOAck", 3), _vc("SalesSourceID", 15),
+            _vc("SOAckFormID", 15), _vc("Status", 25), _money("STaxAmt"), _money("TradeDiscAmt"),
+            _vc("TranCmnt", 50), _ts("TranDate"), _vc("TranNo", 10),
             *_user_fields(),
         ),
         indexes=(Index("ix_StgSalesOrder_Session", ("SessionKey", "ProcessStatus")),),
     ),
     Table(
-        "StgSOLine",
+        "StgSOLine",  # the column list of a site's copy of the standard table (see docs/sage500.md)
         (
             *_staging_control(),
-            _vc("TranNo", 10), _int("SOLineNo"), _vc("ItemID", 30), _vc("Description", 40), _qty("QtyOrd"),
-            _price("UnitPrice"), _money("ExtAmt"), _vc("WarehouseID", 6),
+            _vc("AcctRefCode", 20), _money("AmtInvcd"), _ts("CloseDate"), _vc("CmntOnly", 3), _vc("CommClassID", 15),
+            _vc("CommPlanID", 15), _vc("DeliveryMeth", 25), _vc("Description", 40), _money("ExtAmt"),
+            _vc("ExtCmnt", 255), _vc("FOBID", 15), _money("FreightAmt"), _vc("GLAcctNo", 100), _vc("Hold", 3),
+            _vc("HoldReason", 20), _vc("ItemAliasID", 30), _vc("ItemID", 30), _vc("KitComponent", 3),
+            _qty("OrigOrdered"), _ts("OrigPromiseDate"), _vc("PONumber", 13), _ts("PromiseDate"), _qty("QtyInvcd"),
+            _qty("QtyOnBO"), _qty("QtyOrd"), _qty("QtyRtrnCredit"), _qty("QtyRtrnReplacement"), _qty("QtyShip"),
+            _vc("ReqCert", 3), _ts("RequestDate"), _ts("ShipDate"), _vc("ShipMethID", 15), _small("ShipPriority"),
+            *_address_columns("ShipTo"), _int("SOLineNo"), _vc("Status", 25), _vc("STaxClassID", 15),
+            _money("TradeDiscAmt"), Column("TradeDiscPct", "decimal", precision=5, scale=2), _vc("TranNo", 10),
+            _vc("UnitMeasID", 6), _price("UnitPrice"), _vc("UserFld1", 15), _vc("UserFld2", 15),
+            _vc("VendorID", 12), _vc("WarehouseID", 6),
         ),
         indexes=(Index("ix_StgSOLine_Session", ("SessionKey", "TranNo")),),
     ),
@@ -447,11 +483,13 @@ TABLES: tuple[Table, ...] = (
         indexes=(Index("ix_StgARCreditMemo_Session", ("SessionKey", "ProcessStatus")),),
     ),
     Table(
+        # The Data Migration log: the columns the import procedures insert, nothing else (no entry number:
+        # rows of a session have no order a reader could rely on). Status: 0 info, 1 failure, 2 warning,
+        # 3 success. ColumnID/ColumnValue/Comment widths from the procedures' own work tables.
         "tdmMigrationLogWrk",
-        (_int("SessionKey", nullable=False), _int("EntryNo", nullable=False), _vc("EntityID", 30),
-         _vc("ColumnID", 50), _vc("ColumnValue", 255), _vc("Comment", 255),
-         _small("Status", nullable=False)),  # 2: error (the sandbox writes only errors)
-        primary_key=("SessionKey", "EntryNo"),
+        (_int("SessionKey", nullable=False), _vc("EntityID", 255), _vc("ColumnID", 35), _vc("ColumnValue", 100),
+         _small("Duplicate"), _vc("Comment", 255), _small("Status", nullable=False)),
+        indexes=(Index("ix_tdmMigrationLogWrk_Session", ("SessionKey",)),),
     ),
 )
 
@@ -489,8 +527,92 @@ def schema_statements(dialect: str | Dialect) -> list[str]:
     return [statement for table in TABLES for statement in table.ddl(d)]
 
 
+#: Columns added to ERP tables by the vendor-conformant layout (issue 12), with the value existing rows get.
+UPGRADE_DEFAULTS: dict[str, dict[str, str]] = {
+    "tsoSalesOrder": {"RequireSOAck": "0"},
+    "tsoSOLine": {"CmntOnly": "0", "ReqCert": "0", "Status": "1"},
+    "tsoSOLineDist": {"QtyOpenToShip": "0", "FreightAmt": "0", "DeliveryMeth": "1", "Hold": "0", "Status": "1"},
+}
+#: Transient tables (session rows only): recreated when their columns differ from the current layout.
+TRANSIENT_TABLES = (*("StgSalesOrder", "StgSOLine", "StgCustomer", "StgCustPmt", "StgARCreditMemo"), "tdmMigrationLogWrk")
+
+
+def _existing_columns(conn, table: str) -> set[str] | None:
+    """The table's column names (lower case), or None when it does not exist."""
+    cursor = conn.cursor()
+    try:
+        cursor.execute(f"SELECT * FROM {table} WHERE 1 = 0")
+        columns = {c[0].lower() for c in cursor.description}
+        conn.commit()
+        return columns
+    except Exception:  # pyodbc.Error: no such table (PostgreSQL needs the failed transaction rolled back)
+        conn.rollback()
+        return None
+
+
+def upgrade_schema(conn, dialect: str | Dialect) -> list[str]:
+    """Bring a sandbox created with an older layout up to date, in place; returns what it did.
+
+    Staging and log tables hold only session rows: when their columns differ they are dropped (and
+    :func:`create_schema` creates them anew). ERP tables keep their rows and get the missing columns, filled
+    as :data:`UPGRADE_DEFAULTS` says; a sales order's old ship-to and ship-method columns are carried over to
+    ``DfltShipToAddrKey`` and ``DfltShipMethKey`` by :func:`create_schema` once ``tciShipMethod`` exists.
+    """
+    d = get_dialect(dialect)
+    done: list[str] = []
+    cursor = conn.cursor()
+    for table in TABLES:
+        existing = _existing_columns(conn, table.name)
+        if existing is None:
+            continue
+        wanted = {c.lower() for c in table.column_names}
+        if existing == wanted:
+            continue
+        if table.name in TRANSIENT_TABLES:
+            cursor.execute(d.drop_table(table.name))
+            done.append(f"recreated {table.name}")
+        else:
+            for column in table.columns:
+                if column.name.lower() in existing:
+                    continue
+                default = UPGRADE_DEFAULTS.get(table.name, {}).get(column.name, column.default)
+                added = Column(column.name, column.kind, column.size, column.precision, column.scale, True, default)
+                cursor.execute(f"ALTER TABLE {table.name} ADD {added.ddl(d)}")
+                if default is not None:
+                    cursor.execute(f"UPDATE {table.name} SET {column.name} = {default} WHERE {column.name} IS NULL")
+                done.append(f"added {table.name}.{column.name}")
+        conn.commit()
+    return done
+
+
+def _carry_over_order_references(conn) -> None:
+    """Old sales orders named their ship-to (ShipToAddrKey) and ship method (ShipMethID) directly."""
+    cursor = conn.cursor()
+    cursor.execute("SELECT * FROM tsoSalesOrder WHERE 1 = 0")  # exists: create_schema has just ensured it
+    existing = {c[0].lower() for c in cursor.description}
+    if "shiptoaddrkey" in existing:
+        cursor.execute("UPDATE tsoSalesOrder SET DfltShipToAddrKey = ShipToAddrKey "
+                       "WHERE DfltShipToAddrKey IS NULL AND ShipToAddrKey IS NOT NULL")
+    if "shipmethid" in existing:
+        missing = [tuple(r) for r in cursor.execute(
+            "SELECT DISTINCT o.CompanyID, o.ShipMethID FROM tsoSalesOrder o WHERE o.ShipMethID IS NOT NULL AND NOT "
+            "EXISTS (SELECT 1 FROM tciShipMethod m WHERE m.CompanyID = o.CompanyID AND m.ShipMethID = o.ShipMethID)"
+        ).fetchall()]
+        if missing:
+            first = allocate_keys(conn, "tciShipMethod", len(missing))
+            insert_rows(cursor, "tciShipMethod", ("ShipMethKey", "CompanyID", "ShipMethID"),
+                        [(first + i, company, meth) for i, (company, meth) in enumerate(missing)])
+        cursor.execute("UPDATE tsoSalesOrder SET DfltShipMethKey = (SELECT m.ShipMethKey FROM tciShipMethod m "
+                       "WHERE m.CompanyID = tsoSalesOrder.CompanyID AND m.ShipMethID = tsoSalesOrder.ShipMethID) "
+                       "WHERE DfltShipMethKey IS NULL AND ShipMethID IS NOT NULL")
+
+
 def create_schema(conn, dialect: str | Dialect) -> None:
-    """Create missing tables, indexes and key-allocation rows, in one transaction; safe to repeat."""
+    """Create missing tables, indexes and key-allocation rows, in one transaction; safe to repeat.
+
+    A sandbox created with an older layout is upgraded in place first (:func:`upgrade_schema`).
+    """
+    upgrade_schema(conn, dialect)
     statements = schema_statements(dialect)
     cursor = conn.cursor()
     try:
@@ -503,6 +625,7 @@ def create_schema(conn, dialect: str | Dialect) -> None:
                 ).fetchone()[0]
                 if not exists:
                     cursor.execute("INSERT INTO tciSurrogateKey (TableName, NextKey) VALUES (?, ?)", table.name, 1)
+        _carry_over_order_references(conn)
         conn.commit()
     except Exception:
         conn.rollback()

@@ -5,6 +5,7 @@ base date, never from the clock). What gets created for one company:
 
 - currencies USD EUR GBP CAD in ``tciCurrency`` (shared by all companies, inserted when missing);
 - warehouses ``MAIN``, ``EAST``, ``WEST``;
+- ship methods in ``tciShipMethod`` (:data:`SHIP_METHODS`: the ids the orders mapping stages);
 - GL accounts in ``tglAccount`` (:data:`GL_ACCOUNTS`): cash accounts 1010-00 Operating Cash, 1020-00 PayPal
   Clearing, 1030-00 Card Clearing, 1040-00 EUR Bank (EUR only), an inactive cash account 1090-00, and the
   non-cash 1200-00 Accounts Receivable and 4000-00 Sales, so receipts have somewhere to go and something to
@@ -42,6 +43,9 @@ from .schema import allocate_keys, insert_rows
 
 GUEST_CUSTOMER_ID = "WEBGUEST"
 WAREHOUSES = (("MAIN", "Main Warehouse"), ("EAST", "East Coast Distribution"), ("WEST", "West Coast Distribution"))
+#: (ShipMethID, ShipMethDesc): the ship methods the orders mapping stages as DfltShipMethID.
+SHIP_METHODS = (("UPSGND", "UPS Ground"), ("FDX2D", "FedEx 2Day"), ("USPSPR", "USPS Priority"),
+                ("PICKUP", "Local Pickup"), ("OTHER", "Other carrier"))
 CURRENCIES = (("USD", "US Dollar", 2), ("EUR", "Euro", 2), ("GBP", "Pound Sterling", 2), ("CAD", "Canadian Dollar", 2))
 LANGUAGE_ENGLISH = 1033  # Sage 500 LanguageID for English (US)
 ITEM_TYPE_FINISHED_GOOD = 5
@@ -236,6 +240,12 @@ def seed_database(conn, dialect: str | Dialect, *, seed: int = 42, items: int = 
         insert("timWarehouse", ("WhseKey", "CompanyID", "WhseID", "Description", "CreateDate", "UpdateDate"),
                [(key, company_id, whse, desc, SEED_EPOCH, SEED_EPOCH)
                 for key, (whse, desc) in zip(whse_keys, WAREHOUSES)])
+
+        # Ship methods.
+        first = allocate_keys(conn, "tciShipMethod", len(SHIP_METHODS))
+        insert("tciShipMethod", ("ShipMethKey", "CompanyID", "ShipMethID", "ShipMethDesc", "CreateDate", "UpdateDate"),
+               [(first + i, company_id, ship_meth_id, desc, SEED_EPOCH, SEED_EPOCH)
+                for i, (ship_meth_id, desc) in enumerate(SHIP_METHODS)])
 
         # GL accounts and customer classes.
         first = allocate_keys(conn, "tglAccount", len(GL_ACCOUNTS))

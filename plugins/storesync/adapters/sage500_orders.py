@@ -22,12 +22,47 @@ from storesync.adapters.documents import (
     refused,
     split_existing,
 )
-from storesync.adapters.sage500_staging import import_session, messages
+from storesync.adapters.sage500_staging import import_session, messages, run_session
 from storesync.hooks.sage500 import Sage500Hook
 
 ERP = "Sage 500"
 # Staging → ERP document: what identifies an order we created (documents.reference("order", id)).
 REFERENCE_COLUMN = "UserFld1"
+
+# The StgSalesOrder / StgSOLine columns spSOapiSalesOrdIns copies into its work tables (the procedure's own
+# column lists, docs/sage500.md). Only these are staged: anything else in a mapped record (the storefront
+# total TranAmt, kept for the quality gate) would be a column the procedure never reads.
+PROCEDURE_HEADER_COLUMNS = frozenset({
+    "AckDate", "BillToAddrLine1", "BillToAddrLine2", "BillToAddrLine3", "BillToAddrLine4", "BillToAddrLine5",
+    "BillToAddrName", "BillToCity", "BillToCountryID", "BillToPostalCode", "BillToStateID", "BillToCustAddrID",
+    "CloseDate", "ContactName", "ConfirmNo", "CurrID", "CustID", "CustClassID", "CustPONo",
+    "DfltAcctRefCode", "CurrExchSchdID", "DfltPurchVAddrID", "DfltCommPlanID", "DfltFOBID", "DfltPromDate",
+    "DfltRequestDate", "DfltShipDate", "DfltShipMethID", "DfltShipPriority", "DfltShipToAddrLine1",
+    "DfltShipToAddrLine2", "DfltShipToAddrLine3", "DfltShipToAddrLine4", "DfltShipToAddrLine5",
+    "DfltShipToAddrName", "DfltShipToCity", "DfltShipToCountryID", "DfltShipToPostalCode", "DfltShipToStateID",
+    "DfltShipToCustAddrID", "DfltWarehouseID", "Expiration", "FreightAmt", "Hold", "HoldReason", "OpenAmt",
+    "PmtTermsID", "PrimarySperID", "RecurSOTranNo", "RequireSOAck", "SalesSourceID", "SOAckFormID", "Status",
+    "STaxAmt", "TradeDiscAmt", "TranCmnt", "TranDate", "TranNo", "UserFld1", "UserFld2", "UserFld3", "UserFld4",
+})
+PROCEDURE_LINE_COLUMNS = frozenset({
+    "AcctRefCode", "AmtInvcd", "CloseDate", "CmntOnly", "CommClassID", "CommPlanID", "KitComponent", "Description",
+    "ExtAmt", "ExtCmnt", "FOBID", "FreightAmt", "GLAcctNo", "Hold", "HoldReason", "ItemAliasID", "ItemID",
+    "OrigOrdered", "OrigPromiseDate", "PromiseDate", "QtyInvcd", "QtyOnBO", "QtyOrd", "QtyRtrnCredit",
+    "QtyRtrnReplacement", "QtyShip", "ReqCert", "RequestDate", "ShipDate", "ShipMethID", "ShipPriority",
+    "ShipToAddrLine1", "ShipToAddrLine2", "ShipToAddrLine3", "ShipToAddrLine4", "ShipToAddrLine5", "ShipToAddrName",
+    "ShipToCity", "ShipToCountryID", "ShipToPostalCode", "ShipToStateID", "SOLineNo", "Status", "STaxClassID",
+    "TradeDiscAmt", "TradeDiscPct", "TranNo", "UnitMeasID", "UnitPrice", "UserFld1", "UserFld2", "WarehouseID",
+    "DeliveryMeth", "VendorID", "PONumber",
+})
+
+
+def staging_header(header: dict[str, Any]) -> dict[str, Any]:
+    """The StgSalesOrder row for a mapped header: the columns the procedure reads, as an insert (Action 1)."""
+    return {**{k: v for k, v in header.items() if k in PROCEDURE_HEADER_COLUMNS}, "Action": 1}
+
+
+def staging_line(line: dict[str, Any]) -> dict[str, Any]:
+    return {**{k: v for k, v in line.items() if k in PROCEDURE_LINE_COLUMNS}, "Action": 1}
 
 
 def _placeholders(values: Sequence[Any]) -> str:
@@ -144,17 +179,19 @@ def _stage_and_import(hook: Sage500Hook, connection, records) -> list[LoadOutcom
         marks = _placeholders(chunk)
         cursor.execute(f"DELETE FROM StgSOLine WHERE TranNo IN ({marks}) AND ProcessStatus IN (0, 2)", chunk)
         cursor.execute(f"DELETE FROM StgSalesOrder WHERE TranNo IN ({marks}) AND ProcessStatus IN (0, 2)", chunk)
-    refused_rows = messages(import_session(hook, connection, "sales_order", {
-        "StgSalesOrder": [{**r["header"], "Action": 1} for _, r in records],
-        "StgSOLine": [{**line, "Action": 1} for _, r in records for line in r["lines"]],
-    }))
+    log = run_session(hook, connection, "sales_order", {
+        "StgSalesOrder": [staging_header(r["header"]) for _, r in records],
+        "StgSOLine": [staging_line(line) for _, r in records for line in r["lines"]],
+    })
+    refused_rows = messages(log.problems)
     created_orders = existing_orders(hook, connection, [r["header"][REFERENCE_COLUMN] for _, r in records])
 
     outcomes = []
     for key, record in records:
         header = record["header"]
         doc = created_orders.get(header[REFERENCE_COLUMN])
-        if doc:
+        # Created = the procedure logged success (Status 3) for the TranNo and the order is there.
+        if doc and header["TranNo"] in log.succeeded:
             outcomes.append(created(key, ERP, "sales order", _document(doc)))
         else:
             problems = refused_rows.get(header["TranNo"],

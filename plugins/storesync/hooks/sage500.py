@@ -16,7 +16,7 @@ import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from airflow.providers.odbc.hooks.odbc import OdbcHook
 from storesync.hooks.errors import PermanentRecordError, PermanentRunError, SyncError, classify_odbc_error
@@ -28,40 +28,93 @@ _HOOK_EXTRAS = frozenset({"dialect", "company_id", "import_procedure"})
 DIALECTS = ("mssql", "postgresql", "sqlite")
 
 
+class MigrationOutputs(NamedTuple):
+    """The OUTPUT parameters of a Sage 500 migration procedure (``@oContinue`` … ``@_oRetVal``)."""
+
+    o_continue: int
+    o_recs_processed: int
+    o_failed_recs: int
+    o_total_recs: int
+    o_ret_val: int
+
+
+#: @_oRetVal of the migration procedures: 0 unknown error, 1 success, 2 failure, 3 parameter error.
+RET_UNKNOWN_ERR, RET_SUCCESS, RET_FAILURE, RET_PARM_ERR = 0, 1, 2, 3
+#: @iRptOption 0 = report all rows: without it the procedure logs no success rows (and with 1, nothing).
+RPT_PRINT_ALL = 0
+#: A session is processed in calls of a few seconds each; this many calls without finishing is a fault.
+MAX_CALLS_PER_SESSION = 10_000
+
+
 class NativeImportProcedures:
     """Calls Sage 500's own Data Import procedures (SQL Server deployments).
 
+    The migration procedures share one interface (``spSOapiSalesOrdIns``'s interface comment):
+    ``(@oContinue OUTPUT, @iCancel, @iSessionKey, @iCompanyID, @iRptOption, @iPrintWarnings, @UseStageTable,
+    @oRecsProcessed OUTPUT, @oFailedRecs OUTPUT, @oTotalRecs OUTPUT, @_oRetVal OUTPUT)``. ODBC has no portable
+    OUTPUT parameters, so one T-SQL batch declares them, runs the procedure and selects them back: T-SQL is
+    fine here, this class is the SQL Server side of the seam.
+
     Customer payments (``customer_payment``: ``StgCustPmt``) and AR credit memos (``credit_memo``:
     ``StgARCreditMemo``) have no public Sage 500 import procedure: a SQL Server site needs its own
-    procedures with the sandbox's contract (``include/sandbox/sage500/receivables.py``: the session's rows
-    with ProcessStatus 0; valid → ``tarCustPmt`` + ``tarCustPmtAppl`` / ``tarInvoice`` TranType 502 and
-    the rows deleted; invalid → ProcessStatus 2 and ``tdmMigrationLogWrk`` rows with EntityID = TranNo)
-    and adds their calls here; until then those entities fail with a clear error instead of a guess.
+    procedures with the same interface and the sandbox's contract (``include/sandbox/sage500/receivables.py``)
+    and adds them here; until then those entities fail with a clear error instead of a guess.
     """
 
-    CALLS = {"sales_order": "{CALL spSOapiSalesOrdIns (?)}", "customer": "{CALL spARapiCustomerIns (?)}"}
+    PROCEDURES = {"sales_order": "spSOapiSalesOrdIns", "customer": "spARapiCustomerIns"}
+    BATCH = ("SET NOCOUNT ON; "
+             "DECLARE @oContinue SMALLINT = ?, @oRecsProcessed INT = ?, @oFailedRecs INT = ?, @oTotalRecs INT = ?, "
+             "@_oRetVal INT; "
+             "EXEC {procedure} @oContinue OUTPUT, ?, ?, ?, ?, ?, ?, @oRecsProcessed OUTPUT, @oFailedRecs OUTPUT, "
+             "@oTotalRecs OUTPUT, @_oRetVal OUTPUT; "
+             "SELECT @oContinue, @oRecsProcessed, @oFailedRecs, @oTotalRecs, @_oRetVal;")
 
-    def run(self, connection, entity: str, session_key: int, *, company_id: str) -> None:
-        if entity not in self.CALLS:
+    def call(self, connection, entity: str, session_key: int, *, company_id: str,
+             state: MigrationOutputs) -> MigrationOutputs:
+        if entity not in self.PROCEDURES:
             raise PermanentRunError(f"no native Sage 500 import procedure for '{entity}' is configured; "
-                                    f"known: {', '.join(sorted(self.CALLS))} (see NativeImportProcedures)")
+                                    f"known: {', '.join(sorted(self.PROCEDURES))} (see NativeImportProcedures)")
         cursor = connection.cursor()
-        cursor.execute(self.CALLS[entity], session_key)
-        while cursor.nextset():  # drain result sets so the procedure runs to completion
-            pass
+        cursor.execute(self.BATCH.format(procedure=self.PROCEDURES[entity]),
+                       [state.o_continue, state.o_recs_processed, state.o_failed_recs, state.o_total_recs,
+                        0, session_key, company_id, RPT_PRINT_ALL, 1, 1])
+        row = None
+        while True:  # the procedure's own result sets (if any) come first; the outputs are the last one
+            if cursor.description is not None:
+                row = cursor.fetchone() or row
+            if not cursor.nextset():
+                break
+        if row is None:
+            raise PermanentRunError(f"{self.PROCEDURES[entity]} returned no output parameters")
+        return MigrationOutputs(*(int(value) if value is not None else 0 for value in row))
 
 
 class SandboxImportProcedures:
-    """The sandbox's Python emulation of the same procedures, run through the same ODBC connection."""
+    """The sandbox's Python emulation of the same procedures, run through the same ODBC connection.
+
+    ``spSOapiSalesOrdIns`` is emulated with its full interface; the sandbox's other imports process a
+    whole session per call and answer as a procedure that is done in one call.
+    """
 
     MODULE = "include.sandbox.sage500.procedures"
-    FUNCTIONS = {"sales_order": "run_sales_order_import", "customer": "run_customer_import",
-                 "customer_payment": "run_customer_payment_import", "credit_memo": "run_credit_memo_import"}
+    PROCEDURES = {"sales_order": "spSOapiSalesOrdIns"}
+    FUNCTIONS = {"customer": "run_customer_import", "customer_payment": "run_customer_payment_import",
+                 "credit_memo": "run_credit_memo_import"}
 
-    def run(self, connection, entity: str, session_key: int, *, company_id: str) -> None:
+    def call(self, connection, entity: str, session_key: int, *, company_id: str,
+             state: MigrationOutputs) -> MigrationOutputs:
         module = importlib.import_module(self.MODULE)
-        getattr(module, self.FUNCTIONS[entity])(connection, session_key, company_id=company_id)
+        if entity in self.PROCEDURES:
+            outputs = getattr(module, self.PROCEDURES[entity])(
+                connection, state.o_continue, 0, session_key, company_id, RPT_PRINT_ALL, 1, 1,
+                state.o_recs_processed, state.o_failed_recs, state.o_total_recs)
+            return MigrationOutputs(*outputs)
+        result = getattr(module, self.FUNCTIONS[entity])(connection, session_key, company_id=company_id)
+        done = len(result.processed) + len(result.failed)
+        return MigrationOutputs(0, done, len(result.failed), done, RET_SUCCESS)
 
+
+_RET_VAL_MEANING = {RET_UNKNOWN_ERR: "unknown error", RET_FAILURE: "failure", RET_PARM_ERR: "parameter error"}
 
 IMPORT_PROCEDURES = {"native": NativeImportProcedures, "sandbox": SandboxImportProcedures}
 
@@ -163,9 +216,26 @@ class Sage500Hook(OdbcHook):
             return f"OFFSET 0 ROWS FETCH NEXT {count} ROWS ONLY"
         return f"LIMIT {count}"
 
-    def run_import(self, connection, entity: str, session_key: int) -> None:
-        """Run the Data Import procedure for one staging session (native or emulated)."""
-        self.import_procedures.run(connection, entity, session_key, company_id=self.company_id)
+    def run_import(self, connection, entity: str, session_key: int) -> MigrationOutputs:
+        """Run the Data Import procedure for one staging session (native or emulated): call it again while it
+        answers ``@oContinue = 1``, carrying its additive counters; returns the last call's outputs.
+
+        ``@_oRetVal`` other than 1 stops the run: 3 (parameter error) is our fault, 0/2 an ERP-side failure
+        whose details are in ``tdmMigrationLogWrk``; either way nothing in the session can be trusted.
+        """
+        procedures = self.import_procedures
+        state = MigrationOutputs(1, 0, 0, 0, RET_UNKNOWN_ERR)
+        for _ in range(MAX_CALLS_PER_SESSION):
+            state = procedures.call(connection, entity, session_key, company_id=self.company_id, state=state)
+            if state.o_ret_val != RET_SUCCESS:
+                raise PermanentRunError(
+                    f"Sage 500 import procedure for {entity} (session {session_key}) returned @_oRetVal "
+                    f"{state.o_ret_val} ({_RET_VAL_MEANING.get(state.o_ret_val, 'undocumented')}); "
+                    "see tdmMigrationLogWrk for the session")
+            if state.o_continue != 1:
+                return state
+        raise PermanentRunError(f"Sage 500 import procedure for {entity} (session {session_key}) still asked to "
+                                f"continue after {MAX_CALLS_PER_SESSION} calls")
 
     def test_connection(self) -> tuple[bool, str]:
         try:

@@ -10,6 +10,7 @@ import importlib
 from dataclasses import replace
 from typing import Any
 
+from storesync.adapters.skips import AlertingSkip
 from storesync.config.pairs import INCLUDE_DIR
 from storesync.hooks.errors import PermanentRunError
 from storesync.operators.base import RunScope, SyncOperator
@@ -41,6 +42,15 @@ FRAME_BUILDERS = {
     ("acumatica", "order", "target"): "storesync.quality.frames_acumatica_documents:acumatica_sales_order_frame",
     ("acumatica", "payment", "target"): "storesync.quality.frames_acumatica_documents:acumatica_payment_frame",
     ("acumatica", "refund", "target"): "storesync.quality.frames_acumatica_documents:acumatica_credit_memo_frame",
+}
+
+# Records a gate quarantines that still have a safe value to publish: (entity, stage) -> "module:function(payload,
+# failed descriptions) -> substitute payload | None" and the alert kind. The record goes to the DLQ with its
+# reason as any other, but its substitute carries on through the flow instead of nothing: for inventory, 0 to
+# sell, because skipping the SKU would leave the storefront showing its older, higher stock (an oversell).
+# The substitute loads; its DLQ item stays open (operators.load) until a run loads the real record.
+FAIL_SAFE = {
+    ("inventory", "raw"): ("storesync.adapters.stock_levels:sell_nothing", "negative_stock"),
 }
 
 # Derived frame columns -> the record fields a person has to look at, for DLQ reasons.
@@ -144,6 +154,11 @@ def describe_failure(description: str, fields: dict[str, str]) -> str:
     return f"field {fields.get(column, column)}: {description}" if column else description
 
 
+def _function(reference: str):
+    module_name, name = reference.split(":")
+    return getattr(importlib.import_module(module_name), name)
+
+
 def frame_builder(system: str, entity: str, stage: str):
     try:
         module_name, name = FRAME_BUILDERS[(system, entity, stage)].split(":")
@@ -192,6 +207,7 @@ class QualityGateOperator(SyncOperator):
     chunk_size = 20_000
 
     def run(self, scope: RunScope, context) -> dict[str, Any]:
+        from storesync.operators.skip_alerts import SkipAlerts
         from storesync.quality.gate import GateResult, QualityGateFailed, enforce
 
         side = scope.spec.source if self.stage == "raw" else scope.spec.target
@@ -203,8 +219,14 @@ class QualityGateOperator(SyncOperator):
         counts: dict[str, int] = {}
         fresh_failures: dict[str, list[str]] = {}
         fresh_total = 0
+        self._alerts = SkipAlerts(scope)
+        substituted = 0
         for records in pending_records(scope, self.stage, batch_size=self.chunk_size):
             result, known_bad = self._check(scope, records, build_frame, suite_path, fields)
+            substituted += len(self._substituted)
+            # A record with a fail-safe substitute is handled (quarantined and published safely): it does not
+            # count towards the bad ratio, or a wave of negative stock would stop the zeros being published.
+            known_bad = known_bad | self._substituted
             total += result.total
             failed += len(result.failures)
             for description, count in result.counts_by_expectation.items():
@@ -216,6 +238,9 @@ class QualityGateOperator(SyncOperator):
             del records, result, fresh
         self.log.info("quality gate %s: %d records, %d failed; by expectation: %s", suite_path.name, total, failed,
                       counts)
+        if substituted:
+            self.log.info("%d failing records quarantined and passed on with their fail-safe value", substituted)
+        self._alerts.send(context)
         fresh_counts: dict[str, int] = {}
         for descriptions in fresh_failures.values():
             for description in descriptions:
@@ -240,12 +265,23 @@ class QualityGateOperator(SyncOperator):
         store = scope.store
         payloads = dict(records)
         known_bad = already_quarantined_unchanged(store, scope, result.failures, payloads)
+        fail_safe, alert_kind = FAIL_SAFE.get((scope.spec.entity, self.stage), (None, None))
+        substitute = _function(fail_safe) if fail_safe else None
+        substitutes: dict[str, Any] = {}
         for key, failed in sorted(result.failures.items()):
             reason = f"{scope.spec.entity} {key}: " + "; ".join(describe_failure(d, fields) for d in failed)
             store.quarantine(pair=scope.pair.name, flow=scope.flow.name, entity=scope.spec.entity, record_key=key,
                              stage=f"gate:{self.stage}", reason_code=f"quality:{self.stage}", reason=reason,
                              failed_expectations=failed, payload=payloads.get(key), dag_id=scope.dag_id,
                              run_id=scope.run_id)
+            safe = substitute(payloads.get(key), failed) if substitute else None
+            if safe is not None:
+                substitutes[key] = safe
+                self._alerts.note(key, AlertingSkip(reason, alert=alert_kind))
+        if substitutes:  # staged in place of the record at this stage, so the next step carries them on
+            store.put_staged(scope.pair.name, scope.flow.name, scope.run_id, self.stage, sorted(substitutes.items()))
         store.record_outcomes(scope.pair.name, scope.flow.name, scope.run_id,
-                              [(key, "dlq", f"quality gate {self.stage}") for key in result.failures])
+                              [(key, "dlq", f"quality gate {self.stage}") for key in result.failures
+                               if key not in substitutes])
+        self._substituted = set(substitutes)
         return result, known_bad

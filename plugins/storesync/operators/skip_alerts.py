@@ -1,4 +1,5 @@
-"""One grouped alert per run and kind for records skipped at extraction that someone should know about.
+"""One grouped alert per run and kind for records someone should know about: skipped at extraction, or
+published with a fail-safe value by a quality gate (operators.quality.FAIL_SAFE, e.g. negative ERP stock).
 
 The extract step skips records that are not the flow's to carry (the source adapter's ``out_of_scope``).
 When the reason is an :class:`~storesync.adapters.skips.AlertingSkip` (e.g. a declined payment), the
@@ -20,6 +21,7 @@ from storesync.alerts import alert
 
 TITLES = {
     "declined_payment": "{n} payment(s) declined, failed or voided at the gateway: nothing posted to the ERP",
+    "negative_stock": "{n} item(s) with negative ERP stock: the storefront shows 0 until the ERP is fixed",
 }
 
 

@@ -47,18 +47,18 @@ XCART_ORDER_FRAME_COLUMNS = (
     "orderDate",
 )
 
-# Sage 500 StgSalesOrder text columns and their varchar sizes (docs/architecture.md).
+# Sage 500 StgSalesOrder text columns and their varchar sizes (docs/sage500.md).
 SAGE500_HEADER_COLUMN_SIZES: dict[str, int] = {
     "TranNo": 10,
     "CustID": 12,
     "CustPONo": 15,
     "CurrID": 3,
-    "ShipMethID": 15,
+    "DfltShipMethID": 15,
     **{
         f"{side}{column}": size
-        for side in ("BillTo", "ShipTo")
+        for side in ("BillTo", "DfltShipTo")
         for column, size in (
-            ("Name", 40),
+            ("AddrName", 40),
             ("AddrLine1", 40),
             ("AddrLine2", 40),
             ("City", 20),

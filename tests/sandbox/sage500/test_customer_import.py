@@ -175,10 +175,10 @@ def test_a_refused_customer_stays_staged_at_status_2_with_a_log_row_naming_colum
     assert result.processed == [] and list(result.failed) == [entity]
     assert any(m.startswith(f"{column}=") and comment in m for m in result.failed[entity]), result.failed
     log = _all(conn, "SELECT SessionKey, EntityID, ColumnID, ColumnValue, Comment, Status FROM tdmMigrationLogWrk "
-                     "ORDER BY EntryNo")
+                     "ORDER BY ColumnID")
     rows = [r for r in log if r[2] == column]
-    logged_value = None if value is None else value[:255]  # ColumnValue is varchar(255)
-    assert [(r[0], r[1], r[2], r[3], r[5]) for r in rows] == [(SESSION, entity, column, logged_value, 2)]
+    logged_value = None if value is None else value[:100]  # ColumnValue is varchar(100)
+    assert [(r[0], r[1], r[2], r[3], r[5]) for r in rows] == [(SESSION, entity, column, logged_value, 1)]  # 1: failure
     assert comment in rows[0][4]
     assert _all(conn, "SELECT ProcessStatus FROM StgCustomer") == [(2,)]
     assert table_counts(conn)["tarCustomer"] == before

@@ -100,17 +100,25 @@ def test_schema_sql_never_quotes_identifiers(dialect):
 
 
 def test_staging_column_sizes_follow_sage_500():
+    """Sizes from the procedure's own variables and a site's copy of StgSOLine (docs/sage500.md)."""
     header, line = STAGING_COLUMN_SIZES["StgSalesOrder"], STAGING_COLUMN_SIZES["StgSOLine"]
-    assert {k: header[k] for k in ("TranNo", "CustID", "CustPONo", "CurrID", "ShipMethID", "UserFld1", "UserFld4")} == {
-        "TranNo": 10, "CustID": 12, "CustPONo": 15, "CurrID": 3, "ShipMethID": 15, "UserFld1": 15, "UserFld4": 15}
-    for prefix in ("BillTo", "ShipTo"):
-        assert [header[f"{prefix}{c}"] for c in ("Name", "AddrLine1", "AddrLine2", "City", "StateID", "PostalCode",
-                                                 "CountryID")] == [40, 40, 40, 20, 3, 10, 3]
-    assert line == {"TranNo": 10, "ItemID": 30, "Description": 40, "WarehouseID": 6}
-    assert STAGING_DECIMAL_COLUMNS["StgSalesOrder"] == {
-        "FreightAmt": (15, 3), "STaxAmt": (15, 3), "TradeDiscAmt": (15, 3), "TranAmt": (15, 3)}
-    assert STAGING_DECIMAL_COLUMNS["StgSOLine"] == {"QtyOrd": (16, 8), "UnitPrice": (15, 5), "ExtAmt": (15, 3)}
+    assert {k: header[k] for k in ("TranNo", "CustID", "CustPONo", "CurrID", "DfltShipMethID", "DfltWarehouseID",
+                                   "Hold", "HoldReason", "RequireSOAck", "UserFld1", "UserFld4")} == {
+        "TranNo": 10, "CustID": 12, "CustPONo": 15, "CurrID": 3, "DfltShipMethID": 15, "DfltWarehouseID": 6,
+        "Hold": 3, "HoldReason": 20, "RequireSOAck": 3, "UserFld1": 15, "UserFld4": 15}
+    for prefix in ("BillTo", "DfltShipTo"):
+        assert [header[f"{prefix}{c}"] for c in ("AddrName", "AddrLine1", "AddrLine2", "AddrLine5", "City", "StateID",
+                                                 "PostalCode", "CountryID")] == [40, 40, 40, 40, 20, 3, 10, 3]
+    assert {k: line[k] for k in ("TranNo", "ItemID", "Description", "WarehouseID", "CmntOnly", "Status",
+                                 "DeliveryMeth")} == {
+        "TranNo": 10, "ItemID": 30, "Description": 40, "WarehouseID": 6, "CmntOnly": 3, "Status": 25,
+        "DeliveryMeth": 25}
+    assert {k: STAGING_DECIMAL_COLUMNS["StgSalesOrder"][k] for k in ("FreightAmt", "STaxAmt", "TradeDiscAmt")} == {
+        "FreightAmt": (15, 3), "STaxAmt": (15, 3), "TradeDiscAmt": (15, 3)}
+    assert "TranAmt" not in STAGING_DECIMAL_COLUMNS["StgSalesOrder"]  # the procedure computes it
+    assert {k: STAGING_DECIMAL_COLUMNS["StgSOLine"][k] for k in ("QtyOrd", "UnitPrice", "ExtAmt")} == {
+        "QtyOrd": (16, 8), "UnitPrice": (15, 5), "ExtAmt": (15, 3)}
 
 
 def test_sql_server_deployments_call_the_real_procedure():
-    assert NATIVE_PROCEDURES == {"sales_order": "{CALL spSOapiSalesOrdIns (?)}"}
+    assert NATIVE_PROCEDURES == {"sales_order": "spSOapiSalesOrdIns", "customer": "spARapiCustomerIns"}

@@ -26,7 +26,7 @@ from include.sandbox.sage500.erp_actions import (
     update_customer_contact,
     update_item,
 )
-from include.sandbox.sage500.procedures import run_sales_order_import
+from include.sandbox.sage500.procedures import REQUIRED_HEADER_VALUES, REQUIRED_LINE_VALUES, run_sales_order_import
 from include.sandbox.sage500.schema import create_schema, table_counts
 from include.sandbox.sage500.seed import seed_database
 from tests.sandbox.sage500.servers import server_params as _server_params
@@ -58,10 +58,10 @@ def conn(database):
     create_schema(connection, dialect)
     seed_database(connection, dialect, items=10, customers=5, negative_stock=True)
     _stage(connection, "StgSalesOrder", {"TranNo": "W000001", "TranDate": datetime(2024, 5, 30), "CustID": "C00001",
-                                         "CurrID": "USD", "ShipMethID": "UPS Ground"})
+                                         "CurrID": "USD", "DfltShipMethID": "UPSGND", **REQUIRED_HEADER_VALUES})
     for no, item, qty, whse in ((1, "SKU-00001", "3", "MAIN"), (2, "SKU-00002", "2", "WEST")):
         _stage(connection, "StgSOLine", {"TranNo": "W000001", "SOLineNo": no, "ItemID": item, "QtyOrd": Decimal(qty),
-                                         "UnitPrice": Decimal("10"), "WarehouseID": whse})
+                                         "UnitPrice": Decimal("10"), "WarehouseID": whse, **REQUIRED_LINE_VALUES})
     assert run_sales_order_import(connection, 1, now=NOW).processed == ["W000001"]
     connection.commit()
     yield connection
@@ -134,7 +134,7 @@ def test_a_partial_shipment_records_lines_raises_qty_shipped_takes_stock_and_kee
     header = _one(conn, "SELECT s.TranNo, s.TranID, s.TranDate, s.ShipMethID, s.CarrierID, s.TrackingNo, o.TranNo "
                         "AS SOTranNo, c.CustID, s.CreateDate FROM tsoShipment s JOIN tsoSalesOrder o ON o.SOKey = s.SOKey "
                         "JOIN tarCustomer c ON c.CustKey = s.CustKey")
-    assert list(header.values()) == ["0000000001", "0000000001-SH", SHIPPED, "UPS Ground", "UPS", "1Z999AA10123456784",
+    assert list(header.values()) == ["0000000001", "0000000001-SH", SHIPPED, "UPSGND", "UPS", "1Z999AA10123456784",
                                      "W000001", "C00001", SHIPPED]
     lines = _all(conn, "SELECT sl.ShipKey, l.SOLineNo, i.ItemID, w.WhseID, sl.QtyShipped FROM tsoShipLine sl "
                        "JOIN tsoSOLine l ON l.SOLineKey = sl.SOLineKey JOIN timItem i ON i.ItemKey = sl.ItemKey "

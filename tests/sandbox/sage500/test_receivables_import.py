@@ -18,6 +18,8 @@ from include.sandbox.sage500.erp_actions import ship_order
 from include.sandbox.sage500.procedures import (
     run_credit_memo_import,
     run_customer_payment_import,
+    REQUIRED_HEADER_VALUES,
+    REQUIRED_LINE_VALUES,
     run_sales_order_import,
 )
 from include.sandbox.sage500.schema import STAGING_COLUMN_SIZES, STAGING_DECIMAL_COLUMNS, create_schema, table_counts
@@ -38,9 +40,10 @@ def _stage(conn, table: str, row: dict[str, Any], *, session: int = SESSION) -> 
 def _order(conn, tran: str, cust: str, curr: str, qty: str, price: str) -> None:
     total = Decimal(qty) * Decimal(price)
     _stage(conn, "StgSalesOrder", {"TranNo": tran, "TranDate": datetime(2024, 5, 30), "CustID": cust, "CurrID": curr,
-                                   "TranAmt": total, "FreightAmt": Decimal(0), "STaxAmt": Decimal(0)}, session=1)
+                                   "FreightAmt": Decimal(0), "STaxAmt": Decimal(0), **REQUIRED_HEADER_VALUES}, session=1)
     _stage(conn, "StgSOLine", {"TranNo": tran, "SOLineNo": 1, "ItemID": "SKU-00001", "QtyOrd": Decimal(qty),
-                               "UnitPrice": Decimal(price), "WarehouseID": "MAIN"}, session=1)
+                               "UnitPrice": Decimal(price), "WarehouseID": "MAIN", **REQUIRED_LINE_VALUES}, session=1)
+    assert total == Decimal(qty) * Decimal(price)  # the procedure's own total: no discount, freight or tax
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -108,9 +111,9 @@ def _assert_refused(conn, table: str, result, entity: str, column: str, value: A
     assert result.processed == [] and list(result.failed) == [entity], result
     assert any(m.startswith(f"{column}=") and comment in m for m in result.failed[entity]), result.failed
     log = [r for r in _all(conn, "SELECT SessionKey, EntityID, ColumnID, ColumnValue, Comment, Status "
-                                 "FROM tdmMigrationLogWrk WHERE SessionKey = ? ORDER BY EntryNo", SESSION)
+                                 "FROM tdmMigrationLogWrk WHERE SessionKey = ? ORDER BY ColumnID", SESSION)
            if r[2] == column]
-    assert [(r[0], r[1], r[2], r[5]) for r in log] == [(SESSION, entity, column, 2)], log
+    assert [(r[0], r[1], r[2], r[5]) for r in log] == [(SESSION, entity, column, 1)], log  # 1: failure
     assert _same_value(log[0][3], value) and comment in log[0][4], log
     assert _all(conn, f"SELECT ProcessStatus FROM {table}") == [(2,)]
 

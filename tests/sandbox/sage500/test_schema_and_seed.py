@@ -82,11 +82,11 @@ def test_exact_decimals_round_trip_through_staging(conn):
     values = (Decimal("999999999999.999"), Decimal("12345678.12345678"), Decimal("1234567890.12345"), Decimal("0.001"))
     cursor.execute("INSERT INTO StgSOLine (SessionKey, TranNo, SOLineNo, ExtAmt, QtyOrd, UnitPrice) "
                    "VALUES (?, ?, ?, ?, ?, ?)", 1, "T1", 1, values[0], values[1], values[2])
-    cursor.execute("INSERT INTO StgSalesOrder (SessionKey, TranNo, TranAmt) VALUES (?, ?, ?)", 1, "T1", values[3])
+    cursor.execute("INSERT INTO StgSalesOrder (SessionKey, TranNo, FreightAmt) VALUES (?, ?, ?)", 1, "T1", values[3])
     conn.commit()
     row = cursor.execute("SELECT ExtAmt, QtyOrd, UnitPrice FROM StgSOLine").fetchone()
     assert [to_decimal(v) for v in row] == list(values[:3])
-    assert to_decimal(cursor.execute("SELECT TranAmt FROM StgSalesOrder").fetchone()[0]) == values[3]
+    assert to_decimal(cursor.execute("SELECT FreightAmt FROM StgSalesOrder").fetchone()[0]) == values[3]
 
 
 def test_staging_rows_get_auto_increment_row_keys_and_default_status(conn):
@@ -210,3 +210,39 @@ def test_ten_thousand_items_seed_with_stock_in_every_warehouse(database, conn):
     dialect, _ = database
     counts = seed_database(conn, dialect, items=10_000, customers=500)
     assert counts["timItem"] == 10_000 and counts["timWhseBinInvt"] == 30_000
+
+
+def test_a_sandbox_with_the_old_layout_is_upgraded_in_place(tmp_path):
+    """Issue 12 changed the layout (vendor staging columns, order references by key); an existing sandbox keeps
+    its orders: old ship-to and ship-method references are carried over, staging and log tables recreated."""
+    from include.sandbox.sage500.dialects import connect as connect_sqlite
+
+    connection = connect_sqlite("sqlite", database=str(tmp_path / "old.db"))
+    cursor = connection.cursor()
+    cursor.execute("CREATE TABLE tsoSalesOrder (SOKey INTEGER NOT NULL, CompanyID CHAR(3) NOT NULL, TranNo VARCHAR(10) "
+                   "NOT NULL, TranID VARCHAR(13) NOT NULL, TranDate TIMESTAMP NOT NULL, CustKey INTEGER NOT NULL, "
+                   "CustPONo VARCHAR(15), CurrID VARCHAR(3) NOT NULL, Status SMALLINT NOT NULL, Hold SMALLINT, "
+                   "TranAmt TEXT NOT NULL, OpenAmt TEXT NOT NULL, FreightAmt TEXT NOT NULL, STaxAmt TEXT NOT NULL, "
+                   "TradeDiscAmt TEXT NOT NULL, ShipMethID VARCHAR(15), BillToAddrKey INTEGER, ShipToAddrKey INTEGER, "
+                   "UserFld1 VARCHAR(15), UserFld2 VARCHAR(15), UserFld3 VARCHAR(15), UserFld4 VARCHAR(15), "
+                   "CreateDate TIMESTAMP, UpdateDate TIMESTAMP, PRIMARY KEY (SOKey))")
+    cursor.execute("INSERT INTO tsoSalesOrder VALUES (1, 'SOA', 'W1', 'W1-SO', '2024-05-31 00:00:00', 1, NULL, 'USD', 1, "
+                   "0, '10', '10', '0', '0', '0', 'UPSGND', 5, 6, 'XC-1', NULL, NULL, NULL, NULL, NULL)")
+    cursor.execute("CREATE TABLE tsoSOLine (SOLineKey INTEGER NOT NULL, SOKey INTEGER NOT NULL, SOLineNo INTEGER NOT NULL, "
+                   "ItemKey INTEGER NOT NULL, Description VARCHAR(40), UnitPrice TEXT NOT NULL, PRIMARY KEY (SOLineKey))")
+    cursor.execute("INSERT INTO tsoSOLine VALUES (1, 1, 1, 1, 'x', '10')")
+    cursor.execute("CREATE TABLE StgSalesOrder (RowKey INTEGER PRIMARY KEY AUTOINCREMENT, SessionKey INTEGER NOT NULL, "
+                   "ProcessStatus SMALLINT, Action SMALLINT, TranNo VARCHAR(10), TranAmt TEXT, ShipMethID VARCHAR(15))")
+    connection.commit()
+
+    create_schema(connection, "sqlite")
+    create_schema(connection, "sqlite")  # and again: nothing left to do
+
+    order = connection.cursor().execute(
+        "SELECT o.DfltShipToAddrKey, m.ShipMethID, o.RequireSOAck FROM tsoSalesOrder o "
+        "JOIN tciShipMethod m ON m.ShipMethKey = o.DfltShipMethKey").fetchone()
+    assert tuple(order) == (6, "UPSGND", 0)
+    assert tuple(connection.cursor().execute("SELECT CmntOnly, Status FROM tsoSOLine").fetchone()) == (0, 1)
+    columns = {c[0] for c in connection.cursor().execute("SELECT * FROM StgSalesOrder WHERE 1 = 0").description}
+    assert "DfltShipMethID" in columns and "TranAmt" not in columns
+    connection.close()

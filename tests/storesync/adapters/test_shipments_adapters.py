@@ -191,11 +191,13 @@ def sandbox_hook(monkeypatch, tmp_path):
     for number in (1, 2, 3):
         tran = f"W{number:09d}"
         cursor.execute("INSERT INTO StgSalesOrder (SessionKey, ProcessStatus, Action, TranNo, TranDate, CustID, CurrID, "
-                       "Hold, UserFld1) VALUES (7, 0, 1, ?, ?, ?, 'USD', 0, ?)", tran, datetime(2026, 11, 19), cust_id,
+                       "Hold, RequireSOAck, Status, UserFld1) VALUES (7, 0, 1, ?, ?, ?, 'USD', '0', '0', '1', ?)", tran,
+                       datetime(2026, 11, 19), cust_id,
                        f"XC-{number}" if number != 3 else None)
         for line_no, item in ((1, "SKU-00001"), (2, "SKU-00002")):
             cursor.execute("INSERT INTO StgSOLine (SessionKey, ProcessStatus, Action, TranNo, SOLineNo, ItemID, QtyOrd, "
-                           "WarehouseID) VALUES (7, 0, 1, ?, ?, ?, '3', 'MAIN')", tran, line_no, item)
+                           "WarehouseID, CmntOnly, Hold, ReqCert, DeliveryMeth, Status) "
+                           "VALUES (7, 0, 1, ?, ?, ?, '3', 'MAIN', '0', '0', '0', '1', '1')", tran, line_no, item)
     connection.commit()
     run_sales_order_import(connection, 7)
     connection.commit()

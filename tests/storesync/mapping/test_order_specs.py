@@ -131,6 +131,10 @@ def test_non_positive_quantity_is_left_to_the_quality_gate(xcart_engine, xcart_o
 # canonical -> Sage 500 staging
 
 
+# The per-line columns spSOapiSalesOrdIns requires (docs/sage500.md): an open item line, shipped, no hold.
+LINE_FLAGS = {"CmntOnly": "0", "Hold": "0", "ReqCert": "0", "DeliveryMeth": "1", "Status": "1"}
+
+
 def test_canonical_order_maps_to_sage_staging_rows(xcart_engine, sage_engine, xcart_order, sage_context):
     rows = sage_engine.map(_canonical_dict(xcart_engine, xcart_order), sage_context)
 
@@ -144,31 +148,34 @@ def test_canonical_order_maps_to_sage_staging_rows(xcart_engine, sage_engine, xc
         "STaxAmt": Decimal("17.35"),
         "TradeDiscAmt": Decimal("15.00"),
         "TranAmt": Decimal("231.91"),
-        "ShipMethID": "UPSGND",
-        "Hold": 0,
-        "BillToName": "Ann O'Brien",
+        "DfltShipMethID": "UPSGND",
+        "DfltWarehouseID": "WHSE1",
+        "Status": "1",
+        "Hold": "0",
+        "RequireSOAck": "0",
+        "BillToAddrName": "Ann O'Brien",
         "BillToAddrLine1": "1 Main St",
         "BillToAddrLine2": "Apt 4",
         "BillToCity": "Portland",
         "BillToStateID": "OR",
         "BillToPostalCode": "97201",
         "BillToCountryID": "USA",
-        "ShipToName": "Zoë Müller-Łukasz",
-        "ShipToAddrLine1": "Hauptstraße 5",
-        "ShipToAddrLine2": "",
-        "ShipToCity": "Köln",
-        "ShipToStateID": "NW",
-        "ShipToPostalCode": "50667",
-        "ShipToCountryID": "DEU",
+        "DfltShipToAddrName": "Zoë Müller-Łukasz",
+        "DfltShipToAddrLine1": "Hauptstraße 5",
+        "DfltShipToAddrLine2": "",
+        "DfltShipToCity": "Köln",
+        "DfltShipToStateID": "NW",
+        "DfltShipToPostalCode": "50667",
+        "DfltShipToCountryID": "DEU",
         "UserFld1": "XC-1042",
     }
     assert rows["lines"] == [
         {"TranNo": "W000001042", "SOLineNo": 1, "ItemID": "SKU-00012", "Description": "Widget, large",
          "QtyOrd": Decimal("2"), "UnitPrice": Decimal("55.00"), "ExtAmt": Decimal("110.00"),
-         "WarehouseID": "WHSE1"},
+         "WarehouseID": "WHSE1", **LINE_FLAGS},
         {"TranNo": "W000001042", "SOLineNo": 2, "ItemID": "GADGET-BLUE", "Description": 'Gadget "Pro" – blue',
          "QtyOrd": Decimal("3"), "UnitPrice": Decimal("35.62"), "ExtAmt": Decimal("106.86"),
-         "WarehouseID": "WHSE1"},
+         "WarehouseID": "WHSE1", **LINE_FLAGS},
     ]
     assert str(rows["header"]["FreightAmt"]) == "12.70"
 
@@ -179,7 +186,7 @@ def test_sage_mapping_takes_typed_or_json_canonical_alike(xcart_engine, sage_eng
         json.loads(json.dumps(Order.from_dict(typed).to_dict())), sage_context)
 
 
-@pytest.mark.parametrize(("total", "hold"), [("999.99", 0), ("1000.00", 0), ("1000.01", 1)])
+@pytest.mark.parametrize(("total", "hold"), [("999.99", "0"), ("1000.00", "0"), ("1000.01", "1")])
 def test_orders_above_threshold_are_held(xcart_engine, sage_engine, xcart_order, sage_context, total, hold):
     canonical = _canonical_dict(xcart_engine, xcart_order)
     canonical["total"] = total
@@ -189,7 +196,7 @@ def test_orders_above_threshold_are_held(xcart_engine, sage_engine, xcart_order,
 def test_hold_threshold_comes_from_context(xcart_engine, sage_engine, xcart_order, sage_context):
     canonical = _canonical_dict(xcart_engine, xcart_order)
     sage_context["hold_threshold"] = "100"
-    assert sage_engine.map(canonical, sage_context)["header"]["Hold"] == 1
+    assert sage_engine.map(canonical, sage_context)["header"]["Hold"] == "1"
 
 
 @pytest.mark.parametrize(
@@ -200,7 +207,7 @@ def test_hold_threshold_comes_from_context(xcart_engine, sage_engine, xcart_orde
 def test_ship_method_lookup_with_default(xcart_engine, sage_engine, xcart_order, sage_context, method, ship_meth_id):
     canonical = _canonical_dict(xcart_engine, xcart_order)
     canonical["shipping_method"] = method
-    assert sage_engine.map(canonical, sage_context)["header"]["ShipMethID"] == ship_meth_id
+    assert sage_engine.map(canonical, sage_context)["header"]["DfltShipMethID"] == ship_meth_id
 
 
 def test_long_description_is_cut_but_long_address_is_an_error(xcart_engine, sage_engine, xcart_order, sage_context):
@@ -213,8 +220,9 @@ def test_long_description_is_cut_but_long_address_is_an_error(xcart_engine, sage
     canonical["lines"][1]["sku"] = "S" * 31
     with pytest.raises(RecordMappingError) as caught:
         sage_engine.map(canonical, sage_context)
-    assert {e.field for e in caught.value.errors} == {"header.ShipToName", "header.BillToCity", "lines[1].ItemID"}
-    assert "header.ShipToName: 41 characters, longer than max_length 40" in str(caught.value)
+    assert {e.field for e in caught.value.errors} == {"header.DfltShipToAddrName", "header.BillToCity",
+                                                      "lines[1].ItemID"}
+    assert "header.DfltShipToAddrName: 41 characters, longer than max_length 40" in str(caught.value)
 
 
 def test_sage_mapping_needs_its_context(xcart_engine, sage_engine, xcart_order):
@@ -240,7 +248,7 @@ def test_quotes_sql_and_non_ascii_pass_through_verbatim(xcart_engine, sage_engin
     xcart_order["items"][0]["name"] = "東京 50% off \\ %s ? :p"
     canonical = _canonical_dict(xcart_engine, xcart_order)
     rows = sage_engine.map(canonical, sage_context)
-    assert rows["header"]["BillToName"] == f'{nasty} "Ö"'
+    assert rows["header"]["BillToAddrName"] == f'{nasty} "Ö"'
     assert rows["header"]["BillToAddrLine1"] == "1 O'Neil Rd; --"
     assert rows["lines"][0]["Description"] == "東京 50% off \\ %s ? :p"
 

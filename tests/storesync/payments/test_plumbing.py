@@ -9,7 +9,7 @@ import pytest
 
 from storesync.adapters.skips import AlertingSkip
 from storesync.hooks.errors import PermanentRunError
-from storesync.hooks.sage500 import NativeImportProcedures, SandboxImportProcedures
+from storesync.hooks.sage500 import MigrationOutputs, NativeImportProcedures, SandboxImportProcedures
 
 
 def test_the_sandbox_has_a_procedure_for_payments_and_credit_memos():
@@ -20,7 +20,8 @@ def test_the_sandbox_has_a_procedure_for_payments_and_credit_memos():
 
 def test_a_native_site_without_its_own_receivables_procedure_fails_clearly():
     with pytest.raises(PermanentRunError, match="no native Sage 500 import procedure for 'customer_payment'"):
-        NativeImportProcedures().run(object(), "customer_payment", 1, company_id="SOA")
+        NativeImportProcedures().call(object(), "customer_payment", 1, company_id="SOA",
+                                      state=MigrationOutputs(1, 0, 0, 0, 0))
 
 
 @pytest.fixture

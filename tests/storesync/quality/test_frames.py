@@ -75,7 +75,7 @@ def test_sage500_frame_measures_lines(make_sage500_order):
     first, second = frame.iloc[0], frame.iloc[1]
     assert (first["line_count"], first["min_QtyOrd"], first["max_len_ItemID"], first["max_len_Description"]) == (2, 0.5, 31, 6)
     assert first["TranAmt"] == 123.45
-    assert pd.isna(first["ShipToAddrLine2"])  # blank text is missing, not length 0
+    assert pd.isna(first["DfltShipToAddrLine2"])  # blank text is missing, not length 0
     assert (second["line_count"], second["max_len_ItemID"]) == (0, 0) and math.isnan(second["min_QtyOrd"])
 
 

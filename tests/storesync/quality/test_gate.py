@@ -24,7 +24,7 @@ POSITIVE_QUANTITY = "expect_column_values_to_be_between(column=min_quantity, min
 QUANTITY_NOT_NULL = "expect_column_values_to_not_be_null(column=min_quantity)"
 TOTAL_DELTA = "expect_column_values_to_be_between(column=total_delta, max_value=0.01)"
 LINE_COUNT = "expect_column_values_to_be_between(column=line_count, min_value=1)"
-CITY_LENGTH = "expect_column_value_lengths_to_be_between(column=ShipToCity, max_value=20)"
+CITY_LENGTH = "expect_column_value_lengths_to_be_between(column=DfltShipToCity, max_value=20)"
 
 pytestmark = pytest.mark.usefixtures("gate_ready")
 
@@ -85,7 +85,7 @@ def test_bad_records_fail_with_exactly_their_expectations(bad_batch, raw_suite):
 
 
 def test_over_long_city_fails_the_staging_gate(sage500_orders, target_suite):
-    sage500_orders[3]["ShipToCity"] = "Llanfairpwllgwyngyll-on-Sea"  # 27 > varchar(20)
+    sage500_orders[3]["DfltShipToCity"] = "Llanfairpwllgwyngyll-on-Sea"  # 27 > varchar(20)
     sage500_orders[7]["lines"][0]["ItemID"] = "I" * 31
     sage500_orders[9]["lines"] = []
     result = run_gate(sage500_staging_frame(sage500_orders), target_suite, "record_key")
