@@ -104,23 +104,94 @@ def test_dlq_filter_and_masked_record(make_client, tokens, seeded):
     assert "12.50" in detail
 
 
-def test_replay_selected_triggers_the_flow_and_records_the_user(make_client, tokens, seeded, store, trigger):
+def _row(page: str, item_id: int) -> str:
+    found = re.search(rf'<tr class="item" data-id="{item_id}"[^>]*>.*?</tr>', page, re.S)
+    assert found, f"no row for item {item_id}"
+    return found.group(0)
+
+
+def test_replay_selected_triggers_the_flow_and_records_the_request_under_the_user(make_client, tokens, seeded,
+                                                                                  store, trigger):
+    from storesync import dlq_service
+
     client = make_client(trigger=trigger, token=tokens["ops"])
     item = seeded["dlq"]["bad_sku"]
-    answer = client.post("/storesync/dlq/action", data={"action": "replay", "ids": str(item), "state": "open"})
-    assert answer.status_code == 200 and "1 item(s) replayed" in answer.text
+    answer = client.post("/storesync/dlq/action", data={"action": "replay", "ids": str(item), "state": "open",
+                                                        "note": "SKU created"})
+    assert answer.status_code == 200 and "1 item(s) replay requested" in answer.text
+    assert "orders__xcart__sage500 manual__1" in answer.text and 'class="flash error"' not in answer.text
     assert trigger.calls == [("orders__xcart__sage500", {"record_keys": ["1001"]}, "ops")]
-    after = store.get_dlq_item(item)
-    assert after["state"] == "replayed" and after["state_changed_by"] == "ops"
-    assert store.get_dlq_item(seeded["dlq"]["blocked"])["state"] == "open"
+    # The state waits for the run to settle it; the request is in the append-only history, with the run.
+    after = dlq_service.get_item(store, item)
+    assert after["state"] == "open" and after["state_changed_by"] is None
+    last = after["history"][-1]
+    assert (last["action"], last["by"], last["run_id"], last["note"]) == (
+        "replay_requested", "ops", "manual__1", "SKU created")
+    assert [e["action"] for e in dlq_service.history(store, seeded["dlq"]["blocked"])] == ["opened"]
+    # The row stays in the open list and shows who asked for the replay, and when.
+    row = _row(answer.text, item)
+    assert 'data-state="open"' in row and 'data-last-action="replay_requested"' in row
+    assert re.search(r"replay requested by ops at \d{4}-\d\d-\d\d \d\d:\d\d UTC", row)
+    assert 'data-last-action="opened"' in _row(answer.text, seeded["dlq"]["blocked"])
+    # The item's page lists its whole history: opened by the flow's run, then the replay request.
+    detail = client.get(f"/storesync/dlq/{item}").text
+    events = re.findall(r'<tr class="event" data-action="(\w+)">(.*?)</tr>', detail, re.S)
+    assert [action for action, _ in events] == ["opened", "replay_requested"]
+    assert "ops" in events[1][1] and "SKU created" in events[1][1]
+    assert 'href="/dags/orders__xcart__sage500/runs/manual__1"' in events[1][1]
+    assert "replay requested by ops" in re.search(r'id="last-action">(.*?)<', detail).group(1)
 
 
-def test_a_refused_replay_leaves_the_item_open(make_client, tokens, seeded, store):
+def test_a_refused_replay_writes_nothing_and_says_why(make_client, tokens, seeded, store):
+    from storesync import dlq_service
+
     client = make_client(trigger=FakeTrigger(fail="Dag id orders__xcart__sage500 not found"), token=tokens["ops"])
     item = seeded["dlq"]["bad_sku"]
+    before = dlq_service.get_item(store, item)
     answer = client.post("/storesync/dlq/action", data={"action": "replay", "ids": str(item)})
-    assert "not replayed, items stay open" in answer.text and "not found" in answer.text
-    assert store.get_dlq_item(item)["state"] == "open"
+    assert 'class="flash error"' in answer.text and "0 item(s) replay requested" in answer.text
+    assert "not replayed" in answer.text and "not found" in answer.text
+    assert dlq_service.get_item(store, item) == before
+
+
+def test_replay_all_matching_the_filter_is_one_run_and_leaves_every_state(make_client, tokens, seeded, store,
+                                                                          trigger):
+    from storesync import dlq_service
+
+    client = make_client(trigger=trigger, token=tokens["ops"])
+    answer = client.post("/storesync/dlq/action", data={"scope_action": "replay", "flow": "orders", "state": "any"})
+    assert "3 item(s) replay requested" in answer.text
+    assert trigger.calls == [("orders__xcart__sage500", {"record_keys": ["1001", "1002", "1003"]}, "ops")]
+    for name, state in (("bad_sku", "open"), ("blocked", "open"), ("held", "held")):
+        item = dlq_service.get_item(store, seeded["dlq"][name])
+        assert item["state"] == state and item["history"][-1]["action"] == "replay_requested", name
+    assert dlq_service.history(store, seeded["dlq"]["stock"])[-1]["action"] == "opened"
+
+
+def test_a_customers_leg_replays_through_its_parent_dag(make_client, tokens, store, trigger):
+    from storesync import dlq_service
+
+    item = store.quarantine(PAIR, "customers_from_erp", "customer", "C00042", "load", "bad_email", "bad e-mail",
+                            payload={"id": "C00042"}, dag_id="customers__xcart__sage500", run_id="scheduled__c")
+    answer = make_client(trigger=trigger, token=tokens["ops"]).post(
+        "/storesync/dlq/action", data={"action": "replay", "ids": str(item)})
+    assert "1 item(s) replay requested" in answer.text
+    assert trigger.calls == [("customers__xcart__sage500", {"record_keys_by_flow": {"customers_from_erp": ["C00042"]}},
+                              "ops")]
+    assert dlq_service.history(store, item)[-1]["action"] == "replay_requested"
+
+
+def test_a_first_release_replayed_item_still_needs_attention(make_client, tokens, seeded, store, trigger):
+    item = seeded["dlq"]["bad_sku"]
+    store.set_dlq_state([item], "replayed", by="alice", note="replay requested")
+    client = make_client(trigger=trigger, token=tokens["ops"])
+    overview = client.get("/storesync/").text
+    orders = re.search(rf'data-pair="{PAIR}" data-flow="orders" data-status="\w+">(.*?)</tr>', overview, re.S).group(1)
+    assert "unknown_item 1" in orders
+    page = client.get("/storesync/dlq", params={"state": "replayed"}).text
+    assert f'id="pick-{item}"' in _row(page, item)
+    answer = client.post("/storesync/dlq/action", data={"action": "replay", "ids": str(item)})
+    assert "1 item(s) replay requested" in answer.text and trigger.calls
 
 
 def test_resolve_all_matching_the_filter(make_client, tokens, seeded, store):
@@ -132,6 +203,30 @@ def test_resolve_all_matching_the_filter(make_client, tokens, seeded, store):
         item = store.get_dlq_item(seeded["dlq"][name])
         assert (item["state"], item["state_changed_by"], item["state_note"]) == ("resolved", "ops", "fixed in the ERP")
     assert store.get_dlq_item(seeded["dlq"]["stock"])["state"] == "open"
+
+
+def test_resolving_an_item_someone_else_resolved_keeps_their_name_and_says_so(make_client, tokens, seeded, store):
+    from storesync import dlq_service
+
+    item = seeded["dlq"]["bad_sku"]
+    dlq_service.resolve(store, ids=[item], by="alice", note="fixed by hand")
+    answer = make_client(token=tokens["ops"]).post(
+        "/storesync/dlq/action", data={"action": "resolve", "ids": str(item), "note": "me too"})
+    assert 'class="flash error"' in answer.text and "0 item(s) resolved" in answer.text
+    assert f"item {item}: already resolved by alice" in answer.text
+    after = dlq_service.get_item(store, item)
+    assert (after["state_changed_by"], after["state_note"]) == ("alice", "fixed by hand")
+    assert [(e["action"], e["by"]) for e in after["history"]] == [("opened", "orders__xcart__sage500"),
+                                                                   ("resolved", "alice")]
+
+
+def test_unknown_ids_are_named_and_nothing_changes(make_client, tokens, seeded, store):
+    item = seeded["dlq"]["blocked"]
+    answer = make_client(token=tokens["ops"]).post(
+        "/storesync/dlq/action", data={"action": "ignore", "ids": [str(item), "99999"]})
+    assert 'class="flash error"' in answer.text and "no DLQ item with id 99999" in answer.text
+    assert "1 item(s) ignored" in answer.text and store.get_dlq_item(item)["state"] == "ignored"
+    assert make_client(token=tokens["ops"]).get("/storesync/dlq/99999").status_code == 404
 
 
 def test_ignore_with_nothing_selected_changes_nothing(make_client, tokens, store):

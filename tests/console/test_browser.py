@@ -1,7 +1,8 @@
 """The ops console end to end in a real headless browser: Airflow's API server with the plugin, Debian's chromium
 driven through its chromedriver (W3C WebDriver, tests/console/webdriver.py). Log in through Airflow's login page, see the overview (also inside
-the Airflow UI's frame), filter the DLQ, replay an item from the page and see its state change and the flow's
-DAG run that the replay created. Screenshots go to .local/test/screenshots/console/.
+the Airflow UI's frame), filter the DLQ, replay an item from the page and see its row change (the replay requested
+under the user; the state stays open until the run settles it), its history, and the flow's DAG run that the
+replay created. Screenshots go to .local/test/screenshots/console/.
 
 In CI (STORESYNC_REQUIRE_SERVICES=1) a missing browser or driver fails the test instead of skipping it.
 """
@@ -196,22 +197,29 @@ def test_log_in_see_the_overview_filter_the_dlq_and_replay_an_item(api_server, b
     _shot(browser, "05-dlq-record-masked")
     browser.back()
 
-    # Replay it from the page: the state changes, under the logged-in user, and Airflow has the run.
+    # Replay it from the page: Airflow gets the run, the item gets a replay request under the logged-in user and
+    # stays open (its run settles it); its row shows the request.
+    assert browser.wait_for(f'tr.item[data-id="{item}"]').get_attribute("data-last-action") == "opened"
     browser.wait_for(f"#pick-{item}").click()
     browser.find_all("#action-note")[0].send_keys("SKU created in Sage 500")
     browser.find_all("#replay-selected")[0].click()
     flash = browser.wait_for("#flash").text
-    assert "1 item(s) replayed" in flash and REPLAYED_DAG in flash, flash
-    assert not browser.find_all(f'tr.item[data-id="{item}"]')  # no longer open
-    _shot(browser, "06-replayed")
-    _select(browser, "f-state", "any")
-    browser.find_all("#apply-filter")[0].click()
-    row = browser.wait_for(f'tr.item[data-id="{item}"]')
-    assert row.get_attribute("data-state") == "replayed" and USER in row.text
-    _shot(browser, "07-replayed-item-state")
+    assert "1 item(s) replay requested" in flash and REPLAYED_DAG in flash, flash
+    row = browser.wait_for(f'tr.item[data-id="{item}"]')  # still in the open list
+    assert row.get_attribute("data-state") == "open" and row.find("td.state").text == "open"
+    assert row.get_attribute("data-last-action") == "replay_requested"
+    assert f"replay requested by {USER} at" in row.find("td.last-action").text
+    _shot(browser, "06-replay-requested")
+    row.find(f"a[href$='/dlq/{item}']").click()
+    history = browser.wait_for("#history")
+    assert [e.get_attribute("data-action") for e in history.find_all("tr.event")] == ["opened", "replay_requested"]
+    assert USER in history.find_all("tr.event")[1].text and "SKU created in Sage 500" in history.text
+    _shot(browser, "07-item-history")
+
     stored = store.get_dlq_item(item)
-    assert (stored["state"], stored["state_changed_by"], stored["state_note"]) == (
-        "replayed", USER, "SKU created in Sage 500")
+    assert (stored["state"], stored["state_changed_by"]) == ("open", None)
+    event = store.dlq_history([item])[item][-1]
+    assert (event["action"], event["by"], event["note"]) == ("replay_requested", USER, "SKU created in Sage 500")
 
     token = json.loads(_call(f"{base}/auth/token", data={"username": USER, "password": PASSWORD})[1])["access_token"]
     status, body = _call(f"{base}/api/v2/dags/{REPLAYED_DAG}/dagRuns", token=token)
@@ -219,6 +227,7 @@ def test_log_in_see_the_overview_filter_the_dlq_and_replay_an_item(api_server, b
     runs = json.loads(body)["dag_runs"]
     assert [run["conf"] for run in runs] == [{"record_keys": ["1001"]}]
     assert runs[0]["triggering_user_name"] == USER
+    assert event["run_id"] == runs[0]["dag_run_id"]  # the request names the run that will settle it
     # Keep the browser part of the suite short: it is one of the slow tests.
     assert time.monotonic() - started < 90
 

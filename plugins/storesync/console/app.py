@@ -141,7 +141,7 @@ def create_app(*, store: Callable[[], Any] = default_store, pairs: Callable[[], 
 
     @app.get("/dlq/{item_id}", response_class=HTMLResponse, dependencies=[can_read])
     def dlq_item(request: Request, user: GetUserDep, item_id: int):
-        item = store().get_dlq_item(item_id)
+        item = data.dlq_item(store(), item_id)
         if item is None:
             raise HTTPException(404, f"no DLQ item {item_id}")
         return html(request, user, f"DLQ item {item_id}", render.dlq_item_page(item, base=base(request)), "dlq")

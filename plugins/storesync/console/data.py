@@ -163,7 +163,8 @@ def flow_health(store, ref: FlowRef, *, now: datetime,
     behind = max(timedelta(0), now - last_good_end) if last_good_end else None
     day_ago = now - timedelta(hours=24)
     recent = [r for r in runs if r["started_at"] >= day_ago]
-    open_by_reason = store.dlq_counts_by_reason(ref.pair, ref.flow, state="open")
+    # "replayed" items (first-release stores only) never got their replay's outcome: they still wait, as open.
+    open_by_reason = store.dlq_counts_by_reason(ref.pair, ref.flow, state=("open", "replayed"))
     held = sum(store.dlq_counts_by_reason(ref.pair, ref.flow, state="held").values())
 
     period = period_of(ref.schedule)
@@ -217,11 +218,24 @@ def hourly_series(store, refs: Iterable[FlowRef], *, now: datetime, days: int = 
 
 
 def dlq_items(store, flt: DlqFilter, *, limit: int = 500) -> list[dict[str, Any]]:
-    """DLQ items matching the filter, newest first (``state`` None or "any": every state)."""
+    """DLQ items matching the filter, newest first (``state`` None or "any": every state), each with its
+    ``last_event`` (the newest entry of its history: e.g. a replay requested, which leaves the state open)."""
     since, until = flt.bounds()
     state = flt.state if flt.state in DLQ_STATES else None
-    return store.list_dlq(pair=flt.pair, flow=flt.flow, state=state, reason_code=flt.reason_code, since=since,
-                          until=until, limit=limit)
+    items = store.list_dlq(pair=flt.pair, flow=flt.flow, state=state, reason_code=flt.reason_code, since=since,
+                           until=until, limit=limit)
+    history = store.dlq_history([item["id"] for item in items]) if items else {}
+    return [{**item, "last_event": (history.get(item["id"]) or [None])[-1]} for item in items]
+
+
+def dlq_item(store, item_id: int) -> dict[str, Any] | None:
+    """One item with its whole ``history`` (oldest first), or None when there is no such item."""
+    from storesync.dlq_service import UnknownItems, get_item
+
+    try:
+        return get_item(store, item_id)
+    except UnknownItems:
+        return None
 
 
 def dlq_choices(store) -> dict[str, list[str]]:

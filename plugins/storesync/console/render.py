@@ -20,6 +20,7 @@ from storesync.console.data import (
     format_age,
 )
 from storesync.console.masking import mask_record, mask_text
+from storesync.dlq_service import ATTENTION_STATES
 from storesync.store.schema import DLQ_STATES
 
 _CSS = """
@@ -42,6 +43,10 @@ pre{background:#fff;border:1px solid #ddd;padding:8px;overflow:auto;max-height:4
 """
 
 STATUS_LABEL = {GREEN: "OK", AMBER: "attention", RED: "failing or behind"}
+# What each DLQ history event says on a page (``replayed``: an old store's state change, rebuilt).
+EVENT_LABEL = {"opened": "opened", "failed_again": "failed again", "reopened": "reopened",
+               "replay_requested": "replay requested", "replay_failed": "replay failed", "resolved": "resolved",
+               "ignored": "ignored", "note": "note", "replayed": "replayed"}
 
 
 def h(value: Any) -> str:
@@ -152,6 +157,31 @@ def _select(name: str, options: Iterable[str], chosen: str | None, *, blank: str
     return f'<select name="{h(name)}" id="f-{h(name)}">{"".join(opts)}</select>'
 
 
+def event_label(event: Mapping[str, Any]) -> str:
+    """"replay requested by alice at 2026-12-07 14:30 UTC": who did what to an item, and when."""
+    action = EVENT_LABEL.get(event["action"], str(event["action"]).replace("_", " "))
+    return f"{action} by {event['by']} at {when(event['at'])} UTC"
+
+
+def last_action_cell(event: Mapping[str, Any] | None) -> str:
+    if not event:
+        return '<td class="last-action">—</td>'
+    note = mask_text(str(event["note"]))[:200] if event.get("note") else ""
+    return (f'<td class="last-action" data-action="{h(event["action"])}">{h(event_label(event))}'
+            + (f'<div class="why">{h(note)}</div>' if note else "") + "</td>")
+
+
+def history_table(events: Sequence[Mapping[str, Any]], dag_id: str | None) -> str:
+    rows = "".join(
+        f'<tr class="event" data-action="{h(e["action"])}"><td>{when(e["at"])}</td><td>{h(e["by"])}</td>'
+        f'<td>{h(EVENT_LABEL.get(e["action"], e["action"]))}</td>'
+        f'<td>{h(e.get("state_to") or "") if e.get("state_to") != e.get("state_from") else ""}</td>'
+        f'<td>{h(mask_text(str(e["note"])) if e.get("note") else "")}</td>'
+        f'<td>{airflow_run_link(dag_id, e.get("run_id"))}</td></tr>' for e in events)
+    return ('<table id="history"><tr><th>When (UTC)</th><th>Who</th><th>What</th><th>New state</th><th>Note</th>'
+            f"<th>Run</th></tr>{rows}</table>")
+
+
 def dlq_page(items: Sequence[Mapping[str, Any]], flt: DlqFilter, choices: Mapping[str, list[str]], *, base: str,
              limit: int, may_act: bool) -> str:
     state_options = [*DLQ_STATES, "any"]
@@ -166,18 +196,20 @@ def dlq_page(items: Sequence[Mapping[str, Any]], flt: DlqFilter, choices: Mappin
     rows = []
     for item in items:
         check = (f'<input type="checkbox" name="ids" value="{item["id"]}" form="dlq-actions" '
-                 f'id="pick-{item["id"]}">' if may_act and item["state"] in ("open", "held") else "")
+                 f'id="pick-{item["id"]}">' if may_act and item["state"] in ATTENTION_STATES else "")
+        last = item.get("last_event")
         rows.append(
-            f'<tr class="item" data-id="{item["id"]}" data-state="{h(item["state"])}"><td>{check}</td>'
+            f'<tr class="item" data-id="{item["id"]}" data-state="{h(item["state"])}" '
+            f'data-last-action="{h(last["action"] if last else "")}"><td>{check}</td>'
             f'<td><a href="{h(base)}/dlq/{item["id"]}">{item["id"]}</a></td><td>{h(item["pair"])}</td>'
             f'<td>{h(item["flow"])}</td><td>{h(item["record_key"])}</td>'
             f'<td class="state">{h(item["state"])}</td><td>{h(item["reason_code"])}</td>'
             f'<td>{h(mask_text(str(item["reason"]))[:200])}</td><td class="n">{item["attempts"]}</td>'
             f'<td>{when(item["created_at"])}</td><td>{when(item["updated_at"])}</td>'
-            f'<td>{h(item.get("state_changed_by") or "")}</td></tr>')
+            f'{last_action_cell(last)}</tr>')
     table = ('<table id="dlq-items"><tr><th></th><th>Id</th><th>Pair</th><th>Flow</th><th>Record</th><th>State</th>'
              "<th>Reason code</th><th>Reason</th><th>Tries</th><th>First failed</th><th>Last change</th>"
-             f"<th>Changed by</th></tr>{''.join(rows)}</table>")
+             f"<th>Last action</th></tr>{''.join(rows)}</table>")
     shown = f'<p class="muted" id="dlq-count">{len(items)} item(s){" (first " + str(limit) + ")" if len(items) >= limit else ""}</p>'
     actions = ""
     if may_act:
@@ -187,7 +219,7 @@ def dlq_page(items: Sequence[Mapping[str, Any]], flt: DlqFilter, choices: Mappin
                    '<button name="action" value="replay" id="replay-selected">Replay selected</button> '
                    '<button name="action" value="resolve" id="resolve-selected">Resolve selected</button> '
                    '<button name="action" value="ignore" id="ignore-selected">Ignore selected</button> '
-                   '<span class="muted">or every open/held item matching the filter:</span> '
+                   '<span class="muted">or every item needing attention (open, held) matching the filter:</span> '
                    '<button name="scope_action" value="replay" id="replay-all">Replay all</button> '
                    '<button name="scope_action" value="resolve" id="resolve-all">Resolve all</button> '
                    '<button name="scope_action" value="ignore" id="ignore-all">Ignore all</button></form>')
@@ -203,13 +235,17 @@ def dlq_item_page(item: Mapping[str, Any], *, base: str) -> str:
               ("Failed expectations", ", ".join(item.get("failed_expectations") or []) or "—"),
               ("Tries", item["attempts"]), ("First failed", when(item["created_at"])),
               ("Last change", when(item["updated_at"])),
-              ("Changed by", f'{item.get("state_changed_by") or "—"} {when(item.get("state_changed_at"))} '
+              ("State changed by", f'{item.get("state_changed_by") or "—"} {when(item.get("state_changed_at"))} '
                              f'{item.get("state_note") or ""}')]
     table = "".join(f"<tr><th>{h(k)}</th><td>{h(v)}</td></tr>" for k, v in fields)
     runs = (f"<tr><th>Runs</th><td>first {airflow_run_link(item.get('dag_id'), item.get('first_run_id'))}, "
             f"last {airflow_run_link(item.get('dag_id'), item.get('run_id'))}</td></tr>")
+    events = item.get("history") or []
+    last = (f'<tr><th>Last action</th><td id="last-action">{h(event_label(events[-1]))}</td></tr>'
+            if events else "")
     payload = json.dumps(mask_record(item.get("payload")), indent=2, ensure_ascii=False, default=str)
-    return (f'<p><a href="{h(base)}/dlq">← back to the queue</a></p><table id="item">{table}{runs}</table>'
+    return (f'<p><a href="{h(base)}/dlq">← back to the queue</a></p><table id="item">{table}{last}{runs}</table>'
+            f"<h2>History</h2>{history_table(events, item.get('dag_id'))}"
             f'<h2>Record (card data and secrets masked)</h2><pre id="payload">{h(payload)}</pre>')
 
 
