@@ -75,7 +75,7 @@ class ExtractOperator(SyncOperator):
             store.put_staged(scope.pair.name, scope.flow.name, scope.run_id, STAGE, staged)
             store.record_outcomes(scope.pair.name, scope.flow.name, scope.run_id, skipped)
 
-        progress = Progress(self.log, f"extract {scope.spec.entity}", total=len(keys) or None)
+        progress = Progress(self.log, f"extract {scope.spec.entity}", total=len(keys) if keys else None)
         for item in records:
             progress.add()
             batch.append(item)
