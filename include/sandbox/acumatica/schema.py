@@ -42,8 +42,10 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "Status": "text", "Hold": "bool", "CurrencyID": "text", "OrderTotal": "money", "TaxTotal": "money",
         "OrderedQty": "qty", "UnpaidBalance": "money", "ShipVia": "text", "PaymentMethod": "text",
         "LastModifiedDateTime": "datetime", "CreatedDate": "datetime",
-        "Totals": {"Freight": "money", "LineTotalAmount": "money", "DiscountTotal": "money", "TaxTotal": "money",
-                   "UnpaidBalance": "money"},
+        "DisableAutomaticTaxCalculation": "bool", "IsTaxValid": "bool",
+        "Totals": {"Freight": "money", "OverrideFreightAmount": "bool", "LineTotalAmount": "money",
+                   "DiscountTotal": "money", "TaxTotal": "money", "UnpaidBalance": "money"},
+        "TaxDetails": [{"TaxID": "text", "TaxRate": "qty", "TaxableAmount": "money", "TaxAmount": "money"}],
         "ShipToContact": CONTACT, "BillToContact": CONTACT, "ShipToAddress": ADDRESS, "BillToAddress": ADDRESS,
         "Details": [{"LineNbr": "int", "InventoryID": "text", "WarehouseID": "text", "LineDescription": "text",
                      "UOM": "text", "OrderQty": "qty", "UnitPrice": "money", "DiscountAmount": "money",
@@ -58,8 +60,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "StockItem": {
         "InventoryID": "text", "Description": "text", "ItemStatus": "text", "DefaultPrice": "money",
         "ItemClass": "text", "BaseUOM": "text", "LastModifiedDateTime": "datetime",
-        "WarehouseDetails": [{"WarehouseID": "text", "QtyOnHand": "qty", "QtyAvailable": "qty",
-                              "LastModifiedDateTime": "datetime"}],
+        "WarehouseDetails": [{"WarehouseID": "text", "QtyOnHand": "qty"}],
     },
     "NonStockItem": {
         "InventoryID": "text", "Description": "text", "ItemStatus": "text", "DefaultPrice": "money",
@@ -88,12 +89,14 @@ KEYS: dict[str, tuple[str, ...]] = {
 }
 #: Fields the tenant computes: what a client sends for them is ignored (as Acumatica ignores read-only fields).
 READ_ONLY: dict[str, frozenset[str]] = {
-    "SalesOrder": frozenset({"Status", "OrderTotal", "OrderedQty", "UnpaidBalance", "LastModifiedDateTime",
+    # TaxTotal is Acumatica's sum of the tax lines (SOOrder.CuryTaxTotal); a client sets tax through TaxDetails
+    # with DisableAutomaticTaxCalculation (Default/24.200.001 SalesOrder.cs, TaxDetail.cs).
+    "SalesOrder": frozenset({"Status", "OrderTotal", "OrderedQty", "UnpaidBalance", "LastModifiedDateTime", "TaxTotal",
+                             "IsTaxValid",
                              "CreatedDate", "Totals.LineTotalAmount", "Totals.DiscountTotal", "Totals.TaxTotal",
                              "Totals.UnpaidBalance", "Details.QtyOnShipments", "Details.OpenQty"}),
     "Customer": frozenset({"LastModifiedDateTime", "CreatedDate", "Email"}),
-    "StockItem": frozenset({"LastModifiedDateTime", "WarehouseDetails.QtyOnHand", "WarehouseDetails.QtyAvailable",
-                            "WarehouseDetails.LastModifiedDateTime"}),
+    "StockItem": frozenset({"LastModifiedDateTime", "WarehouseDetails.QtyOnHand"}),
     "NonStockItem": frozenset({"LastModifiedDateTime"}),
     "Shipment": frozenset({"Status", "LastModifiedDateTime", "ShippedQty", "Type"}),
     "Payment": frozenset({"Status", "LastModifiedDateTime", "AppliedToDocuments", "UnappliedBalance"}),
@@ -107,7 +110,7 @@ FIELD_LABELS = {"CustomerID": "Customer", "InventoryID": "Inventory ID", "Wareho
                 "CustomerName": "Customer Name", "Description": "Description", "OrderNbr": "Order Nbr.",
                 "CustomerOrder": "Customer Order Nbr.", "AppliedToOrder": "Applied to Order",
                 "ReferenceNbr": "Reference Nbr.", "Country": "Country", "Freight": "Freight",
-                "TaxTotal": "Tax Total", "DefaultPrice": "Default Price", "ShippedQty": "Shipped Qty."}
+                "TaxTotal": "Tax Total", "TaxID": "Tax ID", "DefaultPrice": "Default Price", "ShippedQty": "Shipped Qty."}
 
 
 class StoreError(Exception):
@@ -124,6 +127,10 @@ class UnknownEntity(RecordNotFound):
 
 class BadRequest(StoreError, ValueError):
     """The request cannot be understood: an unknown field, a malformed key (HTTP 400)."""
+
+
+class PreconditionFailed(StoreError, ValueError):
+    """``If-None-Match: *`` on a record that exists, or ``If-Match: *`` on one that does not (HTTP 412)."""
 
 
 class ValidationFailed(StoreError, ValueError):
@@ -165,6 +172,9 @@ class Reference:
     customer_classes: tuple[str, ...] = ()
     payment_methods: dict[str, PaymentMethod] = field(default_factory=dict)
     cash_accounts: dict[str, CashAccount] = field(default_factory=dict)
+    taxes: dict[str, Decimal] = field(default_factory=dict)  # TaxID -> rate in percent
+    automatic_taxes: tuple[str, ...] = ()  # the taxes of the customers' tax zone, applied automatically
+    ship_via_freight: dict[str, Decimal] = field(default_factory=dict)  # ShipVia -> freight price per order
     default_warehouse: str = "MAIN"
     default_customer_class: str = "WEB"
     default_currency: str = "USD"

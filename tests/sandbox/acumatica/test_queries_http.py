@@ -49,7 +49,7 @@ def test_linked_and_detail_entities_are_absent_unless_expanded(api):
 
 def test_select_keeps_the_named_fields_and_the_id(api):
     records = api.get("StockItem", select="InventoryID,DefaultPrice", top=3).body
-    assert [set(record) - {"rowNumber", "note", "custom"} for record in records] == [
+    assert [set(record) - {"rowNumber", "note", "custom", "_links"} for record in records] == [
         {"id", "InventoryID", "DefaultPrice"}] * 3
     assert all(isinstance(value(record, "DefaultPrice"), Decimal) for record in records)
 

@@ -43,7 +43,9 @@ CUSTOMER = "C00006"  # the first e-mail customer after five generated ones
 
 def order(**overrides):
     fields = {"CustomerID": CUSTOMER, "CustomerOrder": "XC-1001", "ExternalRef": "1001", "CurrencyID": "USD",
-              "TaxTotal": Decimal("3.25"), "Totals": {"Freight": Decimal("7.99")},
+              # the storefront's tax and freight kept as sent (test_conformance_sales_order_totals.py)
+              "DisableAutomaticTaxCalculation": True, "TaxDetails": [{"TaxID": "WEBTAX", "TaxAmount": Decimal("3.25")}],
+              "Totals": {"Freight": Decimal("7.99"), "OverrideFreightAmount": True},
               "Details": [{"InventoryID": "SKU-00001", "OrderQty": 2, "UnitPrice": Decimal("10.50")},
                           {"InventoryID": "SKU-00002", "OrderQty": 1, "UnitPrice": Decimal("4.00"),
                            "WarehouseID": "EAST"}]}
