@@ -3,8 +3,8 @@
 :data:`SCHEMAS` gives each entity's fields by kind ("text", "money" (rounded half up to cents), "qty",
 "bool", "datetime", "int"); a dict is a linked entity, a one-element list a detail collection. :data:`KEYS`
 are the key fields, :data:`READ_ONLY` the fields the tenant computes (ignored when a client sends them).
-:func:`coerce` checks a client's plain record against its schema: an unknown field is a :class:`BadRequest`
-(400), a value of the wrong kind an error on that field (422, collected in :class:`Errors`).
+:func:`coerce` checks a client's plain record against its schema: an unknown field is dropped (the least
+forgiving choice: the client believes it sent it), a value of the wrong kind an error on that field (422, collected in :class:`Errors`).
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ DOCUMENT_TYPES = ("Payment", "Prepayment", "Invoice", "Credit Memo")
 
 ADDRESS = {"AddressLine1": "text", "AddressLine2": "text", "City": "text", "State": "text", "PostalCode": "text",
            "Country": "text"}
-CONTACT = {"DisplayName": "text", "Attention": "text", "Email": "text", "Phone1": "text"}
+#: A document's contact (DocContact in the Default/24.200.001 models): no DisplayName.
+CONTACT = {"Attention": "text", "BusinessName": "text", "Email": "text", "Phone1": "text"}
 
 #: Field kinds per entity: "text", "money", "qty", "bool", "datetime", "int"; a dict is a linked entity,
 #: a one-element list a detail collection.
@@ -41,7 +42,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "ExternalRef": "text", "Date": "datetime", "RequestedOn": "datetime", "Description": "text",
         "Status": "text", "Hold": "bool", "CurrencyID": "text", "OrderTotal": "money", "TaxTotal": "money",
         "OrderedQty": "qty", "UnpaidBalance": "money", "ShipVia": "text", "PaymentMethod": "text",
-        "LastModifiedDateTime": "datetime", "CreatedDate": "datetime",
+        "LastModified": "datetime", "CreatedDate": "datetime",  # SalesOrder.cs: LastModified, not …DateTime
         "DisableAutomaticTaxCalculation": "bool", "IsTaxValid": "bool",
         "Totals": {"Freight": "money", "OverrideFreightAmount": "bool", "LineTotalAmount": "money",
                    "DiscountTotal": "money", "TaxTotal": "money", "UnpaidBalance": "money"},
@@ -87,11 +88,14 @@ KEYS: dict[str, tuple[str, ...]] = {
     "SalesOrder": ("OrderType", "OrderNbr"), "Customer": ("CustomerID",), "StockItem": ("InventoryID",),
     "NonStockItem": ("InventoryID",), "Shipment": ("ShipmentNbr",), "Payment": ("Type", "ReferenceNbr"),
 }
+#: The wire name of a field the store keeps under another name (the store stamps every record's
+#: LastModifiedDateTime; the SalesOrder model calls it LastModified).
+WIRE_ALIASES: dict[str, dict[str, str]] = {"SalesOrder": {"LastModifiedDateTime": "LastModified"}}
 #: Fields the tenant computes: what a client sends for them is ignored (as Acumatica ignores read-only fields).
 READ_ONLY: dict[str, frozenset[str]] = {
     # TaxTotal is Acumatica's sum of the tax lines (SOOrder.CuryTaxTotal); a client sets tax through TaxDetails
     # with DisableAutomaticTaxCalculation (Default/24.200.001 SalesOrder.cs, TaxDetail.cs).
-    "SalesOrder": frozenset({"Status", "OrderTotal", "OrderedQty", "UnpaidBalance", "LastModifiedDateTime", "TaxTotal",
+    "SalesOrder": frozenset({"Status", "OrderTotal", "OrderedQty", "UnpaidBalance", "LastModified", "TaxTotal",
                              "IsTaxValid",
                              "CreatedDate", "Totals.LineTotalAmount", "Totals.DiscountTotal", "Totals.TaxTotal",
                              "Totals.UnpaidBalance", "Details.QtyOnShipments", "Details.OpenQty"}),
@@ -232,7 +236,7 @@ class Errors:
 
 def coerce(schema: Mapping[str, Any], value: Any, path: str, entity: str, errors: Errors,
             read_only: frozenset[str], schema_path: str = "") -> dict:
-    """A client's plain record checked against the schema: unknown fields → BadRequest, bad types → errors,
+    """A client's plain record checked against the schema: unknown fields dropped, bad types → errors,
     read-only fields dropped. ``id`` and ``delete`` (detail-line markers) pass through."""
     if not isinstance(value, Mapping):
         raise BadRequest(f"{path or entity} must be an object")
@@ -244,7 +248,9 @@ def coerce(schema: Mapping[str, Any], value: Any, path: str, entity: str, errors
             result[name] = item
             continue
         if name not in schema:
-            raise BadRequest(f"{entity} has no field {where!r}; fields: {', '.join(sorted(schema))}")
+            # Not a field of the endpoint's entity: dropped without a word, the least forgiving choice where
+            # the vendor's material is silent (DESIGN §4; docs/acumatica.md, "Unknown fields").
+            continue
         if schema_name in read_only:
             continue
         kind = schema[name]

@@ -62,6 +62,7 @@ from include.sandbox.acumatica.seed import SeedSpec, seed_store
 from include.sandbox.acumatica.schema import (
     KEYS,
     SCHEMAS,
+    WIRE_ALIASES,
     ActionError,
     BadRequest,
     PreconditionFailed,
@@ -81,6 +82,14 @@ INQUIRIES = {"InventorySummaryInquiry": ("ExpandByLotSerialNbr", "InventoryID", 
                                          "WarehouseID")}
 ACTIONS = ("ship_order", "set_stock", "update_customer_address", "update_customer_contact", "set_customer_status",
            "create_item", "update_item", "cancel_order", "edit_order", "key_payment", "set_payment_date")
+
+
+def _on_the_wire(entity: str, record: dict) -> dict:
+    """The record under its wire field names (:data:`WIRE_ALIASES`)."""
+    aliases = WIRE_ALIASES.get(entity)
+    if not aliases:
+        return record
+    return {aliases.get(name, name): value for name, value in record.items()}
 
 
 class _Reply(Exception):
@@ -470,7 +479,8 @@ class _Handler(KeepAliveHandler):
         """A top-level record as sent: wrapped, with ``_links`` (``self``, ``files:put``) as every top-level
         entity carries them (Entity.cs ``_links``; the answers quoted in RESTClientTests/ErrorMessagesTests.cs)."""
         app = self.server.app
-        out = wrap(odata.shape(record, SCHEMAS[entity], expand=expand, select=select), row_number=row_number)
+        out = wrap(odata.shape(_on_the_wire(entity, record), SCHEMAS[entity], expand=expand, select=select),
+                   row_number=row_number)
         if record.get("id"):
             base = f"/entity/{app.endpoint}/{app.versions[0]}"
             out["_links"] = {"self": f"{base}/{entity}/{record['id']}",
@@ -510,7 +520,8 @@ class _Handler(KeepAliveHandler):
             condition = odata.parse_filter(text)
             for names in odata.paths_in(condition):
                 odata.check_path(schema, names, "$filter")
-        predicate = None if condition is None else (lambda record: odata.matches(condition, record))
+        predicate = None if condition is None else (
+            lambda record: odata.matches(condition, _on_the_wire(entity, record)))
         page = self.server.app.store.select(entity, predicate, skip=skip, top=top)
         self._send(200, [self._out(entity, record, expand, select, row_number=index)
                          for index, record in enumerate(page, start=1)])

@@ -485,8 +485,9 @@ class AcumaticaStore:
                 record[name] = {field_name: address.get(field_name) for field_name in ADDRESS}
         for name in ("BillToContact", "ShipToContact"):
             if name not in record:
-                record[name] = {"DisplayName": contact.get("DisplayName") or customer.get("CustomerName"),
-                                "Attention": None, "Email": contact.get("Email"), "Phone1": contact.get("Phone1")}
+                record[name] = {"BusinessName": customer.get("CustomerName"),
+                                "Attention": contact.get("DisplayName") or customer.get("CustomerName"),
+                                "Email": contact.get("Email"), "Phone1": contact.get("Phone1")}
 
     @staticmethod
     def _customer_order_key(order: dict | None) -> tuple[str, str, str] | None:

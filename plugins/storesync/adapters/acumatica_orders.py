@@ -53,7 +53,7 @@ ORDER_SOURCE_FIELDS = {
     "PaymentMethod": "paymentMethod", "OrderTotal": "total", "TaxTotal": "taxAmount",
     "TaxDetails": "taxAmount", "TaxDetails[].TaxAmount": "taxAmount", "TaxDetails[].TaxID": "tax_id (pair option)",
     "Totals.Freight": "shippingCost", "Hold": "total",
-    **{f"{side}Contact.DisplayName": f"{info}.firstname/lastname" for side, info in (("BillTo", "billingInfo"),
+    **{f"{side}Contact.Attention": f"{info}.firstname/lastname" for side, info in (("BillTo", "billingInfo"),
                                                                                    ("ShipTo", "shippingInfo"))},
     **{f"{side}Contact.Email": "customerInfo.email" for side in ("BillTo", "ShipTo")},
     **{f"{side}Address.{field}": f"{info}.{source}"
