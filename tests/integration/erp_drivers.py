@@ -333,7 +333,7 @@ class AcumaticaDriver:
         return str(order["orderNumber"])  # ExternalRef
 
     def ship_to(self, order_id: str) -> list[tuple[str, str]]:
-        return [(o["ShipToContact"]["DisplayName"], o["ShipToAddress"]["AddressLine1"])
+        return [(o["ShipToContact"]["Attention"], o["ShipToAddress"]["AddressLine1"])
                 for o in self._web_sales_orders() if o["CustomerOrder"] == f"XC-{order_id}"]
 
     def customers_by_email(self) -> dict[str, str]:

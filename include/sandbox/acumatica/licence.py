@@ -1,26 +1,32 @@
 """The licence an Acumatica instance enforces on its API, its sessions, and the counters tests read.
 
-:class:`Limits` (per server; ``POST /_sandbox/limits`` changes them at run time):
+Acumatica's Integration Development Guide, "License Restrictions for API Users"
+(Acumatica/Acumatica-AI-Resources, Documentation/IntegrationDevelopmentGuide/IS__con_License_Restrictions_API_Users.md)
+and "Limitation of API Connections" (IS__con_Limitation_of_API_Connections.md) describe the model emulated here:
 
-- ``max_sessions``: concurrent API sessions (cookie logins). A login beyond it is answered 429 and no
-  session is created; a logout, or an idle session timing out, frees a place. OAuth tokens are not sessions.
-- ``max_concurrent``: requests being served at once (login included); one more is answered 429.
-- ``requests_per_minute``: a **sliding** 60-second window over the requests that were let in (0 = no
-  limit). A request that would be the window's (limit + 1)-th is answered 429 with ``Retry-After`` = the
-  whole seconds until the window's oldest request leaves it; refused requests do not count.
-- ``latency_ms``: added to every API request, inside its concurrency slot (it holds the slot like a slow
-  server does).
-- ``session_idle_timeout_s``: a session unused this long expires; its next request is answered 401.
-- ``token_lifetime_s``: ``expires_in`` of an OAuth token.
-- ``retry_after_s``: ``Retry-After`` of session and concurrency 429s (the per-minute 429 computes its own).
+- every API request except a sign-out enters an internal queue; ``max_concurrent`` API processing cores take
+  requests from it one by one. A request that finds every core busy **waits** in the queue (it is not refused);
+- per minute: when the requests processed in the past minute reach 50 % of ``requests_per_minute``, the
+  request is **delayed** by (time left of the minute since its first request) / (requests left in the minute);
+- a request is **declined** (HTTP 429) only when more than ``max_queue`` (20) requests are waiting, or when it
+  stayed in the queue longer than ``queue_timeout_s`` (10 minutes). No ``Retry-After`` is documented, so none
+  is sent. A declined request is not counted as processed;
+- a sign-in beyond ``max_sessions`` API users is refused with "API Login Limit" (429, as Acumatica's own REST
+  client reports it: AcumaticaRESTAPIClientForCSharp, Acumatica.RESTClient/AuthApi/AuthApi.cs).
 
-Time comes from ``clock`` (monotonic seconds), so tests can move it instead of sleeping.
+:class:`Limits` (per server; ``POST /_sandbox/limits`` changes them at run time): ``max_sessions``,
+``max_concurrent`` (0 = no limit), ``requests_per_minute`` (0 = no limit), ``max_queue``, ``queue_timeout_s``,
+``latency_ms`` (added to every API request inside its core, like a slow server), ``session_idle_timeout_s``
+(a session unused this long expires; its next request is answered 401), ``token_lifetime_s`` (OAuth
+``expires_in``).
+
+Time comes from ``clock`` (monotonic seconds) for the windows; queue waits use real time (a condition
+variable), and per-minute delays are served by the server's injectable ``sleep``.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import math
 import secrets
 import threading
 import time
@@ -32,7 +38,7 @@ from typing import Any
 #: Counters of :class:`Stats` (``429`` and ``open_sessions`` are derived when read).
 COUNTERS = (
     "requests", "logins", "failed_logins", "logouts", "tokens_issued", "401", "expired_sessions",
-    "429_sessions", "429_concurrent_requests", "429_requests_per_minute", "429_burst",
+    "429_sessions", "429_queue_full", "429_queue_timeout", "429_burst", "queued", "delayed",
     "error_500", "error_503", "timeouts", "drops", "forced_expiries",
 )
 
@@ -45,14 +51,15 @@ class Limits:
     latency_ms: int = 0
     session_idle_timeout_s: float = 600.0
     token_lifetime_s: float = 3600.0
-    retry_after_s: int = 1
+    max_queue: int = 20
+    queue_timeout_s: float = 600.0
 
     def __post_init__(self) -> None:
-        for name in ("max_sessions", "max_concurrent", "requests_per_minute", "latency_ms", "retry_after_s"):
+        for name in ("max_sessions", "max_concurrent", "requests_per_minute", "latency_ms", "max_queue"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ValueError(f"{name} must be a non-negative integer (0 = no limit where a limit is meant)")
-        for name in ("session_idle_timeout_s", "token_lifetime_s"):
+        for name in ("session_idle_timeout_s", "token_lifetime_s", "queue_timeout_s"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
                 raise ValueError(f"{name} must be a number of seconds above 0")
@@ -121,10 +128,12 @@ class Licence:
 
     def __init__(self, limits: Limits, *, stats: Stats, clock: Callable[[], float] = time.monotonic) -> None:
         self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)
         self._limits = limits
         self._clock = clock
         self.stats = stats
         self._in_flight = 0
+        self._waiting = 0
         self._window: deque[float] = deque()
         self._sessions: dict[str, float] = {}  # session token -> last used
         self._tokens: dict[str, float] = {}  # bearer token -> expires at
@@ -144,31 +153,60 @@ class Licence:
 
     # -- admission -------------------------------------------------------------------------------------
 
-    def admit(self) -> Rejection | None:
-        """Count an API request in; None when it may be served (then ``release`` it), else the 429."""
+    def admit(self) -> Rejection | float:
+        """Take an API request through the queue: a :class:`Rejection` (429) when it is declined, else the
+        per-minute delay in seconds it must wait inside its core before being served (then ``release`` it)."""
         limits = self._limits
-        with self._lock:
+        with self._cond:
             self.stats.add("requests")
             if limits.max_concurrent and self._in_flight >= limits.max_concurrent:
-                self.stats.add("429_concurrent_requests")
-                return Rejection(429, f"API request limit: the licence allows {limits.max_concurrent} concurrent "
-                                      "requests.", limits.retry_after_s, "concurrent_requests")
-            if limits.requests_per_minute:
-                now = self._clock()
-                while self._window and now - self._window[0] >= self.WINDOW_SECONDS:
-                    self._window.popleft()
-                if len(self._window) >= limits.requests_per_minute:
-                    wait = self.WINDOW_SECONDS - (now - self._window[0])
-                    self.stats.add("429_requests_per_minute")
-                    return Rejection(429, f"API request limit: the licence allows {limits.requests_per_minute} "
-                                          "requests per minute.", max(1, math.ceil(wait)), "requests_per_minute")
-                self._window.append(now)
+                if self._waiting >= limits.max_queue:
+                    self.stats.add("429_queue_full")
+                    return Rejection(429, f"The number of requests in the queue has exceeded the limit of "
+                                          f"{limits.max_queue} imposed by the license.", None, "queue_full")
+                self._waiting += 1
+                self.stats.add("queued")
+                deadline = time.monotonic() + limits.queue_timeout_s
+                try:
+                    while limits.max_concurrent and self._in_flight >= limits.max_concurrent:
+                        left = deadline - time.monotonic()
+                        if left <= 0:
+                            self.stats.add("429_queue_timeout")
+                            return Rejection(429, "The request stayed in the queue longer than the license allows.",
+                                             None, "queue_timeout")
+                        self._cond.wait(left)
+                finally:
+                    self._waiting -= 1
             self._in_flight += 1
-            return None
+            delay = self._minute_delay(limits)
+            if delay:
+                self.stats.add("delayed")
+            return delay
+
+    def _minute_delay(self, limits: Limits) -> float:
+        """The guide's per-minute delay (see the module docstring); the request counts at its served time."""
+        if not limits.requests_per_minute:
+            return 0.0
+        now = self._clock()
+        while self._window and now - self._window[0] >= self.WINDOW_SECONDS:
+            self._window.popleft()
+        limit, done = limits.requests_per_minute, len(self._window)
+        delay = 0.0
+        if self._window and done * 2 >= limit:
+            time_left = max(0.0, self.WINDOW_SECONDS - (now - self._window[0]))
+            requests_left = limit - done
+            delay = time_left / requests_left if requests_left > 0 else time_left
+        self._window.append(now + delay)
+        return delay
 
     def release(self) -> None:
-        with self._lock:
+        with self._cond:
             self._in_flight = max(0, self._in_flight - 1)
+            self._cond.notify()
+
+    def waiting(self) -> int:
+        with self._cond:
+            return self._waiting
 
     # -- sessions and tokens ---------------------------------------------------------------------------
 
@@ -187,8 +225,8 @@ class Licence:
             limit = self._limits.max_sessions
             if limit and len(self._sessions) >= limit:
                 self.stats.add("429_sessions")
-                return Rejection(429, f"API Login Limit: the licence allows {limit} concurrent API sessions; log "
-                                      "out of one first.", self._limits.retry_after_s, "sessions")
+                return Rejection(429, f"API Login Limit: the license allows {limit} concurrent API users; sign "
+                                      "out of one session first.", None, "sessions")
             token = secrets.token_urlsafe(24)
             self._sessions[token] = now
             self.stats.add("logins")

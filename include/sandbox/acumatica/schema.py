@@ -3,8 +3,8 @@
 :data:`SCHEMAS` gives each entity's fields by kind ("text", "money" (rounded half up to cents), "qty",
 "bool", "datetime", "int"); a dict is a linked entity, a one-element list a detail collection. :data:`KEYS`
 are the key fields, :data:`READ_ONLY` the fields the tenant computes (ignored when a client sends them).
-:func:`coerce` checks a client's plain record against its schema: an unknown field is a :class:`BadRequest`
-(400), a value of the wrong kind an error on that field (422, collected in :class:`Errors`).
+:func:`coerce` checks a client's plain record against its schema: an unknown field is dropped (the least
+forgiving choice: the client believes it sent it), a value of the wrong kind an error on that field (422, collected in :class:`Errors`).
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ DOCUMENT_TYPES = ("Payment", "Prepayment", "Invoice", "Credit Memo")
 
 ADDRESS = {"AddressLine1": "text", "AddressLine2": "text", "City": "text", "State": "text", "PostalCode": "text",
            "Country": "text"}
-CONTACT = {"DisplayName": "text", "Attention": "text", "Email": "text", "Phone1": "text"}
+#: A document's contact (DocContact in the Default/24.200.001 models): no DisplayName.
+CONTACT = {"Attention": "text", "BusinessName": "text", "Email": "text", "Phone1": "text"}
 
 #: Field kinds per entity: "text", "money", "qty", "bool", "datetime", "int"; a dict is a linked entity,
 #: a one-element list a detail collection.
@@ -41,9 +42,11 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "ExternalRef": "text", "Date": "datetime", "RequestedOn": "datetime", "Description": "text",
         "Status": "text", "Hold": "bool", "CurrencyID": "text", "OrderTotal": "money", "TaxTotal": "money",
         "OrderedQty": "qty", "UnpaidBalance": "money", "ShipVia": "text", "PaymentMethod": "text",
-        "LastModifiedDateTime": "datetime", "CreatedDate": "datetime",
-        "Totals": {"Freight": "money", "LineTotalAmount": "money", "DiscountTotal": "money", "TaxTotal": "money",
-                   "UnpaidBalance": "money"},
+        "LastModified": "datetime", "CreatedDate": "datetime",  # SalesOrder.cs: LastModified, not …DateTime
+        "DisableAutomaticTaxCalculation": "bool", "IsTaxValid": "bool",
+        "Totals": {"Freight": "money", "OverrideFreightAmount": "bool", "LineTotalAmount": "money",
+                   "DiscountTotal": "money", "TaxTotal": "money", "UnpaidBalance": "money"},
+        "TaxDetails": [{"TaxID": "text", "TaxRate": "qty", "TaxableAmount": "money", "TaxAmount": "money"}],
         "ShipToContact": CONTACT, "BillToContact": CONTACT, "ShipToAddress": ADDRESS, "BillToAddress": ADDRESS,
         "Details": [{"LineNbr": "int", "InventoryID": "text", "WarehouseID": "text", "LineDescription": "text",
                      "UOM": "text", "OrderQty": "qty", "UnitPrice": "money", "DiscountAmount": "money",
@@ -58,8 +61,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "StockItem": {
         "InventoryID": "text", "Description": "text", "ItemStatus": "text", "DefaultPrice": "money",
         "ItemClass": "text", "BaseUOM": "text", "LastModifiedDateTime": "datetime",
-        "WarehouseDetails": [{"WarehouseID": "text", "QtyOnHand": "qty", "QtyAvailable": "qty",
-                              "LastModifiedDateTime": "datetime"}],
+        "WarehouseDetails": [{"WarehouseID": "text", "QtyOnHand": "qty"}],
     },
     "NonStockItem": {
         "InventoryID": "text", "Description": "text", "ItemStatus": "text", "DefaultPrice": "money",
@@ -86,14 +88,19 @@ KEYS: dict[str, tuple[str, ...]] = {
     "SalesOrder": ("OrderType", "OrderNbr"), "Customer": ("CustomerID",), "StockItem": ("InventoryID",),
     "NonStockItem": ("InventoryID",), "Shipment": ("ShipmentNbr",), "Payment": ("Type", "ReferenceNbr"),
 }
+#: The wire name of a field the store keeps under another name (the store stamps every record's
+#: LastModifiedDateTime; the SalesOrder model calls it LastModified).
+WIRE_ALIASES: dict[str, dict[str, str]] = {"SalesOrder": {"LastModifiedDateTime": "LastModified"}}
 #: Fields the tenant computes: what a client sends for them is ignored (as Acumatica ignores read-only fields).
 READ_ONLY: dict[str, frozenset[str]] = {
-    "SalesOrder": frozenset({"Status", "OrderTotal", "OrderedQty", "UnpaidBalance", "LastModifiedDateTime",
+    # TaxTotal is Acumatica's sum of the tax lines (SOOrder.CuryTaxTotal); a client sets tax through TaxDetails
+    # with DisableAutomaticTaxCalculation (Default/24.200.001 SalesOrder.cs, TaxDetail.cs).
+    "SalesOrder": frozenset({"Status", "OrderTotal", "OrderedQty", "UnpaidBalance", "LastModified", "TaxTotal",
+                             "IsTaxValid",
                              "CreatedDate", "Totals.LineTotalAmount", "Totals.DiscountTotal", "Totals.TaxTotal",
                              "Totals.UnpaidBalance", "Details.QtyOnShipments", "Details.OpenQty"}),
     "Customer": frozenset({"LastModifiedDateTime", "CreatedDate", "Email"}),
-    "StockItem": frozenset({"LastModifiedDateTime", "WarehouseDetails.QtyOnHand", "WarehouseDetails.QtyAvailable",
-                            "WarehouseDetails.LastModifiedDateTime"}),
+    "StockItem": frozenset({"LastModifiedDateTime", "WarehouseDetails.QtyOnHand"}),
     "NonStockItem": frozenset({"LastModifiedDateTime"}),
     "Shipment": frozenset({"Status", "LastModifiedDateTime", "ShippedQty", "Type"}),
     "Payment": frozenset({"Status", "LastModifiedDateTime", "AppliedToDocuments", "UnappliedBalance"}),
@@ -107,7 +114,7 @@ FIELD_LABELS = {"CustomerID": "Customer", "InventoryID": "Inventory ID", "Wareho
                 "CustomerName": "Customer Name", "Description": "Description", "OrderNbr": "Order Nbr.",
                 "CustomerOrder": "Customer Order Nbr.", "AppliedToOrder": "Applied to Order",
                 "ReferenceNbr": "Reference Nbr.", "Country": "Country", "Freight": "Freight",
-                "TaxTotal": "Tax Total", "DefaultPrice": "Default Price", "ShippedQty": "Shipped Qty."}
+                "TaxTotal": "Tax Total", "TaxID": "Tax ID", "DefaultPrice": "Default Price", "ShippedQty": "Shipped Qty."}
 
 
 class StoreError(Exception):
@@ -124,6 +131,10 @@ class UnknownEntity(RecordNotFound):
 
 class BadRequest(StoreError, ValueError):
     """The request cannot be understood: an unknown field, a malformed key (HTTP 400)."""
+
+
+class PreconditionFailed(StoreError, ValueError):
+    """``If-None-Match: *`` on a record that exists, or ``If-Match: *`` on one that does not (HTTP 412)."""
 
 
 class ValidationFailed(StoreError, ValueError):
@@ -165,6 +176,9 @@ class Reference:
     customer_classes: tuple[str, ...] = ()
     payment_methods: dict[str, PaymentMethod] = field(default_factory=dict)
     cash_accounts: dict[str, CashAccount] = field(default_factory=dict)
+    taxes: dict[str, Decimal] = field(default_factory=dict)  # TaxID -> rate in percent
+    automatic_taxes: tuple[str, ...] = ()  # the taxes of the customers' tax zone, applied automatically
+    ship_via_freight: dict[str, Decimal] = field(default_factory=dict)  # ShipVia -> freight price per order
     default_warehouse: str = "MAIN"
     default_customer_class: str = "WEB"
     default_currency: str = "USD"
@@ -222,7 +236,7 @@ class Errors:
 
 def coerce(schema: Mapping[str, Any], value: Any, path: str, entity: str, errors: Errors,
             read_only: frozenset[str], schema_path: str = "") -> dict:
-    """A client's plain record checked against the schema: unknown fields → BadRequest, bad types → errors,
+    """A client's plain record checked against the schema: unknown fields dropped, bad types → errors,
     read-only fields dropped. ``id`` and ``delete`` (detail-line markers) pass through."""
     if not isinstance(value, Mapping):
         raise BadRequest(f"{path or entity} must be an object")
@@ -234,7 +248,9 @@ def coerce(schema: Mapping[str, Any], value: Any, path: str, entity: str, errors
             result[name] = item
             continue
         if name not in schema:
-            raise BadRequest(f"{entity} has no field {where!r}; fields: {', '.join(sorted(schema))}")
+            # Not a field of the endpoint's entity: dropped without a word, the least forgiving choice where
+            # the vendor's material is silent (DESIGN §4; docs/acumatica.md, "Unknown fields").
+            continue
         if schema_name in read_only:
             continue
         kind = schema[name]

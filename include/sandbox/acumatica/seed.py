@@ -86,6 +86,15 @@ class SeedSpec:
     negative_stock: bool = False
 
 
+#: Taxes (TaxID -> rate in percent) and the ones the customers' tax zone applies automatically: an order sent
+#: without its own tax lines comes out taxed at these rates, as Acumatica computes tax unless told not to.
+TAXES = {"WEBTAX": Decimal("8.25"), "EXEMPT": Decimal("0")}
+AUTOMATIC_TAXES = ("WEBTAX",)
+#: Ship vias and the flat freight price Acumatica computes for an order that does not override it.
+SHIP_VIA_FREIGHT = {"UPSGROUND": Decimal("9.95"), "FEDEX2DAY": Decimal("19.95"), "USPSPRIORITY": Decimal("7.95"),
+                    "PICKUP": Decimal("0")}
+
+
 def reference_data() -> Reference:
     return Reference(
         warehouses=dict(WAREHOUSES),
@@ -93,6 +102,9 @@ def reference_data() -> Reference:
         customer_classes=tuple(class_id for class_id, _name in CUSTOMER_CLASSES),
         payment_methods={method.method_id: method for method in PAYMENT_METHODS},
         cash_accounts={account.account_id: account for account in CASH_ACCOUNTS},
+        taxes=dict(TAXES),
+        automatic_taxes=tuple(AUTOMATIC_TAXES),
+        ship_via_freight=dict(SHIP_VIA_FREIGHT),
     )
 
 

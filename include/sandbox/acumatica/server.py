@@ -47,6 +47,7 @@ import socket
 import sys
 import time
 import traceback
+import uuid
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from http.cookies import CookieError, SimpleCookie
@@ -61,8 +62,10 @@ from include.sandbox.acumatica.seed import SeedSpec, seed_store
 from include.sandbox.acumatica.schema import (
     KEYS,
     SCHEMAS,
+    WIRE_ALIASES,
     ActionError,
     BadRequest,
+    PreconditionFailed,
     RecordNotFound,
     StoreError,
     ValidationFailed,
@@ -74,9 +77,19 @@ from include.sandbox.xcart.server import encode_json
 
 SESSION_COOKIE = "ASP.NET_SessionId"
 AUTH_COOKIE = ".ASPXAUTH"
-INQUIRIES = {"InventorySummaryInquiry": ("InventoryID", "WarehouseID")}
+#: Inquiry parameters (Acumatica.Default_24.200.001/Model/InventorySummaryInquiry.cs).
+INQUIRIES = {"InventorySummaryInquiry": ("ExpandByLotSerialNbr", "InventoryID", "LocationID", "Subitem",
+                                         "WarehouseID")}
 ACTIONS = ("ship_order", "set_stock", "update_customer_address", "update_customer_contact", "set_customer_status",
            "create_item", "update_item", "cancel_order", "edit_order", "key_payment", "set_payment_date")
+
+
+def _on_the_wire(entity: str, record: dict) -> dict:
+    """The record under its wire field names (:data:`WIRE_ALIASES`)."""
+    aliases = WIRE_ALIASES.get(entity)
+    if not aliases:
+        return record
+    return {aliases.get(name, name): value for name, value in record.items()}
 
 
 class _Reply(Exception):
@@ -271,10 +284,15 @@ class _Handler(KeepAliveHandler):
 
     def _api(self, verb: str, path: str, params: dict[str, list[str]], body: bytes) -> None:
         app = self.server.app
-        rejected = app.licence.admit()
-        if rejected is not None:
-            raise self._rejection(rejected)
+        # Sign-outs skip the licence's queue: "processed immediately" (License Restrictions for API Users); the
+        # network's faults still reach them.
+        queued = not (path == "/entity/auth/logout" and verb == "POST")
+        admitted = app.licence.admit() if queued else 0.0
+        if isinstance(admitted, Rejection):
+            raise self._rejection(admitted)
         try:
+            if admitted:
+                app.sleep(admitted)  # the licence's per-minute delay, served inside the request's core
             fault = app.injector.before_request()
             if isinstance(fault, Drop):
                 self._drop_connection()
@@ -294,7 +312,7 @@ class _Handler(KeepAliveHandler):
                 app.sleep(latency / 1000)
             if path == "/entity/auth/login" and verb == "POST":
                 self._login(body)
-            elif path == "/entity/auth/logout" and verb == "POST":
+            elif not queued:
                 self._logout()
             elif path == "/identity/connect/token" and verb == "POST":
                 self._token(body)
@@ -304,10 +322,12 @@ class _Handler(KeepAliveHandler):
                 credential = self._authenticate()
                 self._entity(verb, path, params, body, credential)
         finally:
-            app.licence.release()
+            if queued:
+                app.licence.release()
 
     @staticmethod
     def _rejection(rejected: Rejection) -> _Reply:
+        # Acumatica documents no Retry-After for licence refusals; none is sent unless a knob asks for one.
         headers = {"Retry-After": str(rejected.retry_after)} if rejected.retry_after is not None else {}
         return _Reply(rejected.status, {"message": rejected.message}, headers)
 
@@ -339,13 +359,22 @@ class _Handler(KeepAliveHandler):
         return credential
 
     def _login(self, body: bytes) -> None:
+        """Sign-in answers 204, 400, 429 or 500 ("Sign In to the Service", Integration Development Guide), never
+        401. A malformed body is 400; wrong credentials, tenant or branch are the least forgiving of the
+        documented codes, 500 with "Invalid credentials" in the body (the text Acumatica's own REST client looks
+        for: AuthApi.cs VerifyResponseAsync), so a client that retries every 500 retries a bad password."""
         app = self.server.app
         credentials = self._json_body(body)
-        if not isinstance(credentials, dict) or not app.credentials_ok(
-                credentials.get("name"), credentials.get("password"), credentials.get("tenant"),
-                credentials.get("branch")):
+        if not isinstance(credentials, dict) or not isinstance(credentials.get("name"), str) or not isinstance(
+                credentials.get("password"), str):
             app.stats.add("failed_logins")
-            raise _message(401, "Invalid credentials. Please try again.")
+            raise _message(400, "The data specified in the request is invalid: name and password are required.")
+        if not app.credentials_ok(credentials.get("name"), credentials.get("password"), credentials.get("tenant"),
+                                  credentials.get("branch")):
+            app.stats.add("failed_logins")
+            raise _Reply(500, {"message": "An error has occurred.",
+                               "exceptionMessage": "Invalid credentials. Please try again.",
+                               "exceptionType": "PX.Data.PXException"})
         session = app.licence.open_session()
         if isinstance(session, Rejection):
             raise self._rejection(session)
@@ -397,8 +426,10 @@ class _Handler(KeepAliveHandler):
             if verb == "GET" and not keys:
                 self._list(entity, schema, params, expand, select)
             elif verb == "GET":
-                record = app.store.get(entity, keys)
-                self._send(200, wrap(odata.shape(record, schema, expand=expand, select=select)))
+                # GET {Entity}/{id} (the session entity id) or GET {Entity}/{key1}/{key2} (the swagger's two
+                # "Retrieves a record by …" operations, Default/24.200.001 swagger.json).
+                record = self._by_id(entity, keys) or app.store.get(entity, keys)
+                self._send(200, self._out(entity, record, expand, select))
             elif verb == "PUT":
                 if keys:
                     raise _message(400, f"PUT creates or updates by key fields in the body: /{entity}, no keys in "
@@ -408,14 +439,21 @@ class _Handler(KeepAliveHandler):
                     plain = unwrap_body(wrapped)
                 except BodyError as error:
                     raise _message(400, str(error)) from None
+                mode = ("insert" if self.headers.get("If-None-Match", "").strip() == "*" else
+                        "update" if self.headers.get("If-Match", "").strip() == "*" else "any")
                 try:
-                    saved = app.store.put(entity, plain)
+                    saved = app.store.put(entity, plain, mode=mode)
+                except PreconditionFailed as error:
+                    raise _message(412, str(error)) from None
                 except ValidationFailed as error:
                     raise _Reply(422, with_errors(wrapped, error.record_error, error.field_errors)) from None
-                self._send(200, wrap(odata.shape(saved, schema, expand=expand, select=select)))
+                self._send(200, self._out(entity, saved, expand, select))
             elif verb == "DELETE":
                 if not keys:
                     raise _message(400, f"DELETE needs the record's keys: /{entity}/{'/'.join(KEYS[entity])}.")
+                found = self._by_id(entity, keys)
+                if found is not None:
+                    keys = [found[name] for name in KEYS[entity]]
                 try:
                     app.store.delete(entity, keys)
                 except ValidationFailed as error:
@@ -427,6 +465,27 @@ class _Handler(KeepAliveHandler):
             raise _message(404, str(error)) from None
         except (BadRequest, odata.QueryError) as error:
             raise _message(400, str(error)) from None
+
+    def _by_id(self, entity: str, keys: list[str]) -> dict | None:
+        if len(keys) != 1:
+            return None
+        try:
+            uuid.UUID(keys[0])
+        except ValueError:
+            return None
+        return self.server.app.store.get_by_id(entity, keys[0])
+
+    def _out(self, entity: str, record: dict, expand: list[str], select: list[str], row_number: int = 1) -> dict:
+        """A top-level record as sent: wrapped, with ``_links`` (``self``, ``files:put``) as every top-level
+        entity carries them (Entity.cs ``_links``; the answers quoted in RESTClientTests/ErrorMessagesTests.cs)."""
+        app = self.server.app
+        out = wrap(odata.shape(_on_the_wire(entity, record), SCHEMAS[entity], expand=expand, select=select),
+                   row_number=row_number)
+        if record.get("id"):
+            base = f"/entity/{app.endpoint}/{app.versions[0]}"
+            out["_links"] = {"self": f"{base}/{entity}/{record['id']}",
+                             "files:put": f"{base}/files/{entity}/{record['id']}/{{filename}}"}
+        return out
 
     @staticmethod
     def _param(params: dict[str, list[str]], name: str) -> str | None:
@@ -461,12 +520,17 @@ class _Handler(KeepAliveHandler):
             condition = odata.parse_filter(text)
             for names in odata.paths_in(condition):
                 odata.check_path(schema, names, "$filter")
-        predicate = None if condition is None else (lambda record: odata.matches(condition, record))
+        predicate = None if condition is None else (
+            lambda record: odata.matches(condition, _on_the_wire(entity, record)))
         page = self.server.app.store.select(entity, predicate, skip=skip, top=top)
-        self._send(200, [wrap(odata.shape(record, schema, expand=expand, select=select), row_number=index)
+        self._send(200, [self._out(entity, record, expand, select, row_number=index)
                          for index, record in enumerate(page, start=1)])
 
     def _inquiry(self, entity: str, params: dict[str, list[str]], body: bytes) -> None:
+        """``PUT InventorySummaryInquiry?$expand=Results``: parameters and rows as the Default/24.200.001 models
+        define them (AcumaticaRESTAPIClientForCSharp, Acumatica.Default_24.200.001/Model/InventorySummaryInquiry.cs
+        and InventorySummaryRow.cs). A row has no InventoryID: the inquiry answers for the one item its
+        parameters name, and without an item it answers no rows (the Inventory Summary form needs one)."""
         try:
             parameters = unwrap_body(self._json_body(body) if body.strip() else {})
         except BodyError as error:
@@ -475,12 +539,21 @@ class _Handler(KeepAliveHandler):
         unknown = sorted(set(parameters) - set(allowed) - {"id"})
         if unknown:
             raise _message(400, f"{entity} has no parameter {', '.join(unknown)}; parameters: {', '.join(allowed)}")
-        rows = self.server.app.store.inventory_summary(parameters.get("InventoryID") or None,
-                                                       parameters.get("WarehouseID") or None)
+        item = parameters.get("InventoryID") or None
+        rows = []
+        if item:
+            for row in self.server.app.store.inventory_summary(item, parameters.get("WarehouseID") or None):
+                rows.append({"WarehouseID": row["WarehouseID"], "LocationID": row.get("LocationID"),
+                             "BaseUOM": row.get("BaseUOM"), "QtyOnHand": row["QtyOnHand"],
+                             "QtyAvailable": row["QtyAvailable"], "QtyAvailableForShipment": row["QtyAvailable"],
+                             "QtyNotAvailable": Decimal(0)})
         answer: dict[str, Any] = {name: parameters.get(name) for name in allowed}
         if "Results" in odata.split_list(self._param(params, "$expand")):
-            answer["Results"] = rows
-        self._send(200, wrap(answer))
+            answer["Results"] = [wrap(row, row_number=index, top=False) for index, row in enumerate(rows, start=1)]
+        out = wrap({k: v for k, v in answer.items() if k != "Results"})
+        if "Results" in answer:
+            out["Results"] = answer["Results"]
+        self._send(200, out)
 
     # -- /_sandbox -----------------------------------------------------------------------------------------
 

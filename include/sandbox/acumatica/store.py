@@ -75,6 +75,7 @@ from include.sandbox.acumatica.schema import (  # noqa: F401 - re-exported: call
     RecordNotFound,
     Reference,
     SCHEMAS,
+    PreconditionFailed,
     StoreError,
     UnknownEntity,
     ValidationFailed,
@@ -214,7 +215,9 @@ class AcumaticaStore:
     def _view(self, entity: str, record: dict) -> dict:
         view = clone(record)
         if entity == "StockItem":
-            view["WarehouseDetails"] = [self._stock_row(record["InventoryID"], warehouse)
+            # StockItemWarehouseDetail (Default/24.200.001 model) carries QtyOnHand, not availability.
+            view["WarehouseDetails"] = [{"WarehouseID": warehouse,
+                                         "QtyOnHand": self._stock[(record["InventoryID"], warehouse)]["QtyOnHand"]}
                                         for warehouse in self._warehouses_of(record["InventoryID"])]
         return view
 
@@ -230,8 +233,13 @@ class AcumaticaStore:
 
     # -- generic writes ----------------------------------------------------------------------------------
 
-    def put(self, entity: str, record: Mapping[str, Any]) -> dict:
-        """Create or update by key fields; the saved record (full). ValidationFailed/BadRequest on refusal."""
+    def put(self, entity: str, record: Mapping[str, Any], *, mode: str = "any") -> dict:
+        """Create, or update the record matched by ``id`` or else by key fields; the saved record (full).
+
+        ``mode`` is what the client's precondition header asks (AcumaticaRESTAPIClientForCSharp,
+        ApiClientExtensions.cs ComposePutHeaders): ``insert`` (``If-None-Match: *``) refuses a record that
+        matches an existing one, ``update`` (``If-Match: *``) one that matches none; both with
+        :class:`PreconditionFailed` (HTTP 412). ValidationFailed/BadRequest on other refusals."""
         handlers = {"SalesOrder": self._put_sales_order, "Customer": self._put_customer,
                     "StockItem": self._put_stock_item, "NonStockItem": self._put_non_stock_item,
                     "Payment": self._put_payment, "Shipment": self._put_shipment}
@@ -240,7 +248,35 @@ class AcumaticaStore:
         errors = Errors()
         plain = coerce(SCHEMAS[entity], record, "", entity, errors, READ_ONLY[entity])
         with self._lock:
+            matched = self._record_by_id(entity, plain.get("id"))
+            if matched is not None:  # the id names the record: its keys, whatever the body says
+                plain.update({name: matched[name] for name in KEYS[entity]})
+            else:
+                plain.pop("id", None)
+                key = tuple(plain.get(name) for name in KEYS[entity])
+                if entity == "SalesOrder" and key[0] is None:
+                    key = ("SO", key[1])
+                if entity == "Payment" and key[0] is None:
+                    key = ("Payment", key[1])
+                matched = self._tables[entity].records.get(key) if all(key) else None
+            if mode == "insert" and matched is not None:
+                raise PreconditionFailed(f"{DISPLAY_NAMES[entity]} {'/'.join(matched[n] for n in KEYS[entity])} "
+                                         "already exists (If-None-Match: *).")
+            if mode == "update" and matched is None:
+                raise PreconditionFailed(f"No {DISPLAY_NAMES[entity]} matches the record (If-Match: *).")
             return handlers[entity](plain, errors)
+
+    def _record_by_id(self, entity: str, record_id: Any) -> dict | None:
+        if not isinstance(record_id, str) or not record_id:
+            return None
+        return next((record for record in self._tables[entity].records.values() if record.get("id") == record_id),
+                    None)
+
+    def get_by_id(self, entity: str, record_id: str) -> dict | None:
+        """The record whose session entity id is ``record_id`` (``GET {Entity}/{id}``), or None."""
+        with self._lock:
+            record = self._record_by_id(entity, record_id)
+            return None if record is None else self._view(entity, record)
 
     def delete(self, entity: str, keys: Sequence[str]) -> None:
         with self._lock:
@@ -339,19 +375,18 @@ class AcumaticaStore:
         self._check_currency(record.get("CurrencyID"), "CurrencyID", errors)
         for name in ("ShipToAddress", "BillToAddress"):
             self._check_address(record.get(name), name, errors)
-        for name in ("TaxTotal",):
-            self._non_negative(record, name, name, errors)
         totals = record.setdefault("Totals", {})
         self._non_negative(totals, "Freight", "Totals.Freight", errors)
         self._check_customer_order(record, errors)
         self._order_lines(record, errors)
+        self._check_tax_details(record, errors)
         errors.raise_if_any("SalesOrder", creating)
 
         # Computed fields.
         lines = record["Details"]
         line_total = sum((line["ExtendedPrice"] for line in lines), ZERO)
-        freight = totals.get("Freight") or ZERO
-        tax = record.get("TaxTotal") or ZERO
+        freight = self._freight(record)
+        tax = self._tax(record, line_total)
         totals.update({"Freight": money(freight), "LineTotalAmount": money(line_total),
                        "DiscountTotal": money(sum((line.get("DiscountAmount") or ZERO for line in lines), ZERO)),
                        "TaxTotal": money(tax)})
@@ -379,6 +414,40 @@ class AcumaticaStore:
         table.put((order_type, record["OrderNbr"]), record)
         return self._view("SalesOrder", record)
 
+    def _freight(self, record: dict) -> Decimal:
+        """Totals.Freight: what the client set when ``Totals.OverrideFreightAmount`` is true, else the freight
+        price Acumatica computes from the ship via (Totals.cs: "Override Freight Price … the system will preserve
+        the manually entered Freight Price"); the sandbox's ship vias charge a flat price per order."""
+        totals = record["Totals"]
+        if totals.get("OverrideFreightAmount"):
+            return money(totals.get("Freight") or ZERO)
+        return money(self.reference.ship_via_freight.get(record.get("ShipVia") or "", ZERO))
+
+    def _tax(self, record: dict, taxable: Decimal) -> Decimal:
+        """TaxTotal = Σ TaxDetails.TaxAmount. With ``DisableAutomaticTaxCalculation`` the tax lines are the
+        client's ("the system does not need to calculate taxes, because they are already calculated",
+        SalesOrder.cs); otherwise Acumatica recomputes them from the tax zone (the sandbox: every line taxable
+        at each automatic tax's rate)."""
+        if not record.get("DisableAutomaticTaxCalculation"):
+            record["TaxDetails"] = [
+                {"TaxID": tax_id, "TaxRate": self.reference.taxes[tax_id], "TaxableAmount": money(taxable),
+                 "TaxAmount": money(taxable * self.reference.taxes[tax_id] / 100)}
+                for tax_id in self.reference.automatic_taxes if tax_id in self.reference.taxes]
+        record["IsTaxValid"] = True
+        return money(sum((line.get("TaxAmount") or ZERO for line in record.get("TaxDetails") or []), ZERO))
+
+    def _check_tax_details(self, record: dict, errors: Errors) -> None:
+        if not record.get("DisableAutomaticTaxCalculation"):
+            return
+        for index, line in enumerate(record.get("TaxDetails") or []):
+            where = f"TaxDetails[{index}]"
+            if not line.get("TaxID"):
+                errors.missing(f"{where}.TaxID")
+            elif line["TaxID"] not in self.reference.taxes:
+                errors.not_found(f"{where}.TaxID", line["TaxID"])
+            self._non_negative(line, "TaxAmount", f"{where}.TaxAmount", errors)
+            line.setdefault("TaxRate", self.reference.taxes.get(line.get("TaxID"), ZERO))
+
     def _merge(self, current: dict, changes: dict) -> dict:
         """Apply a PUT to a stored record: fields replace, linked entities merge, detail lines are matched by
         ``id`` or line number (``delete: true`` removes one), other lines are added."""
@@ -392,7 +461,8 @@ class AcumaticaStore:
                 lines = record[name]
                 for change in value:
                     match = next((line for line in lines if change.get("id") and line.get("id") == change["id"]
-                                  or change.get("LineNbr") is not None and line.get("LineNbr") == change["LineNbr"]),
+                                  or change.get("LineNbr") is not None and line.get("LineNbr") == change["LineNbr"]
+                                  or change.get("TaxID") is not None and line.get("TaxID") == change["TaxID"]),
                                  None)
                     if match is None:
                         if not change.get("delete"):
@@ -415,8 +485,9 @@ class AcumaticaStore:
                 record[name] = {field_name: address.get(field_name) for field_name in ADDRESS}
         for name in ("BillToContact", "ShipToContact"):
             if name not in record:
-                record[name] = {"DisplayName": contact.get("DisplayName") or customer.get("CustomerName"),
-                                "Attention": None, "Email": contact.get("Email"), "Phone1": contact.get("Phone1")}
+                record[name] = {"BusinessName": customer.get("CustomerName"),
+                                "Attention": contact.get("DisplayName") or customer.get("CustomerName"),
+                                "Email": contact.get("Email"), "Phone1": contact.get("Phone1")}
 
     @staticmethod
     def _customer_order_key(order: dict | None) -> tuple[str, str, str] | None:
@@ -645,7 +716,8 @@ class AcumaticaStore:
                 if (inventory_id and item != inventory_id) or (warehouse_id and warehouse != warehouse_id):
                     continue
                 row = self._stock_row(item, warehouse)
-                rows.append({"InventoryID": item, **row})
+                record = self._tables["StockItem"].records.get((item,)) or {}
+                rows.append({"InventoryID": item, **row, "BaseUOM": record.get("BaseUOM")})
             return rows
 
     # -- payments ----------------------------------------------------------------------------------------
@@ -978,9 +1050,22 @@ class AcumaticaStore:
 
     def edit_order(self, *, order_type: str = "SO", order_nbr: str, tax_total: Any = None, freight: Any = None,
                    currency_id: str | None = None) -> dict:
-        """A sales clerk edits an open order's tax total, freight or currency (the total follows)."""
-        changes = {"TaxTotal": tax_total, "Totals": None if freight is None else {"Freight": freight},
-                   "CurrencyID": currency_id}
+        """A sales clerk edits an open order's tax total, freight or currency (the total follows): the tax as one
+        manual tax line of the order's first tax (or the tenant's first tax), the freight overridden."""
+        changes: dict[str, Any] = {"CurrencyID": currency_id}
+        if tax_total is not None:
+            with self._lock:
+                order = self._tables["SalesOrder"].records.get((order_type, order_nbr)) or {}
+                lines = order.get("TaxDetails") or []
+                tax_id = lines[0]["TaxID"] if lines else next(iter(self.reference.taxes), None)
+                taxable = (order.get("Totals") or {}).get("LineTotalAmount")
+            if tax_id is None:
+                raise ActionError("the tenant has no tax to put the tax total on")
+            changes["DisableAutomaticTaxCalculation"] = True
+            changes["TaxDetails"] = [{"TaxID": tax_id, "TaxableAmount": taxable, "TaxAmount": tax_total}] + [
+                {"TaxID": line["TaxID"], "delete": True} for line in lines[1:]]
+        if freight is not None:
+            changes["Totals"] = {"Freight": freight, "OverrideFreightAmount": True}
         changes = {name: value for name, value in changes.items() if value is not None}
         if not changes:
             raise ActionError("nothing to change: tax_total, freight or currency_id")

@@ -6,24 +6,31 @@ to the fields the mapping reads.
 
 **Inventory** is a full snapshot per run, like Sage 500's (push-changes-only skips the SKUs whose stock did
 not change, downstream): what the storefront may sell is Acumatica's ``QtyAvailable`` summed over the pair's
-warehouses, less the safety stock (:class:`storesync.adapters.stock_levels.StockRule`). It is read with
-``InventorySummaryInquiry``, one request per pair warehouse, rather than ``StockItem?$expand=WarehouseDetails``:
+warehouses, less the safety stock (:class:`storesync.adapters.stock_levels.StockRule`).
 
-- requests: the inquiry answers a whole warehouse at once, so 100,000 SKUs in three warehouses take three
-  requests; the StockItem list pages (``$top``), so the same catalogue takes 100 requests at 1,000 per page
-  (and every licence-limited request counts);
-- meaning: ``WarehouseDetails`` carries only ``QtyOnHand``; the inquiry carries ``QtyAvailable`` (on hand less
-  what open orders and shipments have allocated), Acumatica's own availability, as Sage's
-  QtyOnHand − PendQtyDecrease is Sage's. Publishing on-hand stock would sell what is promised already.
+Where it comes from (Default/24.200.001 models in Acumatica/AcumaticaRESTAPIClientForCSharp):
 
-The price: one response holds a whole warehouse (about 100 bytes a row), read into memory at once.
-An item with no row in the pair's warehouses has nothing to publish and is not reported.
+- ``InventorySummaryInquiry`` (parameters InventoryID, WarehouseID, LocationID, Subitem, ExpandByLotSerialNbr)
+  answers ``Results`` rows (``InventorySummaryRow``: WarehouseID, LocationID, QtyOnHand, QtyAvailable,
+  QtyAvailableForShipment, …) that carry **no InventoryID**: a row says nothing about which item it is, so
+  the inquiry is asked **per item** and its rows are that item's. Rows may come per location: they are summed
+  per warehouse; a row of another warehouse (or a blank total row) is never counted.
+- ``StockItem?$expand=WarehouseDetails`` pages many items at once, but ``StockItemWarehouseDetail`` has
+  ``QtyOnHand`` only, no availability: publishing on-hand stock would sell what open orders already hold.
+  It is not used.
+
+Cost, measured by tests/storesync/adapters/test_acumatica_catalogue.py against the emulator: one ``GET
+StockItem`` page per ``page_size`` items (``$select=InventoryID``) plus **one inquiry per item**, i.e.
+1 + 1/page_size requests per SKU (1.002 at the default 500): 10,000 SKUs are about 10,020 requests, 35 minutes
+at a licence of 300 requests a minute. The reads of one run are the largest request load of the pair; see
+docs/acumatica.md for the alternatives a site can set up (a generic inquiry over INSiteStatus).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from storesync.adapters.acumatica_reads import changed_between, number, pick, text
@@ -53,19 +60,24 @@ def read_products_by_key(client, options: dict[str, Any], keys: list[str]) -> It
             yield _item(record)
 
 
-def _stock_rows(client, rule: StockRule, parameters: dict[str, str]) -> dict[str, list[dict[str, Any]]]:
-    """Inquiry rows per item, one request per pair warehouse; rows of other warehouses are never counted."""
-    by_item: dict[str, list[dict[str, Any]]] = {}
-    for warehouse in rule.warehouses:
-        for row in client.inquiry(INQUIRY, {**parameters, "WarehouseID": warehouse}):
-            if str(row.get("WarehouseID") or "").strip().upper() != warehouse.upper():
-                continue  # an instance that ignored the parameter must not make us count a warehouse twice
-            by_item.setdefault(text(row.get("InventoryID")) or "", []).append({
-                "WarehouseID": text(row.get("WarehouseID")),
-                "QtyOnHand": number(row.get("QtyOnHand")),
-                "QtyAvailable": number(row.get("QtyAvailable")),
-            })
-    return by_item
+def _stock_rows(client, rule: StockRule, item_id: str) -> list[dict[str, Any]]:
+    """One item's stock per pair warehouse, from one inquiry (its rows, per location, summed by warehouse)."""
+    parameters = {"InventoryID": item_id}
+    if len(rule.warehouses) == 1:
+        parameters["WarehouseID"] = rule.warehouses[0]  # a smaller answer; the rows are still checked below
+    totals: dict[str, dict[str, Any]] = {}
+    for row in client.inquiry(INQUIRY, parameters):
+        warehouse = text(row.get("WarehouseID"))
+        if not warehouse or not rule.covers(warehouse):
+            continue  # another warehouse, or a total row: never counted twice
+        entry = totals.setdefault(warehouse.upper(), {"WarehouseID": warehouse, "QtyOnHand": Decimal(0),
+                                                      "QtyAvailable": Decimal(0)})
+        for name in ("QtyOnHand", "QtyAvailable"):
+            quantity = number(row.get(name))
+            # An unreadable quantity poisons the warehouse's sum: the raw gate sends the item to the DLQ.
+            entry[name] = None if quantity is None or entry[name] is None else entry[name] + quantity
+    order = [warehouse.upper() for warehouse in rule.warehouses]
+    return [totals[key] for key in sorted(totals, key=order.index)]
 
 
 def _stock(item_id: str, rows: list[dict[str, Any]], rule: StockRule) -> dict[str, Any]:
@@ -83,15 +95,17 @@ def _stock(item_id: str, rows: list[dict[str, Any]], rule: StockRule) -> dict[st
 def read_inventory(client, options: dict[str, Any], since: datetime, until: datetime) -> Iterator[tuple[str, dict]]:
     """Stock per item over the pair's warehouses, in InventoryID order (see the module docstring)."""
     rule = StockRule.from_options(options)
-    by_item = _stock_rows(client, rule, {})
-    for item_id in sorted(by_item):
-        yield item_id, _stock(item_id, by_item[item_id], rule)
+    items = [text(record.get("InventoryID")) for record in client.list("StockItem", select=("InventoryID",))]
+    for item_id in sorted({item for item in items if item}):
+        rows = _stock_rows(client, rule, item_id)
+        if rows:
+            yield item_id, _stock(item_id, rows, rule)
 
 
 def read_inventory_by_key(client, options: dict[str, Any], keys: list[str]) -> Iterator[tuple[str, dict]]:
-    """The named items' stock (re-sync, DLQ replay): one inquiry per item and pair warehouse."""
+    """The named items' stock (re-sync, DLQ replay): one inquiry per item."""
     rule = StockRule.from_options(options)
     for key in dict.fromkeys(k.strip() for k in keys if k.strip()):
-        rows = _stock_rows(client, rule, {"InventoryID": key}).get(key)
+        rows = _stock_rows(client, rule, key)
         if rows:
             yield key, _stock(key, rows, rule)

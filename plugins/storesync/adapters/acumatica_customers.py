@@ -134,8 +134,11 @@ def load_customers(client, records: list[tuple[str, dict[str, Any]]], options: d
     outcomes = []
     for key, record in records:
         customer_id = record["CustomerID"]
+        creating = record.get("_action") == "create"
         try:
-            client.put("Customer", customer_body(record, owned))
+            # If-None-Match: * on a create never overwrites a customer someone else made with the same id;
+            # If-Match: * on an update never creates one that was deleted meanwhile (412 either way: DLQ).
+            client.put("Customer", customer_body(record, owned), mode="insert" if creating else "update")
         except PermanentRecordError as exc:
             outcomes.append(refusal(key, customer_id, exc))
             continue

@@ -35,6 +35,9 @@ SALES_ORDER_TYPE = "SO"
 CREDIT_MEMO_TYPE = "CM"
 # References (or e-mails, SKUs) per $filter: "a eq 'x' or a eq 'y' …" keeps the request line short.
 FILTER_CHUNK = 20
+# The tax a sales order's storefront tax is booked on when the pair names none (pair option ``tax_id``): it
+# must be a Tax ID of the tenant, and the sandbox's customers' tax zone has it.
+DEFAULT_TAX_ID = "WEBTAX"
 # Numeric fields of a SalesOrder body (orders and credit memos).
 SALES_ORDER_NUMBERS = ("OrderTotal", "TaxTotal", "Totals.Freight", "Details[].OrderQty", "Details[].UnitPrice",
                        "Details[].DiscountAmount", "Details[].ExtendedPrice")
@@ -125,13 +128,42 @@ def create_once(client, key: str, entity: str, body: dict[str, Any], *, find: Ca
 
 
 def put_sales_order(client, key: str, record: dict[str, Any], *, label: str, document: str,
-                    source_fields: dict[str, str], extra: dict[str, Any] | None = None) -> LoadOutcome:
-    """Create the sales order (or credit memo) ``record`` maps to, once."""
-    body = request_body(record, SALES_ORDER_NUMBERS, extra)
+                    source_fields: dict[str, str], extra: dict[str, Any] | None = None,
+                    tax_id: str = DEFAULT_TAX_ID) -> LoadOutcome:
+    """Create the sales order (or credit memo) ``record`` maps to, once, with the storefront's tax and freight
+    kept (:func:`kept_totals`; the tax booked on ``tax_id``)."""
+    body = kept_totals(request_body(record, SALES_ORDER_NUMBERS, extra), tax_id)
     order_type, reference = body["OrderType"], body["CustomerOrder"]
     return create_once(client, key, "SalesOrder", body, describe=sales_order_document, label=label,
                        document=document, source_fields=source_fields,
                        find=lambda: existing_sales_orders(client, order_type, [reference]).get(reference))
+
+
+def kept_totals(body: dict[str, Any], tax_id: str) -> dict[str, Any]:
+    """The body with the storefront's tax and freight as overrides Acumatica keeps.
+
+    Acumatica computes a sales order's tax from its tax zone and its freight from the ship via unless told not
+    to; ``TaxTotal`` and ``OrderTotal`` are its own sums (read-only: a value sent is ignored). So the body says
+    ``DisableAutomaticTaxCalculation`` ("taxes are already calculated", SalesOrder.cs) with one ``TaxDetails``
+    line (TaxID = the pair's ``tax_id``, TaxableAmount = the lines' net, TaxAmount = the storefront's tax; none
+    when there is no tax), and ``Totals.OverrideFreightAmount`` ("the system will preserve the manually
+    entered Freight Price", Totals.cs) with ``Totals.Freight``. Field names: Default/24.200.001 models,
+    Acumatica/AcumaticaRESTAPIClientForCSharp. Credit memos go the same way (no tax, no freight: nothing added).
+    """
+    body = dict(body)
+    tax = body.pop("TaxTotal", None)
+    body.pop("OrderTotal", None)
+    tax = Decimal(str(tax)) if tax not in (None, "") else Decimal(0)
+    body["DisableAutomaticTaxCalculation"] = True
+    if tax:
+        taxable = sum((Decimal(str(line.get("ExtendedPrice") or 0)) for line in body.get("Details") or []),
+                      Decimal(0))
+        body["TaxDetails"] = [{"TaxID": tax_id, "TaxableAmount": taxable, "TaxAmount": tax}]
+    totals = dict(body.get("Totals") or {})
+    totals["Freight"] = Decimal(str(totals.get("Freight") or 0))
+    totals["OverrideFreightAmount"] = True
+    body["Totals"] = totals
+    return body
 
 
 # -- refusals --------------------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from storesync.adapters.acumatica_documents import (
+    DEFAULT_TAX_ID,
     ERP,
     FILTER_CHUNK,
     SALES_ORDER_TYPE,
@@ -50,8 +51,9 @@ ORDER_SOURCE_FIELDS = {
     "CustomerID": "customer", "CustomerOrder": "orderId", "ExternalRef": "orderNumber", "Date": "orderDate",
     "Description": "orderNumber", "CurrencyID": "currency", "ShipVia": "shippingMethod",
     "PaymentMethod": "paymentMethod", "OrderTotal": "total", "TaxTotal": "taxAmount",
+    "TaxDetails": "taxAmount", "TaxDetails[].TaxAmount": "taxAmount", "TaxDetails[].TaxID": "tax_id (pair option)",
     "Totals.Freight": "shippingCost", "Hold": "total",
-    **{f"{side}Contact.DisplayName": f"{info}.firstname/lastname" for side, info in (("BillTo", "billingInfo"),
+    **{f"{side}Contact.Attention": f"{info}.firstname/lastname" for side, info in (("BillTo", "billingInfo"),
                                                                                    ("ShipTo", "shippingInfo"))},
     **{f"{side}Contact.Email": "customerInfo.email" for side in ("BillTo", "ShipTo")},
     **{f"{side}Address.{field}": f"{info}.{source}"
@@ -95,7 +97,9 @@ def customers_by_email(client, emails: list[str]) -> dict[str, str]:
 
 # -- load -------------------------------------------------------------------------------------------------
 
-def load_orders(client, records: list[tuple[str, dict[str, Any]]]) -> list[LoadOutcome]:
+def load_orders(client, records: list[tuple[str, dict[str, Any]]],
+                options: dict[str, Any] | None = None) -> list[LoadOutcome]:
+    tax_id = str((options or {}).get("tax_id") or DEFAULT_TAX_ID)
     outcomes: list[LoadOutcome] = []
     existing = existing_sales_orders(client, SALES_ORDER_TYPE, [r["CustomerOrder"] for _, r in records])
     skipped, rest = split_existing(records, lambda r: r["CustomerOrder"], existing, ERP, "sales order")
@@ -111,7 +115,8 @@ def load_orders(client, records: list[tuple[str, dict[str, Any]]]) -> list[LoadO
         else:
             lines = discounted_lines(record.get("Details") or [], record.get("_order_discount"))
             outcomes.append(put_sales_order(client, key, record, label="order", document="sales order",
-                                            source_fields=ORDER_SOURCE_FIELDS, extra={"Details": lines}))
+                                            source_fields=ORDER_SOURCE_FIELDS, extra={"Details": lines},
+                                            tax_id=tax_id))
     return outcomes
 
 
@@ -181,8 +186,10 @@ def create_customers(client, records: list[tuple[str, dict[str, Any]]]) -> dict[
         if client.get("Customer", customer_id) is not None:
             continue
         try:
-            # PUT Customer names its key: sent twice it updates the same customer, so the client may retry it.
-            client.put("Customer", without_nulls(body))
+            # Insert only (If-None-Match: *): a customer that appeared since the look-up (412) is not overwritten.
+            client.put("Customer", without_nulls(body), mode="insert")
         except PermanentRecordError as exc:
+            if getattr(exc, "status", None) == 412:
+                continue
             problems[customer_id] = field_problems(exc)
     return problems

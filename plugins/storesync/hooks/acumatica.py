@@ -10,11 +10,22 @@ Errors, in the shared taxonomy (:mod:`storesync.hooks.errors`):
 - 422 → :class:`AcumaticaValidationError` (a ``PermanentRecordError``) with ``record_error`` and
   ``field_errors`` keyed by dotted path (``Details[0].InventoryID``); its message names the entity, the
   record's reference when it has one, and every field;
-- 429 (licence limits) → ``RateLimited`` waited out as ``Retry-After`` says; 5xx, timeouts and dropped
+- 429 (licence limits) → ``RateLimited``. Acumatica queues requests beyond the licence and delays them
+  (up to 10 minutes in its queue) and declines one with 429 only past the queue, with no documented
+  ``Retry-After`` ("License Restrictions for API Users"): the client therefore waits long for an answer
+  (``timeout``, default 630 s: the queue's 10 minutes and the request's own time) and backs a 429 off
+  exponentially (1, 2, 4 … 60 s) unless a ``Retry-After`` says otherwise. 5xx, timeouts and dropped
   connections → ``TransientError`` retried with backoff (both through the connection's ``RetryPolicy``);
-- 401 on a request → the session expired: log in again once and repeat the request; a 401 from the login
-  itself, or again right after it, is a ``PermanentRunError`` (bad credentials), without the password;
-- 404 on ``get`` → None; elsewhere, like 403/405, a ``PermanentRunError`` (wrong URL, endpoint or version).
+- sign-in answers 204, 400, 429 or 500, never 401 ("Sign In to the Service"). 400, or any answer naming
+  "Invalid credentials" (the text Acumatica's own client looks for, even on a 500), is a ``PermanentRunError``
+  for the run (never retried: a bad password retried locks the user out); "API Login Limit" or 429 is
+  ``RateLimited``; another 5xx is transient;
+- 401 on a request → the session expired: log in again once and repeat the request; 401 again right after a
+  fresh login is a ``PermanentRunError``;
+- 412 on a ``put`` with ``mode="insert"`` (``If-None-Match: *``) or ``"update"`` (``If-Match: *``) →
+  :class:`AcumaticaPreconditionFailed` (a ``PermanentRecordError``): the record exists / does not;
+- 404 on ``get`` (or a 500 "No entity satisfies the condition") → None; elsewhere, like 403/405, a
+  ``PermanentRunError`` (wrong URL, endpoint or version).
 
 Budget: the connection's ``requests_per_minute`` and ``max_concurrency`` give each task a token bucket of
 ``requests_per_minute / max_concurrency`` (see :mod:`storesync.hooks.ratelimit`); logins and logouts draw
@@ -37,8 +48,10 @@ from storesync.hooks import acumatica_wire as wire
 from storesync.hooks.errors import (
     PermanentRecordError,
     PermanentRunError,
+    RateLimited,
     TransientError,
     classify_http_status,
+    parse_retry_after,
 )
 from storesync.hooks.http_session import settle_environment
 from storesync.hooks.pagination import OffsetPaginator
@@ -60,6 +73,21 @@ REFERENCE_FIELDS = {
     "Payment": ("PaymentRef", "ReferenceNbr"),
     "Shipment": ("ShipmentNbr",),
 }
+class AcumaticaPreconditionFailed(PermanentRecordError):
+    """412: ``If-None-Match: *`` met an existing record, or ``If-Match: *`` found none."""
+
+    def __init__(self, message: str, *, record_key: str | None = None) -> None:
+        super().__init__(message, record_key=record_key)
+        self.status = 412
+
+
+#: PUT modes and the precondition header each sends (AcumaticaRESTAPIClientForCSharp,
+#: Acumatica.RESTClient.ContractBasedApi/ApiClientExtensions.cs: PutMethod, ComposePutHeaders).
+PUT_MODES = {"any": {}, "insert": {"If-None-Match": "*"}, "update": {"If-Match": "*"}}
+#: Backoff of a 429 that carries no Retry-After: base * 2^n seconds, capped.
+THROTTLE_BASE_S, THROTTLE_CAP_S = 1.0, 60.0
+
+
 class AcumaticaValidationError(PermanentRecordError):
     """Acumatica refused a record (422): ``record_error`` and ``field_errors`` {dotted path: message}."""
 
@@ -103,7 +131,9 @@ class AcumaticaClient:
         client_id: str | None = None,
         client_secret: str | None = None,
         page_size: int = 500,
-        timeout: float = 60.0,
+        timeout: float = 630.0,
+        connect_timeout: float = 10.0,
+        throttle_base: float = THROTTLE_BASE_S,
         retry: RetryPolicy | None = None,
         limiter=None,
     ) -> None:
@@ -118,6 +148,9 @@ class AcumaticaClient:
         self._client_id, self._client_secret = client_id, client_secret
         self.page_size = page_size
         self.timeout = timeout
+        self.connect_timeout = connect_timeout
+        self.throttle_base = throttle_base
+        self._throttled = 0  # 429s in a row, for the backoff of those without Retry-After
         self.retry = retry or RetryPolicy()
         self.limiter = limiter or Unlimited()
         self.stats = ClientStats()
@@ -174,14 +207,35 @@ class AcumaticaClient:
         body.update({key: value for key, value in (("tenant", self.tenant), ("branch", self.branch)) if value})
         response = self._send("POST", f"{self.base_url}/entity/auth/login", what="login", data=wire.dumps(body),
                               headers={"Content-Type": "application/json"})
-        if response.status_code in (401, 403):
-            raise PermanentRunError(
-                f"Acumatica login as {self._username!r} (tenant {self.tenant or '-'}) refused: HTTP "
-                f"{response.status_code} {_message_of(response)}; check the connection's login, password, tenant "
-                "and branch")
+        if response.status_code < 300:
+            self._throttled = 0
+        else:
+            self._login_refused(response)
         self._raise_for_status(response, "login")
         for cookie in self._session.cookies:
             _mask(cookie.value)
+
+    def _login_refused(self, response: requests.Response) -> None:
+        """Classify a refused sign-in (see the module docstring); returns only for a transient 5xx."""
+        status, text = response.status_code, _message_of(response, every=True)
+        folded = text.lower()
+        if "api login limit" in folded or status == 429:
+            self.stats.rate_limited += status != 429  # _send counted the 429s already
+            raise self._throttle(f"Acumatica login: HTTP {status} {text}".strip(), response.headers.get("Retry-After"),
+                                 status=status)
+        if "invalid credentials" in folded or status in (400, 401, 403):
+            raise PermanentRunError(
+                f"Acumatica login as {self._username!r} (tenant {self.tenant or '-'}, branch {self.branch or '-'}) "
+                f"refused: HTTP {status} {text}; check the connection's login, password, tenant and branch")
+
+    def _throttle(self, message: str, retry_after: str | None, *, status: int = 429) -> RateLimited:
+        """A 429 as ``RateLimited``: its Retry-After when it has one, else an exponential backoff."""
+        wait = (parse_retry_after(retry_after) if retry_after is not None
+                else min(THROTTLE_CAP_S, self.throttle_base * 2 ** self._throttled))
+        self._throttled += 1
+        error = RateLimited(message, retry_after=wait)
+        error.status = status
+        return error
 
     def _login_oauth(self) -> None:
         form = {"grant_type": "password", "client_id": self._client_id or "", "client_secret": self._client_secret or "",
@@ -210,7 +264,7 @@ class AcumaticaClient:
             all_headers["Authorization"] = f"Bearer {self._token}"
         try:
             response = self._session.request(method, url, params=params, data=data, headers=all_headers,
-                                             timeout=self.timeout)
+                                             timeout=(self.connect_timeout, self.timeout))
         except (requests.Timeout, requests.ConnectionError) as exc:
             raise TransientError(f"Acumatica {what}: {type(exc).__name__}") from None
         if response.status_code == 429:
@@ -218,6 +272,11 @@ class AcumaticaClient:
         return response
 
     def _raise_for_status(self, response: requests.Response, what: str) -> None:
+        if response.status_code == 429:
+            raise self._throttle(f"Acumatica {what}: HTTP 429 {_message_of(response)}".strip(),
+                                 response.headers.get("Retry-After"))
+        if response.status_code < 400:
+            self._throttled = 0
         error = classify_http_status(response.status_code,
                                      message=f"Acumatica {what}: HTTP {response.status_code} {_message_of(response)}".strip(),
                                      retry_after=response.headers.get("Retry-After"))
@@ -225,10 +284,12 @@ class AcumaticaClient:
             raise error
 
     def _authorized(self, method: str, url: str, *, what: str, params: Mapping[str, Any] | None,
-                    body: Any) -> requests.Response:
+                    body: Any, extra_headers: Mapping[str, str] | None = None) -> requests.Response:
         """Send with the session, logging in first if needed, and once more after a 401 (expired session)."""
         data = None if body is None else wire.dumps(body)
         headers = {"Content-Type": "application/json"} if data is not None else None
+        if extra_headers:
+            headers = {**(headers or {}), **extra_headers}
         if not self._logged_in:
             self._login()
         response = self._send(method, url, what=what, params=params, data=data, headers=headers)
@@ -246,16 +307,24 @@ class AcumaticaClient:
         return response
 
     def _call(self, method: str, entity: str, keys: Sequence[str] = (), *, params: Mapping[str, Any] | None = None,
-              body: Any = None, allow_404: bool = False, record: Mapping[str, Any] | None = None) -> Any:
+              body: Any = None, allow_404: bool = False, record: Mapping[str, Any] | None = None,
+              headers: Mapping[str, str] | None = None) -> Any:
         url = self._entity_url(entity, keys)
         what = f"{method} {entity}" + (f"/{'/'.join(keys)}" if keys else "")
 
         def attempt() -> Any:
-            response = self._authorized(method, url, what=what, params=params, body=body)
-            if response.status_code == 404 and allow_404:
+            response = self._authorized(method, url, what=what, params=params, body=body, extra_headers=headers)
+            if allow_404 and (response.status_code == 404 or (
+                    response.status_code == 500 and "no entity satisfies the condition"
+                    in _message_of(response, every=True).lower())):
                 return None
             if response.status_code == 422:
                 raise self._validation_error(entity, response, record)
+            if response.status_code == 412:
+                reference = _reference(entity, record)
+                raise AcumaticaPreconditionFailed(
+                    f"Acumatica {what}{' ' + reference if reference else ''}: HTTP 412 {_message_of(response)} "
+                    f"({', '.join(f'{k}: {v}' for k, v in (headers or {}).items())})", record_key=reference)
             self._raise_for_status(response, what)
             return wire.loads(response.content) if response.content.strip() else None
 
@@ -270,8 +339,7 @@ class AcumaticaClient:
         body = _safe_json(response, default=None)
         record_error, field_errors = wire.parse_validation_error(body)
         record_error = record_error or "HTTP 422"
-        reference = next((str(record[name]) for name in REFERENCE_FIELDS.get(entity, ())
-                          if record and record.get(name) not in (None, "")), None)
+        reference = _reference(entity, record)
         details = "; ".join(f"{path}: {message}" for path, message in field_errors.items())
         name = f"{entity} {reference}" if reference else entity
         message = f"Acumatica refused {name}: {record_error}" + (f" [{details}]" if details else "")
@@ -305,10 +373,15 @@ class AcumaticaClient:
         payload = self._call("GET", entity, keys, params=params, allow_404=True)
         return None if payload is None else wire.unwrap(payload)
 
-    def put(self, entity: str, record: Mapping[str, Any], *, expand: Sequence[str] = ()) -> dict:
-        """Create or update by the entity's key fields; the saved record as Acumatica answers it."""
+    def put(self, entity: str, record: Mapping[str, Any], *, expand: Sequence[str] = (), mode: str = "any") -> dict:
+        """Create, or update the record matched by ``id`` or by the entity's key fields; the saved record as
+        Acumatica answers it. ``mode="insert"`` refuses to touch an existing record, ``"update"`` to create one
+        (412 → :class:`AcumaticaPreconditionFailed`)."""
+        if mode not in PUT_MODES:
+            raise ValueError(f"put mode {mode!r}: one of {', '.join(PUT_MODES)}")
         params = {"$expand": ",".join(expand)} if expand else None
-        payload = self._call("PUT", entity, params=params, body=wire.wrap(record), record=record)
+        payload = self._call("PUT", entity, params=params, body=wire.wrap(record), record=record,
+                             headers=PUT_MODES[mode])
         return wire.unwrap(payload)
 
     def delete(self, entity: str, *keys: str) -> None:
@@ -397,7 +470,9 @@ class AcumaticaHook(BaseHook):
             client_id=extra.get("client_id"),
             client_secret=client_secret,
             page_size=int(extra.get("page_size", 500)),
-            timeout=float(extra.get("timeout", 60)),
+            timeout=float(extra.get("timeout", 630)),
+            connect_timeout=float(extra.get("connect_timeout", 10)),
+            throttle_base=float(extra.get("throttle_base", THROTTLE_BASE_S)),
             retry=policy,
             limiter=limiter or limiter_from_extras(extra),
         )
@@ -432,13 +507,25 @@ def _safe_json(response: requests.Response, default: Any = None) -> Any:
         return {} if default is None else default
 
 
-def _message_of(response: requests.Response) -> str:
-    """The server's message from an error body (never a header: Set-Cookie must not reach a log)."""
+def _message_of(response: requests.Response, *, every: bool = False) -> str:
+    """The server's message from an error body (never a header: Set-Cookie must not reach a log); with
+    ``every``, the message and the exception's message both (a 500's "An error has occurred." says little)."""
     body = _safe_json(response) if response.content else {}
     if isinstance(body, Mapping):
-        text = body.get("message") or body.get("exceptionMessage") or body.get("error") or ""
+        if every:
+            parts = [str(body.get(name)) for name in ("message", "exceptionMessage", "error") if body.get(name)]
+            text = " ".join(dict.fromkeys(parts))
+        else:
+            text = body.get("message") or body.get("exceptionMessage") or body.get("error") or ""
         return " ".join(str(text).split())[:300]
+    if every and response.content:
+        return " ".join(response.text.split())[:300]
     return ""
+
+
+def _reference(entity: str, record: Mapping[str, Any] | None) -> str | None:
+    return next((str(record[name]) for name in REFERENCE_FIELDS.get(entity, ())
+                 if record and record.get(name) not in (None, "")), None)
 
 
 def _mask(secret: str) -> None:
@@ -449,4 +536,5 @@ def _mask(secret: str) -> None:
     mask_secret(secret)
 
 
-__all__ = ["AcumaticaClient", "AcumaticaHook", "AcumaticaValidationError", "ClientStats"]
+__all__ = ["AcumaticaClient", "AcumaticaHook", "AcumaticaPreconditionFailed", "AcumaticaValidationError",
+           "ClientStats"]

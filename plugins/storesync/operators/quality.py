@@ -121,7 +121,7 @@ SOURCE_FIELDS = {
         "max_len_WarehouseID": "Details[].WarehouseID (pair option warehouse_id, length)",
         **{f"len_{path.replace('.', '_')}": f"{path} (length)" for path in (
             "CustomerID", "CustomerOrder", "ExternalRef", "CurrencyID", "ShipVia", "PaymentMethod", "Description",
-            *[f"{side}Contact.{field}" for side in ("BillTo", "ShipTo") for field in ("DisplayName", "Email")],
+            *[f"{side}Contact.{field}" for side in ("BillTo", "ShipTo") for field in ("Attention", "Email")],
             *[f"{side}Address.{field}" for side in ("BillTo", "ShipTo")
               for field in ("AddressLine1", "AddressLine2", "City", "State", "PostalCode", "Country")])},
     },

@@ -21,7 +21,7 @@ _ADDRESS_SIZES = {"AddressLine1": 50, "AddressLine2": 50, "City": 50, "State": 5
 SALES_ORDER_FIELD_SIZES: dict[str, int] = {
     "CustomerID": 30, "CustomerOrder": 40, "ExternalRef": 40, "CurrencyID": 5, "ShipVia": 15, "PaymentMethod": 10,
     "Description": 256,
-    **{f"{side}Contact.{field}": 255 for side in ("BillTo", "ShipTo") for field in ("DisplayName", "Email")},
+    **{f"{side}Contact.{field}": 255 for side in ("BillTo", "ShipTo") for field in ("Attention", "Email")},
     **{f"{side}Address.{field}": size for side in ("BillTo", "ShipTo") for field, size in _ADDRESS_SIZES.items()},
 }
 SALES_ORDER_LINE_SIZES: dict[str, int] = {"InventoryID": 30, "WarehouseID": 30}

@@ -78,11 +78,11 @@ class Api:
         params = {f"${name}": option for name, option in options.items()}
         return Reply(self.http.get(self.url(f"/entity/Default/{VERSION}/{path}"), params=params))
 
-    def put(self, entity: str, body: Any, **options: Any) -> Reply:
+    def put(self, entity: str, body: Any, *, headers: dict[str, str] | None = None, **options: Any) -> Reply:
         params = {f"${name}": option for name, option in options.items()}
         data = body if isinstance(body, (str, bytes)) else encode_json(body)
         return Reply(self.http.put(self.url(f"/entity/Default/{VERSION}/{entity}"), params=params, data=data,
-                                   headers={"Content-Type": "application/json"}))
+                                   headers={"Content-Type": "application/json", **(headers or {})}))
 
     def delete(self, entity: str, *keys: str) -> Reply:
         return Reply(self.http.delete(self.url(f"/entity/Default/{VERSION}/{'/'.join([entity, *keys])}")))

@@ -42,12 +42,13 @@ def test_login_sets_the_session_cookies_and_logout_ends_the_session(server):
 @pytest.mark.parametrize("credentials", [
     {"password": "wrong"}, {"name": "someone"}, {"tenant": "OtherCompany"}, {"branch": "NOWHERE"},
 ])
-def test_wrong_credentials_tenant_or_branch_are_401_and_open_no_session(server, credentials):
+def test_wrong_credentials_tenant_or_branch_are_500_invalid_credentials_and_open_no_session(server, credentials):
+    """Sign-in never answers 401 ("Sign In to the Service": 204/400/429/500); see test_conformance_auth."""
     api = Api(server, login=False)
     name = credentials.pop("name", None)
     password = credentials.pop("password", None)
     reply = api.login(name, password, **credentials)
-    assert reply.status == 401
+    assert reply.status == 500 and "Invalid credentials" in reply.body["exceptionMessage"]
     assert server.stats_snapshot()["open_sessions"] == 0
     assert server.stats_snapshot()["failed_logins"] == 1
 
@@ -57,7 +58,7 @@ def test_a_login_beyond_the_licences_sessions_is_429_until_one_logs_out(server):
     third = Api(server, login=False)
     refused = third.login()
     assert refused.status == 429 and "API Login Limit" in refused.body["message"]
-    assert refused.headers["Retry-After"] == "1"
+    assert "Retry-After" not in refused.headers  # none documented
     first.logout()
     assert third.login().status == 204
     assert server.stats_snapshot()["429_sessions"] == 1

@@ -24,7 +24,9 @@ def api(server):
 
 def open_order(server, *, tax="1.50") -> dict:
     return server.store.put("SalesOrder", {"CustomerID": "C00001", "CustomerOrder": "XC-7", "CurrencyID": "USD",
-                                           "TaxTotal": Decimal(tax), "Details": [
+                                           "DisableAutomaticTaxCalculation": True,
+                                           "TaxDetails": [{"TaxID": "WEBTAX", "TaxAmount": Decimal(tax)}],
+                                           "Details": [
                                                {"InventoryID": "SKU-00001", "OrderQty": Decimal(2),
                                                 "UnitPrice": Decimal("10.00")}]})
 

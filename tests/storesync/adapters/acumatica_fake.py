@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from storesync.hooks.acumatica import AcumaticaValidationError
+from storesync.hooks.acumatica import AcumaticaPreconditionFailed, AcumaticaValidationError
 from storesync.hooks.retry import RetryPolicy
 
 _TERM = re.compile(r"^\s*([A-Za-z_][\w]*(?:/[A-Za-z_][\w]*)*) eq '((?:[^']|'')*)'\s*$")
@@ -68,7 +68,9 @@ class FakeAcumatica:
                 return copy.deepcopy(record)
         return None
 
-    def put(self, entity: str, record: dict, *, expand=()) -> dict:
+    def put(self, entity: str, record: dict, *, expand=(), mode: str = "any") -> dict:
+        if mode == "insert" and entity in ("Customer",) and self.get(entity, record.get("CustomerID")) is not None:
+            raise AcumaticaPreconditionFailed(f"HTTP 412 PUT {entity}: exists (If-None-Match: *)")
         return self.retry.call(lambda: self._put_once(entity, record), what=f"PUT {entity}")
 
     def _put_once(self, entity: str, record: dict) -> dict:

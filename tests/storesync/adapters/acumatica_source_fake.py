@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
+from storesync.hooks.acumatica import AcumaticaPreconditionFailed
 from storesync.hooks.errors import PermanentRecordError
 
 KEYS = {"StockItem": ("InventoryID",), "Customer": ("CustomerID",), "SalesOrder": ("OrderType", "OrderNbr"),
@@ -65,6 +66,7 @@ class FakeAcumatica:
         self.stock = [dict(row) for row in stock]  # InventorySummaryInquiry rows
         self.ignores_warehouse_parameter = False
         self.calls: list[tuple[str, str, Any]] = []
+        self.modes: list[str] = []  # the mode of each put
         self.refuse: Callable[[dict], tuple[str, dict[str, str]] | None] = lambda body: None
 
     # -- the client interface ------------------------------------------------------------------------------
@@ -83,13 +85,16 @@ class FakeAcumatica:
                 return self._shaped(record, expand)
         return None
 
-    def put(self, entity: str, record: dict, *, expand=()) -> dict:
+    def put(self, entity: str, record: dict, *, expand=(), mode: str = "any") -> dict:
         self.calls.append(("put", entity, copy.deepcopy(record)))
+        self.modes.append(mode)
         refusal = self.refuse(record)
         if refusal:
             raise Refused(*refusal)
         key = tuple(str(record.get(k)) for k in KEYS[entity])
         current = next((r for r in self.records[entity] if tuple(str(r.get(k)) for k in KEYS[entity]) == key), None)
+        if (mode == "insert" and current is not None) or (mode == "update" and current is None):
+            raise AcumaticaPreconditionFailed(f"HTTP 412 PUT {entity} ({mode})", record_key="/".join(key))
         if current is None:
             current = {}
             self.records[entity].append(current)
@@ -99,12 +104,13 @@ class FakeAcumatica:
     def inquiry(self, entity: str, parameters: dict, results: str = "Results") -> list[dict]:
         assert entity == "InventorySummaryInquiry" and results == "Results"
         self.calls.append(("inquiry", entity, dict(parameters)))
-        rows = self.stock
-        if parameters.get("InventoryID"):
-            rows = [r for r in rows if r["InventoryID"] == parameters["InventoryID"]]
+        if not parameters.get("InventoryID"):
+            return []  # the inquiry answers for one item; without one, nothing
+        rows = [r for r in self.stock if r["InventoryID"] == parameters["InventoryID"]]
         if parameters.get("WarehouseID") and not self.ignores_warehouse_parameter:
             rows = [r for r in rows if r["WarehouseID"] == parameters["WarehouseID"]]
-        return [dict(r) for r in rows]
+        # InventorySummaryRow carries no InventoryID (Default/24.200.001 model): the fake drops it as well.
+        return [{k: v for k, v in r.items() if k != "InventoryID"} for r in rows]
 
     def close(self) -> None:
         self.calls.append(("close", "", None))

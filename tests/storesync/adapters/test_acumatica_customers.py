@@ -117,6 +117,17 @@ def test_owning_the_address_keeps_the_whole_address_out_of_an_update_but_not_out
     assert customer_body(mapped("XC1", "create", "new"), owned)["MainContact"]["Address"]["City"] == "Portland"
 
 
+def test_creates_never_overwrite_and_updates_never_create_through_put_preconditions():
+    """If-None-Match: * / If-Match: * (ApiClientExtensions.cs ComposePutHeaders): a create meeting a customer
+    with that id, or an update of a customer deleted meanwhile, goes to the DLQ instead of writing."""
+    client = FakeAcumatica(customers=[erp_customer("C001", "Ann Lee", "ann@example.com")])
+    clash, gone = load_customers(client, [("1", mapped("C001", "create", "new")),
+                                          ("2", mapped("C999", "update", "email"))], {})
+    assert client.modes == ["insert", "update"]
+    assert (clash.outcome, gone.outcome) == ("dlq", "dlq") and "412" in clash.detail and "412" in gone.detail
+    assert client.get("Customer", "C999") is None
+
+
 def test_a_refusal_goes_to_the_dlq_naming_every_field_acumatica_named_and_the_rest_load():
     client = FakeAcumatica()
     client.refuse = lambda body: (("Inserting 'Customer' record raised at least one error.",

@@ -65,14 +65,20 @@ def test_a_new_order_becomes_one_sales_order_with_numbers_as_numbers_and_nothing
     [body] = client.puts("SalesOrder")
     assert (body["OrderType"], body["CustomerID"], body["CustomerOrder"], body["ExternalRef"]) == (
         "SO", "C000042", "XC-1042", "001042")
-    assert body["OrderTotal"] == Decimal("231.91") and body["Totals"]["Freight"] == Decimal("12.70")
+    # Acumatica computes OrderTotal/TaxTotal itself (read-only): the tax goes as a manual tax line and the freight
+    # as an override, so Acumatica keeps the storefront's (Default/24.200.001 SalesOrder.cs, Totals.cs).
+    assert "OrderTotal" not in body and "TaxTotal" not in body
+    assert body["DisableAutomaticTaxCalculation"] is True and body["Totals"]["OverrideFreightAmount"] is True
+    assert body["Totals"]["Freight"] == Decimal("12.70")
+    [tax_line] = body["TaxDetails"]
+    assert tax_line["TaxID"] == "WEBTAX" and tax_line["TaxableAmount"] == sum(d["ExtendedPrice"] for d in body["Details"])
     assert [(d["InventoryID"], d["OrderQty"], d["UnitPrice"], d["WarehouseID"]) for d in body["Details"]] == [
         ("SKU-00012", Decimal("2"), Decimal("55.00"), "MAIN"), ("GADGET-BLUE", Decimal("3"), Decimal("35.62"), "MAIN")]
     # The order's 15.00 discount is spread over the lines, so Acumatica's computed total is the storefront's.
     assert [(d["DiscountAmount"], d["ExtendedPrice"]) for d in body["Details"]] == [
         (Decimal("7.61"), Decimal("102.39")), (Decimal("7.39"), Decimal("99.47"))]
-    assert sum(d["ExtendedPrice"] for d in body["Details"]) + body["Totals"]["Freight"] + body["TaxTotal"] == \
-        body["OrderTotal"]
+    assert sum(d["ExtendedPrice"] for d in body["Details"]) + body["Totals"]["Freight"] + tax_line["TaxAmount"] == \
+        Decimal(str(target["OrderTotal"])) == Decimal("231.91")
     assert not [name for name in body if name.startswith("_")], "steering fields are never sent"
     assert body["Hold"] is False and "ShipToAddress" in body
 
