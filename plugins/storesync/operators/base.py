@@ -79,11 +79,31 @@ class SyncOperator(BaseOperator):
         scope = self.scope(context)
         try:
             return self.run(scope, context)
+        except Exception as exc:
+            raise as_transient_db_error(exc, context=f"{self.task_id}: sync store") or exc
         finally:
             scope.close()
 
     def run(self, scope: RunScope, context) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
+
+
+_DRIVER_MODULES = ("sqlalchemy", "psycopg2", "psycopg", "sqlite3", "_sqlite3", "pyodbc")
+
+
+def as_transient_db_error(exc: BaseException, *, context: str):
+    """A ``TransientError`` (chained to ``exc``) for a database error that may pass — the sync store's server
+    restarted, a backend was terminated, a deadlock or a lock — classified like every hook's (``classify_db_error``),
+    so Airflow retries the task; None for anything else, which is raised unchanged."""
+    if type(exc).__module__.split(".")[0] not in _DRIVER_MODULES:
+        return None
+    from storesync.hooks.errors import TransientError, classify_db_error
+
+    error = classify_db_error(exc, context=context)
+    if not isinstance(error, TransientError):
+        return None
+    error.__cause__ = exc
+    return error
 
 
 def extraction_window(context, flow: FlowConfig) -> tuple[datetime, datetime]:

@@ -85,35 +85,36 @@ class LoadOperator(SyncOperator):
             payloads = dict(fresh)
             try:
                 results = target.load(entity, fresh, pair=pair, run_id=scope.run_id) if fresh else []
-            except BaseException:
-                # Nothing of the batch is recorded: let the claims go, so the retry (or another load) can take
-                # them at once; whatever the target did create is found there by reference before any create.
+                results = self._record_conflicts(store, scope, results)
+                for result in results:
+                    if result.outcome in ("loaded", "skipped") and result.target_id is not None:
+                        xrefs.append((result.record_key, result.target_id, result.target_ref))
+                    if result.outcome in ("loaded", "skipped"):
+                        settled.append(result.record_key)
+                        if result.record_key in prints:
+                            pushed[result.record_key] = prints[result.record_key]
+                    else:
+                        store.quarantine(pair=pair, flow=flow, entity=entity, record_key=result.record_key,
+                                         stage="load", reason_code=result.reason_code or "rejected",
+                                         reason=result.detail, failed_expectations=result.failed,
+                                         payload=payloads.get(result.record_key), dag_id=scope.dag_id,
+                                         run_id=scope.run_id, state="held" if result.outcome == "held" else "open")
+                        if result.outcome == "held":
+                            held_details.append(result.detail)
+                    if result.reason_code:
+                        by_reason[result.reason_code] += 1
+                    outcomes.append((result.record_key, result.outcome, result.detail))
+                store.put_xrefs(pair, entity, xrefs, scope.run_id)
                 if claimed:
-                    store.settle_claims(pair, entity, owner, release=claimed)
+                    done = {key: target_id for key, target_id, _ in xrefs}
+                    store.settle_claims(pair, entity, owner, done=done, release=[k for k in claimed if k not in done])
+            except BaseException:
+                # The batch is not recorded (the target failed, or the store did: a restart): let the claims go,
+                # so the task's retry can take them at once instead of waiting out the lease; whatever the target
+                # did create is found there by reference before anything is created again.
+                if claimed:
+                    self._release_claims(store, pair, entity, owner, claimed)
                 raise
-            results = self._record_conflicts(store, scope, results)
-            for result in results:
-                if result.outcome in ("loaded", "skipped") and result.target_id is not None:
-                    xrefs.append((result.record_key, result.target_id, result.target_ref))
-                if result.outcome in ("loaded", "skipped"):
-                    settled.append(result.record_key)
-                    if result.record_key in prints:
-                        pushed[result.record_key] = prints[result.record_key]
-                else:
-                    store.quarantine(pair=pair, flow=flow, entity=entity, record_key=result.record_key, stage="load",
-                                     reason_code=result.reason_code or "rejected", reason=result.detail,
-                                     failed_expectations=result.failed, payload=payloads.get(result.record_key),
-                                     dag_id=scope.dag_id, run_id=scope.run_id,
-                                     state="held" if result.outcome == "held" else "open")
-                    if result.outcome == "held":
-                        held_details.append(result.detail)
-                if result.reason_code:
-                    by_reason[result.reason_code] += 1
-                outcomes.append((result.record_key, result.outcome, result.detail))
-            store.put_xrefs(pair, entity, xrefs, scope.run_id)
-            if claimed:
-                done = {key: target_id for key, target_id, _ in xrefs}
-                store.settle_claims(pair, entity, owner, done=done, release=[k for k in claimed if k not in done])
             store.resolve_dlq_for_keys(pair, flow, settled, by="load")
             store.put_fingerprints(pair, entity, pushed, scope.run_id)
             if source_config is not None:
@@ -176,6 +177,13 @@ class LoadOperator(SyncOperator):
                     by_reason["already_loaded"] += 1
         mine = set(result.won)
         return [(key, record) for key, record in fresh if key in mine], list(result.won)
+
+    def _release_claims(self, store, pair: str, entity: str, owner: str, keys: list[str]) -> None:
+        try:
+            store.settle_claims(pair, entity, owner, release=keys)
+        except Exception as exc:  # noqa: BLE001 - the store may still be down: the claims then wait out their lease
+            self.log.warning("could not release %d %s claim(s) (%s); a later load takes them over after the lease",
+                             len(keys), entity, type(exc).__name__)
 
     def _record_conflicts(self, store, scope: RunScope, results):
         """Results whose target id differs from the one the store already maps the record to become held
