@@ -76,6 +76,9 @@ class SyncOperator(BaseOperator):
                         run_id=context["run_id"], since=since, until=until)
 
     def execute(self, context) -> Any:
+        from storesync.log_masking import install
+
+        install()  # before any hook registers a secret: every form of it is masked (percent-encoded, base64)
         scope = self.scope(context)
         try:
             return self.run(scope, context)
