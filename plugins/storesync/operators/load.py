@@ -32,6 +32,7 @@ from storesync.operators.pending import pending_records
 # over (the adapter's look-up by reference in the target still runs before any create). Longer than any
 # batch's load takes; a pair can set the flow option ``claim_lease_minutes``.
 DEFAULT_CLAIM_LEASE_MINUTES = 60
+CLAIMED_ELSEWHERE = "another load claimed it"
 
 
 def fingerprint(payload: Any) -> str:
@@ -119,7 +120,14 @@ class LoadOperator(SyncOperator):
             store.put_fingerprints(pair, entity, pushed, scope.run_id)
             if source_config is not None:
                 unchanged_source.remember_pushed(store, scope, pushed, source_config)
-            store.record_outcomes(pair, flow, scope.run_id, outcomes)
+            waiting = [key for key, outcome, detail in outcomes if outcome == "held" and CLAIMED_ELSEWHERE in detail]
+            if waiting:
+                self._settled_elsewhere(store, scope, waiting, outcomes, held_details, by_reason)
+            # A held outcome never replaces "loaded" written by the overlapping load of the same run (a zombie
+            # task and its retry share the run id).
+            store.record_outcomes(pair, flow, scope.run_id, [o for o in outcomes if o[0] not in waiting])
+            store.record_outcomes(pair, flow, scope.run_id, [o for o in outcomes if o[0] in waiting],
+                                  keep=("loaded",))
             counts.update(outcome for _, outcome, _ in outcomes)
         self.log.info("load finished: %s; by reason: %s", dict(counts), dict(by_reason))
         if held_details:
@@ -153,7 +161,7 @@ class LoadOperator(SyncOperator):
                 settled.append(key)
                 by_reason["already_loaded"] += 1
                 continue
-            detail = (f"{entity} {key}: another load ({claim['owner']}) claimed it at {claim['claimed_at']} and is "
+            detail = (f"{entity} {key}: {CLAIMED_ELSEWHERE} ({claim['owner']}) at {claim['claimed_at']} and is "
                       f"creating it; not sent by this load, so it is never created twice (held until that load "
                       f"settles it, or its claim lease of {lease} runs out)")
             store.quarantine(pair=pair, flow=flow, entity=entity, record_key=key, stage="load",
@@ -162,21 +170,24 @@ class LoadOperator(SyncOperator):
             outcomes.append((key, "held", detail))
             held_details.append(detail)
             by_reason["claimed_by_other_load"] += 1
-        # The other load may have settled a record between our claim and our DLQ entry: read its claim again,
-        # so a record it created is not left held.
-        waiting = [key for key in busy if busy[key]["state"] != "done"]
-        now_done = {key: c for key, c in store.get_claims(pair, entity, waiting).items() if c["state"] == "done"}
-        if now_done:
-            store.resolve_dlq_for_keys(pair, flow, list(now_done), by="load", note="loaded by an overlapping load")
-            for index, (key, outcome, _detail) in enumerate(outcomes):
-                if key in now_done and outcome == "held":
-                    outcomes[index] = (key, "skipped",
-                                       f"already loaded as {now_done[key]['target_id']} by an overlapping load")
-                    held_details.remove(_detail)
-                    by_reason["claimed_by_other_load"] -= 1
-                    by_reason["already_loaded"] += 1
         mine = set(result.won)
         return [(key, record) for key, record in fresh if key in mine], list(result.won)
+
+    def _settled_elsewhere(self, store, scope: RunScope, waiting: list[str], outcomes, held_details, by_reason) -> None:
+        """Records held because another load had claimed them, read again just before the outcomes are written:
+        the ones it has created meanwhile are skipped as loaded and their DLQ items resolved, not left held."""
+        pair, flow, entity = scope.pair.name, scope.flow.name, scope.spec.entity
+        done = {key: c for key, c in store.get_claims(pair, entity, waiting).items() if c["state"] == "done"}
+        if not done:
+            return
+        store.resolve_dlq_for_keys(pair, flow, list(done), by="load", note="loaded by an overlapping load")
+        for index, (key, outcome, detail) in enumerate(outcomes):
+            if key in done and outcome == "held":
+                outcomes[index] = (key, "skipped", f"already loaded as {done[key]['target_id']} by an overlapping load")
+                held_details.remove(detail)
+                by_reason["claimed_by_other_load"] -= 1
+                by_reason["already_loaded"] += 1
+        waiting[:] = [key for key in waiting if key not in done]
 
     def _release_claims(self, store, pair: str, entity: str, owner: str, keys: list[str]) -> None:
         try:

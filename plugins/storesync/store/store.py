@@ -262,8 +262,8 @@ class SyncStore:
             conn.execute(statement, rows).all()
         return len(rows)
 
-    def _upsert(self, table, index_elements: list[str], update_columns: list[str]):
-        """INSERT … ON CONFLICT DO UPDATE for the dialects that have it, else None."""
+    def _upsert(self, table, index_elements: list[str], update_columns: list[str], where=None):
+        """INSERT … ON CONFLICT DO UPDATE [WHERE …] for the dialects that have it, else None."""
         if self.dialect == "postgresql":
             from sqlalchemy.dialects.postgresql import insert as dialect_insert
         elif self.dialect == "sqlite":
@@ -274,6 +274,7 @@ class SyncStore:
         statement = statement.on_conflict_do_update(
             index_elements=index_elements,
             set_={column: statement.excluded[column] for column in update_columns},
+            where=where,
         )
         # RETURNING is what keeps the executemany batched: SQLAlchemy does not use multi-row
         # "insertmanyvalues" for ON CONFLICT without it (sqlalchemy#13130) and falls back to one
@@ -850,10 +851,13 @@ class SyncStore:
             ).rowcount
 
     def record_outcomes(
-        self, pair: str, flow: str, run_id: str, outcomes: Iterable[tuple[str, str, str | None]]
+        self, pair: str, flow: str, run_id: str, outcomes: Iterable[tuple[str, str, str | None]],
+        keep: Sequence[str] = (),
     ) -> int:
         """Record ``(record_key, outcome, detail)`` per record of a run; the latest outcome of a key
-        wins, so a record that failed and then loaded on retry counts once, as loaded."""
+        wins, so a record that failed and then loaded on retry counts once, as loaded. An outcome already
+        recorded that is one of ``keep`` is left as it is (a load that held a record another load of the same
+        run was creating must not turn that load's "loaded" into "held")."""
         now = _utcnow()
         rows_by_key: dict[str, dict[str, Any]] = {}
         for record_key, outcome, detail in outcomes:
@@ -876,9 +880,19 @@ class SyncStore:
             record_outcome,
             index_elements=["pair", "flow", "run_id", "record_key"],
             update_columns=["outcome", "detail", "updated_at"],
+            # a conjunction, not NOT IN: an expanding IN cannot be used with executemany
+            where=and_(*(record_outcome.c.outcome != outcome for outcome in keep)) if keep else None,
         )
         with self.engine.begin() as conn:
             for chunk in _chunks(rows, _INSERT_CHUNK):
+                if statement is None and keep:
+                    kept = set(conn.execute(select(record_outcome.c.record_key).where(
+                        record_outcome.c.pair == pair, record_outcome.c.flow == flow, record_outcome.c.run_id == run_id,
+                        record_outcome.c.record_key.in_([row["record_key"] for row in chunk]),
+                        record_outcome.c.outcome.in_(list(keep)))).scalars())
+                    chunk = [row for row in chunk if row["record_key"] not in kept]
+                    if not chunk:
+                        continue
                 if statement is None:
                     conn.execute(
                         delete(record_outcome).where(
