@@ -29,7 +29,8 @@ from tests.conftest import ROOT
 from tests.figures import show
 from tests.integration.conftest import END, acumatica_sandbox_factory, flow_dag, sandbox_factory  # noqa: F401
 from tests.integration.erp_drivers import erp_factory_fixture  # noqa: F401  (the erp_factory fixture)
-from tests.integration.flow_helpers import EVERYTHING, INSIDE_THE_INTERVAL, TWO_HOURS_AGO, run, storefront_orders
+from tests.integration.flow_helpers import (EVERYTHING, INSIDE_THE_INTERVAL, TWO_HOURS_AGO, pay, posted, run,
+                                            storefront_orders, transactions)
 
 pytestmark = [pytest.mark.chaos, pytest.mark.integration]
 
@@ -142,6 +143,8 @@ def test_overlapping_loads_in_two_processes_create_every_document_once(erp_facto
         run_id = staged_without_loading(flow_dag("orders", erp=erp.name), monkeypatch, logical_date=END)
     else:
         run(flow_dag("orders", erp=erp.name), logical_date=END)
+        if flow == "refunds":
+            refund_some_payments(erp.sandbox, count=8)
         run_id = staged_without_loading(flow_dag(flow, erp=erp.name), monkeypatch, run_conf=EVERYTHING)
     store = erp.sandbox.store()
     keys = [key for page in store.iter_undecided_pages(erp.pair, flow, run_id, "target") for key, _ in page]
@@ -154,6 +157,18 @@ def test_overlapping_loads_in_two_processes_create_every_document_once(erp_facto
     assert report.duplicates == 0, report.line()
     assert report.lost == [], f"{report.line()}: {report.lost[:10]}"
     assert sum(r["loaded"] for r in results) <= report.loaded, "no process claims a document the other made"
+
+
+def refund_some_payments(sandbox, count: int) -> None:
+    """Partial refunds (1.00 each) of ``count`` captured payments: money going back, created once or not at all."""
+    from decimal import Decimal
+
+    paid = [t for t in transactions(sandbox) if posted(t) and t["value"] > Decimal("5")][:count]
+    assert len(paid) == count, "the seed must have enough captured payments to refund"
+    for tx in paid:
+        pay(sandbox, {"orderId": tx["orderId"]}, "1.00", "refund", method=tx["method"], cardLast4=tx["cardLast4"],
+            parentTransactionId=tx["transactionId"], currency=tx["currency"],
+            gatewayTransactionId=f"re_fault{tx['transactionId']}")
 
 
 def hostile_order(template: dict, depth: int = 400) -> dict:
