@@ -31,11 +31,12 @@ def main(pair_name: str, flow_name: str, run_id: str, dag_id: str, go: str) -> N
     Path(go).parent.joinpath(f"ready-{os.getpid()}").touch()
     while not Path(go).exists():
         time.sleep(0.002)
+    started = time.time()
     try:
         counts = operator.run(scope, {})
     finally:
         scope.close()
-    print(json.dumps(counts, default=str))
+    print(json.dumps({**counts, "seconds": [round(started % 1000, 3), round(time.time() % 1000, 3)]}, default=str))
 
 
 if __name__ == "__main__":

@@ -150,6 +150,9 @@ def test_overlapping_loads_in_two_processes_create_every_document_once(erp_facto
     keys = [key for page in store.iter_undecided_pages(erp.pair, flow, run_id, "target") for key, _ in page]
     assert keys, f"the {flow} run must leave records for the load, else the case means nothing"
 
+    # A real ERP answers in tens of ms (the window in which loads race), and a licence has room for both tasks'
+    # sessions (the emulator's default of two would make the second load wait for the first to log out).
+    erp_network(erp, latency_ms=15, sessions=4)
     results = load_in_two_processes(erp, flow, run_id, f"{flow}__xcart__{erp.name}", tmp_path)
     report = account(f"overlapping {flow} loads, X-Cart ↔ {erp.label} ({erp.sandbox.backend})", erp, flow, run_id,
                      keys)
@@ -157,6 +160,16 @@ def test_overlapping_loads_in_two_processes_create_every_document_once(erp_facto
     assert report.duplicates == 0, report.line()
     assert report.lost == [], f"{report.line()}: {report.lost[:10]}"
     assert sum(r["loaded"] for r in results) <= report.loaded, "no process claims a document the other made"
+
+
+def erp_network(erp, *, latency_ms: int, sessions: int) -> None:
+    """Latency on every ERP request and room for concurrent sessions, where the sandbox has the knobs
+    (Acumatica's licence ``latency_ms``, ``max_sessions``; Sage 500 is a database on this machine)."""
+    import dataclasses
+
+    server = getattr(erp.sandbox, "acumatica", None)
+    if server is not None:
+        server.limits = dataclasses.replace(server.limits, latency_ms=latency_ms, max_sessions=sessions)
 
 
 def refund_some_payments(sandbox, count: int) -> None:
