@@ -153,6 +153,18 @@ class LoadOperator(SyncOperator):
                              "asked by reference before anything is created", len(result.taken_over), entity, lease,
                              ", ".join(result.taken_over[:20]))
         busy = result.held_elsewhere
+        won = list(result.won)
+        done = [key for key in busy if busy[key]["state"] == "done"]
+        if done:
+            # Created by an earlier or overlapping load. Its cross-reference is written before its claim is done,
+            # so one missing now was lost (a restore, a manual delete): claim the record again and let the
+            # adapter find the document by reference in the target, which rebuilds the cross-reference.
+            mapped = store.get_xref(pair, entity, done)
+            lost = [key for key in done if key not in mapped]
+            regained = store.reclaim_done(pair, entity, {key: busy[key]["owner"] for key in lost}, owner) if lost else []
+            won += regained
+            for key in regained:
+                busy.pop(key)
         payloads = dict(fresh)
         for key in sorted(busy):
             claim = busy[key]
@@ -170,8 +182,8 @@ class LoadOperator(SyncOperator):
             outcomes.append((key, "held", detail))
             held_details.append(detail)
             by_reason["claimed_by_other_load"] += 1
-        mine = set(result.won)
-        return [(key, record) for key, record in fresh if key in mine], list(result.won)
+        mine = set(won)
+        return [(key, record) for key, record in fresh if key in mine], [key for key, _ in fresh if key in mine]
 
     def _settled_elsewhere(self, store, scope: RunScope, waiting: list[str], outcomes, held_details, by_reason) -> None:
         """Records held because another load had claimed them, read again just before the outcomes are written:

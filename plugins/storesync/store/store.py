@@ -583,6 +583,23 @@ class SyncStore:
                 pass
         return won
 
+    def reclaim_done(self, pair: str, entity: str, previous_owners: Mapping[str, str], owner: str) -> list[str]:
+        """Claim again records whose claim is ``done`` but whose cross-reference was lost; returns the keys this
+        loader got (a key whose claim changed hands meanwhile is not taken)."""
+        now = _utcnow()
+        regained = []
+        with self.engine.begin() as conn:
+            for key, previous in sorted(previous_owners.items()):
+                regained += conn.execute(
+                    update(load_claim)
+                    .where(load_claim.c.pair == pair, load_claim.c.entity == entity,
+                           load_claim.c.source_id == str(key), load_claim.c.state == "done",
+                           load_claim.c.owner == previous)
+                    .values(owner=owner, state="claimed", target_id=None, claimed_at=now, updated_at=now)
+                    .returning(load_claim.c.source_id)
+                ).scalars().all()
+        return regained
+
     def get_claims(self, pair: str, entity: str, source_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         """``{source_id: {owner, state, target_id, claimed_at}}`` of the claimed records among ``source_ids``."""
         found: dict[str, dict[str, Any]] = {}

@@ -116,3 +116,25 @@ def test_a_target_id_that_differs_from_the_cross_reference_is_held_not_swallowed
     [item] = store.list_dlq(pair=PAIR, flow="payments", state="held")
     assert item["record_key"] == "1" and item["reason_code"] == "xref_conflict" and "900" in item["reason"]
     assert store.get_xref(PAIR, "payment", ["2"]), "the rest of the batch is recorded"
+
+
+def test_a_lost_cross_reference_is_rebuilt_from_the_target_not_created_again(tmp_path):
+    from storesync.operators.load import LoadOperator
+    from storesync.store import SyncStore
+
+    store = SyncStore(f"sqlite:///{tmp_path / 'sync.db'}")
+    store.create_all()
+    target = DocumentTable(tmp_path / "erp.db")
+    stage(store, "run-1", ["1", "2"])
+    LoadOperator(task_id="load", pair_name=PAIR, flow_name="payments").run(scope(store, target, "run-1"), {})
+    with store.engine.begin() as conn:  # the cross-reference is lost (a restore, a manual delete); claims stay done
+        from sqlalchemy import text
+
+        conn.execute(text("DELETE FROM xref"))
+    stage(store, "run-2", ["1", "2"])
+
+    counts = LoadOperator(task_id="load", pair_name=PAIR, flow_name="payments").run(scope(store, target, "run-2"), {})
+
+    assert counts["loaded"] == 0 and counts["skipped"] == 2, counts
+    assert target.documents_by_ref() == {"XP-1": 1, "XP-2": 1}
+    assert store.get_xref(PAIR, "payment", ["1", "2"]) == {"1": ("1", "DOC 1"), "2": ("2", "DOC 2")}
