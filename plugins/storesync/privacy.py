@@ -9,7 +9,7 @@ DLQ payloads, reasons, logs and everything downstream only ever see the masked f
 - In any string, every Luhn-valid sequence of 13–19 digits — contiguous or in groups separated by what a
   person types between groups: any whitespace (spaces, double spaces, tabs, newlines, non-breaking and other
   Unicode spaces), any dash (hyphen, en and em dash, minus sign, full-width hyphen), dots, slashes,
-  backslashes, commas, underscores, middle dots and bullets, invisible joiners (zero-width space, soft hyphen),
+  backslashes, underscores, middle dots and bullets, invisible joiners (zero-width space, soft hyphen),
   up to four of them between two groups — becomes ``[card ****<last4>]``. Digits are any Unicode decimal
   digits (full-width ``４１１１``, Arabic-Indic, Devanagari, …), read as their values. Digit runs are bounded
   by non-digits, so a 12- or 20-digit number is never a match; inside a longer run of separated groups,
@@ -56,7 +56,9 @@ MIN_PAN_DIGITS, MAX_PAN_DIGITS = 13, 19
 # copy and paste brings along (zero-width space and joiners, word joiner, BOM, soft hyphen).
 _DASHES = ("\\-\u058a\u05be\u1400\u1806\u2010-\u2015\u2e17\u2e1a\u2e3a\u2e3b\u2e40\u2e5d\u301c\u3030"
            "\u30a0\ufe31\ufe32\ufe58\ufe63\uff0d\U00010ead\u2212\u2043\u207b\u208b")
-_PUNCTUATION = "./\\\\,_\u00b7\u2022\u2027\u2219\u30fb\uff0e\uff0f\uff3c\uff0c\uff3f\uff65"
+# Not commas: digits in lists and in the reprs of dates and tuples ("2026, 12, 7, 17, 48, 10") join into runs
+# that hold a Luhn-valid span, and nobody writes a card number with commas.
+_PUNCTUATION = "./\\\\_\u00b7\u2022\u2027\u2219\u30fb\uff0e\uff0f\uff3c\uff3f\uff65"
 _INVISIBLE = "\u00ad\u200b-\u200d\u2060\ufeff"
 _SEPARATOR = f"[\\s{_DASHES}{_PUNCTUATION}{_INVISIBLE}]"
 MAX_SEPARATOR_CHARS = 4  # " - ", "  ", " / ", "\r\n": a wider gap joins two numbers no person wrote as one

@@ -36,9 +36,13 @@ def leaks(text: str, *secrets: str) -> list[str]:
     return sorted({form for secret in secrets for form in every_form(secret) if len(form) >= 5 and form in text})
 
 
+LOGGERS = ("urllib3.connectionpool", "sqlalchemy.engine.Engine", "storesync.debugging")
+
+
 @pytest.fixture
 def task_log(monkeypatch):
-    """Root logging at DEBUG into a buffer behind Airflow's secrets masker, as in a task; restored afterwards."""
+    """DEBUG lines of the libraries into a buffer behind Airflow's secrets masker, as in a task log. The handler
+    sits on the loggers themselves: an earlier DAG run in the session may have reconfigured the root logger."""
     from airflow.sdk._shared.secrets_masker import _secrets_masker
 
     masker = _secrets_masker()
@@ -46,14 +50,18 @@ def task_log(monkeypatch):
     buffer = io.StringIO()
     handler = logging.StreamHandler(buffer)
     handler.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+    handler.setLevel(logging.DEBUG)
     handler.addFilter(masker)
-    root = logging.getLogger()
-    saved = root.level, list(root.handlers)
-    root.handlers, root.level = [handler], logging.DEBUG
-    for name in ("urllib3", "urllib3.connectionpool", "sqlalchemy", "sqlalchemy.engine", "sqlalchemy.engine.Engine"):
-        monkeypatch.setattr(logging.getLogger(name), "level", logging.NOTSET)
+    monkeypatch.setattr(logging.root.manager, "disable", 0)
+    for name in LOGGERS:
+        logger = logging.getLogger(name)
+        for attribute, value in (("level", logging.DEBUG), ("disabled", False), ("propagate", False),
+                                 ("handlers", [handler])):
+            monkeypatch.setattr(logger, attribute, value)
+    logging.root.manager._clear_cache()  # loggers cache isEnabledFor: a level set as an attribute needs this
     yield buffer
-    root.level, root.handlers = saved[0], saved[1]
+    monkeypatch.undo()
+    logging.root.manager._clear_cache()
 
 
 def test_the_xcart_key_is_not_in_the_urllib3_debug_lines(task_log, monkeypatch):

@@ -154,7 +154,7 @@ DEVANAGARI = "".join(chr(0x0966 + int(d)) for d in VISA)
     "4111.1111.1111.1111", "4111/1111/1111/1111", "4111\t1111\t1111\t1111", "4111\n1111\n1111\n1111",
     "4111\r\n1111\r\n1111\r\n1111", "4111  1111  1111  1111", "4111\u00a01111\u00a01111\u00a01111",
     "4111\u20131111\u20131111\u20131111", "4111\u20141111\u20141111\u20141111", "4111\u22121111\u22121111\u22121111",
-    "4111 - 1111 - 1111 - 1111", "4111_1111_1111_1111", "4111,1111,1111,1111", "4111\\1111\\1111\\1111",
+    "4111 - 1111 - 1111 - 1111", "4111_1111_1111_1111", "4111\\1111\\1111\\1111",
     "4111\u200b1111\u200b1111\u200b1111", "4111\u00ad1111\u00ad1111\u00ad1111", "4111\u30001111\u30001111\u30001111",
     "4111\u20091111\u202f1111\u20071111", "4111\uff0d1111\uff0d1111\uff0d1111", "4111\uff0e1111\uff0e1111\uff0e1111",
     "4111\u00b71111\u00b71111\u00b71111", "4111\u20221111\u20221111\u20221111", "4 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1",
@@ -176,6 +176,13 @@ def test_every_unicode_dash_is_a_separator():
     dashes = [chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Pd"]
     missed = [f"U+{ord(d):04X}" for d in dashes if scrub_card_data(f"4111{d}1111{d}1111{d}1111") != "[card ****1111]"]
     assert not missed, f"dashes not taken as separators: {missed}"
+
+
+def test_lists_and_reprs_of_dates_are_not_card_numbers():
+    # commas are not separators: the repr of a datetime in a log line held a Luhn-valid span once joined
+    for text in ("datetime.datetime(2026, 12, 7, 17, 48, 10, 939067, tzinfo=datetime.timezone.utc)",
+                 "(2026, 12, 7, 17, 48, 21, 365765)", "ids 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14"):
+        assert scrub_card_data(text) == text and find_card_data(text) == []
 
 
 def test_two_card_numbers_side_by_side_are_masked_as_two():
