@@ -79,6 +79,10 @@ class ErpDriver(Protocol):
     def missing_order_hint(self, order_id: str) -> str:
         """How a payment held for a web order the ERP lacks names that order's sales order."""
 
+    def document_counts(self, kind: str) -> Counter:
+        """ERP documents of ``kind`` (order, payment, refund) per reference we give them (XC-/XP-/XR-<id>),
+        counted: a document made twice counts twice (``payments()`` and ``credit_memos()`` would fold them)."""
+
 
 class Sage500Driver:
     name, label, pair = "sage500", "Sage 500", "xcart-sage500"
@@ -238,6 +242,12 @@ class Sage500Driver:
     def refund_lines(self, amount: Decimal) -> list[tuple]:
         return []  # a Sage 500 credit memo (tarInvoice) is a header: the amount is all it carries
 
+    def document_counts(self, kind: str) -> Counter:
+        sql = {"order": "SELECT UserFld1 FROM tsoSalesOrder WHERE UserFld1 LIKE 'XC-%'",
+               "payment": "SELECT UserFld1 FROM tarCustPmt WHERE UserFld1 LIKE 'XP-%'",
+               "refund": "SELECT UserFld1 FROM tarInvoice WHERE TranType = 502 AND UserFld1 LIKE 'XR-%'"}[kind]
+        return Counter(row[0].strip() for row in self.sandbox.erp_rows(sql))
+
     def missing_order_hint(self, order_id: str) -> str:
         return f"sales order W{int(order_id):09d}"
 
@@ -369,6 +379,14 @@ class AcumaticaDriver:
 
     def refund_lines(self, amount: Decimal) -> list[tuple]:
         return [("REFUND", amount)]  # the tenant's non-stock item for refunds
+
+    def document_counts(self, kind: str) -> Counter:
+        if kind == "payment":
+            return Counter(p["PaymentRef"] for p in self.store.records("Payment")
+                           if p["Type"] == "Payment" and str(p.get("PaymentRef") or "").startswith("XP-"))
+        order_type, prefix = {"order": ("SO", "XC-"), "refund": ("CM", "XR-")}[kind]
+        return Counter(o["CustomerOrder"] for o in self.store.records("SalesOrder")
+                       if o["OrderType"] == order_type and str(o.get("CustomerOrder") or "").startswith(prefix))
 
     def missing_order_hint(self, order_id: str) -> str:
         return f"sales order with CustomerOrder XC-{order_id}"

@@ -51,10 +51,8 @@ def test_card_numbers_in_text_are_masked_keeping_the_last_four(text, expected):
     "9400111899223857423261",           # 22 digits (USPS)
     "Order 000017, total 123.45 USD",
     "+1 503 555 0100",
-    "4111.1111.1111.1111",              # dots are not separators
-    "4111  1111  1111  1111",           # neither are double spaces
     "SKU-00012 x 2",
-    "٤١١١١١١١١١١١١١١١",                 # non-ASCII digits
+    "٤١١١١١١١١١١١١١١٢",                 # non-ASCII digits failing Luhn
     "",
 ])
 def test_other_numbers_are_not_touched(text):
@@ -143,3 +141,146 @@ def test_carrier_tracking_numbers_are_kept_even_when_they_pass_the_luhn_check():
     assert scrubbed["TrackingNo"] == "4111111111111111"
     assert scrubbed["trackingNumbers"] == record["trackingNumbers"]
     assert "4111 1111 1111 1111" not in scrubbed["note"]
+
+
+# -- every way a person types a card number (issue 14, finding 2: 8 of 9 forms passed the scrub) ---------------
+
+FULL_WIDTH = "".join(chr(0xFF10 + int(d)) for d in VISA)
+ARABIC_INDIC = "".join(chr(0x0660 + int(d)) for d in VISA)
+DEVANAGARI = "".join(chr(0x0966 + int(d)) for d in VISA)
+
+
+@pytest.mark.parametrize("written", [
+    "4111.1111.1111.1111", "4111/1111/1111/1111", "4111\t1111\t1111\t1111", "4111\n1111\n1111\n1111",
+    "4111\r\n1111\r\n1111\r\n1111", "4111  1111  1111  1111", "4111\u00a01111\u00a01111\u00a01111",
+    "4111\u20131111\u20131111\u20131111", "4111\u20141111\u20141111\u20141111", "4111\u22121111\u22121111\u22121111",
+    "4111 - 1111 - 1111 - 1111", "4111_1111_1111_1111", "4111\\1111\\1111\\1111",
+    "4111\u200b1111\u200b1111\u200b1111", "4111\u00ad1111\u00ad1111\u00ad1111", "4111\u30001111\u30001111\u30001111",
+    "4111\u20091111\u202f1111\u20071111", "4111\uff0d1111\uff0d1111\uff0d1111", "4111\uff0e1111\uff0e1111\uff0e1111",
+    "4111\u00b71111\u00b71111\u00b71111", "4111\u20221111\u20221111\u20221111", "4 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1",
+    FULL_WIDTH, "\uff14\uff11\uff11\uff11 \uff11\uff11\uff11\uff11 \uff11\uff11\uff11\uff11 \uff11\uff11\uff11\uff11",
+    ARABIC_INDIC, DEVANAGARI, "4111-1111 1111.1111",
+], ids=lambda text: text.encode("unicode_escape").decode()[:40])
+def test_card_numbers_are_found_whatever_separators_and_digits_a_person_types(written):
+    text = f"my card: {written} exp 12/29"
+    scrubbed = scrub_card_data(text)
+    assert scrubbed == "my card: [card ****1111] exp 12/29"
+    assert find_card_data(text) == [written]
+    assert scrub_card_data({"cardNumber": written}) == {"cardNumber": "[removed ****1111]"}
+
+
+def test_every_unicode_dash_is_a_separator():
+    import sys
+    import unicodedata
+
+    dashes = [chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Pd"]
+    missed = [f"U+{ord(d):04X}" for d in dashes if scrub_card_data(f"4111{d}1111{d}1111{d}1111") != "[card ****1111]"]
+    assert not missed, f"dashes not taken as separators: {missed}"
+
+
+def test_lists_and_reprs_of_dates_are_not_card_numbers():
+    # commas are not separators: the repr of a datetime in a log line held a Luhn-valid span once joined
+    for text in ("datetime.datetime(2026, 12, 7, 17, 48, 10, 939067, tzinfo=datetime.timezone.utc)",
+                 "(2026, 12, 7, 17, 48, 21, 365765)", "ids 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14"):
+        assert scrub_card_data(text) == text and find_card_data(text) == []
+
+
+def test_two_card_numbers_side_by_side_are_masked_as_two():
+    assert scrub_card_data(f"{VISA}/{MASTERCARD}") == "[card ****1111]/[card ****0004]"
+    assert scrub_card_data("4111 1111 1111 1111 5500 0000 0000 0004") == "[card ****1111] [card ****0004]"
+
+
+def test_the_scrub_is_iterative():
+    import sys
+
+    deep: object = VISA
+    for _ in range(sys.getrecursionlimit() * 2):
+        deep = [deep]
+    from storesync.privacy import HostileStructure, StructureLimits
+
+    scrubbed = scrub_card_data(deep, limits=StructureLimits(max_depth=10**6))
+    for _ in range(sys.getrecursionlimit() * 2):
+        scrubbed = scrubbed[0]
+    assert scrubbed == "[card ****1111]"
+    with pytest.raises(HostileStructure, match="nested deeper than 64 levels"):
+        scrub_card_data(deep)
+
+
+def test_hostile_structures_are_refused_naming_the_field_and_the_limit():
+    from storesync.privacy import HostileStructure, StructureLimits, check_structure
+
+    deep: object = {"a": 1}
+    for _ in range(400):
+        deep = {"a": deep}
+    record = {"orderId": 5, "customFields": deep}
+    with pytest.raises(HostileStructure) as caught:
+        scrub_card_data(record)
+    assert caught.value.field == "customFields" and "deeper than 64" in str(caught.value)
+    with pytest.raises(HostileStructure):
+        check_structure(record)
+    limits = StructureLimits(max_keys=100, max_members=1000, max_text_chars=10_000)
+    with pytest.raises(HostileStructure, match="101 keys in one object"):
+        scrub_card_data({"x": {str(n): n for n in range(101)}}, limits=limits)
+    with pytest.raises(HostileStructure, match="more than 1000 values"):
+        scrub_card_data({"x": [[0] * 100 for _ in range(10)]}, limits=limits)
+    with pytest.raises(HostileStructure, match="characters of text"):
+        scrub_card_data({"x": ["a" * 6000, "b" * 6000]}, limits=limits)
+    ordinary = {"items": [{"sku": f"S{n}", "qty": n} for n in range(500)], "notes": "x" * 5000}
+    assert scrub_card_data(ordinary, limits=StructureLimits()) == ordinary
+    check_structure(ordinary)
+
+
+# -- the false-positive rate: numbers people write that are not card numbers -----------------------------------
+
+def _not_cards() -> dict[str, list[str]]:
+    """A corpus of values that are not card numbers, generated from a fixed seed, in the forms they are written."""
+    import random
+
+    rng = random.Random(14)
+    digits = lambda n: "".join(rng.choice("0123456789") for _ in range(n))  # noqa: E731
+    phones = []
+    for _ in range(100):
+        area, mid, end = digits(3), digits(3), digits(4)
+        phones += [f"+1 {area} {mid} {end}", f"({area}) {mid}-{end}", f"{area}.{mid}.{end}", f"+1-{area}-{mid}-{end}",
+                   f"+44 20 {digits(4)} {digits(4)}", f"+49 (0)30 {digits(8)}", f"call me on {area} {mid} {end} or "
+                   f"{digits(3)} {digits(3)} {digits(4)}", f"+33 6 {digits(2)} {digits(2)} {digits(2)} {digits(2)}"]
+    order_ids = []
+    for _ in range(100):
+        order_ids += [f"Order #{digits(6)}", f"re: order {digits(8)} and {digits(5)}", f"INV-{digits(10)}",
+                      f"PO {digits(4)}/{digits(4)}/{digits(3)}", f"SO{digits(9)}", f"ref {digits(12)}"]
+    dates_amounts = []
+    for _ in range(100):
+        dates_amounts += [f"{rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/20{digits(2)} {digits(2)}:{digits(2)}",
+                          f"20{digits(2)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}T{digits(2)}:{digits(2)}:00Z",
+                          f"total 1,{digits(3)},{digits(3)}.{digits(2)} USD", f"qty 2 x 1{digits(2)}.{digits(2)}",
+                          f"zip {digits(5)}-{digits(4)}", f"{digits(4)} {digits(3)} {digits(2)}"]
+    ibans = [f"GB{digits(2)} WEST {digits(4)} {digits(4)} {digits(4)} {digits(2)}" for _ in range(300)]
+    tracking_text = []
+    for _ in range(100):
+        tracking_text += [f"shipped UPS 1Z{rng.choice('ABCDEFX')}{digits(2)}{rng.choice('ABCDEFXY')}{digits(10)}",
+                          f"FedEx {digits(12)}", f"fedex ground {digits(15)}", f"USPS {digits(20)}",
+                          f"USPS {digits(22)}", f"USPS tracking {' '.join(digits(4) for _ in range(5))} {digits(2)}",
+                          f"DHL {digits(10)}", f"DHL eCommerce GM{digits(16)}"]
+    return {"phone numbers": phones, "order ids": order_ids, "dates, amounts, postcodes": dates_amounts,
+            "IBANs in free text": ibans, "tracking numbers in free text": tracking_text}
+
+
+def test_false_positive_rate_on_numbers_that_are_not_cards():
+    corpus = _not_cards()
+    total = sum(len(values) for values in corpus.values())
+    lines, masked_all = [], 0
+    for kind, values in corpus.items():
+        masked = [value for value in values if scrub_card_data(value) != value]
+        masked_all += len(masked)
+        lines.append(f"{kind}: {len(masked)} of {len(values)} masked ({len(masked) / len(values):.1%})")
+        if "free text" not in kind:
+            assert not masked, f"{kind} masked: {masked[:5]}"
+        else:  # 14-22 digits in groups: about one span in ten passes Luhn, as for any number of a card's length
+            assert len(masked) / len(values) < 0.25, kind
+    rate = masked_all / total
+    print(f"\ncard scrub false positives on {total} values that are not cards: {masked_all} ({rate:.2%}); "
+          + "; ".join(lines))
+    assert rate < 0.06
+    # under a tracking field the same values are never touched
+    tracking_fields = [{"trackingNumber": value} for value in corpus["tracking numbers in free text"]]
+    assert scrub_card_data(tracking_fields) == tracking_fields

@@ -34,9 +34,20 @@ class SyncStoreHook(BaseHook):
         connection = self.get_connection(self.store_conn_id)
         extra = form_extras(connection.extra_dejson)
         if extra.get("url"):
+            from sqlalchemy.engine import make_url
+
+            from storesync.log_masking import mask_secret_forms
+
+            url = make_url(str(extra["url"]))
+            mask_secret_forms(url.password, login=url.username)
             return str(extra["url"])
         if connection.conn_type in ("postgres", "postgresql", "storesync") and connection.host:
             from sqlalchemy.engine import URL
+
+            from storesync.log_masking import mask_secret_forms
+
+            # The URL carries the password percent-encoded: the masker must know that form as well.
+            mask_secret_forms(connection.password, login=connection.login)
 
             return URL.create(
                 "postgresql+psycopg2",

@@ -79,7 +79,9 @@ class SyncOperator(BaseOperator):
         from airflow.sdk.exceptions import AirflowNotFoundException
 
         from storesync.hooks.errors import PermanentRunError
+        from storesync.log_masking import install
 
+        install()  # before any hook registers a secret: every form of it is masked (percent-encoded, base64)
         scope = self.scope(context)
         try:
             return self.run(scope, context)
@@ -92,7 +94,7 @@ class SyncOperator(BaseOperator):
                 # The sync store refused our credentials (the ERP and storefront hooks classify their own).
                 raise PermanentRunError(f"the sync store refused the login: {type(exc).__name__}: "
                                         f"{' '.join(str(exc).split())[:300]}") from exc
-            raise
+            raise as_transient_db_error(exc, context=f"{self.task_id}: sync store") or exc
         finally:
             scope.close()
 
@@ -121,6 +123,24 @@ def named_record_keys(context, flow_name: str) -> list[str] | None:
         return [str(k) for k in by_flow.get(flow_name) or []]
     keys = params.get("record_keys")
     return [str(k) for k in keys] if keys else None
+
+
+_DRIVER_MODULES = ("sqlalchemy", "psycopg2", "psycopg", "sqlite3", "_sqlite3", "pyodbc")
+
+
+def as_transient_db_error(exc: BaseException, *, context: str):
+    """A ``TransientError`` (chained to ``exc``) for a database error that may pass — the sync store's server
+    restarted, a backend was terminated, a deadlock or a lock — classified like every hook's (``classify_db_error``),
+    so Airflow retries the task; None for anything else, which is raised unchanged."""
+    if type(exc).__module__.split(".")[0] not in _DRIVER_MODULES:
+        return None
+    from storesync.hooks.errors import TransientError, classify_db_error
+
+    error = classify_db_error(exc, context=context)
+    if not isinstance(error, TransientError):
+        return None
+    error.__cause__ = exc
+    return error
 
 
 def extraction_window(context, flow: FlowConfig) -> tuple[datetime, datetime]:

@@ -20,7 +20,7 @@ class ExtractOperator(SyncOperator):
         # Imported when the task runs: DAG files import this module, and the scrub compiles its patterns.
         from storesync.operators import unchanged
         from storesync.operators.skip_alerts import SkipAlerts
-        from storesync.privacy import scrub_card_data
+        from storesync.privacy import HostileStructure, check_structure, scrub_card_data
         from storesync.progress import Progress
 
         store = scope.store
@@ -55,15 +55,34 @@ class ExtractOperator(SyncOperator):
             """Stage a batch of records as the source returned them, scrubbed, with the outcomes decided at once."""
             nonlocal same_as_pushed
             same = set()
+            hostile: dict[str, HostileStructure] = {}
             if source_config is not None:
+                # Fingerprinting walks the record too: bound it first (the scrub bounds the other records).
+                for key, record in batch:
+                    try:
+                        check_structure(record)
+                    except HostileStructure as exc:
+                        hostile[str(key)] = exc
                 # Fingerprinted before the scrub: a record equal to the (scrubbed) payload last pushed holds no
                 # card data, so it is staged as it is; a record the scrub would change never matches and is scrubbed.
-                same = set(unchanged.unchanged_keys(store, scope, unchanged.fingerprints(batch, source_config)))
+                clean = [(key, record) for key, record in batch if str(key) not in hostile]
+                same = set(unchanged.unchanged_keys(store, scope, unchanged.fingerprints(clean, source_config)))
             staged: list[tuple[str, dict]] = []
             skipped: list[tuple[str, str, str]] = []
             for key, record in batch:
-                if str(key) not in same:
-                    key, record = scrub_card_data(key), scrub_card_data(record)  # no card data is ever staged
+                problem = hostile.get(str(key))
+                if problem is None and str(key) not in same:
+                    try:
+                        key, record = scrub_card_data(key), scrub_card_data(record)  # no card data is ever staged
+                    except HostileStructure as exc:
+                        problem = exc
+                if problem is not None:
+                    # One record too deep or too big for any real order must not stop the window: it goes to
+                    # the DLQ with the reason, staged as a stub so the run's counts still reconcile.
+                    key = scrub_card_data(str(key))
+                    staged.append((key, self._quarantine_hostile(store, scope, key, record, problem)))
+                    skipped.append((key, "dlq", f"record {key}: {problem}"))
+                    continue
                 staged.append((key, record))
                 reason = out_of_scope(scope.spec.entity, record) if out_of_scope else None
                 if reason:
@@ -96,3 +115,17 @@ class ExtractOperator(SyncOperator):
             return {"extracted": extracted, "requested": len(keys), "not_found": missing}
         self.log.info("extracted %d %s records changed in [%s, %s)", extracted, scope.spec.entity, scope.since, scope.until)
         return {"extracted": extracted, "since": scope.since.isoformat(), "until": scope.until.isoformat()}
+
+    def _quarantine_hostile(self, store, scope: RunScope, key: str, record: Any, problem) -> dict[str, Any]:
+        """DLQ item for a record refused for its structure; returns the stub staged in its place."""
+        from storesync.privacy import scrub_card_data
+
+        fields = sorted(str(name) for name in record)[:50] if isinstance(record, dict) else []
+        stub = {"hostile_structure": str(problem), "path": problem.path,
+                "top_level_fields": scrub_card_data(fields)}
+        self.log.warning("record %s refused: %s", key, problem)
+        store.quarantine(pair=scope.pair.name, flow=scope.flow.name, entity=scope.spec.entity, record_key=key,
+                         stage="extract", reason_code="hostile_structure",
+                         reason=f"record {key}: {problem}; the rest of the window is extracted",
+                         failed_expectations=[problem.field], payload=stub, dag_id=scope.dag_id, run_id=scope.run_id)
+        return stub

@@ -148,6 +148,50 @@ SOURCE_FIELDS = {
 }
 
 
+# Dates a person fixes when they are implausible: (system, entity, stage) -> the frame column (the record's field).
+# The range is the flow's options ``earliest_date`` (ISO date, default 2000-01-01) and ``latest_days_ahead``
+# (days after the run's window end, default 2: clocks drift, an order is not placed next month). An order dated
+# 1900 or 9999 would otherwise load, land in a closed or far-future ERP period and skew every report.
+DATE_COLUMNS = {
+    ("xcart", "order", "raw"): "orderDate",
+    ("xcart", "payment", "raw"): "date",
+    ("xcart", "refund", "raw"): "date",
+}
+DEFAULT_EARLIEST_DATE = "2000-01-01"
+DEFAULT_LATEST_DAYS_AHEAD = 2.0
+
+
+def plausible_range(options: dict[str, Any], window_end):
+    """(earliest, latest) aware UTC datetimes allowed for the flow's dates; a bad option fails the run."""
+    import datetime as dt
+
+    try:
+        earliest = dt.datetime.fromisoformat(str(options.get("earliest_date", DEFAULT_EARLIEST_DATE)))
+        ahead = float(options.get("latest_days_ahead", DEFAULT_LATEST_DAYS_AHEAD))
+    except (TypeError, ValueError) as exc:
+        raise PermanentRunError(f"flow options 'earliest_date' / 'latest_days_ahead': {exc}") from None
+    if earliest.tzinfo is None:
+        earliest = earliest.replace(tzinfo=dt.timezone.utc)
+    end = window_end if window_end.tzinfo else window_end.replace(tzinfo=dt.timezone.utc)
+    return earliest, end + dt.timedelta(days=ahead)
+
+
+def implausible_dates(frame, column: str, earliest, latest) -> tuple[str, list[str]]:
+    """(description, keys) of rows whose ``column`` (a datetime, or Unix seconds) lies outside [earliest, latest];
+    missing dates are left to the suite's own not-null expectation."""
+    import pandas as pd
+
+    values = frame[column]
+    if not pd.api.types.is_datetime64_any_dtype(values):
+        values = pd.to_datetime(pd.to_numeric(values, errors="coerce"), unit="s", utc=True, errors="coerce")
+    low, high = pd.Timestamp(earliest), pd.Timestamp(latest)
+    outside = values.notna() & ((values < low) | (values > high))
+    description = (f"expect_column_values_to_be_between(column={column}, min_value={earliest.date().isoformat()}, "
+                   f"max_value={latest.date().isoformat()}) [plausible date range: flow options earliest_date, "
+                   "latest_days_ahead]")
+    return description, [str(key) for key in frame.loc[outside, "record_key"]]
+
+
 def describe_failure(description: str, fields: dict[str, str]) -> str:
     """``field <source field>: <expectation>`` so the reason names what to fix, not a derived column."""
     column = description.partition("column=")[2].split(",")[0].rstrip(")")
@@ -215,6 +259,14 @@ class QualityGateOperator(SyncOperator):
         suite_path = INCLUDE_DIR / "expectations" / scope.flow.expectations[self.stage]
         build_frame = frame_builder(system, scope.spec.entity, self.stage)
         fields = SOURCE_FIELDS.get((system, scope.spec.entity, self.stage), {})
+        date_column = DATE_COLUMNS.get((system, scope.spec.entity, self.stage))
+        if date_column:
+            import datetime as dt
+
+            window_end = getattr(scope, "until", None) or dt.datetime.now(dt.timezone.utc)
+            self._date_check = (date_column, *plausible_range(scope.flow.options, window_end))
+        else:
+            self._date_check = None
         total = failed = 0
         counts: dict[str, int] = {}
         fresh_failures: dict[str, list[str]] = {}
@@ -262,6 +314,8 @@ class QualityGateOperator(SyncOperator):
         frame = build_frame([payload for _, payload in records])
         frame["record_key"] = [key for key, _ in records]
         result = run_gate(frame, suite_path, key_column="record_key")
+        if getattr(self, "_date_check", None):
+            result = with_implausible_dates(result, frame, *self._date_check)
         store = scope.store
         payloads = dict(records)
         known_bad = already_quarantined_unchanged(store, scope, result.failures, payloads)
@@ -285,3 +339,18 @@ class QualityGateOperator(SyncOperator):
                                if key not in substitutes])
         self._substituted = set(substitutes)
         return result, known_bad
+
+
+def with_implausible_dates(result, frame, column: str, earliest, latest):
+    """The gate result with the records whose date is implausible failing too (one DLQ entry per record)."""
+    description, keys = implausible_dates(frame, column, earliest, latest)
+    if not keys:
+        return result
+    failures = {key: list(found) for key, found in result.failures.items()}
+    for key in keys:
+        failures.setdefault(key, []).append(description)
+    counts = dict(result.counts_by_expectation)
+    counts[description] = counts.get(description, 0) + len(keys)
+    bad = set(keys)
+    return replace(result, failures=failures, counts_by_expectation=counts,
+                   passed_keys=[key for key in result.passed_keys if str(key) not in bad])

@@ -2,6 +2,9 @@
 
 - ``staged_record``: records handed from one task to the next, per run and stage.
 - ``xref``: source id -> target id per pair and entity; what makes loads idempotent.
+- ``load_claim``: a record a loader is about to create in the target, claimed atomically first, so two loads
+  overlapping on the same records (a zombie task and its retry, a manual re-sync beside a scheduled run)
+  never both create it.
 - ``dlq``: the dead-letter queue; at most one open/held item per (pair, flow, record_key), and one item per
   record for its whole life (a record that fails again after being resolved reopens its item).
 - ``dlq_event``: the append-only history of every DLQ item (who, when, what, note, run); added after the
@@ -39,6 +42,7 @@ __all__ = [
     "metadata",
     "staged_record",
     "xref",
+    "load_claim",
     "dlq",
     "dlq_event",
     "record_outcome",
@@ -111,6 +115,26 @@ xref = Table(
     UniqueConstraint("pair", "entity", "source_id"),
     # Reverse look-ups (ERP -> storefront flows find the storefront id of an ERP document).
     Index(None, "pair", "entity", "target_id"),
+)
+
+# A claim is taken (INSERT, primary key decides) before a create-once record is sent to the target, and
+# settled with the record's outcome: "done" with the target id once the xref is written, or deleted when
+# nothing was created. A claim still "claimed" after its lease belongs to a loader that died; it may be taken
+# over, the adapter's look-up by reference in the target deciding whether anything is left to create.
+CLAIM_STATES = ("claimed", "done")
+
+load_claim = Table(
+    "load_claim",
+    metadata,
+    Column("pair", _NAME, nullable=False),
+    Column("entity", _NAME, nullable=False),
+    Column("source_id", _RECORD_KEY, nullable=False),
+    Column("owner", String(400), nullable=False),  # run id, try, host:pid and a token of one load attempt
+    Column("state", String(16), nullable=False),
+    Column("target_id", String(255)),
+    Column("claimed_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("pair", "entity", "source_id"),
 )
 
 dlq = Table(

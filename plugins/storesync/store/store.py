@@ -13,6 +13,7 @@ import hashlib
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from .schema import (
     STAGES,
     dlq,
     dlq_event,
+    load_claim,
     metadata,
     pushed_state,
     recon_line,
@@ -41,7 +43,7 @@ from .schema import (
 )
 from .types import serialize_json, to_json_compatible
 
-__all__ = ["SyncStore", "XrefConflict", "DlqStateError"]
+__all__ = ["SyncStore", "XrefConflict", "DlqStateError", "ClaimResult"]
 
 # Rows per INSERT round trip: big enough to amortise the round trip, small enough that one
 # statement stays well under driver parameter limits.
@@ -63,6 +65,15 @@ class XrefConflict(Exception):
             f"xref conflict for pair {pair!r} {entity} {source_id!r}: already mapped to target "
             f"{existing_target_id!r}, refusing to map it to {new_target_id!r}"
         )
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    """What ``SyncStore.claim`` got: the keys this loader may create, and the claims others hold."""
+
+    won: list[str]
+    taken_over: list[str]                       # of ``won``: claims whose lease had run out
+    held_elsewhere: dict[str, dict[str, Any]]   # key -> owner, state, target_id, claimed_at
 
 
 class DlqStateError(ValueError):
@@ -264,8 +275,8 @@ class SyncStore:
             conn.execute(statement, rows).all()
         return len(rows)
 
-    def _upsert(self, table, index_elements: list[str], update_columns: list[str]):
-        """INSERT … ON CONFLICT DO UPDATE for the dialects that have it, else None."""
+    def _upsert(self, table, index_elements: list[str], update_columns: list[str], where=None):
+        """INSERT … ON CONFLICT DO UPDATE [WHERE …] for the dialects that have it, else None."""
         if self.dialect == "postgresql":
             from sqlalchemy.dialects.postgresql import insert as dialect_insert
         elif self.dialect == "sqlite":
@@ -276,6 +287,7 @@ class SyncStore:
         statement = statement.on_conflict_do_update(
             index_elements=index_elements,
             set_={column: statement.excluded[column] for column in update_columns},
+            where=where,
         )
         # RETURNING is what keeps the executemany batched: SQLAlchemy does not use multi-row
         # "insertmanyvalues" for ON CONFLICT without it (sqlalchemy#13130) and falls back to one
@@ -474,12 +486,15 @@ class SyncStore:
         entity: str,
         mappings: Iterable[tuple[str, str, str | None]],
         run_id: str | None = None,
+        conflicts: list[XrefConflict] | None = None,
     ) -> int:
         """``put_xref`` for many ``(source_id, target_id, target_ref)`` in one transaction; returns how many
         mappings were new. A batch of loaded records costs a few statements instead of one transaction each.
 
         Same rules as ``put_xref``: an existing identical mapping is left alone (its missing ``target_ref``
         filled in), a different target id raises ``XrefConflict`` and nothing of the batch is written.
+        With a ``conflicts`` list, each conflicting mapping is appended to it instead and the rest of the
+        batch is written (the loader puts the conflicting records into the DLQ: never swallowed).
         """
         wanted: dict[str, tuple[str, str | None]] = {}
         for source_id, target_id, target_ref in mappings:
@@ -487,6 +502,7 @@ class SyncStore:
         if not wanted:
             return 0
         for attempt in range(2):
+            found_conflicts: list[XrefConflict] = []
             try:
                 with self.engine.begin() as conn:
                     existing: dict[str, Any] = {}
@@ -504,18 +520,131 @@ class SyncStore:
                                              "target_id": target_id, "target_ref": target_ref, "run_id": run_id,
                                              "created_at": now, "updated_at": now})
                         elif row.target_id != target_id:
-                            raise XrefConflict(pair, entity, source_id, row.target_id, target_id)
+                            conflict = XrefConflict(pair, entity, source_id, row.target_id, target_id)
+                            if conflicts is None:
+                                raise conflict
+                            found_conflicts.append(conflict)
                         elif target_ref is not None and row.target_ref != target_ref:
                             conn.execute(update(xref).where(xref.c.id == row.id)
                                          .values(target_ref=target_ref, updated_at=now))
                     for chunk in _chunks(new_rows, _INSERT_CHUNK):
                         conn.execute(insert(xref), list(chunk))
-                    return len(new_rows)
+                if conflicts is not None:
+                    conflicts.extend(found_conflicts)
+                return len(new_rows)
             except IntegrityError:
                 # Another worker mapped some of them between our read and our insert: read again.
                 if attempt:
                     raise
         raise AssertionError("unreachable")
+
+    # ------------------------------------------------------------------ load claims
+
+    def claim(self, pair: str, entity: str, source_ids: Iterable[str], owner: str, *,
+              lease: dt.timedelta) -> ClaimResult:
+        """Claim records before creating them in the target: at most one loader holds a record's claim.
+
+        The claim is an INSERT that the primary key (pair, entity, source_id) lets only one loader win,
+        on SQLite and PostgreSQL alike, whatever the interleaving. A claim still ``claimed`` (not done)
+        older than ``lease`` belongs to a loader that died: it is taken over by a conditional UPDATE that,
+        again, only one loader wins (PostgreSQL re-checks the condition after the row lock). Claims held by
+        others, live or done, are returned with their owner and state so the caller can report them.
+        """
+        wanted = list(dict.fromkeys(str(source_id) for source_id in source_ids))
+        if not wanted:
+            return ClaimResult([], [], {})
+        now = _utcnow()
+        won: list[str] = []
+        taken: list[str] = []
+        with self.engine.begin() as conn:
+            for chunk in _chunks(wanted, _IN_CHUNK):
+                rows = [{"pair": pair, "entity": entity, "source_id": key, "owner": owner, "state": "claimed",
+                         "target_id": None, "claimed_at": now, "updated_at": now} for key in chunk]
+                won += self._insert_new_claims(conn, rows)
+        rest = [key for key in wanted if key not in set(won)]
+        if rest:
+            with self.engine.begin() as conn:
+                for chunk in _chunks(rest, _IN_CHUNK):
+                    taken += conn.execute(
+                        update(load_claim)
+                        .where(load_claim.c.pair == pair, load_claim.c.entity == entity,
+                               load_claim.c.source_id.in_(chunk), load_claim.c.state == "claimed",
+                               load_claim.c.claimed_at < now - lease)
+                        .values(owner=owner, claimed_at=now, updated_at=now)
+                        .returning(load_claim.c.source_id)
+                    ).scalars().all()
+        mine = set(won) | set(taken)
+        others = self.get_claims(pair, entity, [key for key in wanted if key not in mine])
+        return ClaimResult(won=[key for key in wanted if key in mine], taken_over=sorted(taken), held_elsewhere=others)
+
+    def _insert_new_claims(self, conn, rows: list[dict[str, Any]]) -> list[str]:
+        if self.dialect in ("postgresql", "sqlite"):
+            if self.dialect == "postgresql":
+                from sqlalchemy.dialects.postgresql import insert as dialect_insert
+            else:
+                from sqlalchemy.dialects.sqlite import insert as dialect_insert
+            statement = (dialect_insert(load_claim).values(rows).on_conflict_do_nothing()
+                         .returning(load_claim.c.source_id))
+            return list(conn.execute(statement).scalars().all())
+        won = []
+        for row in rows:  # other dialects: one savepoint per row, the unique key still decides
+            try:
+                with conn.begin_nested():
+                    conn.execute(insert(load_claim).values(**row))
+                won.append(row["source_id"])
+            except IntegrityError:
+                pass
+        return won
+
+    def reclaim_done(self, pair: str, entity: str, previous_owners: Mapping[str, str], owner: str) -> list[str]:
+        """Claim again records whose claim is ``done`` but whose cross-reference was lost; returns the keys this
+        loader got (a key whose claim changed hands meanwhile is not taken)."""
+        now = _utcnow()
+        regained = []
+        with self.engine.begin() as conn:
+            for key, previous in sorted(previous_owners.items()):
+                regained += conn.execute(
+                    update(load_claim)
+                    .where(load_claim.c.pair == pair, load_claim.c.entity == entity,
+                           load_claim.c.source_id == str(key), load_claim.c.state == "done",
+                           load_claim.c.owner == previous)
+                    .values(owner=owner, state="claimed", target_id=None, claimed_at=now, updated_at=now)
+                    .returning(load_claim.c.source_id)
+                ).scalars().all()
+        return regained
+
+    def get_claims(self, pair: str, entity: str, source_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """``{source_id: {owner, state, target_id, claimed_at}}`` of the claimed records among ``source_ids``."""
+        found: dict[str, dict[str, Any]] = {}
+        wanted = list(dict.fromkeys(str(source_id) for source_id in source_ids))
+        with self.engine.connect() as conn:
+            for chunk in _chunks(wanted, _IN_CHUNK):
+                query = select(load_claim.c.source_id, load_claim.c.owner, load_claim.c.state,
+                               load_claim.c.target_id, load_claim.c.claimed_at).where(
+                    load_claim.c.pair == pair, load_claim.c.entity == entity, load_claim.c.source_id.in_(chunk))
+                for row in conn.execute(query):
+                    found[row.source_id] = {"owner": row.owner, "state": row.state, "target_id": row.target_id,
+                                            "claimed_at": row.claimed_at}
+        return found
+
+    def settle_claims(self, pair: str, entity: str, owner: str, *, done: Mapping[str, str | None] = {},
+                      release: Iterable[str] = ()) -> None:
+        """End this loader's claims: ``done`` ({source_id: target_id}) stay as the record of who created what;
+        ``release``d claims are deleted (nothing was created, a later load may try again). Claims another
+        loader has taken over meanwhile are left alone."""
+        now = _utcnow()
+        released = list(dict.fromkeys(str(key) for key in release))
+        with self.engine.begin() as conn:
+            for key, target_id in done.items():
+                conn.execute(update(load_claim)
+                             .where(load_claim.c.pair == pair, load_claim.c.entity == entity,
+                                    load_claim.c.source_id == str(key), load_claim.c.owner == owner)
+                             .values(state="done", target_id=None if target_id is None else str(target_id),
+                                     updated_at=now))
+            for chunk in _chunks(released, _IN_CHUNK):
+                conn.execute(delete(load_claim).where(
+                    load_claim.c.pair == pair, load_claim.c.entity == entity, load_claim.c.source_id.in_(chunk),
+                    load_claim.c.owner == owner, load_claim.c.state == "claimed"))
 
     # ------------------------------------------------------------------ dead-letter queue
 
@@ -845,10 +974,13 @@ class SyncStore:
             ).rowcount
 
     def record_outcomes(
-        self, pair: str, flow: str, run_id: str, outcomes: Iterable[tuple[str, str, str | None]]
+        self, pair: str, flow: str, run_id: str, outcomes: Iterable[tuple[str, str, str | None]],
+        keep: Sequence[str] = (),
     ) -> int:
         """Record ``(record_key, outcome, detail)`` per record of a run; the latest outcome of a key
-        wins, so a record that failed and then loaded on retry counts once, as loaded."""
+        wins, so a record that failed and then loaded on retry counts once, as loaded. An outcome already
+        recorded that is one of ``keep`` is left as it is (a load that held a record another load of the same
+        run was creating must not turn that load's "loaded" into "held")."""
         now = _utcnow()
         rows_by_key: dict[str, dict[str, Any]] = {}
         for record_key, outcome, detail in outcomes:
@@ -862,16 +994,28 @@ class SyncStore:
                 "detail": detail,
                 "updated_at": now,
             }
-        rows = list(rows_by_key.values())
+        # In key order: two loads overlapping on one run write the same rows, and rows locked in different
+        # orders deadlock on PostgreSQL.
+        rows = [rows_by_key[key] for key in sorted(rows_by_key)]
         if not rows:
             return 0
         statement = self._upsert(
             record_outcome,
             index_elements=["pair", "flow", "run_id", "record_key"],
             update_columns=["outcome", "detail", "updated_at"],
+            # a conjunction, not NOT IN: an expanding IN cannot be used with executemany
+            where=and_(*(record_outcome.c.outcome != outcome for outcome in keep)) if keep else None,
         )
         with self.engine.begin() as conn:
             for chunk in _chunks(rows, _INSERT_CHUNK):
+                if statement is None and keep:
+                    kept = set(conn.execute(select(record_outcome.c.record_key).where(
+                        record_outcome.c.pair == pair, record_outcome.c.flow == flow, record_outcome.c.run_id == run_id,
+                        record_outcome.c.record_key.in_([row["record_key"] for row in chunk]),
+                        record_outcome.c.outcome.in_(list(keep)))).scalars())
+                    chunk = [row for row in chunk if row["record_key"] not in kept]
+                    if not chunk:
+                        continue
                 if statement is None:
                     conn.execute(
                         delete(record_outcome).where(

@@ -131,3 +131,78 @@ def test_the_odbc_message_names_the_context_and_sqlstate():
 
 def test_an_exception_without_args_is_still_classified():
     assert type(classify_odbc_error(FakeOdbcError(), context="x")) is PermanentRecordError
+
+
+# -- one classification for every backend and driver (issue 14, finding 6) ------------------------------------
+
+@pytest.mark.parametrize(("sqlstate", "message"), [
+    ("57P01", "FATAL: terminating connection due to administrator command"),   # a restart, pg_terminate_backend
+    ("57P02", "FATAL: terminating connection due to crash of another server process"),
+    ("57P03", "FATAL: the database system is starting up"),
+    ("57P03", "FATAL: the database system is in recovery mode"),
+    ("40P01", "ERROR: deadlock detected"),
+    ("40001", "ERROR: could not serialize access due to concurrent update"),
+    ("40001", "[Microsoft][ODBC Driver 18 for SQL Server][SQL Server]Transaction (Process ID 52) was deadlocked on "
+              "lock resources with another process and has been chosen as the deadlock victim. (1205)"),
+    ("25006", "ERROR: cannot execute INSERT in a read-only transaction"),         # a writer after a failover
+    ("53300", "FATAL: sorry, too many clients already"),
+    ("08S01", "[Microsoft][ODBC Driver 18 for SQL Server]Communication link failure"),
+    ("08001", "could not connect to server: Connection refused"),
+    ("HY000", "terminating connection due to administrator command; The connection has been lost"),
+    ("HY000", "server closed the connection unexpectedly"),
+    ("HY000", "[SQLite]database is locked (5)"),
+    ("HY000", "[SQLite]database table is locked (6)"),
+    ("HY000", "could not receive data from server: Connection reset by peer"),
+])
+def test_restarts_failovers_deadlocks_and_locks_are_transient_from_odbc(sqlstate, message):
+    assert type(classify_odbc_error(FakeOdbcError(sqlstate, message), context="Sage 500 connect")) is TransientError
+
+
+class FakePsycopg2Error(Exception):
+    """Shaped like psycopg2.Error: ``pgcode`` (None when the connection itself was lost)."""
+
+    def __init__(self, message: str, pgcode: str | None = None):
+        super().__init__(message)
+        self.pgcode = pgcode
+
+
+@pytest.mark.parametrize("error", [
+    FakePsycopg2Error("terminating connection due to administrator command", "57P01"),
+    FakePsycopg2Error("server closed the connection unexpectedly\n\tThis probably means the server terminated"),
+    FakePsycopg2Error("deadlock detected", "40P01"),
+    FakePsycopg2Error("could not serialize access due to read/write dependencies", "40001"),
+    FakePsycopg2Error("the database system is shutting down", "57P03"),
+    FakePsycopg2Error('connection to server at "10.0.0.5", port 5432 failed: Connection refused'),
+])
+def test_the_same_events_are_transient_from_psycopg2_and_through_sqlalchemy(error):
+    from sqlalchemy.exc import OperationalError
+
+    from storesync.hooks.errors import classify_db_error
+
+    assert type(classify_db_error(error, context="sync store")) is TransientError
+    wrapped = OperationalError("INSERT INTO xref ...", {}, error)
+    assert type(classify_db_error(wrapped, context="sync store")) is TransientError
+
+
+def test_sqlite_locked_and_busy_are_transient_and_a_constraint_is_not():
+    import sqlite3
+
+    from storesync.hooks.errors import classify_db_error
+
+    assert type(classify_db_error(sqlite3.OperationalError("database is locked"), context="x")) is TransientError
+    assert type(classify_db_error(sqlite3.OperationalError("database table is locked"), context="x")) is TransientError
+    assert type(classify_db_error(sqlite3.IntegrityError("UNIQUE constraint failed: xref.source_id"),
+                                  context="x")) is PermanentRecordError
+    assert isinstance(classify_db_error(FakePsycopg2Error('relation "xref" does not exist', "42P01"), context="x"),
+                      PermanentRunError)
+
+
+def test_the_store_errors_a_task_raises_become_transient_errors_airflow_retries():
+    import sqlite3
+
+    from storesync.operators.base import as_transient_db_error
+
+    error = as_transient_db_error(sqlite3.OperationalError("database is locked"), context="load: sync store")
+    assert type(error) is TransientError and "load: sync store" in str(error)
+    assert as_transient_db_error(sqlite3.IntegrityError("UNIQUE constraint failed"), context="x") is None
+    assert as_transient_db_error(ValueError("database is locked"), context="x") is None, "only drivers' errors"

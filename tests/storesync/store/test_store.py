@@ -406,3 +406,48 @@ def test_concurrent_create_all_from_several_processes(fresh_url, tmp_path):
         assert item["attempts"] == 4  # and the concurrent quarantines made one item
     finally:
         store.close()
+
+
+# --------------------------------------------------------------------------- load claims (issue 14)
+
+
+def test_a_claim_is_won_by_one_loader_and_reported_to_the_other(store):
+    lease = dt.timedelta(minutes=60)
+    first = store.claim(PAIR, "payment", ["1", "2"], "load A", lease=lease)
+    second = store.claim(PAIR, "payment", ["2", "3"], "load B", lease=lease)
+
+    assert first.won == ["1", "2"] and second.won == ["3"] and second.taken_over == []
+    assert second.held_elsewhere["2"]["owner"] == "load A" and second.held_elsewhere["2"]["state"] == "claimed"
+
+    store.settle_claims(PAIR, "payment", "load A", done={"2": "PMT-9"}, release=["1"])
+    claims = store.get_claims(PAIR, "payment", ["1", "2", "3"])
+    assert "1" not in claims, "a released claim is gone: a later load may try again"
+    assert claims["2"]["state"] == "done" and claims["2"]["target_id"] == "PMT-9"
+    assert store.claim(PAIR, "payment", ["1"], "load C", lease=lease).won == ["1"]
+    store.settle_claims(PAIR, "payment", "load A", release=["3"])  # not A's claim: left alone
+    assert store.get_claims(PAIR, "payment", ["3"])["3"]["owner"] == "load B"
+
+
+def test_a_claim_past_its_lease_is_taken_over_once_and_a_done_one_never(store):
+    store.claim(PAIR, "payment", ["1", "2"], "dead load", lease=dt.timedelta(minutes=60))
+    store.settle_claims(PAIR, "payment", "dead load", done={"2": "PMT-2"})
+    taken = store.claim(PAIR, "payment", ["1", "2"], "retry", lease=dt.timedelta(0))
+    assert taken.won == ["1"] and taken.taken_over == ["1"]
+    assert taken.held_elsewhere["2"]["state"] == "done"
+    again = store.claim(PAIR, "payment", ["1"], "another", lease=dt.timedelta(minutes=60))
+    assert again.won == [] and again.held_elsewhere["1"]["owner"] == "retry"
+
+
+def test_put_xrefs_can_report_conflicts_and_write_the_rest(store):
+    store.put_xref(PAIR, "payment", "1", "PMT-1")
+    conflicts = []
+    assert store.put_xrefs(PAIR, "payment", [("1", "PMT-7", None), ("2", "PMT-2", None)], conflicts=conflicts) == 1
+    assert [(c.source_id, c.existing_target_id, c.new_target_id) for c in conflicts] == [("1", "PMT-1", "PMT-7")]
+    assert store.get_xref(PAIR, "payment", ["1", "2"]) == {"1": ("PMT-1", None), "2": ("PMT-2", None)}
+
+
+def test_an_outcome_to_keep_is_not_replaced(store):
+    store.record_outcomes(PAIR, FLOW, "run1", [("1", "loaded", "created"), ("2", "dlq", "bad")])
+    store.record_outcomes(PAIR, FLOW, "run1", [("1", "held", "claimed elsewhere"), ("2", "held", "x"),
+                                               ("3", "held", "y")], keep=("loaded",))
+    assert store.get_outcomes(PAIR, FLOW, "run1", ["1", "2", "3"]) == {"1": "loaded", "2": "held", "3": "held"}
