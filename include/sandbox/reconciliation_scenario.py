@@ -73,7 +73,8 @@ class ScenarioError(RuntimeError):
 
 
 class StorefrontRest:
-    """The X-Cart REST API as a storefront admin uses it; money goes out as JSON numbers from ``Decimal``."""
+    """The storefront's own records as its admin and checkout make them (the emulator's ``/_sandbox/records``);
+    money goes out as JSON numbers from ``Decimal``."""
 
     _DECIMAL = re.compile(r'"\\u0000dec:([-0-9.]+)"')
 
@@ -81,9 +82,12 @@ class StorefrontRest:
         self.url, self.key = url.rstrip("/"), key
 
     def call(self, method: str, path: str, body: Any = None, **query) -> Any:
-        params = urlencode({"target": "RESTAPI", "_key": self.key, "_path": path, "_schema": "complex", **query})
+        # The emulator's own records (/_sandbox/records): a storefront admin's checkout and payment entries,
+        # which X-Cart's REST API module does not offer (its complex schema is GET-only).
+        order_id = query.get("_cnd[orderId]")
+        params = f"?{urlencode({'orderId': order_id})}" if order_id is not None else ""
         data = None if body is None else self._encode(body).encode()
-        request = urllib.request.Request(f"{self.url}/admin.php?{params}", data=data, method=method,
+        request = urllib.request.Request(f"{self.url}/_sandbox/records/{path}{params}", data=data, method=method,
                                          headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(request, timeout=30) as response:
             return json.loads(response.read() or b"null", parse_float=Decimal)
