@@ -1,32 +1,20 @@
 """HTTP server emulating the X-Cart 5 REST API module, plus sandbox inspection and fault endpoints.
 
-API (see docs/architecture.md, "X-Cart emulator"):
+API: X-Cart 5's REST API module as its own source has it — the rules, with their sources, are in
+:mod:`include.sandbox.xcart.rest` and docs/xcart.md:
 
     {GET|POST|PUT|DELETE} /admin.php?target=RESTAPI&_key=<key>&_path=<entity>[/<id>]
-        [&_method=PUT|POST|DELETE|GET] [&_schema=complex]
-        [&_cnd[limit][0]=<offset>&_cnd[limit][1]=<count>]
-        [&_cnd[updateDate][0]=<from>&_cnd[updateDate][1]=<to>&_cnd[date][0]=<from>&_cnd[date][1]=<to>]
-        [&_cnd[orderId]=<orderId>]
+        [&_method=…] [&_schema=complex (GET only)] [&_cnd[...]=…] [model=<JSON> | model[field]=…]
 
-Entities: ``order``, ``profile``, ``product``, ``payment-transaction``. Filters (unix seconds, ``[0]``
-inclusive, ``[1]`` exclusive, either may be left out): orders ``_cnd[updateDate]`` and ``_cnd[date]``
-(orderDate); profiles ``_cnd[updateDate]``; payment transactions ``_cnd[updateDate]``, ``_cnd[date]`` and
-``_cnd[orderId]``. Writes: order PUT of ``paymentStatus``, ``shippingStatus``, ``adminNotes``,
-``trackingNumber``, ``trackingNumbers``; profile PUT of ``firstname``, ``lastname``, ``login``/``email``,
-``addresses``, ``status``; payment-transaction POST (``orderId``, ``type``, ``value`` required) and PUT of
-``status`` while it is I, P or W; a payment-transaction DELETE is refused (400). The codes and the payment
-rules are in :mod:`include.sandbox.xcart.store`. Wrong key, or the read-only key used for a write: 403
-with an empty body. Unknown entity or id: 404. Bad input: 400, ``X-REST-Error: <message>``, body
-``null``. Lists answer a JSON array in id order with ``X-Result-Count`` (all matches, ignoring paging).
-Money goes out as JSON numbers with exactly two decimals, written from the ``Decimal`` text, never a float.
-
-Emulator choices where the contract is silent (documented, not vendor facts): both schemas return the
-complex shape; a list request without ``_cnd[limit]`` gets the first 500 records, a larger count is
-capped at 500; an order PUT that changes nothing leaves ``updateDate`` alone; DELETE answers ``true``.
+Entities: native ``order``, ``profile``, ``product``, ``payment-transaction``,
+``payment-backendtransaction``, ``order-status-shipping``, ``order-status-payment``; complex ``order``,
+``profile`` (``person``), ``product``. ``X-Result-Count`` is the rows of the response. Money goes out as
+JSON numbers with exactly two decimals, written from the ``Decimal`` text, never a float.
 
 Sandbox endpoints (no key, loopback only): ``GET /_sandbox/state`` (counts), ``POST /_sandbox/reset``
 (re-seed from the seed arguments), ``GET|POST /_sandbox/faults`` (read or change fault injection),
-``GET /_sandbox/faults/stats`` (what was injected so far, by kind).
+``GET /_sandbox/faults/stats`` (what was injected so far, by kind), ``/_sandbox/records/<entity>[/<id>]``
+(the emulator's own records in its internal shape: how tests place orders and payments).
 Request logging is off by default; when on, ``_key`` values are masked.
 
 Fault injection (:class:`Faults`, per server; from the constructor, the command line or
