@@ -64,6 +64,19 @@ def transactions(sandbox) -> list[dict]:
     return sandbox.xcart.store.list_payment_transactions(offset=0, limit=None)[0]
 
 
+def flow_key(tx: dict) -> str:
+    """The payments and refunds flows' key of a sandbox transaction: X-Cart's payment transactions (sale, auth)
+    keep their id; captures, refunds and voids are backend transactions there, keyed ``b<id>``
+    (storesync.adapters.xcart_transactions)."""
+    return str(tx["transactionId"]) if tx["type"] in ("sale", "auth") else f"b{tx['transactionId']}"
+
+
+def extracted_by(flow: str, tx: dict) -> bool:
+    """Whether the flow reads the transaction: refunds are the refunds flow's only (X-Cart's refund backend
+    transactions), everything else the payments flow's."""
+    return (tx["type"] == "refund") == (flow == "refunds")
+
+
 def posted(tx: dict) -> bool:
     return tx["type"] in ("sale", "capture") and tx["status"] == "S"
 

@@ -27,7 +27,10 @@ ID_FIELDS = {"order": "orderId", "customer": "profileId", "product": "productId"
 # order date only; profiles, products and transactions have none that fits): orders and transactions are
 # re-read by their creation date over this look-back before the window, profiles and products whole. The
 # unchanged-source fingerprints then skip what did not change (docs/xcart.md, "Incremental extraction").
-DEFAULT_LOOKBACK_DAYS = 14
+DEFAULT_LOOKBACK_DAYS = 3
+# Transactions are read one GET each (their order and currency are associations): a shorter look-back, long
+# enough for a pending gateway payment to settle (docs/xcart.md).
+DEFAULT_PAYMENT_LOOKBACK_HOURS = 24
 PAYMENT_KINDS = ("sale", "auth", "capture", "void")
 REFUND_KINDS = ("refund",)
 # Entities X-Cart is the target of: entity -> "module:function(adapter, records) -> [LoadOutcome]".
@@ -68,7 +71,9 @@ class XCartAdapter:
     def client(self) -> XCartClient:
         return self._client_for(slots=1)
 
-    def lookback(self) -> timedelta:
+    def lookback(self, entity: str = "order") -> timedelta:
+        if entity in ("payment", "refund"):
+            return timedelta(hours=float(self.options.get("payment_lookback_hours", DEFAULT_PAYMENT_LOOKBACK_HOURS)))
         return timedelta(days=float(self.options.get("lookback_days", DEFAULT_LOOKBACK_DAYS)))
 
     def extract(self, entity: str, since: datetime, until: datetime) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -79,7 +84,7 @@ class XCartAdapter:
         again. Payments and refunds: see :class:`~storesync.adapters.xcart_transactions.TransactionReader`.
         Profiles and products: whole, paged.
         """
-        start = int((since - self.lookback()).timestamp())
+        start = int((since - self.lookback(entity)).timestamp())
         end = int(until.timestamp())
         if entity == "order":
             conditions = {"_cnd[date][0]": max(start, 1), "_cnd[date][1]": end - 1,

@@ -60,7 +60,8 @@ def test_a_change_to_an_order_older_than_the_look_back_is_not_read(server):
 
 def test_payments_come_from_payment_and_backend_transactions_in_the_window(server):
     since = END - timedelta(days=2)
-    records, cost = requests_of(server, lambda: dict(adapter(server, lookback_days=0).extract("payment", since, END)))
+    records, cost = requests_of(
+        server, lambda: dict(adapter(server, payment_lookback_hours=0).extract("payment", since, END)))
     start = int(since.timestamp())
     store = server.store.list_payment_transactions()[0]
     payments = [t for t in store if t["type"] in ("sale", "auth") and start <= t["date"] < END_TS]
@@ -84,13 +85,13 @@ def test_payments_come_from_payment_and_backend_transactions_in_the_window(serve
 
 def test_refunds_are_refund_backend_transactions(server):
     since = END - timedelta(days=30)
-    records = dict(adapter(server, lookback_days=0).extract("refund", since, END))
+    records = dict(adapter(server, payment_lookback_hours=0).extract("refund", since, END))
     assert records and all(key.startswith("b") and r["type"] == "refund" for key, r in records.items())
     assert {r["xcartType"] for r in records.values()} <= {"refund", "refundPart", "refundMulti"}
     assert all(r["orderId"] and r["currency"] and r["parentTransactionId"] for r in records.values())
 
 
 def test_replay_by_key_reads_the_same_record(server):
-    records = dict(adapter(server, lookback_days=0).extract("refund", END - timedelta(days=30), END))
+    records = dict(adapter(server, payment_lookback_hours=0).extract("refund", END - timedelta(days=30), END))
     key, record = next(iter(records.items()))
     assert dict(adapter(server).extract_keys("refund", [key])) == {key: record}
