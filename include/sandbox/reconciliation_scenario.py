@@ -159,7 +159,7 @@ def seed_discrepancies(xcart, erp, *, day: date, company_id: str = "SOA", cleari
     # Refund without credit memo: the storefront refunds part of a paid order after the refunds flow ran.
     refund = _refund_a_paid_order(xcart, orders, used, moment)
     seeded.append(Seeded("refund_without_credit_memo", "refund_without_credit_memo", "refund",
-                         f"refund:{refund['transactionId']}",
+                         f"refund:b{refund['transactionId']}",  # a backend transaction's flow key
                          f"storefront refund {refund['transactionId']} of {refund['value']} on order {refund['orderId']}"))
 
     # Order missing in the ERP: a storefront order placed after the orders flow ran, awaiting payment.
@@ -281,8 +281,8 @@ def seed_acumatica_discrepancies(xcart, acumatica, *, day: date, latest: datetim
 
     refund = _refund_a_paid_order(xcart, orders, used, moment)
     seeded.append(Seeded("refund_without_credit_memo", "refund_without_credit_memo", "refund",
-                         f"refund:{refund['transactionId']}", f"storefront refund {refund['transactionId']} of "
-                         f"{refund['value']} on order {refund['orderId']}"))
+                         f"refund:b{refund['transactionId']}",  # a backend transaction's flow key
+                         f"storefront refund {refund['transactionId']} of {refund['value']} on order {refund['orderId']}"))
 
     order = _new_unpaid_order(xcart, orders[0]["ref"], moment)
     seeded.append(Seeded("order_missing_in_erp", "missing_in_erp", "order", f"order:{order['orderId']}",

@@ -55,8 +55,8 @@ def test_captured_payments_are_applied_to_their_sales_orders_with_the_methods_ca
         order = orders_before[str(tx["orderId"])]
         assert payment["amount"] == tx["value"] and payment["currency"] == tx["currency"]
         assert payment["account"] == erp.cash_accounts[tx["method"]], f"payment {key} ({tx['method']})"
-        # X-Cart's transactions have no gateway id column (it is in gateway-specific data cells): none to keep.
-        assert payment["comment"] is None
+        # The gateway id is a TransactionData cell (docs/xcart.md): the full id, if any, is kept.
+        assert payment["comment"] == (tx["gatewayTransactionId"] or None), "the full gateway id, if any, is kept"
         assert payment["customer"] == order["customer"], "the payment is the order's customer's"
         assert payment["applied"] == [(order["document"], tx["value"])], "applied to the order's sales order"
         paid_by_order[str(tx["orderId"])] = paid_by_order.get(str(tx["orderId"]), Decimal(0)) + tx["value"]
@@ -273,7 +273,7 @@ def test_full_and_partial_refunds_become_credit_memos_for_the_exact_amounts(erp_
             "for the order's customer"
     assert memos[f"XR-{flow_key(full)}"]["amount"] == full_tx["value"]
     assert memos[f"XR-{flow_key(partial)}"]["amount"] == Decimal("10.05")
-    assert memos[f"XR-{flow_key(partial)}"]["comment"] is None  # X-Cart keeps no gateway refund id column
+    assert memos[f"XR-{flow_key(partial)}"]["comment"] == "re_3PpartRefund0002"  # a BackendTransactionData cell
     assert f"XR-{flow_key(failed)}" not in memos
     assert f"XP-{flow_key(full_tx)}" in erp.payments(), "the refunded payment itself stays posted"
 

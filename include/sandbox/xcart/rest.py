@@ -330,6 +330,22 @@ def backend_type(record: Mapping[str, Any], parent: Mapping[str, Any] | None) ->
     return kind if whole else f"{kind}Part"
 
 
+# Gateway references live in XLite\\Model\\Payment\\TransactionData cells (name, label, access_level, value) whose
+# names each payment module chooses: X-Payments Connector writes "xpc_txnid" (CDev/XPaymentsConnector, verified);
+# the emulator uses "TRANSACTIONID" for every other method (unverified: PayPal's module is not in the source read).
+GATEWAY_CELL_BY_METHOD = {"Credit Card": "xpc_txnid"}
+DEFAULT_GATEWAY_CELL = "TRANSACTIONID"
+
+
+def data_cells(record: Mapping[str, Any]) -> list[dict]:
+    gateway_id = record.get("gatewayTransactionId")
+    if not gateway_id:
+        return []
+    name = GATEWAY_CELL_BY_METHOD.get(record.get("method"), DEFAULT_GATEWAY_CELL)
+    return [{"data_id": record.get("transactionId"), "name": name, "label": "", "access_level": "A",
+             "value": gateway_id}]
+
+
 BACKEND_STATUS = {"I": "I", "P": "P", "S": "S", "W": "W", "F": "F", "C": "F", "V": "F"}
 
 
@@ -351,7 +367,7 @@ def native_transaction(record: Mapping[str, Any], *, order: Mapping[str, Any] | 
         result["order"] = native_order(order, associations=False) if order is not None else None
         result["currency"] = {"code": record.get("currency")}
         result["backend_transactions"] = backends
-        result["data"] = []
+        result["data"] = data_cells(record)
     return result
 
 
@@ -367,4 +383,5 @@ def native_backend(record: Mapping[str, Any], parent: Mapping[str, Any] | None, 
     if associations:
         result["payment_transaction"] = (
             native_transaction(parent, order=None, backends=[], associations=False) if parent is not None else None)
+        result["data"] = data_cells(record)  # BackendTransactionData cells, as the transaction's
     return result

@@ -76,6 +76,11 @@ class XCartAdapter:
             return timedelta(hours=float(self.options.get("payment_lookback_hours", DEFAULT_PAYMENT_LOOKBACK_HOURS)))
         return timedelta(days=float(self.options.get("lookback_days", DEFAULT_LOOKBACK_DAYS)))
 
+    def gateway_id_cells(self) -> tuple[str, ...]:
+        from storesync.adapters.xcart_transactions import DEFAULT_GATEWAY_ID_CELLS
+
+        return tuple(self.options.get("gateway_id_cells") or DEFAULT_GATEWAY_ID_CELLS)
+
     def extract(self, entity: str, since: datetime, until: datetime) -> Iterator[tuple[str, dict[str, Any]]]:
         """The records of ``entity`` for the window [since, until), read through conditions X-Cart has.
 
@@ -93,7 +98,7 @@ class XCartAdapter:
         elif entity in ("payment", "refund"):
             from storesync.adapters.xcart_transactions import TransactionReader
 
-            reader = TransactionReader(self.client)
+            reader = TransactionReader(self.client, self.gateway_id_cells())
             if entity == "payment":
                 records = itertools.chain(reader.payments_between(start, end),
                                           reader.backends_between(start, end, ("capture", "void")))
@@ -110,7 +115,7 @@ class XCartAdapter:
         if entity in ("payment", "refund"):
             from storesync.adapters.xcart_transactions import TransactionReader
 
-            reader = TransactionReader(self.client)
+            reader = TransactionReader(self.client, self.gateway_id_cells())
             for key in keys:
                 record = reader.by_key(key)
                 if record is not None:

@@ -27,7 +27,7 @@ from typing import Any
 
 from storesync.adapters.xcart import ENTITY_PATHS, record_key
 from storesync.adapters.xcart_payments import STATUSES, TYPES
-from storesync.adapters.xcart_transactions import TransactionReader
+from storesync.adapters.xcart_transactions import DEFAULT_GATEWAY_ID_CELLS, TransactionReader
 from storesync.hooks.errors import PermanentRecordError
 from storesync.reconciliation.model import (
     Document,
@@ -54,17 +54,17 @@ def read_orders(client, options: dict[str, Any], day_start: datetime, day_end: d
                   "_cnd[orderBy][0]": "o.order_id", "_cnd[orderBy][1]": "ASC"}
     orders = list(client.iter_records(ENTITY_PATHS["order"], conditions=conditions, key_field="orderId"))
     grace = timedelta(days=int(options.get("capture_grace_days", DEFAULT_CAPTURE_GRACE_DAYS)))
-    reader = TransactionReader(client)
+    reader = TransactionReader(client, _cells(options))
     captured = _captured(_money_in(reader, day_start, day_end + grace))
     return [order_document(record, _paid(reader, record, captured)) for record in orders]
 
 
 def read_payments(client, options: dict[str, Any], day_start: datetime, day_end: datetime) -> list[Document]:
-    return _documents(_money_in(TransactionReader(client), day_start, day_end), "payment")
+    return _documents(_money_in(TransactionReader(client, _cells(options)), day_start, day_end), "payment")
 
 
 def read_refunds(client, options: dict[str, Any], day_start: datetime, day_end: datetime) -> list[Document]:
-    reader = TransactionReader(client)
+    reader = TransactionReader(client, _cells(options))
     start, end = int(day_start.timestamp()), int(day_end.timestamp())
     return _documents(reader.backends_between(start, end, ("refund",)), "refund")
 
@@ -72,17 +72,17 @@ def read_refunds(client, options: dict[str, Any], day_start: datetime, day_end: 
 # -- by id, any date ------------------------------------------------------------------------------------------
 
 def orders_by_id(client, options: dict[str, Any], ids: Iterable[str]) -> list[Document]:
-    reader = TransactionReader(client)
+    reader = TransactionReader(client, _cells(options))
     return [order_document(record, _paid(reader, record, {})) for record in _find_orders(client, ids)]
 
 
 def payments_by_id(client, options: dict[str, Any], ids: Iterable[str]) -> list[Document]:
-    return [doc for doc in (transaction_document(r) for r in _find_transactions(client, ids)) if
+    return [doc for doc in (transaction_document(r) for r in _find_transactions(client, ids, options)) if
             doc is not None and doc.kind == "payment"]
 
 
 def refunds_by_id(client, options: dict[str, Any], ids: Iterable[str]) -> list[Document]:
-    return [doc for doc in (transaction_document(r) for r in _find_transactions(client, ids)) if
+    return [doc for doc in (transaction_document(r) for r in _find_transactions(client, ids, options)) if
             doc is not None and doc.kind == "refund"]
 
 
@@ -193,9 +193,13 @@ def _find_orders(client, ids: Iterable[str]) -> Iterator[Any]:
             yield record
 
 
-def _find_transactions(client, ids: Iterable[str]) -> Iterator[Any]:
+def _cells(options: dict[str, Any]) -> tuple[str, ...]:
+    return tuple((options or {}).get("gateway_id_cells") or DEFAULT_GATEWAY_ID_CELLS)
+
+
+def _find_transactions(client, ids: Iterable[str], options: dict[str, Any]) -> Iterator[Any]:
     """The composed transactions of these flow keys (``<id>`` or ``b<id>``); other keys cannot exist there."""
-    reader = TransactionReader(client)
+    reader = TransactionReader(client, _cells(options))
     for record_id in sorted({str(i) for i in ids}, key=lambda i: (len(i), i)):
         try:
             record = reader.by_key(record_id)

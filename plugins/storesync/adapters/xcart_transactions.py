@@ -23,8 +23,9 @@ The flows' raw record is assembled from those entities (the connector's own shap
 docs/xcart.md): ``transactionId`` (the payment transaction's id, or ``b<id>`` for a backend transaction),
 ``orderId`` (the order's ``order_id``), ``type`` (sale, auth, capture, refund or void: X-Cart's backend
 type without its Part/Multi suffix, which stays in ``xcartType``), ``status``, ``value``, ``currency``
-(the currency's ``code``), ``method`` (``method_local_name``, else ``method_name``), ``date`` (unix
-seconds) and, for a backend transaction, ``parentTransactionId``.
+(the currency's ``code``), ``method`` (``method_local_name``, else ``method_name``),
+``gatewayTransactionId`` (the first ``data`` cell named in ``gateway_id_cells``), ``date`` (unix seconds)
+and, for a backend transaction, ``parentTransactionId``.
 """
 
 from __future__ import annotations
@@ -38,6 +39,10 @@ BACKEND_PREFIX = "b"
 BACKEND_KINDS = {"capture": "capture", "capturePart": "capture", "captureMulti": "capture",
                  "void": "void", "voidPart": "void", "voidMulti": "void",
                  "refund": "refund", "refundPart": "refund", "refundMulti": "refund"}
+# Gateway references are TransactionData / BackendTransactionData cells named by each payment module:
+# "xpc_txnid" is X-Payments Connector's (CDev/XPaymentsConnector in X-Cart 5's source); the others are
+# unverified names a store may configure (X-Cart adapter option ``gateway_id_cells``).
+DEFAULT_GATEWAY_ID_CELLS = ("xpc_txnid", "TRANSACTIONID")
 NEWEST_FIRST = {"_cnd[orderBy][0]": "t.transaction_id", "_cnd[orderBy][1]": "DESC"}
 
 
@@ -45,7 +50,17 @@ def _date(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def compose_payment(full: dict[str, Any]) -> dict[str, Any]:
+def gateway_id(full: dict[str, Any], cells: Iterable[str] = DEFAULT_GATEWAY_ID_CELLS) -> Any:
+    """The value of the first data cell whose name is one of ``cells`` (None when there is none)."""
+    rows = [row for row in full.get("data") or [] if isinstance(row, dict)]
+    for name in cells:
+        for row in rows:
+            if row.get("name") == name and row.get("value"):
+                return row["value"]
+    return None
+
+
+def compose_payment(full: dict[str, Any], cells: Iterable[str] = DEFAULT_GATEWAY_ID_CELLS) -> dict[str, Any]:
     """The flows' record of a payment transaction (a single-record GET, with its associations)."""
     order = full.get("order") if isinstance(full.get("order"), dict) else {}
     currency = full.get("currency") if isinstance(full.get("currency"), dict) else {}
@@ -58,13 +73,15 @@ def compose_payment(full: dict[str, Any]) -> dict[str, Any]:
         "value": full.get("value"),
         "currency": currency.get("code"),
         "method": full.get("method_local_name") or full.get("method_name"),
+        "gatewayTransactionId": gateway_id(full, cells),
         "date": full.get("date"),
     }
 
 
-def compose_backend(backend: dict[str, Any], parent: dict[str, Any] | None) -> dict[str, Any]:
+def compose_backend(backend: dict[str, Any], parent: dict[str, Any] | None,
+                    cells: Iterable[str] = DEFAULT_GATEWAY_ID_CELLS) -> dict[str, Any]:
     """The flows' record of a backend transaction, with what it inherits from its payment transaction."""
-    base = compose_payment(parent) if parent else {}
+    base = compose_payment(parent, cells) if parent else {}
     return {
         "transactionId": f"{BACKEND_PREFIX}{backend.get('id')}",
         "orderId": base.get("orderId"),
@@ -75,6 +92,7 @@ def compose_backend(backend: dict[str, Any], parent: dict[str, Any] | None) -> d
         "value": backend.get("value"),
         "currency": base.get("currency"),
         "method": base.get("method"),
+        "gatewayTransactionId": gateway_id(backend, cells),
         "date": backend.get("date"),
     }
 
@@ -82,8 +100,9 @@ def compose_backend(backend: dict[str, Any], parent: dict[str, Any] | None) -> d
 class TransactionReader:
     """Reads and composes transactions for one task; parents are fetched once each."""
 
-    def __init__(self, client) -> None:
+    def __init__(self, client, gateway_id_cells: Iterable[str] = DEFAULT_GATEWAY_ID_CELLS) -> None:
         self.client = client
+        self.cells = tuple(gateway_id_cells)
         self._payments: dict[str, dict | None] = {}
         self.requests = 0
 
@@ -114,7 +133,7 @@ class TransactionReader:
             if date is not None and date >= end:
                 continue
             full = self.payment(row.get("transaction_id")) if isinstance(row, dict) else None
-            yield compose_payment(full) if full else {"transactionId": row.get("transaction_id") if isinstance(
+            yield compose_payment(full, self.cells) if full else {"transactionId": row.get("transaction_id") if isinstance(
                 row, dict) else None, "date": date, "problem": "the payment transaction could not be read"}
 
     def backends_between(self, start: int, end: int, kinds: Iterable[str]) -> Iterator[dict]:
@@ -136,7 +155,7 @@ class TransactionReader:
             return None
         parent_ref = full.get("payment_transaction") if isinstance(full.get("payment_transaction"), dict) else {}
         parent = self.payment(parent_ref.get("transaction_id")) if parent_ref.get("transaction_id") else None
-        return compose_backend(full, parent)
+        return compose_backend(full, parent, self.cells)
 
     def by_key(self, key: str) -> dict | None:
         """The composed record of a flow key: ``<transaction_id>`` or ``b<backend id>``."""
@@ -145,7 +164,7 @@ class TransactionReader:
             return self.compose_backend_by_id(key[1:])
         if key.isdigit():
             full = self.payment(key)
-            return compose_payment(full) if full else None
+            return compose_payment(full, self.cells) if full else None
         return None
 
     def of_order(self, order_number: Any) -> list[dict]:
@@ -157,8 +176,8 @@ class TransactionReader:
             full = self.payment(row.get("transaction_id")) if isinstance(row, dict) else None
             if not full:
                 continue
-            records.append(compose_payment(full))
+            records.append(compose_payment(full, self.cells))
             for backend in full.get("backend_transactions") or []:
                 if isinstance(backend, dict):
-                    records.append(compose_backend(backend, full))
+                    records.append(compose_backend(backend, full, self.cells))
         return records

@@ -140,7 +140,7 @@ def test_payments_are_successful_sales_and_captures_and_refunds_are_successful_r
     assert sorted(p.doc_id for p in payments) == ["10", "b12"]
     assert [r.doc_id for r in refunds] == ["b16"]
     first = next(p for p in payments if p.doc_id == "10")
-    # X-Cart's payment transaction has no gateway id column (it lives in gateway-specific data cells).
+    # The gateway id is a TransactionData cell; the fake serves none here.
     assert (first.order_ref, first.gateway_id, first.store_ref) == ("1", None, "10")
     assert refunds[0].amount == Decimal("4.00") and refunds[0].kind == "refund"
 
