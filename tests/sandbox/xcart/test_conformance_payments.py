@@ -61,3 +61,13 @@ def test_one_backend_transaction_names_its_payment_transaction(server):
     full = body(call(server, "GET", f"payment-backendtransaction/{row['id']}"))
     parent = body(call(server, "GET", f"payment-transaction/{full['payment_transaction']['transaction_id']}"))
     assert row["id"] in [b["id"] for b in parent["backend_transactions"]]
+
+
+def test_gateway_references_are_data_cells_not_columns(server):
+    """Model/Payment/TransactionData.php (data_id, name, label, access_level, value) is the ``data`` association
+    of a transaction; Module/CDev/XPaymentsConnector stores its gateway id as the cell ``xpc_txnid``."""
+    rows = body(call(server, "GET", "payment-transaction"))
+    cells = [cell for row in rows[:40]
+             for cell in body(call(server, "GET", f"payment-transaction/{row['transaction_id']}"))["data"]]
+    assert cells and all(set(cell) == {"data_id", "name", "label", "access_level", "value"} for cell in cells)
+    assert "xpc_txnid" in {cell["name"] for cell in cells}
