@@ -21,10 +21,6 @@ def _profiles_by_email(adapter) -> dict[str, dict[str, Any]]:
     })
 
 
-def _full_name(address: dict[str, Any]) -> str:
-    return " ".join(f"{address.get('firstname') or ''} {address.get('lastname') or ''}".split()).casefold()
-
-
 def load_customer_updates(adapter, records: list[tuple[str, dict[str, Any]]]) -> list[LoadOutcome]:
     """Compare with the account's native record (status and address rows are native fields; the complex
     profile has neither ``status`` nor the second street line) and write what differs, in the native
@@ -53,12 +49,12 @@ def load_customer_updates(adapter, records: list[tuple[str, dict[str, Any]]]) ->
         changes: dict[str, Any] = {}
         if billing is not None:
             differing = {f: v or "" for f, v in wanted.items() if (billing.get(f) or "") != (v or "")}
-            if _full_name(billing) == _full_name(wanted):
-                # The ERP keeps one name; split again it may cut elsewhere ("Mary Ann" + "Lee" vs "Mary" +
-                # "Ann Lee"). The same full name is no change: writing it would move X-Cart's complex profile
-                # names (its billing address's) and echo back to the ERP on the next run.
-                differing.pop("firstname", None)
-                differing.pop("lastname", None)
+            # X-Cart's complex profile takes the account's names from its billing address
+            # (Core/Schema/Complex::convertModelProfile): the ERP's name on the address (a company name, or its
+            # one name split again elsewhere) would rename the account and echo back to the ERP next run. The
+            # ERP owns the address and status; the names stay the storefront's.
+            differing.pop("firstname", None)
+            differing.pop("lastname", None)
             if differing:
                 changes["addresses"] = [{"address_id": billing.get("address_id"), **differing}]
         elif wanted:
