@@ -73,7 +73,8 @@ class ScenarioError(RuntimeError):
 
 
 class StorefrontRest:
-    """The X-Cart REST API as a storefront admin uses it; money goes out as JSON numbers from ``Decimal``."""
+    """The storefront's own records as its admin and checkout make them (the emulator's ``/_sandbox/records``);
+    money goes out as JSON numbers from ``Decimal``."""
 
     _DECIMAL = re.compile(r'"\\u0000dec:([-0-9.]+)"')
 
@@ -81,9 +82,12 @@ class StorefrontRest:
         self.url, self.key = url.rstrip("/"), key
 
     def call(self, method: str, path: str, body: Any = None, **query) -> Any:
-        params = urlencode({"target": "RESTAPI", "_key": self.key, "_path": path, "_schema": "complex", **query})
+        # The emulator's own records (/_sandbox/records): a storefront admin's checkout and payment entries,
+        # which X-Cart's REST API module does not offer (its complex schema is GET-only).
+        order_id = query.get("_cnd[orderId]")
+        params = f"?{urlencode({'orderId': order_id})}" if order_id is not None else ""
         data = None if body is None else self._encode(body).encode()
-        request = urllib.request.Request(f"{self.url}/admin.php?{params}", data=data, method=method,
+        request = urllib.request.Request(f"{self.url}/_sandbox/records/{path}{params}", data=data, method=method,
                                          headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(request, timeout=30) as response:
             return json.loads(response.read() or b"null", parse_float=Decimal)
@@ -155,7 +159,7 @@ def seed_discrepancies(xcart, erp, *, day: date, company_id: str = "SOA", cleari
     # Refund without credit memo: the storefront refunds part of a paid order after the refunds flow ran.
     refund = _refund_a_paid_order(xcart, orders, used, moment)
     seeded.append(Seeded("refund_without_credit_memo", "refund_without_credit_memo", "refund",
-                         f"refund:{refund['transactionId']}",
+                         f"refund:b{refund['transactionId']}",  # a backend transaction's flow key
                          f"storefront refund {refund['transactionId']} of {refund['value']} on order {refund['orderId']}"))
 
     # Order missing in the ERP: a storefront order placed after the orders flow ran, awaiting payment.
@@ -277,8 +281,8 @@ def seed_acumatica_discrepancies(xcart, acumatica, *, day: date, latest: datetim
 
     refund = _refund_a_paid_order(xcart, orders, used, moment)
     seeded.append(Seeded("refund_without_credit_memo", "refund_without_credit_memo", "refund",
-                         f"refund:{refund['transactionId']}", f"storefront refund {refund['transactionId']} of "
-                         f"{refund['value']} on order {refund['orderId']}"))
+                         f"refund:b{refund['transactionId']}",  # a backend transaction's flow key
+                         f"storefront refund {refund['transactionId']} of {refund['value']} on order {refund['orderId']}"))
 
     order = _new_unpaid_order(xcart, orders[0]["ref"], moment)
     seeded.append(Seeded("order_missing_in_erp", "missing_in_erp", "order", f"order:{order['orderId']}",

@@ -25,7 +25,13 @@ STATE_DIR = ROOT / ".local"
 
 
 class SandboxXCartClient:
-    """Just enough of the X-Cart REST API for the demo's own set-up and checks (not the pipeline's hook)."""
+    """Just enough of the X-Cart sandbox for the demo's own set-up and checks (not the pipeline's hook).
+
+    It works on the emulator's own records (``/_sandbox/records``): placing orders and payments is what a
+    real store's checkout does, not something its REST API module offers (X-Cart's complex schema is
+    GET-only, and orders are not created through it), so set-up never goes through the emulated API.
+    ``key`` is kept for callers that pass it; the sandbox endpoints need none.
+    """
 
     def __init__(self, url: str, key: str) -> None:
         self.url, self.key = url, key
@@ -33,21 +39,16 @@ class SandboxXCartClient:
     def call(self, method: str, path: str, body=None, **query):
         from urllib.parse import urlencode
 
-        params = urlencode({"target": "RESTAPI", "_key": self.key, "_path": path, "_schema": "complex", **query})
+        order_id = query.get("_cnd[orderId]")
+        params = f"?{urlencode({'orderId': order_id})}" if order_id is not None else ""
         data = None if body is None else json.dumps(body, default=str).encode()
-        request = urllib.request.Request(f"{self.url}/admin.php?{params}", data=data, method=method,
+        request = urllib.request.Request(f"{self.url}/_sandbox/records/{path}{params}", data=data, method=method,
                                          headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(request, timeout=30) as response:
             return json.loads(response.read() or b"null", parse_float=Decimal)
 
     def all(self, entity: str) -> list[dict]:
-        records, offset = [], 0
-        while True:
-            page = self.call("GET", entity, **{"_cnd[limit][0]": offset, "_cnd[limit][1]": 500})
-            records += page
-            offset += len(page)
-            if len(page) < 500:
-                return records
+        return self.call("GET", entity)
 
     def profile_emails(self) -> list[str]:
         return [p["email"] for p in sorted(self.all("profile"), key=lambda p: p["profileId"])]

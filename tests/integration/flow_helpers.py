@@ -41,10 +41,13 @@ def storefront_orders(sandbox) -> list[dict]:
     return sandbox.xcart.store.list_orders(offset=0, limit=None)[0]
 
 
-def orders_updated_in_window(sandbox) -> int:
-    """Orders whose updateDate lies in the run's window (the write-back may have moved some past its end)."""
-    window_start = END - timedelta(days=1, minutes=15)
-    return sandbox.xcart.store.list_orders(update_from=int(window_start.timestamp()), update_to=int(END.timestamp()))[1]
+def orders_read_by_a_run(sandbox) -> int:
+    """Orders a run over the window reads: X-Cart filters on the order date only, so the connector reads every
+    order placed from the window's start minus the look-back (storesync.adapters.xcart) to its end."""
+    from storesync.adapters.xcart import DEFAULT_LOOKBACK_DAYS
+
+    window_start = END - timedelta(days=1 + DEFAULT_LOOKBACK_DAYS, minutes=15)
+    return sandbox.xcart.store.list_orders(date_from=int(window_start.timestamp()), date_to=int(END.timestamp()))[1]
 
 
 def inject_scenarios(sandbox) -> dict[str, object]:
@@ -59,6 +62,19 @@ def inject_scenarios(sandbox) -> dict[str, object]:
 
 def transactions(sandbox) -> list[dict]:
     return sandbox.xcart.store.list_payment_transactions(offset=0, limit=None)[0]
+
+
+def flow_key(tx: dict) -> str:
+    """The payments and refunds flows' key of a sandbox transaction: X-Cart's payment transactions (sale, auth)
+    keep their id; captures, refunds and voids are backend transactions there, keyed ``b<id>``
+    (storesync.adapters.xcart_transactions)."""
+    return str(tx["transactionId"]) if tx["type"] in ("sale", "auth") else f"b{tx['transactionId']}"
+
+
+def extracted_by(flow: str, tx: dict) -> bool:
+    """Whether the flow reads the transaction: refunds are the refunds flow's only (X-Cart's refund backend
+    transactions), everything else the payments flow's."""
+    return (tx["type"] == "refund") == (flow == "refunds")
 
 
 def posted(tx: dict) -> bool:

@@ -16,7 +16,7 @@ import pytest
 from tests.integration.conftest import END
 from tests.integration.erp_drivers import erp_factory_fixture  # noqa: F401  (the erp_factory fixture)
 from tests.integration.flow_helpers import (INSIDE_THE_INTERVAL, inject_scenarios, last_counts,
-                                            orders_updated_in_window, run, storefront_orders)
+                                            orders_read_by_a_run, run, storefront_orders)
 
 pytestmark = pytest.mark.integration
 
@@ -56,7 +56,7 @@ def test_running_the_same_interval_again_creates_nothing(erp_factory, flow_dag):
     run(dag, logical_date=END)
     first = erp.web_order_refs()
     assert len(first) == 30
-    still_in_window = orders_updated_in_window(erp.sandbox)
+    still_in_window = orders_read_by_a_run(erp.sandbox)
     assert still_in_window >= 15, "the re-run must see most orders again for this test to mean anything"
     run(dag, logical_date=END)
     assert erp.web_order_refs() == first
@@ -74,7 +74,7 @@ def test_a_lost_cross_reference_still_creates_no_second_sales_order(erp_factory,
     dag = flow_dag("orders", erp=erp.name)
     run(dag, logical_date=END)
     first, orders = erp.web_order_refs(), erp.web_orders()
-    still_in_window = orders_updated_in_window(erp.sandbox)
+    still_in_window = orders_read_by_a_run(erp.sandbox)
     store = erp.sandbox.store()
     with store.engine.begin() as connection:
         connection.execute(sqlalchemy.text("DELETE FROM xref"))

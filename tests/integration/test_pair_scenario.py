@@ -86,8 +86,14 @@ def test_exactly_the_changes_made_on_each_side_appear_on_the_other_and_a_rerun_c
     in_erp = sandbox.store().get_xref(pair, "order", [str(o["orderId"]) for o in orders])
     paid = [o for o in orders if o["paymentStatus"] == "P" and o["items"] and o["total"] > Decimal("1")
             and str(o["orderId"]) in in_erp][:2]
-    api.call("POST", "payment-transaction", {"orderId": paid[0]["orderId"], "type": "refund", "value": paid[0]["total"]})
-    api.call("POST", "payment-transaction", {"orderId": paid[1]["orderId"], "type": "refund", "value": Decimal("1.00")})
+    def payment_of(order: dict) -> int:  # a refund is a backend transaction of the order's payment (X-Cart 5)
+        return next(t["transactionId"] for t in api.call("GET", "payment-transaction", **{"_cnd[orderId]": order["orderId"]})
+                    if t["type"] in ("sale", "capture") and t["status"] == "S")
+
+    api.call("POST", "payment-transaction", {"orderId": paid[0]["orderId"], "type": "refund", "value": paid[0]["total"],
+                                             "parentTransactionId": payment_of(paid[0])})
+    api.call("POST", "payment-transaction", {"orderId": paid[1]["orderId"], "type": "refund", "value": Decimal("1.00"),
+                                             "parentTransactionId": payment_of(paid[1])})
     unpaid = next(o for o in orders if o["paymentStatus"] in ("Q", "D", "A") and o["total"] > 0)
     api.call("POST", "payment-transaction", {"orderId": unpaid["orderId"], "type": "sale", "value": unpaid["total"],
                                              "status": "F"})

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import logging
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from storesync.hooks.errors import PermanentRecordError
@@ -14,15 +15,24 @@ from storesync.hooks.xcart import XCartClient, XCartHook
 
 from storesync.adapters.registry import resolve
 
-# How each entity is read: REST path, id field, and the field X-Cart filters a time window on (unix
-# seconds, from inclusive, to exclusive). Entities without a window field are read whole.
 log = logging.getLogger(__name__)
 
+# How each entity is read: REST path and the id field of the record the flows stage. Payments and refunds
+# are assembled from two entities (see xcart_transactions).
 ENTITY_PATHS = {"order": "order", "customer": "profile", "product": "product",
-                "payment": "payment-transaction", "refund": "payment-transaction"}
+                "payment": "payment-transaction", "refund": "payment-backendtransaction"}
 ID_FIELDS = {"order": "orderId", "customer": "profileId", "product": "productId",
              "payment": "transactionId", "refund": "transactionId"}
-WINDOW_FIELDS = {"order": "updateDate", "customer": "updateDate", "payment": "updateDate", "refund": "updateDate"}
+# X-Cart has no "changed since" condition for any of them (XLite\Model\Repo\Order has a date range on the
+# order date only; profiles, products and transactions have none that fits): orders and transactions are
+# re-read by their creation date over this look-back before the window, profiles and products whole. The
+# unchanged-source fingerprints then skip what did not change (docs/xcart.md, "Incremental extraction").
+DEFAULT_LOOKBACK_DAYS = 3
+# Transactions are read one GET each (their order and currency are associations): a shorter look-back, long
+# enough for a pending gateway payment to settle (docs/xcart.md).
+DEFAULT_PAYMENT_LOOKBACK_HOURS = 24
+PAYMENT_KINDS = ("sale", "auth", "capture", "void")
+REFUND_KINDS = ("refund",)
 # Entities X-Cart is the target of: entity -> "module:function(adapter, records) -> [LoadOutcome]".
 LOADS = {
     "product": "storesync.adapters.xcart_catalogue:load_products",
@@ -30,8 +40,7 @@ LOADS = {
     "erp_customer": "storesync.adapters.xcart_customers:load_customer_updates",
     "shipment": "storesync.adapters.xcart_shipments:load_shipments",
 }
-# Extracted records that are not the flow's to carry (skipped at once, with the reason; payments and
-# refunds share payment-transaction): entity -> "module:function(record, options) -> reason | None".
+# Extracted records that are not the flow's to carry (skipped at once, with the reason): entity -> "module:function(record, options) -> reason | None".
 OUT_OF_SCOPE = {
     "payment": "storesync.adapters.xcart_payments:payment_out_of_scope",
     "refund": "storesync.adapters.xcart_payments:refund_out_of_scope",
@@ -62,16 +71,56 @@ class XCartAdapter:
     def client(self) -> XCartClient:
         return self._client_for(slots=1)
 
+    def lookback(self, entity: str = "order") -> timedelta:
+        if entity in ("payment", "refund"):
+            return timedelta(hours=float(self.options.get("payment_lookback_hours", DEFAULT_PAYMENT_LOOKBACK_HOURS)))
+        return timedelta(days=float(self.options.get("lookback_days", DEFAULT_LOOKBACK_DAYS)))
+
+    def gateway_id_cells(self) -> tuple[str, ...]:
+        from storesync.adapters.xcart_transactions import DEFAULT_GATEWAY_ID_CELLS
+
+        return tuple(self.options.get("gateway_id_cells") or DEFAULT_GATEWAY_ID_CELLS)
+
     def extract(self, entity: str, since: datetime, until: datetime) -> Iterator[tuple[str, dict[str, Any]]]:
-        conditions = {}
-        window = WINDOW_FIELDS.get(entity)
-        if window:
-            conditions = {f"_cnd[{window}][0]": int(since.timestamp()), f"_cnd[{window}][1]": int(until.timestamp())}
-        for record in self.client.iter_records(ENTITY_PATHS[entity], conditions=conditions):
-            yield record_key(record, ID_FIELDS[entity]), record
+        """The records of ``entity`` for the window [since, until), read through conditions X-Cart has.
+
+        Orders: ``_cnd[date]`` (the order date, both ends inclusive) from ``since`` minus the look-back,
+        oldest id first (``_cnd[orderBy]``), so payment and shipping changes of recent orders are read
+        again. Payments and refunds: see :class:`~storesync.adapters.xcart_transactions.TransactionReader`.
+        Profiles and products: whole, paged.
+        """
+        start = int((since - self.lookback(entity)).timestamp())
+        end = int(until.timestamp())
+        if entity == "order":
+            conditions = {"_cnd[date][0]": max(start, 1), "_cnd[date][1]": end - 1,
+                          "_cnd[orderBy][0]": "o.order_id", "_cnd[orderBy][1]": "ASC"}
+            records = self.client.iter_records("order", conditions=conditions, key_field="orderId")
+        elif entity in ("payment", "refund"):
+            from storesync.adapters.xcart_transactions import TransactionReader
+
+            reader = TransactionReader(self.client, self.gateway_id_cells())
+            if entity == "payment":
+                records = itertools.chain(reader.payments_between(start, end),
+                                          reader.backends_between(start, end, ("capture", "void")))
+            else:
+                records = reader.backends_between(start, end, REFUND_KINDS)
+        else:
+            records = self.client.iter_records(ENTITY_PATHS[entity], key_field=ID_FIELDS[entity])
+        for record in records:
+            if record is not None:
+                yield record_key(record, ID_FIELDS[entity]), record
 
     def extract_keys(self, entity: str, keys: list[str]) -> Iterator[tuple[str, dict[str, Any]]]:
         """The named records, one request each; ids the store does not have are skipped (and reported)."""
+        if entity in ("payment", "refund"):
+            from storesync.adapters.xcart_transactions import TransactionReader
+
+            reader = TransactionReader(self.client, self.gateway_id_cells())
+            for key in keys:
+                record = reader.by_key(key)
+                if record is not None:
+                    yield record_key(record, ID_FIELDS[entity]), record
+            return
         for key in keys:
             record = self.client.find(ENTITY_PATHS[entity], key)
             if record is not None:
@@ -94,28 +143,44 @@ class XCartAdapter:
             self.client, self.options, storefront_ids))
 
     def write_back(self, entity: str, items: Iterable[tuple[str, str, dict[str, Any]]], *, concurrency: int = 1) -> int:
-        """Note each ERP reference on its order's ``adminNotes``; orders already noted are left alone.
+        """Note each ERP reference on its order's ``adminNotes``, changing nothing else in them.
 
-        One ``PUT`` per order (the REST API has no bulk update), so the time is the store's latency per order:
-        with ``concurrency`` above 1 that many are kept in flight (the task holds as many slots of the store's
-        pool, and its client as large a share of the request budget). A transient failure that outlasts the
-        client's retries fails the task; orders already noted are skipped when it runs again.
+        The staged record is not trusted for the notes: it may be hours old and it was scrubbed of anything
+        card-like, so writing its text back would undo staff edits and replace their words with ``[scrubbed]``.
+        Each order's current notes are read (native ``GET order/<id>``) just before the write, and the
+        ``PUT`` sends exactly that text with our marker appended; an order whose notes already carry the
+        marker is left alone. X-Cart has no conditional update, so an edit made between that read and the
+        write (a fraction of a second) would still be lost: docs/xcart.md says so.
+
+        One read and at most one ``PUT`` per order (the REST API has no bulk update), so the time is the
+        store's latency per order: with ``concurrency`` above 1 that many are kept in flight (the task holds
+        as many slots of the store's pool, and its client as large a share of the request budget). A
+        transient failure that outlasts the client's retries fails the task; orders already noted are
+        skipped when it runs again.
         """
         path = ENTITY_PATHS[entity]
         pending = []
         for source_id, target_ref, raw in items:
             marker = f"[ERP {target_ref}]"
-            notes = str(raw.get("adminNotes") or "")
-            if marker not in notes:
-                pending.append((source_id, marker, f"{notes}\n{marker}".strip()))
+            staged_notes = str(raw.get("adminNotes") or "") if isinstance(raw, dict) else ""
+            if marker not in staged_notes:  # already noted when staged: nothing to ask the store
+                pending.append((source_id, marker))
         if not pending:
             return 0
         client = self._client_for(slots=concurrency)
 
-        def note(item: tuple[str, str, str]) -> int:
-            source_id, marker, notes = item
+        def note(item: tuple[str, str]) -> int:
+            source_id, marker = item
             try:
-                client.update(path, source_id, {"adminNotes": notes})
+                current = client.find(path, source_id, schema=None)
+                if current is None:
+                    log.warning("write-back of %s: X-Cart has no %s %s", marker, entity, source_id)
+                    return 0
+                notes = current.get("adminNotes")
+                notes = notes if isinstance(notes, str) else ""
+                if marker in notes:
+                    return 0
+                client.update(path, source_id, {"adminNotes": f"{notes}\n{marker}" if notes else marker})
             except PermanentRecordError as exc:  # one order refused (bad id, gone, note too long): the rest go on
                 log.warning("write-back of %s to %s %s refused: %s", marker, entity, source_id, exc)
                 return 0

@@ -22,6 +22,9 @@ def _profiles_by_email(adapter) -> dict[str, dict[str, Any]]:
 
 
 def load_customer_updates(adapter, records: list[tuple[str, dict[str, Any]]]) -> list[LoadOutcome]:
+    """Compare with the account's native record (status and address rows are native fields; the complex
+    profile has neither ``status`` nor the second street line) and write what differs, in the native
+    schema (``PUT profile/<id>``: ``status``, ``addresses[][address_id, …]``)."""
     profiles = _profiles_by_email(adapter)
     outcomes = []
     for key, record in records:
@@ -30,29 +33,50 @@ def load_customer_updates(adapter, records: list[tuple[str, dict[str, Any]]]) ->
             outcomes.append(LoadOutcome(key, "skipped", f"ERP customer {key}: no storefront account with e-mail "
                                                         f"{record.get('email')!r}", reason_code="no_storefront_account"))
             continue
-        addresses = [dict(a) for a in profile.get("addresses") or []]
-        billing = next((a for a in addresses if a.get("isBilling")), None)
+        profile_id = profile["profileId"]
+        try:
+            native = adapter.client.find("profile", profile_id, schema=None)
+        except PermanentRecordError as exc:
+            native, error = None, exc
+        else:
+            error = None
+        if native is None:
+            outcomes.append(LoadOutcome(key, "dlq", f"ERP customer {key}: X-Cart profile {profile_id} could not be "
+                                                    f"read{f': {error}' if error else ''}", reason_code="target_rejected"))
+            continue
+        billing = next((a for a in native.get("addresses") or [] if isinstance(a, dict) and a.get("is_billing")), None)
         wanted = {f: record["address"].get(f) for f in ADDRESS_FIELDS if f in record["address"]}
         changes: dict[str, Any] = {}
-        if billing is None:
-            addresses.insert(0, {"isBilling": True, "isShipping": not addresses, **wanted})
-            changes["addresses"] = addresses
-        elif any((billing.get(f) or "") != (v or "") for f, v in wanted.items()):
-            billing.update(wanted)
-            changes["addresses"] = addresses
-        if record.get("status") and profile.get("status") != record["status"]:
+        if billing is not None:
+            differing = {f: v or "" for f, v in wanted.items() if (billing.get(f) or "") != (v or "")}
+            # X-Cart's complex profile takes the account's names from its billing address
+            # (Core/Schema/Complex::convertModelProfile): the ERP's name on the address (a company name, or its
+            # one name split again elsewhere) would rename the account and echo back to the ERP next run. The
+            # ERP owns the address and status; the names stay the storefront's.
+            differing.pop("firstname", None)
+            differing.pop("lastname", None)
+            if differing:
+                changes["addresses"] = [{"address_id": billing.get("address_id"), **differing}]
+        elif wanted:
+            outcomes.append(LoadOutcome(key, "skipped", f"ERP customer {key}: storefront account {profile_id} has no "
+                                                        "billing address to update (adding one is not done through "
+                                                        "the REST API)", reason_code="no_billing_address",
+                                        target_id=str(profile_id)))
+            continue
+        if record.get("status") and native.get("status") != record["status"]:
             changes["status"] = record["status"]
         if not changes:
             outcomes.append(LoadOutcome(key, "skipped", "storefront account already up to date",
-                                        target_id=str(profile["profileId"])))
+                                        target_id=str(profile_id)))
             continue
         try:
-            updated = adapter.client.update("profile", profile["profileId"], changes)
+            adapter.client.update("profile", profile_id, changes)
         except PermanentRecordError as exc:
             outcomes.append(LoadOutcome(key, "dlq", f"ERP customer {key}: X-Cart refused the update: {exc}",
                                         reason_code="target_rejected"))
             continue
-        profiles[(record.get("email") or "").strip().lower()] = updated
-        outcomes.append(LoadOutcome(key, "loaded", f"updated storefront account {profile['profileId']}: "
-                                                   f"{', '.join(sorted(changes))}", target_id=str(profile["profileId"])))
+        described = sorted(changes if "addresses" not in changes else
+                           [*(c for c in changes if c != "addresses"), "addresses"])
+        outcomes.append(LoadOutcome(key, "loaded", f"updated storefront account {profile_id}: "
+                                                   f"{', '.join(described)}", target_id=str(profile_id)))
     return outcomes

@@ -1,14 +1,16 @@
 """X-Cart documents for the daily reconciliation (registry ``RECONCILE`` / ``RECONCILE_BY_REF`` in :mod:`.xcart`).
 
-- **orders** placed on the day (``orderDate``; filter ``_cnd[date]``), with what the store says about
-  payment (``paymentStatus`` P paid, PP part-paid or R refunded: money was taken) and what it captured for
-  the order: the successful sales and captures among the payment transactions dated from the day's start
-  to ``capture_grace_days`` (option, default 7) after its end; an order that claims payment and has none
-  there is asked about by id (``_cnd[orderId]``), so an order without payment is never a guess;
-- **payments**: successful (S) sales and captures dated on the day (``_cnd[date]``); a transaction whose
-  type or status is not an X-Cart code is read as a payment with the problem named (the payments flow owns
-  every type that is not a refund), so it becomes an exception line rather than vanishing;
-- **refunds**: successful refunds dated on the day.
+- **orders** placed on the day (``orderDate``; X-Cart's ``_cnd[date]``, inclusive at both ends), with what
+  the store says about payment (``paymentStatus`` P paid, PP part-paid or R refunded: money was taken) and
+  what it captured for the order: the successful sales and captures among the transactions dated from the
+  day's start to ``capture_grace_days`` (option, default 7) after its end; an order that claims payment
+  and has none there is asked about by its order number (the transaction repository's ``_cnd[order]``),
+  so an order without payment is never a guess;
+- **payments**: successful (S) sale payment transactions and capture backend transactions dated on the day
+  (read as :mod:`.xcart_transactions` reads them); a transaction whose type or status is not an X-Cart code
+  is read as a payment with the problem named (the payments flow owns every type that is not a refund), so
+  it becomes an exception line rather than vanishing;
+- **refunds**: successful refund backend transactions (refund, refundPart, refundMulti) dated on the day.
 
 Authorisations, voids and failed or pending attempts move no money and are not documents here. Values are
 read defensively (:mod:`storesync.reconciliation.model`): a missing total or an unknown currency becomes a
@@ -25,6 +27,7 @@ from typing import Any
 
 from storesync.adapters.xcart import ENTITY_PATHS, record_key
 from storesync.adapters.xcart_payments import STATUSES, TYPES
+from storesync.adapters.xcart_transactions import DEFAULT_GATEWAY_ID_CELLS, TransactionReader
 from storesync.hooks.errors import PermanentRecordError
 from storesync.reconciliation.model import (
     Document,
@@ -47,37 +50,39 @@ DEFAULT_CAPTURE_GRACE_DAYS = 7
 # -- the day --------------------------------------------------------------------------------------------------
 
 def read_orders(client, options: dict[str, Any], day_start: datetime, day_end: datetime) -> list[Document]:
-    orders = list(client.iter_records(ENTITY_PATHS["order"], conditions=_window("date", day_start, day_end)))
+    conditions = {"_cnd[date][0]": int(day_start.timestamp()), "_cnd[date][1]": int(day_end.timestamp()) - 1,
+                  "_cnd[orderBy][0]": "o.order_id", "_cnd[orderBy][1]": "ASC"}
+    orders = list(client.iter_records(ENTITY_PATHS["order"], conditions=conditions, key_field="orderId"))
     grace = timedelta(days=int(options.get("capture_grace_days", DEFAULT_CAPTURE_GRACE_DAYS)))
-    captured = _captured(client.iter_records(ENTITY_PATHS["payment"],
-                                             conditions=_window("date", day_start, day_end + grace)))
-    return [order_document(record, _paid(client, record, captured)) for record in orders]
+    reader = TransactionReader(client, _cells(options))
+    captured = _captured(_money_in(reader, day_start, day_end + grace))
+    return [order_document(record, _paid(reader, record, captured)) for record in orders]
 
 
 def read_payments(client, options: dict[str, Any], day_start: datetime, day_end: datetime) -> list[Document]:
-    return _transactions(client, "payment", day_start, day_end)
+    return _documents(_money_in(TransactionReader(client, _cells(options)), day_start, day_end), "payment")
 
 
 def read_refunds(client, options: dict[str, Any], day_start: datetime, day_end: datetime) -> list[Document]:
-    return _transactions(client, "refund", day_start, day_end)
+    reader = TransactionReader(client, _cells(options))
+    start, end = int(day_start.timestamp()), int(day_end.timestamp())
+    return _documents(reader.backends_between(start, end, ("refund",)), "refund")
 
 
 # -- by id, any date ------------------------------------------------------------------------------------------
 
 def orders_by_id(client, options: dict[str, Any], ids: Iterable[str]) -> list[Document]:
-    documents = []
-    for record in _find_all(client, "order", ids):
-        documents.append(order_document(record, _paid(client, record, {})))
-    return documents
+    reader = TransactionReader(client, _cells(options))
+    return [order_document(record, _paid(reader, record, {})) for record in _find_orders(client, ids)]
 
 
 def payments_by_id(client, options: dict[str, Any], ids: Iterable[str]) -> list[Document]:
-    return [doc for doc in (transaction_document(r) for r in _find_all(client, "payment", ids)) if
+    return [doc for doc in (transaction_document(r) for r in _find_transactions(client, ids, options)) if
             doc is not None and doc.kind == "payment"]
 
 
 def refunds_by_id(client, options: dict[str, Any], ids: Iterable[str]) -> list[Document]:
-    return [doc for doc in (transaction_document(r) for r in _find_all(client, "refund", ids)) if
+    return [doc for doc in (transaction_document(r) for r in _find_transactions(client, ids, options)) if
             doc is not None and doc.kind == "refund"]
 
 
@@ -132,13 +137,16 @@ def transaction_document(record: Any) -> Document | None:
 
 # -- helpers ----------------------------------------------------------------------------------------------------
 
-def _transactions(client, kind: str, day_start: datetime, day_end: datetime) -> list[Document]:
-    records = client.iter_records(ENTITY_PATHS[kind], conditions=_window("date", day_start, day_end))
-    return [doc for doc in (transaction_document(r) for r in records) if doc is not None and doc.kind == kind]
+def _money_in(reader: TransactionReader, start: datetime, end: datetime) -> Iterator[dict]:
+    """Payment transactions and capture backend transactions dated in [start, end)."""
+    low, high = int(start.timestamp()), int(end.timestamp())
+    yield from reader.payments_between(low, high)
+    yield from reader.backends_between(low, high, ("capture",))
 
 
-def _window(field: str, start: datetime, end: datetime) -> dict[str, int]:
-    return {f"_cnd[{field}][0]": int(start.timestamp()), f"_cnd[{field}][1]": int(end.timestamp())}
+def _documents(records: Iterable[Any], kind: str) -> list[Document]:
+    return [doc for doc in (transaction_document(r) for r in records if r is not None)
+            if doc is not None and doc.kind == kind]
 
 
 def _captured(records: Iterable[Any]) -> dict[str, Decimal]:
@@ -155,8 +163,8 @@ def _captured(records: Iterable[Any]) -> dict[str, Decimal]:
     return sums
 
 
-def _paid(client, record: Any, captured: dict[str, Decimal]) -> Decimal | None:
-    """What the store captured for an order; asked by order id when the order claims payment and the
+def _paid(reader: TransactionReader, record: Any, captured: dict[str, Decimal]) -> Decimal | None:
+    """What the store captured for an order; asked by order number when the order claims payment and the
     window's transactions show none. None when the order cannot be asked about (no usable id)."""
     if not isinstance(record, dict):
         return None
@@ -165,21 +173,38 @@ def _paid(client, record: Any, captured: dict[str, Decimal]) -> Decimal | None:
         return None
     if order_id in captured or record.get("paymentStatus") not in MONEY_TAKEN:
         return captured.get(order_id, Decimal("0.00"))
-    if not order_id.isdigit():
+    number = read_text(record.get("orderNumber"))
+    if not order_id.isdigit() or not number:
         return None
-    return _captured(client.iter_records(ENTITY_PATHS["payment"], conditions={"_cnd[orderId]": int(order_id)})).get(
-        order_id, Decimal("0.00"))
+    return _captured(reader.of_order(number)).get(order_id, Decimal("0.00"))
 
 
-def _find_all(client, entity: str, ids: Iterable[str]) -> Iterator[Any]:
-    """The records with these ids; X-Cart ids are positive integers, so other ids cannot exist there."""
+def _find_orders(client, ids: Iterable[str]) -> Iterator[Any]:
+    """The orders with these ids; X-Cart ids are positive integers, so other ids cannot exist there."""
     for record_id in sorted({str(i) for i in ids}, key=lambda i: (len(i), i)):
         if not record_id.isdigit() or int(record_id) <= 0:
             continue
         try:
-            record = client.find(ENTITY_PATHS[entity], record_id)
+            record = client.find(ENTITY_PATHS["order"], record_id)
         except PermanentRecordError as exc:  # the store refused this one id: it cannot be read, say so
-            log.warning("X-Cart %s %s could not be read for the reconciliation: %s", entity, record_id, exc)
+            log.warning("X-Cart order %s could not be read for the reconciliation: %s", record_id, exc)
+            continue
+        if record is not None:
+            yield record
+
+
+def _cells(options: dict[str, Any]) -> tuple[str, ...]:
+    return tuple((options or {}).get("gateway_id_cells") or DEFAULT_GATEWAY_ID_CELLS)
+
+
+def _find_transactions(client, ids: Iterable[str], options: dict[str, Any]) -> Iterator[Any]:
+    """The composed transactions of these flow keys (``<id>`` or ``b<id>``); other keys cannot exist there."""
+    reader = TransactionReader(client, _cells(options))
+    for record_id in sorted({str(i) for i in ids}, key=lambda i: (len(i), i)):
+        try:
+            record = reader.by_key(record_id)
+        except PermanentRecordError as exc:
+            log.warning("X-Cart transaction %s could not be read for the reconciliation: %s", record_id, exc)
             continue
         if record is not None:
             yield record

@@ -1,13 +1,19 @@
 """X-Cart as the target of the shipments flow: tracking numbers and shipping status on the storefront order.
 
-For each ERP shipment the order is read (``GET order/<id>``), the shipment's tracking numbers (``tracking``,
-then one per further package in ``more_tracking``, with the carrier) are added to ``trackingNumbers``
-unless the order already has them, and ``shippingStatus`` becomes
-S (shipped) when the ERP order is completely shipped, else P. X-Cart has no "partially shipped" code: P
-with at least one tracking number is how a partial shipment shows. The order is only ever moved forward
-(N → P → S): an order already S, D (delivered), WND (will not deliver) or R (returned) keeps its status.
-The order is written (``PUT``, which replaces the tracking list, so the whole list is sent) only when
-something changed, so a re-run changes nothing.
+For each ERP shipment the order is read in the native schema (``GET order/<id>``: ``shippingStatus`` is the
+status row ``{id, code}``, ``trackingNumbers`` the rows ``{tracking_id, value, creationDate}``), the
+shipment's tracking numbers (``tracking``, then one per further package in ``more_tracking``) the order
+does not have yet are added, and ``shippingStatus`` becomes S (shipped) when the ERP order is completely
+shipped, else P. X-Cart has no "partially shipped" code: P with at least one tracking number is how a
+partial shipment shows. The order is only ever moved forward (N → P → S): an order already S, D
+(delivered), WND (will not deliver) or R (returned) keeps its status.
+
+The write is native (the complex schema is GET-only): ``shippingStatus[id]`` names the status row by
+the id this store gave it (read once per task from ``order-status-shipping``: ids are the store's
+auto-increment ids), and each new tracking number is a row without ``tracking_id`` (``loadRawFixture``
+adds it; rows already there are not sent, as a row without its id would be added twice).
+``XLite\Model\OrderTrackingNumber`` has no carrier: the carrier stays in the outcome text only. The
+order is written only when something changed, so a re-run changes nothing.
 
 Bad input goes to the DLQ with the record and field named: a shipment for an order X-Cart does not have
 (``unknown_order``), a shipment line whose SKU is not on the storefront order (``unknown_line``).
@@ -35,13 +41,25 @@ def _sku_key(value: Any) -> str:
 
 
 def current_tracking(order: dict[str, Any]) -> list[dict[str, Any]]:
-    """The order's tracking numbers as ``{"value", "carrier"}``; an order with only ``trackingNumber`` has one."""
+    """The order's tracking numbers as ``{"value"}`` (native rows; a complex record's ``trackingNumber``)."""
     numbers = order.get("trackingNumbers")
     if isinstance(numbers, list):
-        return [{"value": entry["value"], "carrier": entry.get("carrier")} for entry in numbers
+        return [{"value": entry["value"]} for entry in numbers
                 if isinstance(entry, dict) and isinstance(entry.get("value"), str) and entry["value"].strip()]
     single = order.get("trackingNumber")
-    return [{"value": single, "carrier": None}] if isinstance(single, str) and single.strip() else []
+    return [{"value": single}] if isinstance(single, str) and single.strip() else []
+
+
+def status_code(order: dict[str, Any]) -> Any:
+    """The shipping status code of a native order (``{id, code}``) or of a complex one (the code)."""
+    status = order.get("shippingStatus")
+    return status.get("code") if isinstance(status, dict) else status
+
+
+def status_ids(client) -> dict[str, Any]:
+    """Shipping status code → this store's id of that status row (``GET order-status-shipping``)."""
+    rows, _ = client.request("GET", "order-status-shipping", schema=None)
+    return {row["code"]: row["id"] for row in rows or [] if isinstance(row, dict) and row.get("code")}
 
 
 def next_status(current: Any, wanted: str) -> str | None:
@@ -84,7 +102,7 @@ def load_shipments(adapter, records: list[tuple[str, dict[str, Any]]]) -> list[L
         erp = f"ERP shipment {record.get('shipment') or key}"  # the pair names the ERP
         if record.get("erp_order_number"):
             erp += f" of sales order {record['erp_order_number']}"
-        order = client.find("order", order_id)
+        order = client.find("order", order_id, schema=None)
         if order is None:
             outcomes.append(LoadOutcome(
                 key, "dlq", f"shipment {key}: field order_reference: X-Cart has no order {order_id} ({erp})",
@@ -106,13 +124,18 @@ def load_shipments(adapter, records: list[tuple[str, dict[str, Any]]]) -> list[L
         numbers = current_tracking(order)
         added = new_tracking(numbers, shipment_tracking)
         if added:
-            changes["trackingNumbers"] = [*numbers, *added]
+            changes["trackingNumbers"] = [{"value": entry["value"]} for entry in added]
             notes += [f"tracking {entry['value']}" + (f" ({entry['carrier']})" if "carrier" in entry else "") + " added"
                       for entry in added]
-        current = order.get("shippingStatus")
+        current = status_code(order)
         status = next_status(current, record["shippingStatus"])
         if status is not None:
-            changes["shippingStatus"] = status
+            ids = adapter.cached("shipping_status_ids", lambda: status_ids(client))
+            if status not in ids:
+                outcomes.append(LoadOutcome(key, "dlq", f"shipment {key}: this store has no shipping status {status}",
+                                            reason_code="target_rejected", failed=[f"shippingStatus: no status {status}"]))
+                continue
+            changes["shippingStatus"] = {"id": ids[status]}
             notes.append(f"shippingStatus {current} → {status}")
         elif current != record["shippingStatus"]:
             notes.append(f"shippingStatus stays {current} (not moved back to {record['shippingStatus']})")

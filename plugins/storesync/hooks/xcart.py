@@ -50,20 +50,28 @@ class XCartClient:
         self.retry = retry or RetryPolicy()
 
     def request(
-        self, method: str, path: str, *, params: Mapping[str, Any] | None = None, body: Any = None
+        self, method: str, path: str, *, params: Mapping[str, Any] | None = None, body: Any = None,
+        schema: str | None = "complex",
     ) -> tuple[Any, Mapping[str, str]]:
-        """Send one request with retries; return the decoded JSON body and the headers."""
-        return self.retry.call(lambda: self._send(method, path, params, body), what=f"{method} {path}")
+        """Send one request with retries; return the decoded JSON body and the headers.
 
-    def _send(self, method: str, path: str, params: Mapping[str, Any] | None, body: Any) -> tuple[Any, Mapping[str, str]]:
-        query = {"target": "RESTAPI", "_key": self._api_key, "_path": path, "_schema": "complex", **(params or {})}
-        data = None if body is None else json.dumps(body, default=_json_default)
+        ``schema`` is sent as ``_schema`` on GET only: X-Cart's complex schema refuses every other method
+        with 403 (``Core/Schema/Complex.php::isForbid``), so writes always go in the native schema.
+        """
+        return self.retry.call(lambda: self._send(method, path, params, body, schema), what=f"{method} {path}")
+
+    def _send(self, method: str, path: str, params: Mapping[str, Any] | None, body: Any,
+              schema: str | None) -> tuple[Any, Mapping[str, str]]:
+        query = {"target": "RESTAPI", "_key": self._api_key, "_path": path}
+        if method == "GET" and schema:
+            query["_schema"] = schema
+        query.update(params or {})
+        # The module reads its input from the ``model`` parameter (JSON text) of a form body: PHP parses
+        # no JSON body, and X-Cart parse_str()s a PUT body (Controller/Admin/RESTAPI.php::processPut).
+        data = None if body is None else {"model": json.dumps(body, default=_json_default)}
         self.limiter.acquire()
         try:
-            response = self._session.request(
-                method, self._endpoint, params=query, data=data, timeout=self.timeout,
-                headers={"Content-Type": "application/json"} if data is not None else None,
-            )
+            response = self._session.request(method, self._endpoint, params=query, data=data, timeout=self.timeout)
         except (requests.Timeout, requests.ConnectionError) as exc:
             # str(exc) would contain the URL and with it the API key.
             raise TransientError(f"X-Cart {method} {path}: {type(exc).__name__}") from None
@@ -79,52 +87,62 @@ class XCartClient:
         payload = json.loads(text, parse_float=Decimal, parse_constant=Decimal) if text.strip() else None
         return payload, response.headers
 
-    def iter_records(self, entity: str, *, conditions: Mapping[str, Any] | None = None) -> Iterator[dict]:
-        """Yield every record of ``entity`` matching ``conditions``, page by page, oldest id first.
+    def iter_records(self, entity: str, *, conditions: Mapping[str, Any] | None = None,
+                     schema: str | None = "complex", key_field: str | None = None) -> Iterator[dict]:
+        """Yield every record of ``entity`` matching ``conditions``, page by page.
+
+        X-Cart's ``X-Result-Count`` is the number of rows in that response (``count($data)`` in
+        ``Core/Printer/Base/HTTP.php``), not a total: the pages end with the first short one. With
+        ``key_field`` the extraction checks itself (see :class:`OffsetPaginator`): a page that repeats
+        or shifts rows is read again and a run that cannot account for its rows fails naming them.
 
         The next page is requested as soon as the current one has arrived, while the caller works through
-        it: the store spends the time encoding the next page that the caller spends staging this one. The
-        pages, their order and the request budget are the same as one after the other; a failed request
-        raises where its page would have started.
+        it: the store spends the time encoding the next page that the caller spends staging this one. A
+        failed request raises where its page would have started.
         """
         from concurrent.futures import ThreadPoolExecutor
 
         paginator = OffsetPaginator(page_size=self.page_size)
 
         def fetch(page: dict[str, int]):
-            return self.request("GET", entity, params={**(conditions or {}), **page})
+            return self.request("GET", entity, params={**(conditions or {}), **page}, schema=schema)
 
         page = paginator.first()
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="xcart-page") as reader:
             pending = reader.submit(fetch, page)
             while pending is not None:
-                records, headers = pending.result()
-                records = records or []
-                total = headers.get("X-Result-Count")
-                page = paginator.next(page, received=len(records), total=int(total) if total is not None else None)
+                records, _ = pending.result()
+                records = records if isinstance(records, list) else []
+                current = page
+                page = paginator.next(page, received=len(records))
                 pending = reader.submit(fetch, page) if page is not None else None
+                if key_field is not None:
+                    records = paginator.check(current, records, key_field, refetch=lambda: fetch(current)[0])
                 yield from records
 
-    def get(self, entity: str, record_id: str | int) -> dict:
-        payload, _ = self.request("GET", f"{entity}/{record_id}")
+    def get(self, entity: str, record_id: str | int, *, schema: str | None = "complex") -> Any:
+        payload, _ = self.request("GET", f"{entity}/{record_id}", schema=schema)
         return payload
 
-    def find(self, entity: str, record_id: str | int) -> dict | None:
-        """The record, or None when the store has no such id (``entity`` must be one the store has:
-        X-Cart answers 404 alike for an unknown entity and an unknown id)."""
+    def find(self, entity: str, record_id: str | int, *, schema: str | None = "complex") -> dict | None:
+        """The record, or None when the store has no such id: X-Cart answers ``null`` (200) for an id it
+        does not find (``Native::findForGetOne``), 404 for an entity it does not know."""
         try:
-            return self.get(entity, record_id)
+            record = self.get(entity, record_id, schema=schema)
         except PermanentRunError as exc:
             if getattr(exc, "status", None) == 404:
                 return None
             raise
+        return record if isinstance(record, dict) else None
 
     def update(self, entity: str, record_id: str | int, changes: Mapping[str, Any]) -> dict:
-        payload, _ = self.request("PUT", f"{entity}/{record_id}", body=dict(changes))
+        """``PUT <entity>/<id>`` in the native schema: field names and association shapes of the model."""
+        payload, _ = self.request("PUT", f"{entity}/{record_id}", body=dict(changes), schema=None)
         return payload
 
     def create(self, entity: str, record: Mapping[str, Any]) -> dict:
-        payload, _ = self.request("POST", entity, body=dict(record))
+        """``POST <entity>/0``: a single create (``POST <entity>`` would read the input as a list of rows)."""
+        payload, _ = self.request("POST", f"{entity}/0", body=dict(record), schema=None)
         return payload
 
 
@@ -194,7 +212,8 @@ class XCartHook(HttpHook):
             )
         except Exception as exc:  # noqa: BLE001 - the UI wants the reason, not a traceback
             return False, str(exc)
-        return True, f"X-Cart REST API reachable; {headers.get('X-Result-Count', '?')} orders"
+        # X-Result-Count counts the rows of this response (at most 1 here), not the store's orders.
+        return True, "X-Cart REST API reachable"
 
 
 def _mask(secret: str) -> None:

@@ -9,7 +9,8 @@ import pytest
 
 from tests.integration.conftest import END
 from tests.integration.erp_drivers import AcumaticaDriver
-from tests.integration.flow_helpers import EVERYTHING, INSIDE_THE_INTERVAL, last_counts, pay, posted, run, transactions
+from tests.integration.flow_helpers import (EVERYTHING, INSIDE_THE_INTERVAL, flow_key, last_counts, pay, posted, run,
+                                            transactions)
 
 pytestmark = pytest.mark.integration
 
@@ -42,11 +43,12 @@ def test_without_the_tenants_refund_item_a_refund_goes_to_the_dlq_naming_it(acum
     erp = orders_loaded(acumatica_sandbox_factory, flow_dag, orders=8)
     erp.store.delete("NonStockItem", ["REFUND"])  # a tenant set up without it
     paid = next(t for t in transactions(erp.sandbox) if posted(t))
-    refund = pay(erp.sandbox, {"orderId": paid["orderId"]}, "1.00", "refund", currency=paid["currency"])
+    refund = pay(erp.sandbox, {"orderId": paid["orderId"]}, "1.00", "refund", currency=paid["currency"],
+                 parentTransactionId=paid["transactionId"])  # a backend transaction of the order's payment
     run(flow_dag("refunds", erp=erp.name), run_conf=EVERYTHING)
 
     [item] = [i for i in erp.sandbox.store().list_dlq(pair=erp.pair, flow="refunds")
-              if i["record_key"] == str(refund["transactionId"])]
+              if i["record_key"] == flow_key(refund)]
     assert item["state"] == "open" and item["reason_code"] == "erp_rejected"
     assert "Details[0].InventoryID" in item["reason"] and "REFUND" in item["reason"]
-    assert f"XR-{refund['transactionId']}" not in erp.credit_memos()
+    assert f"XR-{flow_key(refund)}" not in erp.credit_memos()

@@ -133,7 +133,7 @@ def test_cli_prints_only_the_url_and_stops_cleanly_on_sigterm():
         assert "http://127.0.0.1:" in line and "SECRET" not in line
         api_url = line.split()[3].split("?")[0]
         status, _, body = get(f"{api_url}?target=RESTAPI&_key=cli-ro-SECRET&_path=order/25")
-        assert status == 200 and json.loads(body)["orderId"] == 25
+        assert status == 200 and json.loads(body)["order_id"] == 25  # the native schema's field name
         process.send_signal(signal.SIGTERM)
         out, err = process.communicate(timeout=10)
     finally:

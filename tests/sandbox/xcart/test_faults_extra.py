@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections import Counter
 from pathlib import Path
@@ -24,8 +25,8 @@ END_TS = 1_731_000_000
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
-def request(url: str, *, method: str = "GET", body: object = None, timeout: float = 10):
-    data = None if body is None else json.dumps(body).encode()
+def request(url: str, *, method: str = "GET", body: object = None, timeout: float = 10, raw: bytes | None = None):
+    data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
     req = urllib.request.Request(url, data=data, method=method)
     try:
         with urllib.request.urlopen(req, timeout=timeout) as response:
@@ -59,7 +60,9 @@ def test_a_timeout_holds_the_answer_past_the_clients_timeout(server):
 def test_a_timed_out_write_still_happens_after_its_client_gave_up(server):
     server.faults = Faults(timeout_rate=1.0, timeout_hold_s=0.8)
     with pytest.raises((TimeoutError, socket.timeout, urllib.error.URLError)):
-        request(order_url(server, 2, key=server.rw_key), method="PUT", body={"adminNotes": "late"}, timeout=0.3)
+        # A native write: the model travels as form-encoded JSON text (X-Cart's ASchema::getInput).
+        request(order_url(server, 2, key=server.rw_key), method="PUT", timeout=0.3,
+                raw=urllib.parse.urlencode({"model": json.dumps({"adminNotes": "late"})}).encode())
     assert server.store.get_order(2)["adminNotes"] != "late"
     deadline = time.monotonic() + 5
     while server.store.get_order(2)["adminNotes"] != "late":

@@ -19,36 +19,59 @@ UTC = timezone.utc
 
 # -- X-Cart load ----------------------------------------------------------------------------------------------
 
+STATUS_IDS = {"N": 11, "P": 12, "S": 13, "D": 14, "WND": 15, "R": 16}  # a store's own ids, not 1..6
+
+
 class FakeClient:
-    """The two calls the loader makes, against orders kept in a dict; PUT replaces fields like X-Cart."""
+    """The calls the loader makes, against native orders kept in a dict, applied as X-Cart's loadRawFixture
+    does: ``shippingStatus`` is found by its row ``id``; a tracking row without ``tracking_id`` is added."""
 
     def __init__(self, orders: dict[int, dict], refuse: bool = False) -> None:
         self.orders = orders
         self.puts: list[tuple[str, dict]] = []
         self.refuse = refuse
+        self.status_reads = 0
 
-    def find(self, entity: str, record_id):
-        assert entity == "order"
+    def find(self, entity: str, record_id, *, schema="complex"):
+        assert entity == "order" and schema is None, "the loader reads the native order"
         order = self.orders.get(int(record_id))
         return json.loads(json.dumps(order)) if order is not None else None
 
+    def request(self, method, path, *, params=None, body=None, schema="complex"):
+        assert (method, path, schema) == ("GET", "order-status-shipping", None)
+        self.status_reads += 1
+        return [{"id": ident, "code": code, "position": ident} for code, ident in STATUS_IDS.items()], {}
+
     def update(self, entity: str, record_id, changes: dict) -> dict:
         if self.refuse:
-            raise PermanentRecordError("400 X-REST-Error: trackingNumbers[1].value appears twice")
-        self.puts.append((str(record_id), changes))
-        self.orders[int(record_id)].update(json.loads(json.dumps(changes)))
-        return self.orders[int(record_id)]
+            raise PermanentRecordError("400 X-REST-Error: Integrity constraint violation")
+        self.puts.append((str(record_id), json.loads(json.dumps(changes))))
+        order = self.orders[int(record_id)]
+        if "shippingStatus" in changes:
+            code = next(c for c, i in STATUS_IDS.items() if i == changes["shippingStatus"]["id"])
+            order["shippingStatus"] = {"id": changes["shippingStatus"]["id"], "code": code}
+        for row in changes.get("trackingNumbers", []):
+            assert "tracking_id" not in row
+            order["trackingNumbers"].append({"tracking_id": 900 + len(order["trackingNumbers"]), "value": row["value"]})
+        return order
 
 
 class FakeAdapter:
     def __init__(self, client: FakeClient) -> None:
         self.client = client
+        self._cache = {}
+
+    def cached(self, name, build):
+        if name not in self._cache:
+            self._cache[name] = build()
+        return self._cache[name]
 
 
 def order(order_id: int = 17, status: str = "N", tracking=(), skus=("SKU-00001", "SKU-00002")) -> dict:
-    return {"orderId": order_id, "shippingStatus": status, "items": [{"sku": s, "amount": 1} for s in skus],
-            "trackingNumbers": [{"value": v, "carrier": "UPS"} for v in tracking],
-            "trackingNumber": tracking[0] if tracking else None}
+    """A native X-Cart order (XLite\\Model\\Order with its associations)."""
+    return {"order_id": order_id, "shippingStatus": {"id": STATUS_IDS[status], "code": status},
+            "items": [{"sku": s, "amount": 1} for s in skus],
+            "trackingNumbers": [{"tracking_id": 100 + i, "value": v} for i, v in enumerate(tracking)]}
 
 
 def shipment(order_id: int = 17, tracking: str = "1Z001", complete: bool = True, skus=("SKU-00001",),
@@ -62,12 +85,18 @@ def load(client: FakeClient, *records: dict):
     return load_shipments(FakeAdapter(client), [(str(500 + i), r) for i, r in enumerate(records)])
 
 
+def status_of(client: FakeClient, order_id: int = 17) -> str:
+    return client.orders[order_id]["shippingStatus"]["code"]
+
+
 def test_a_complete_shipment_adds_its_tracking_number_and_ships_the_order():
+    """Native write: the status row by this store's id, the new tracking row without id (no carrier field on
+    XLite\\Model\\OrderTrackingNumber: the carrier is named in the outcome only)."""
     client = FakeClient({17: order()})
     [outcome] = load(client, shipment())
     assert outcome.outcome == "loaded" and outcome.target_id == "17"
-    assert client.puts == [("17", {"trackingNumbers": [{"value": "1Z001", "carrier": "UPS"}], "shippingStatus": "S"})]
-    assert "N → S" in outcome.detail
+    assert client.puts == [("17", {"trackingNumbers": [{"value": "1Z001"}], "shippingStatus": {"id": 13}})]
+    assert "N → S" in outcome.detail and "1Z001 (UPS)" in outcome.detail
 
 
 def test_a_rerun_changes_nothing_and_sends_nothing():
@@ -87,10 +116,11 @@ def test_a_tracking_number_written_differently_is_still_the_same_parcel():
 def test_a_partial_shipment_sets_processing_and_a_second_parcel_keeps_the_first():
     client = FakeClient({17: order()})
     load(client, shipment(tracking="1Z001", complete=False))
-    assert client.orders[17]["shippingStatus"] == "P"
+    assert status_of(client) == "P"
     load(client, shipment(tracking="1Z002", complete=True, skus=("SKU-00002",), carrier=None))
-    assert client.puts[-1][1] == {"trackingNumbers": [{"value": "1Z001", "carrier": "UPS"}, {"value": "1Z002"}],
-                                  "shippingStatus": "S"}
+    # Only the new row is sent: a row already there, sent without its id, would be added a second time.
+    assert client.puts[-1][1] == {"trackingNumbers": [{"value": "1Z002"}], "shippingStatus": {"id": 13}}
+    assert [row["value"] for row in client.orders[17]["trackingNumbers"]] == ["1Z001", "1Z002"]
 
 
 def test_a_shipment_of_several_packages_adds_each_number_once_in_one_write():
@@ -98,13 +128,18 @@ def test_a_shipment_of_several_packages_adds_each_number_once_in_one_write():
     record = {**shipment(tracking="1Z001"), "more_tracking": [{"value": "1z 002", "carrier": "UPS"},
                                                              {"value": "1Z003", "carrier": "UPS"}]}
     [outcome] = load(client, record)
-    assert client.puts == [("17", {"trackingNumbers": [{"value": "1Z002", "carrier": "UPS"},
-                                                       {"value": "1Z001", "carrier": "UPS"},
-                                                       {"value": "1Z003", "carrier": "UPS"}],
-                                   "shippingStatus": "S"})]
+    assert client.puts == [("17", {"trackingNumbers": [{"value": "1Z001"}, {"value": "1Z003"}],
+                                   "shippingStatus": {"id": 13}})]
     assert "tracking 1Z001 (UPS) added" in outcome.detail and "tracking 1Z003 (UPS) added" in outcome.detail
     [again] = load(client, record)
     assert again.outcome == "skipped" and "1Z001, 1z 002, 1Z003 present" in again.detail and len(client.puts) == 1
+
+
+def test_status_ids_are_read_from_the_store_once_per_task():
+    """Status rows are the store's auto-increment rows (sql/xlite_data.yaml fixtures): read, not assumed."""
+    client = FakeClient({17: order(), 18: order(order_id=18)})
+    load(client, shipment(), shipment(order_id=18, tracking="1Z777"))
+    assert client.status_reads == 1 and status_of(client, 18) == "S"
 
 
 @pytest.mark.parametrize(("current", "wanted", "expected"), [
@@ -118,7 +153,7 @@ def test_an_order_only_moves_forward(current, wanted, expected):
 def test_a_delivered_order_gets_the_tracking_number_but_stays_delivered():
     client = FakeClient({17: order(status="D")})
     [outcome] = load(client, shipment(tracking="1Z009"))
-    assert client.puts == [("17", {"trackingNumbers": [{"value": "1Z009", "carrier": "UPS"}]})]
+    assert client.puts == [("17", {"trackingNumbers": [{"value": "1Z009"}]})]
     assert "stays D" in outcome.detail
 
 
@@ -142,12 +177,6 @@ def test_a_line_whose_sku_is_not_on_the_order_goes_to_the_dlq_naming_line_and_sk
 def test_a_refused_update_goes_to_the_dlq():
     [outcome] = load(FakeClient({17: order()}, refuse=True), shipment())
     assert outcome.outcome == "dlq" and outcome.reason_code == "target_rejected" and "order 17" in outcome.detail
-
-
-def test_an_order_with_only_the_single_tracking_field_keeps_it():
-    client = FakeClient({17: {**order(), "trackingNumbers": None, "trackingNumber": "OLD1"}})
-    load(client, shipment(tracking="NEW1"))
-    assert [e["value"] for e in client.puts[0][1]["trackingNumbers"]] == ["OLD1", "NEW1"]
 
 
 # -- Sage 500 read ---------------------------------------------------------------------------------------------

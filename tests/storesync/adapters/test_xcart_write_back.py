@@ -1,4 +1,8 @@
-"""X-Cart write-back: each ERP reference noted once on its order, one PUT per order, some in flight at once."""
+"""X-Cart write-back: each ERP reference noted once on its order, one PUT per order, some in flight at once.
+
+The client fake holds each order's current ``adminNotes`` (what X-Cart's native ``GET order/<id>`` returns):
+the write-back reads them just before it writes (issue 14), so the fake answers ``find`` as well.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,10 @@ from storesync.hooks.errors import PermanentRecordError, TransientError
 class FakeClient:
     """Records each update; ``update`` takes ``seconds`` and counts how many run at once."""
 
-    def __init__(self, *, seconds: float = 0.0, refuse: set[str] = frozenset(), fail: set[str] = frozenset()) -> None:
+    def __init__(self, *, seconds: float = 0.0, refuse: set[str] = frozenset(), fail: set[str] = frozenset(),
+                 notes: dict[str, str] | None = None) -> None:
+        self.notes = notes if notes is not None else {}
+        self.reads: list[str] = []
         self.seconds = seconds
         self.refuse = refuse
         self.fail = fail
@@ -22,6 +29,13 @@ class FakeClient:
         self.in_flight = 0
         self.most_in_flight = 0
         self._lock = threading.Lock()
+
+    def find(self, entity, record_id, *, schema="complex"):
+        assert schema is None, "the notes are read in the native schema"
+        self.reads.append(record_id)
+        if record_id in self.refuse:
+            raise PermanentRecordError(f"X-Cart GET {entity}/{record_id}: HTTP 404")
+        return {"order_id": int(record_id), "adminNotes": self.notes.get(record_id, "gift")}
 
     def update(self, entity, record_id, changes):
         with self._lock:
@@ -35,6 +49,7 @@ class FakeClient:
                 raise PermanentRecordError(f"X-Cart PUT {entity}/{record_id}: HTTP 404")
             with self._lock:
                 self.updates.append((entity, record_id, dict(changes)))
+                self.notes[record_id] = changes["adminNotes"]
             return {"orderId": int(record_id), **changes}
         finally:
             with self._lock:
@@ -91,3 +106,34 @@ def test_a_transient_failure_beyond_the_clients_retries_fails_the_task(concurren
     client = FakeClient(fail={"5"})
     with pytest.raises(TransientError, match="order/5"):
         XCartAdapter(conn_id="xcart_default", client=client).write_back("order", items(12), concurrency=concurrency)
+
+
+# -- issue 14: the marker is the only change ---------------------------------------------------------------
+
+def test_notes_edited_by_staff_after_staging_are_kept():
+    """The staged record says "gift"; staff have since written more. The write appends to what is there now."""
+    client = FakeClient(notes={"1": "gift\nCall before delivery (Anna, 10:02)"})
+    XCartAdapter(conn_id="xcart_default", client=client).write_back("order", items(1))
+    assert client.updates == [("order", "1", {"adminNotes": "gift\nCall before delivery (Anna, 10:02)\n[ERP SO-00001]"})]
+
+
+def test_scrubbed_staged_text_is_never_sent_back():
+    """Extraction masks card-like text in what it stages; the store's own text is what gets the marker."""
+    client = FakeClient(notes={"1": "Paid by phone, ref 4111 1111 1111 1111"})
+    staged = [("1", "SO-00001", {"orderId": 1, "adminNotes": "Paid by phone, ref [card ****1111]"})]
+    XCartAdapter(conn_id="xcart_default", client=client).write_back("order", staged)
+    (_, _, changes), = client.updates
+    assert "[card" not in changes["adminNotes"]
+    assert changes["adminNotes"] == "Paid by phone, ref 4111 1111 1111 1111\n[ERP SO-00001]"
+
+
+def test_a_marker_added_since_staging_is_not_added_twice():
+    client = FakeClient(notes={"1": "gift\n[ERP SO-00001]"})
+    assert XCartAdapter(conn_id="xcart_default", client=client).write_back("order", items(1)) == 0
+    assert client.updates == [] and client.reads == ["1"]
+
+
+def test_empty_notes_get_the_marker_alone():
+    client = FakeClient(notes={"1": ""})
+    XCartAdapter(conn_id="xcart_default", client=client).write_back("order", items(1))
+    assert client.updates == [("order", "1", {"adminNotes": "[ERP SO-00001]"})]

@@ -59,33 +59,28 @@ def test_iter_records_yields_every_order_exactly_once_in_id_order_across_pages(m
     assert ids == sorted(set(ids))
 
 
-def test_iter_records_with_an_update_date_window_returns_exactly_the_matching_orders(monkeypatch, server):
-    connect(monkeypatch, server)
-    client = XCartHook("xcart_test").get_client()
-    start, end = END_TS - 16 * 3600, END_TS - 4 * 3600
-    got = list(client.iter_records("order", conditions={"_cnd[updateDate][0]": start, "_cnd[updateDate][1]": end}))
-    expected, total = server.store.list_orders(update_from=start, update_to=end)
-    assert 0 < total < ORDERS
-    assert [o["orderId"] for o in got] == [o["orderId"] for o in expected]
-    assert all(start <= o["updateDate"] < end for o in got)
-
-
-def test_iter_records_with_an_order_date_window_excludes_the_end(monkeypatch, server):
+def test_iter_records_with_an_order_date_window_returns_exactly_the_matching_orders(monkeypatch, server):
+    """X-Cart's ``_cnd[date]`` is inclusive at both ends (XLite\Model\Repo\Order::prepareCndDate)."""
     connect(monkeypatch, server)
     client = XCartHook("xcart_test").get_client()
     all_orders = server.store.list_orders()[0]
-    boundary = sorted(o["orderDate"] for o in all_orders)[len(all_orders) // 2]
-    before = list(client.iter_records("order", conditions={"_cnd[date][1]": boundary}))
-    after = list(client.iter_records("order", conditions={"_cnd[date][0]": boundary}))
-    assert all(o["orderDate"] < boundary for o in before)
-    assert all(o["orderDate"] >= boundary for o in after)
-    assert sorted(o["orderId"] for o in before + after) == [o["orderId"] for o in all_orders]
+    dates = sorted(o["orderDate"] for o in all_orders)
+    start, end = dates[len(dates) // 4], dates[len(dates) // 2]
+    got = list(client.iter_records("order", conditions={"_cnd[date][0]": start, "_cnd[date][1]": end}))
+    assert [o["orderId"] for o in got] == [o["orderId"] for o in all_orders if start <= o["orderDate"] <= end]
+
+
+def test_iter_records_reads_past_pages_whose_result_count_is_the_page_size(monkeypatch, server):
+    """X-Result-Count is the rows of each page: a reader that took it for a total stopped after page one."""
+    connect(monkeypatch, server, page_size=7)
+    client = XCartHook("xcart_test").get_client()
+    assert len(list(client.iter_records("order"))) == ORDERS
 
 
 def test_an_empty_window_yields_nothing(monkeypatch, server):
     connect(monkeypatch, server)
     client = XCartHook("xcart_test").get_client()
-    assert list(client.iter_records("order", conditions={"_cnd[updateDate][0]": END_TS + 86_400})) == []
+    assert list(client.iter_records("order", conditions={"_cnd[date][0]": END_TS + 86_400})) == []
 
 
 def test_money_is_parsed_as_exact_decimals_never_floats(monkeypatch, server):
@@ -215,11 +210,11 @@ def test_a_429_is_raised_as_rate_limited_when_no_rate_limit_wait_is_allowed(monk
 
 # -- test_connection, session, UI ------------------------------------------------------------------
 
-def test_test_connection_reports_success_with_the_order_count(monkeypatch, server):
+def test_test_connection_reports_success(monkeypatch, server):
     connect(monkeypatch, server)
     ok, message = XCartHook("xcart_test").test_connection()
     assert ok is True
-    assert str(ORDERS) in message
+    assert "reachable" in message
 
 
 def test_test_connection_reports_a_wrong_key_as_failure(monkeypatch, server):

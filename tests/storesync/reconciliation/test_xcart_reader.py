@@ -15,40 +15,85 @@ NOON = int(START.timestamp()) + 12 * 3600
 NEXT_NOON = NOON + 86_400
 
 
+BACKEND = ("capture", "refund", "void")
+
+
 class FakeClient:
-    """``iter_records`` with X-Cart's date and order filters, and ``find`` by id, over records in lists."""
+    """X-Cart as the readers see it (X-Cart 5's RESTAPI module and payment models): complex orders with
+    ``_cnd[date]`` inclusive at both ends; native ``payment-transaction`` (sale/auth; ``_cnd[order]`` is the
+    order number; associations on a single GET) and ``payment-backendtransaction`` (read whole, no ``_cnd``;
+    its ``payment_transaction`` on a single GET). ``tx`` rows of a backend kind name their ``parent``."""
+
+    page_size = 50
 
     def __init__(self, orders: list[dict], transactions: list[dict]) -> None:
-        self.records = {"order": orders, "payment-transaction": transactions}
+        self.orders, self.transactions = orders, transactions
         self.queries: list[tuple[str, dict]] = []
         self.finds: list[tuple[str, str]] = []
 
-    def iter_records(self, entity: str, *, conditions=None):
+    def _payments(self):
+        return [t for t in self.transactions if t["type"] not in BACKEND]
+
+    def _backends(self):
+        return [t for t in self.transactions if t["type"] in BACKEND]
+
+    def _number(self, order_id):
+        return next((o.get("orderNumber", str(o["orderId"])) for o in self.orders if o["orderId"] == order_id), None)
+
+    def _native(self, t):
+        return {"transaction_id": t["transactionId"], "date": t["date"], "status": t["status"], "value": t["value"],
+                "type": t["type"], "method_name": "CreditCard", "method_local_name": t.get("method"),
+                "note": "", "public_id": str(t["transactionId"])}
+
+    def _native_backend(self, t):
+        return {"id": t["transactionId"], "date": t["date"], "status": t["status"], "value": t["value"],
+                "type": {"capture": "capturePart", "refund": "refundPart", "void": "void"}[t["type"]]}
+
+    def iter_records(self, entity: str, *, conditions=None, schema="complex", key_field=None):
         conditions = conditions or {}
         self.queries.append((entity, dict(conditions)))
-        field = "orderDate" if entity == "order" else "date"
-        for record in self.records[entity]:
-            when = record.get(field)
-            if "_cnd[date][0]" in conditions and not conditions["_cnd[date][0]"] <= when < conditions["_cnd[date][1]"]:
+        if entity == "order":
+            for record in self.orders:
+                when = record.get("orderDate")
+                if "_cnd[date][0]" in conditions and not conditions["_cnd[date][0]"] <= when <= conditions["_cnd[date][1]"]:
+                    continue
+                yield record
+            return
+        assert entity == "payment-transaction" and schema is None
+        rows = sorted(self._payments(), key=lambda t: t["transactionId"], reverse="_cnd[orderBy][1]" in conditions)
+        for t in rows:
+            if "_cnd[order]" in conditions and self._number(t["orderId"]) != conditions["_cnd[order]"]:
                 continue
-            if "_cnd[orderId]" in conditions and record.get("orderId") != conditions["_cnd[orderId]"]:
-                continue
-            yield record
+            yield self._native(t)
 
-    def find(self, entity: str, record_id):
+    def request(self, method, path, *, params=None, body=None, schema="complex"):
+        assert (method, path, schema, params) == ("GET", "payment-backendtransaction", None, None)
+        return [self._native_backend(t) for t in self._backends()], {}
+
+    def find(self, entity: str, record_id, *, schema="complex"):
         self.finds.append((entity, str(record_id)))
-        key = "orderId" if entity == "order" else "transactionId"
-        return next((r for r in self.records[entity] if str(r.get(key)) == str(record_id)), None)
+        if entity == "order":
+            return next((r for r in self.orders if str(r.get("orderId")) == str(record_id)), None)
+        if entity == "payment-transaction":
+            t = next((t for t in self._payments() if str(t["transactionId"]) == str(record_id)), None)
+            if t is None:
+                return None
+            return {**self._native(t), "order": {"order_id": t["orderId"], "orderNumber": self._number(t["orderId"])},
+                    "currency": {"code": t["currency"]},
+                    "backend_transactions": [self._native_backend(b) for b in self._backends()
+                                             if b.get("parent") == t["transactionId"]]}
+        t = next((t for t in self._backends() if str(t["transactionId"]) == str(record_id)), None)
+        return None if t is None else {**self._native_backend(t), "payment_transaction": {"transaction_id": t["parent"]}}
 
 
 def order(order_id: int, total="30.00", status="P", when=NOON, **fields) -> dict:
-    return {"orderId": order_id, "total": Decimal(total), "currency": "USD", "paymentStatus": status,
-            "paymentMethod": "Credit Card", "orderDate": when, **fields}
+    return {"orderId": order_id, "orderNumber": f"{order_id:05d}", "total": Decimal(total), "currency": "USD",
+            "paymentStatus": status, "paymentMethod": "Credit Card", "orderDate": when, **fields}
 
 
-def tx(tid: int, order_id: int, kind="sale", status="S", value="30.00", when=NOON, **fields) -> dict:
+def tx(tid: int, order_id: int, kind="sale", status="S", value="30.00", when=NOON, parent=None, **fields) -> dict:
     return {"transactionId": tid, "orderId": order_id, "type": kind, "status": status, "value": Decimal(value),
-            "currency": "USD", "method": "Credit Card", "gatewayTransactionId": f"ch_{tid}", "date": when, **fields}
+            "currency": "USD", "method": "Credit Card", "date": when, "parent": parent, **fields}
 
 
 def adapter(orders, transactions) -> tuple[XCartAdapter, FakeClient]:
@@ -58,7 +103,7 @@ def adapter(orders, transactions) -> tuple[XCartAdapter, FakeClient]:
 
 def test_the_days_orders_carry_total_currency_method_and_what_was_captured():
     shop, _ = adapter([order(1), order(2, status="Q"), order(3, when=NEXT_NOON)],
-                      [tx(10, 1, "auth", value="30.00"), tx(11, 1, "capture", value="30.00", when=NEXT_NOON)])
+                      [tx(10, 1, "auth", value="30.00"), tx(11, 1, "capture", value="30.00", when=NEXT_NOON, parent=10)])
     documents = {d.doc_id: d for d in shop.reconcile("order", START, END)}
     assert set(documents) == {"1", "2"}, "orders placed on another day are not the day's"
     first = documents["1"]
@@ -68,11 +113,12 @@ def test_the_days_orders_carry_total_currency_method_and_what_was_captured():
     assert documents["2"].marked_paid is False and documents["2"].paid == Decimal("0.00")
 
 
-def test_an_order_claiming_payment_with_none_in_the_window_is_asked_about_by_id():
+def test_an_order_claiming_payment_with_none_in_the_window_is_asked_about_by_its_number():
+    """XLite\\Model\\Repo\\Payment\\Transaction::prepareCndOrder matches the order *number*."""
     shop, client = adapter([order(1)], [tx(11, 1, when=NEXT_NOON + 30 * 86_400)])
     [document] = shop.reconcile("order", START, END)
     assert document.paid == Decimal("30.00")
-    assert ("payment-transaction", {"_cnd[orderId]": 1}) in client.queries
+    assert ("payment-transaction", {"_cnd[order]": "00001"}) in client.queries
 
 
 def test_an_order_marked_paid_with_nothing_captured_has_paid_zero():
@@ -83,15 +129,19 @@ def test_an_order_marked_paid_with_nothing_captured_has_paid_zero():
 
 
 def test_payments_are_successful_sales_and_captures_and_refunds_are_successful_refunds():
-    transactions = [tx(10, 1, "sale"), tx(11, 1, "auth"), tx(12, 1, "capture", value="5.00"), tx(13, 1, "sale", "F"),
-                    tx(14, 1, "sale", "W"), tx(15, 1, "void"), tx(16, 1, "refund", value="4.00"),
-                    tx(17, 1, "refund", "F"), tx(18, 1, "sale", when=NEXT_NOON)]
+    transactions = [tx(10, 1, "sale"), tx(11, 1, "auth"), tx(12, 1, "capture", value="5.00", parent=11),
+                    tx(13, 1, "sale", "F"), tx(14, 1, "sale", "W"), tx(15, 1, "void", parent=11),
+                    tx(16, 1, "refund", value="4.00", parent=10), tx(17, 1, "refund", "F", parent=10),
+                    tx(18, 1, "sale", when=NEXT_NOON)]
     shop, _ = adapter([order(1)], transactions)
     payments = shop.reconcile("payment", START, END)
     refunds = shop.reconcile("refund", START, END)
-    assert [p.doc_id for p in payments] == ["10", "12"]
-    assert [r.doc_id for r in refunds] == ["16"]
-    assert (payments[0].order_ref, payments[0].gateway_id, payments[0].store_ref) == ("1", "ch_10", "10")
+    # Captures and refunds are backend transactions: their keys are b<id> (xcart_transactions).
+    assert sorted(p.doc_id for p in payments) == ["10", "b12"]
+    assert [r.doc_id for r in refunds] == ["b16"]
+    first = next(p for p in payments if p.doc_id == "10")
+    # The gateway id is a TransactionData cell; the fake serves none here.
+    assert (first.order_ref, first.gateway_id, first.store_ref) == ("1", None, "10")
     assert refunds[0].amount == Decimal("4.00") and refunds[0].kind == "refund"
 
 
@@ -110,11 +160,11 @@ def test_unreadable_records_become_documents_with_the_problem_named():
 
 
 def test_lookups_by_id_read_one_record_each_and_skip_ids_x_cart_cannot_have():
-    shop, client = adapter([order(1), order(2)], [tx(10, 1), tx(16, 1, "refund", value="2.00")])
+    shop, client = adapter([order(1), order(2)], [tx(10, 1), tx(16, 1, "refund", value="2.00", parent=10)])
     assert [d.doc_id for d in shop.reconcile_by_ref("order", ["2", "abc", "-1", "404"])] == ["2"]
     assert client.finds == [("order", "2"), ("order", "404")]
-    assert [d.doc_id for d in shop.reconcile_by_ref("payment", ["10", "16"])] == ["10"], "a refund is not a payment"
-    assert [d.doc_id for d in shop.reconcile_by_ref("refund", ["10", "16"])] == ["16"]
+    assert [d.doc_id for d in shop.reconcile_by_ref("payment", ["10", "b16"])] == ["10"], "a refund is not a payment"
+    assert [d.doc_id for d in shop.reconcile_by_ref("refund", ["10", "b16", "16"])] == ["b16"]
 
 
 def test_the_readers_are_registered_for_every_kind():
