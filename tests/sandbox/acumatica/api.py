@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +25,21 @@ class FakeClock:
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
+
+
+class GatedSleep:
+    """Stands in for the server's sleep: records the waits; while ``gate`` (an Event) is set up, a waiting request
+    is held until the gate opens or ``gate_timeout`` seconds pass (so a failing test cannot hang)."""
+
+    def __init__(self, gate_timeout: float) -> None:
+        self.waits: list[float] = []
+        self.gate: threading.Event | None = None
+        self.gate_timeout = gate_timeout
+
+    def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        if self.gate is not None:
+            self.gate.wait(self.gate_timeout)
 
 
 class Reply:
@@ -90,3 +106,10 @@ class Api:
     def sandbox(self, method: str, path: str, body: Any = None) -> Reply:
         data = None if body is None else encode_json(body)
         return Reply(self.http.request(method, self.url(f"/_sandbox/{path}"), data=data))
+
+
+def same_session(api: Api) -> Api:
+    """A second client that sends ``api``'s session cookies without logging in: another request on one session."""
+    other = Api(api.server, login=False)
+    other.http.cookies.update(api.http.cookies)
+    return other

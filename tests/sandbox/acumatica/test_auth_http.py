@@ -6,12 +6,7 @@ import pytest
 import requests
 
 from include.sandbox.acumatica import AcumaticaServer, Limits
-from tests.sandbox.acumatica.api import Api, FakeClock
-
-
-@pytest.fixture
-def clock():
-    return FakeClock()
+from tests.sandbox.acumatica.api import Api
 
 
 @pytest.fixture

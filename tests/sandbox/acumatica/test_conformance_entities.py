@@ -27,13 +27,6 @@ def server():
         yield running
 
 
-@pytest.fixture
-def api(server):
-    client = Api(server)
-    yield client
-    client.logout()
-
-
 def test_get_by_the_session_entity_id_returns_the_record(api):
     """swagger ``GET /Customer/{id}``: "Retrieves a record by the value of the session entity ID"."""
     customer = api.get("Customer", "C00002").body

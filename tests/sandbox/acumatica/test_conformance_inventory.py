@@ -15,7 +15,7 @@ import json
 import pytest
 
 from include.sandbox.acumatica import AcumaticaServer
-from tests.sandbox.acumatica.api import Api, value, wrapped
+from tests.sandbox.acumatica.api import value, wrapped
 
 ROW_FIELDS = {"BaseUOM", "EstimatedTotalCost", "EstimatedUnitCost", "ExpirationDate", "LocationID", "LotSerialNbr",
               "QtyAvailable", "QtyAvailableForShipment", "QtyNotAvailable", "QtyOnHand", "Subitem", "WarehouseID"}
@@ -25,13 +25,6 @@ ROW_FIELDS = {"BaseUOM", "EstimatedTotalCost", "EstimatedUnitCost", "ExpirationD
 def server():
     with AcumaticaServer(seed=3, items=5, customers=2) as running:
         yield running
-
-
-@pytest.fixture
-def api(server):
-    client = Api(server)
-    yield client
-    client.logout()
 
 
 def test_summary_rows_carry_no_inventory_id_only_the_row_models_fields(api):

@@ -15,30 +15,12 @@ import threading
 import pytest
 
 from include.sandbox.acumatica import AcumaticaServer, Limits
-from tests.sandbox.acumatica.api import Api, FakeClock
-
-
-class GatedSleep:
-    """The server's sleep: records waits; while ``gate`` is set, a request with latency waits for it."""
-
-    def __init__(self) -> None:
-        self.waits: list[float] = []
-        self.gate: threading.Event | None = None
-
-    def __call__(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        if self.gate is not None:
-            self.gate.wait(20)
-
-
-@pytest.fixture
-def clock():
-    return FakeClock()
+from tests.sandbox.acumatica.api import Api, GatedSleep, same_session
 
 
 @pytest.fixture
 def sleep():
-    return GatedSleep()
+    return GatedSleep(gate_timeout=20)
 
 
 @pytest.fixture
@@ -56,6 +38,15 @@ def _hold_one(server, api, sleep) -> tuple[threading.Thread, dict]:
     while not sleep.waits:
         threading.Event().wait(0.005)
     return worker, results
+
+
+def _held_with_a_short_queue_timeout(server, sleep) -> tuple[threading.Thread, Api]:
+    """One core, a 0.2 s queue timeout (the guide's 10 minutes, shortened) and a request held in that core;
+    returns the held request's thread and a second client on the same session."""
+    api = Api(server)
+    server.limits = Limits(max_concurrent=1, latency_ms=100, queue_timeout_s=0.2)
+    worker, _ = _hold_one(server, api, sleep)
+    return worker, same_session(api)
 
 
 def _wait_for_queue(server, size: int) -> None:
@@ -113,8 +104,7 @@ def test_a_request_is_declined_only_past_20_queued_with_429_and_no_retry_after(s
     for thread in queued:
         thread.start()
     _wait_for_queue(server, 20)
-    declined = Api(server, login=False)
-    declined.http.cookies.update(api.http.cookies)
+    declined = same_session(api)
     refused = declined.get("Customer", "C00002")
     sleep.gate.set()
     worker.join(20)
@@ -126,11 +116,7 @@ def test_a_request_is_declined_only_past_20_queued_with_429_and_no_retry_after(s
 
 def test_a_request_queued_longer_than_the_timeout_is_declined(server, sleep):
     """Decline of the Requests: "or the request remains in the queue for more than 10 minutes" (shortened)."""
-    api = Api(server)
-    server.limits = Limits(max_concurrent=1, latency_ms=100, queue_timeout_s=0.2)
-    worker, _ = _hold_one(server, api, sleep)
-    second = Api(server, login=False)
-    second.http.cookies.update(api.http.cookies)
+    worker, second = _held_with_a_short_queue_timeout(server, sleep)
     refused = second.get("Customer", "C00002")
     sleep.gate.set()
     worker.join(20)
@@ -139,11 +125,7 @@ def test_a_request_queued_longer_than_the_timeout_is_declined(server, sleep):
 
 def test_sign_out_is_not_queued(server, sleep):
     """"All incoming API requests (except the requests to sign out …, which are processed immediately)"."""
-    api = Api(server)
-    server.limits = Limits(max_concurrent=1, latency_ms=100, queue_timeout_s=0.2)
-    worker, _ = _hold_one(server, api, sleep)
-    other = Api(server, login=False)
-    other.http.cookies.update(api.http.cookies)
+    worker, other = _held_with_a_short_queue_timeout(server, sleep)
     assert other.logout().status == 204
     sleep.gate.set()
     worker.join(20)

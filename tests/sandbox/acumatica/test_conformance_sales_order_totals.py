@@ -16,7 +16,7 @@ from decimal import Decimal
 import pytest
 
 from include.sandbox.acumatica import AcumaticaServer
-from tests.sandbox.acumatica.api import Api, value, wrapped
+from tests.sandbox.acumatica.api import value, wrapped
 
 CUSTOMER = "C00003"  # an e-mail customer after two generated ones
 LINES = [{"InventoryID": "SKU-00001", "OrderQty": 2, "UnitPrice": Decimal("50.00")}]  # 100.00
@@ -26,13 +26,6 @@ LINES = [{"InventoryID": "SKU-00001", "OrderQty": 2, "UnitPrice": Decimal("50.00
 def server():
     with AcumaticaServer(items=3, customers=2, customer_emails=["t@example.com"]) as running:
         yield running
-
-
-@pytest.fixture
-def api(server):
-    client = Api(server)
-    yield client
-    client.logout()
 
 
 def put(api, reference, **fields):

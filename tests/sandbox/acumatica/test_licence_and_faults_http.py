@@ -9,30 +9,12 @@ import pytest
 import requests
 
 from include.sandbox.acumatica import AcumaticaServer, Faults, Limits
-from tests.sandbox.acumatica.api import Api, FakeClock
-
-
-class RecordingSleep:
-    """Stands in for time.sleep: records the waits; ``gate`` (an Event) may hold a waiting request."""
-
-    def __init__(self) -> None:
-        self.waits: list[float] = []
-        self.gate: threading.Event | None = None
-
-    def __call__(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        if self.gate is not None:
-            self.gate.wait(10)
-
-
-@pytest.fixture
-def clock():
-    return FakeClock()
+from tests.sandbox.acumatica.api import Api, GatedSleep
 
 
 @pytest.fixture
 def sleep():
-    return RecordingSleep()
+    return GatedSleep(gate_timeout=10)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from include.sandbox.acumatica import AcumaticaServer, AcumaticaStore, seed_store
-from tests.sandbox.acumatica.api import Api, value, wrapped
+from tests.sandbox.acumatica.api import value, wrapped
 
 EMAIL = "ann.lee@example.com"
 
@@ -29,13 +29,6 @@ def server():
     seed_store(store, seed=7, items=20, customers=5, customer_emails=[EMAIL, "bo@example.com"])
     with AcumaticaServer(store) as running:
         yield running
-
-
-@pytest.fixture
-def api(server):
-    client = Api(server)
-    yield client
-    client.logout()
 
 
 CUSTOMER = "C00006"  # the first e-mail customer after five generated ones

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from include.sandbox.acumatica import AcumaticaServer
-from tests.sandbox.acumatica.api import Api, value, wrapped
+from tests.sandbox.acumatica.api import value, wrapped
 
 CUSTOMER, OTHER = "C00006", "C00007"
 
@@ -16,13 +16,6 @@ CUSTOMER, OTHER = "C00006", "C00007"
 def server():
     with AcumaticaServer(seed=7, items=20, customers=5, customer_emails=["a@example.com", "b@example.com"]) as running:
         yield running
-
-
-@pytest.fixture
-def api(server):
-    client = Api(server)
-    yield client
-    client.logout()
 
 
 def stock(api, item, warehouse):
