@@ -8,7 +8,9 @@ the linked contact (``MainContact/Email``, ``MainContact/Address/PostalCode``), 
 ``PUT Customer`` creates or updates by ``CustomerID`` and leaves every field it is not sent as it is. So on
 an update the fields the ERP owns (pair option ``erp_owned_customer_fields``, e.g. status) are left out of
 the body, and so is every empty value on either action: no storefront gap ever clears what Acumatica has
-(Sage's staging reads NULL the same way). A refusal (422) goes to the DLQ naming each field Acumatica named.
+(Sage's staging reads NULL the same way). The address is the exception on an update: it is sent as one
+unit, its empty fields included (a new address without a state clears the old one's), only its unknown
+(None) fields left out. A refusal (422) goes to the DLQ naming each field Acumatica named.
 
 ERP edits are the customers whose ``LastModifiedDateTime`` lies in the window; that a main-contact or address
 edit moves the customer's own timestamp holds in the emulator and is assumed of a real instance (Sage 500 is
@@ -109,6 +111,19 @@ def _without_empty(value: Any) -> Any:
     return value
 
 
+def _whole_address(address: Any) -> Any:
+    """A sent address as one unit: its known-empty fields ("") are sent too, its unknown ones (None) are not.
+
+    An address is replaced, not patched field by field: a customer who moves from Chicago, IL to München
+    (no state) must not keep State IL, which would then flow back to the storefront as an edit and be pushed
+    again next run as a change. A field the storefront cannot know (None, e.g. X-Cart's complex profile has
+    no second street line) is left to Acumatica. An address with no value at all is not sent.
+    """
+    if not isinstance(address, dict) or all(value in (None, "") for value in address.values()):
+        return None
+    return {name: value for name, value in address.items() if value is not None}
+
+
 def customer_body(record: dict[str, Any], owned: tuple[str, ...]) -> dict[str, Any]:
     """The PUT body of a mapped customer: loader-steering "_" fields out, owned fields out on an update."""
     body = copy.deepcopy({name: value for name, value in record.items() if not str(name).startswith("_")})
@@ -116,7 +131,12 @@ def customer_body(record: dict[str, Any], owned: tuple[str, ...]) -> dict[str, A
         for field in owned:
             for path in OWNED_PATHS[field]:
                 _without(body, path)
-    return _without_empty(body)
+    # A create has nothing to clear: its empty fields are simply not sent.
+    address = _whole_address(_address(body)) if record.get("_action") == "update" else None
+    body = _without_empty(body)
+    if address is not None:
+        body.setdefault("MainContact", {})["Address"] = address
+    return body
 
 
 def refusal(key: str, customer_id: str, exc: PermanentRecordError) -> LoadOutcome:

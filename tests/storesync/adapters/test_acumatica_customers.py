@@ -117,6 +117,23 @@ def test_owning_the_address_keeps_the_whole_address_out_of_an_update_but_not_out
     assert customer_body(mapped("XC1", "create", "new"), owned)["MainContact"]["Address"]["City"] == "Portland"
 
 
+def test_an_updated_address_is_replaced_whole_so_a_move_abroad_leaves_no_old_state_but_unknown_fields_stay():
+    """PUT keeps every field it is not sent (docs/acumatica.md): an address sent without its empty State would
+    keep the old one (München, IL), which then flows back to the storefront and is pushed again next run."""
+    client = FakeAcumatica(customers=[erp_customer("C001", "Ann Lee", "ann@example.com", postal="60699")])
+    moved = mapped("C001", "update", "email")
+    moved["MainContact"]["Address"] = {"AddressLine1": "6631 Maple Drive", "AddressLine2": None, "City": "München",
+                                       "State": "", "PostalCode": "80331", "Country": "DE"}
+    [outcome] = load_customers(client, [("9", moved)], {})
+    assert outcome.outcome == "loaded"
+    [body] = client.requests("put", "Customer")
+    assert body["MainContact"]["Address"]["State"] == "", "the empty state is sent, so it clears the old one"
+    assert "AddressLine2" not in body["MainContact"]["Address"], "an unknown field is left to Acumatica"
+    assert "Phone1" not in body["MainContact"], "outside the address an empty value still keeps the ERP's"
+    saved = client.get("Customer", "C001", expand=("MainContact", "MainContact/Address"))["MainContact"]["Address"]
+    assert (saved["City"], saved["State"], saved["Country"]) == ("München", "", "DE")
+
+
 def test_creates_never_overwrite_and_updates_never_create_through_put_preconditions():
     """If-None-Match: * / If-Match: * (ApiClientExtensions.cs ComposePutHeaders): a create meeting a customer
     with that id, or an update of a customer deleted meanwhile, goes to the DLQ instead of writing."""
