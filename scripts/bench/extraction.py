@@ -89,7 +89,8 @@ def run(*, orders: int, page_size: int, workdir: Path, bench_python: Path, say=p
         notes.append(f"different record counts: ours {extracted}, dlt {peer['rows']}")
     return Item(
         key="a", title=TITLE, figure=factor, unit="× dlt", target=TARGET,
-        met=extraction_target_met(our_rate, dlt_rate),
+        # Rates of different work compare nothing: the target counts only when both read the same.
+        met=extraction_target_met(our_rate, dlt_rate) and not notes,
         sizes={"orders seeded": orders, "page size": page_size},
         details={
             "ours, orders/s": round(our_rate), "dlt, orders/s": round(dlt_rate),
