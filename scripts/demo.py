@@ -58,7 +58,7 @@ def main() -> int:
         say(f"X-Cart sandbox: {url} ({args.orders} seeded orders over the day ending {end:%Y-%m-%d %H:%M} UTC)")
         xcart = sandbox.xcart_client()
         injected = inject_scenarios(xcart, end)
-        say(f"injected {len(injected)} bad/hostile orders through the REST API: " + ", ".join(s for s, _ in injected))
+        say(f"injected {len(injected)} bad/hostile orders through the sandbox (as a checkout would place them): " + ", ".join(s for s, _ in injected))
         from storesync.config.pairs import get_pair
 
         pair = get_pair(args.pair)
