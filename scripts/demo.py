@@ -3,7 +3,8 @@
 1. Start the sandbox: the X-Cart emulator (its own process, seeded orders over the last day) and the pair's
    ERP, seeded with the item master and customers overlapping the storefront's: a fresh Sage 500 database
    reached through ODBC (default pair) or the Acumatica emulator's REST API (``--pair xcart-acumatica``).
-2. Inject the bad and hostile orders of ``include.sandbox.scenarios`` through the X-Cart REST API.
+2. Inject the bad and hostile orders of ``include.sandbox.scenarios`` through the X-Cart sandbox's own
+   records (``/_sandbox/records/order``: a real store gets orders from its checkout, not its REST API).
 3. Run the orders DAG with Airflow (``dag.test``) for every hourly interval of that day, like a backfill;
    then run the last intervals again to show that nothing is created twice.
 4. Check every storefront order against the ERP and the dead-letter queue, print a summary and write it
@@ -57,7 +58,7 @@ def main() -> int:
         say(f"X-Cart sandbox: {url} ({args.orders} seeded orders over the day ending {end:%Y-%m-%d %H:%M} UTC)")
         xcart = sandbox.xcart_client()
         injected = inject_scenarios(xcart, end)
-        say(f"injected {len(injected)} bad/hostile orders through the REST API: " + ", ".join(s for s, _ in injected))
+        say(f"injected {len(injected)} bad/hostile orders through the sandbox (as a checkout would place them): " + ", ".join(s for s, _ in injected))
         from storesync.config.pairs import get_pair
 
         pair = get_pair(args.pair)

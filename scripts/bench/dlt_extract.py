@@ -3,14 +3,17 @@
 Runs in the benchmark-only venv (``.local/bench-venv``, ``requirements-bench.lock``), never in Airflow's,
 and imports nothing of ours: only dlt and the standard library.
 
-    .local/bench-venv/bin/python scripts/bench/dlt_extract.py --url URL --since UNIX --until UNIX \
+    .local/bench-venv/bin/python scripts/bench/dlt_extract.py --url URL --params JSON \
         --page-size 250 --database FILE --workdir DIR --out FILE      (API key in $XCART_RO_KEY)
 
-Same requests as our extract step: ``admin.php?target=RESTAPI&_path=order&_schema=complex`` with the
-order window (``_cnd[updateDate]``) and offset paging (``_cnd[limit][0]``/``[1]``) of the same page size,
-stopping at the ``X-Result-Count`` header like our paginator, so both read the same pages from the same
-server. Orders load as one row each (``max_table_nesting=0``: nested fields stay JSON, as our store keeps
-the payload), ``write_disposition="append"`` (dlt's plainest path), into a SQLite database through dlt's
+Same requests as our extract step: ``--params`` is the query our step sent for the order list
+(``target=RESTAPI&_path=order&_schema=complex``, its ``_cnd[date]`` window and ``_cnd[orderBy]``; key and
+paging left out), as the benchmark emulator recorded it. Paging is X-Cart's offset paging
+(``_cnd[limit][0]``/``[1]``) of the same page size, ending at the first short page: X-Cart sends no total
+(``X-Result-Count`` is the rows of that response), so, like our paginator, this one does not read it.
+Both sides thus read the same pages from the same server. Orders load as one row each
+(``max_table_nesting=0``: nested fields stay JSON, as our store keeps the payload),
+``write_disposition="append"`` (dlt's plainest path), into a SQLite database through dlt's
 ``sqlalchemy`` destination. ``--out`` gets the rows loaded, the seconds of ``pipeline.run`` (imports and
 set-up excluded) and dlt's own step timings.
 """
@@ -27,8 +30,7 @@ import time
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", required=True)
-    parser.add_argument("--since", type=int, required=True)
-    parser.add_argument("--until", type=int, required=True)
+    parser.add_argument("--params", required=True, help="the order list's query parameters, a JSON object")
     parser.add_argument("--page-size", type=int, default=250)
     parser.add_argument("--database", required=True)
     parser.add_argument("--workdir", required=True)
@@ -41,21 +43,19 @@ def main(argv: list[str] | None = None) -> int:
     from dlt.sources.helpers.rest_client.paginators import OffsetPaginator
     from dlt.sources.rest_api import rest_api_source
 
-    class ResultCountPaginator(OffsetPaginator):
-        """X-Cart's offset paging; the total comes from the ``X-Result-Count`` header, not the body."""
+    class ShortPagePaginator(OffsetPaginator):
+        """X-Cart's offset paging, which has no total: the last page is the first one shorter than the limit."""
 
         def update_state(self, response, data=None):
-            total = response.headers.get("X-Result-Count")
-            if total is not None:
-                self.maximum_value = int(total)
             super().update_state(response, data)
+            if data is None or len(data) < self.limit:
+                self._has_next_page = False
 
     source = rest_api_source({
         "client": {
             "base_url": args.url.rstrip("/") + "/",
-            "paginator": ResultCountPaginator(limit=args.page_size, offset=0, offset_param="_cnd[limit][0]",
-                                              limit_param="_cnd[limit][1]", total_path=None,
-                                              maximum_offset=10**12),
+            "paginator": ShortPagePaginator(limit=args.page_size, offset=0, offset_param="_cnd[limit][0]",
+                                              limit_param="_cnd[limit][1]", total_path=None),
         },
         "resources": [{
             "name": "xcart_orders",
@@ -65,9 +65,7 @@ def main(argv: list[str] | None = None) -> int:
             "endpoint": {
                 "path": "admin.php",
                 "data_selector": "$",
-                "params": {"target": "RESTAPI", "_key": os.environ["XCART_RO_KEY"], "_path": "order",
-                           "_schema": "complex", "_cnd[updateDate][0]": args.since,
-                           "_cnd[updateDate][1]": args.until},
+                "params": {**json.loads(args.params), "_key": os.environ["XCART_RO_KEY"]},
             },
         }],
     }, max_table_nesting=0)

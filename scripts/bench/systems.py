@@ -65,6 +65,10 @@ class XCart:
     def requests_by_method(self, *, reset: bool = False) -> dict[str, int]:
         return self._call("/_sandbox/bench/requests", "POST" if reset else "GET", {} if reset else None)
 
+    def order_conditions(self) -> list[dict[str, str]]:
+        """The distinct order-list queries (paging and key left out) since ``requests_by_method(reset=True)``."""
+        return self._call("/_sandbox/bench/order-conditions")
+
     def fault_stats(self) -> dict[str, int]:
         return self._call("/_sandbox/faults/stats")
 

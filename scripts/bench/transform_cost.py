@@ -23,7 +23,8 @@ TARGET = "≥ 50,000 order lines/s"
 
 
 def staged_orders(count: int, seed: int = 7) -> list[tuple[str, dict]]:
-    """``count`` seeded orders as the extract step stages them."""
+    """``count`` seeded orders as the extract step stages them (the complex schema it reads them in)."""
+    from include.sandbox.xcart.rest import complex_order
     from include.sandbox.xcart.seed import seed_store
     from include.sandbox.xcart.server import encode_json
     from include.sandbox.xcart.store import XCartStore
@@ -32,7 +33,7 @@ def staged_orders(count: int, seed: int = 7) -> list[tuple[str, dict]]:
     store = XCartStore()
     seed_store(store, seed=seed, orders=count, products=60, profiles=400, days=1, end_ts=int(END.timestamp()))
     orders, _ = store.list_orders(offset=0, limit=None)
-    decoded = json.loads(encode_json(orders), parse_float=Decimal)
+    decoded = json.loads(encode_json([complex_order(order) for order in orders]), parse_float=Decimal)
     return [(str(order["orderId"]), scrub_card_data(order)) for order in decoded]
 
 

@@ -5,7 +5,10 @@
 Same emulator, same seeding as ``python -m include.sandbox.xcart``; keys come from ``XCART_RW_KEY`` /
 ``XCART_RO_KEY``. The only addition is ``GET /_sandbox/bench/requests``: API requests served so far by HTTP
 method (``{"GET": 412, "PUT": 1000}``), and ``POST /_sandbox/bench/requests`` to zero them, so the
-incremental-cost benchmark can count the writes a run made. Prints one line with the URL once it serves.
+incremental-cost benchmark can count the writes a run made; and ``GET /_sandbox/bench/order-conditions``:
+the distinct query parameters of the order lists read since that reset, paging and key left out, so the
+extraction benchmark can give its peer exactly the conditions our extract step sent. Prints one line with
+the URL once it serves.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from include.sandbox.xcart.seed import seed_store
 from include.sandbox.xcart.store import XCartStore
 
 _counts: Counter[str] = Counter()
+_order_conditions: list[dict[str, str]] = []
+_NOT_CONDITIONS = {"_key", "_cnd[limit][0]", "_cnd[limit][1]"}
 _lock = threading.Lock()
 
 
@@ -33,6 +38,11 @@ class CountingHandler(xcart_server._Handler):
         method = (xcart_server._last(params, "_method") or verb).upper()
         with _lock:
             _counts[method] += 1
+            if method == "GET" and xcart_server._last(params, "_path") == "order":
+                conditions = {name: values[-1] for name, values in sorted(params.items())
+                              if name not in _NOT_CONDITIONS}
+                if conditions not in _order_conditions:
+                    _order_conditions.append(conditions)
         return super()._api(verb, params, body)
 
     def _sandbox(self, verb, path, body):
@@ -41,6 +51,12 @@ class CountingHandler(xcart_server._Handler):
                 snapshot = dict(_counts)
                 if verb == "POST":
                     _counts.clear()
+                    _order_conditions.clear()
+            self._send(200, json.dumps(snapshot).encode())
+            return
+        if path == "/_sandbox/bench/order-conditions" and verb == "GET":
+            with _lock:
+                snapshot = list(_order_conditions)
             self._send(200, json.dumps(snapshot).encode())
             return
         super()._sandbox(verb, path, body)
