@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import secrets
 import socket
 from collections import Counter
@@ -157,7 +158,8 @@ class LoadOperator(SyncOperator):
         pair, flow, entity = scope.pair.name, scope.flow.name, scope.spec.entity
         if not fresh:
             return fresh, []
-        result = store.claim(pair, entity, [key for key, _ in fresh], owner, lease=lease)
+        result = store.claim(pair, entity, [key for key, _ in fresh], owner, lease=lease,
+                             owner_is_gone=claim_owner_is_gone)
         if result.taken_over:
             self.log.warning("took over %d %s claim(s) whose load stopped answering (lease %s): %s; the target is "
                              "asked by reference before anything is created", len(result.taken_over), entity, lease,
@@ -236,6 +238,29 @@ class LoadOperator(SyncOperator):
                 result = LoadOutcome(result.record_key, "held", detail, reason_code="xref_conflict")
             changed.append(result)
         return changed
+
+
+_OWNER_PROCESS = re.compile(r" (?P<host>\S+):(?P<pid>\d+) [0-9a-f]+$")
+
+
+def claim_owner_is_gone(owner: str) -> bool:
+    """True only when the claim's loader certainly stopped: it ran on this host and its process no longer
+    exists (a task killed mid-load, then retried here). A loader on another host, or a live process (a zombie
+    task beside its retry), keeps its claim until the lease ends; the target's look-up by reference still
+    runs before any create."""
+    match = _OWNER_PROCESS.search(owner or "")
+    if match is None or match["host"] != socket.gethostname():
+        return False
+    pid = int(match["pid"])
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # exists, owned by someone else
+    return False
 
 
 def claim_owner(scope: RunScope, context) -> str:

@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -541,14 +541,16 @@ class SyncStore:
     # ------------------------------------------------------------------ load claims
 
     def claim(self, pair: str, entity: str, source_ids: Iterable[str], owner: str, *,
-              lease: dt.timedelta) -> ClaimResult:
+              lease: dt.timedelta, owner_is_gone: Callable[[str], bool] | None = None) -> ClaimResult:
         """Claim records before creating them in the target: at most one loader holds a record's claim.
 
         The claim is an INSERT that the primary key (pair, entity, source_id) lets only one loader win,
         on SQLite and PostgreSQL alike, whatever the interleaving. A claim still ``claimed`` (not done)
         older than ``lease`` belongs to a loader that died: it is taken over by a conditional UPDATE that,
-        again, only one loader wins (PostgreSQL re-checks the condition after the row lock). Claims held by
-        others, live or done, are returned with their owner and state so the caller can report them.
+        again, only one loader wins (PostgreSQL re-checks the condition after the row lock). A claim whose
+        owner ``owner_is_gone`` says has certainly stopped (e.g. a killed process on this host) is taken over
+        at once, by the same kind of conditional UPDATE on that owner. Claims held by others, live or done,
+        are returned with their owner and state so the caller can report them.
         """
         wanted = list(dict.fromkeys(str(source_id) for source_id in source_ids))
         if not wanted:
@@ -574,6 +576,24 @@ class SyncStore:
                         .returning(load_claim.c.source_id)
                     ).scalars().all()
         mine = set(won) | set(taken)
+        if owner_is_gone is not None and len(mine) < len(wanted):
+            held = self.get_claims(pair, entity, [key for key in wanted if key not in mine])
+            gone: dict[str, list[str]] = {}
+            for key, claim in held.items():
+                if claim["state"] == "claimed" and owner_is_gone(claim["owner"]):
+                    gone.setdefault(claim["owner"], []).append(key)
+            with self.engine.begin() as conn:
+                for previous, keys in gone.items():
+                    for chunk in _chunks(keys, _IN_CHUNK):
+                        taken += conn.execute(
+                            update(load_claim)
+                            .where(load_claim.c.pair == pair, load_claim.c.entity == entity,
+                                   load_claim.c.source_id.in_(chunk), load_claim.c.state == "claimed",
+                                   load_claim.c.owner == previous)
+                            .values(owner=owner, claimed_at=now, updated_at=now)
+                            .returning(load_claim.c.source_id)
+                        ).scalars().all()
+            mine = set(won) | set(taken)
         others = self.get_claims(pair, entity, [key for key in wanted if key not in mine])
         return ClaimResult(won=[key for key in wanted if key in mine], taken_over=sorted(taken), held_elsewhere=others)
 

@@ -138,3 +138,21 @@ def test_a_lost_cross_reference_is_rebuilt_from_the_target_not_created_again(tmp
     assert counts["loaded"] == 0 and counts["skipped"] == 2, counts
     assert target.documents_by_ref() == {"XP-1": 1, "XP-2": 1}
     assert store.get_xref(PAIR, "payment", ["1", "2"]) == {"1": ("1", "DOC 1"), "2": ("2", "DOC 2")}
+
+
+def test_a_claim_owner_is_gone_only_when_its_process_on_this_host_no_longer_exists():
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    from storesync.operators.load import claim_owner_is_gone
+
+    host = socket.gethostname()
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()  # a process that ran here and ended: its pid is free
+    assert claim_owner_is_gone(f"run1 try 1 {host}:{child.pid} 0a1b2c3d")
+    assert not claim_owner_is_gone(f"run1 try 1 {host}:{os.getppid()} 0a1b2c3d"), "a live process keeps its claim"
+    assert not claim_owner_is_gone(f"run1 try 1 {host}:{os.getpid()} 0a1b2c3d"), "this process is not gone"
+    assert not claim_owner_is_gone(f"run1 try 1 elsewhere.example:{child.pid} 0a1b2c3d"), "another host: the lease decides"
+    assert not claim_owner_is_gone("load A")

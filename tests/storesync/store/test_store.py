@@ -428,6 +428,19 @@ def test_a_claim_is_won_by_one_loader_and_reported_to_the_other(store):
     assert store.get_claims(PAIR, "payment", ["3"])["3"]["owner"] == "load B"
 
 
+def test_a_claim_whose_owner_is_gone_is_taken_over_at_once_and_a_live_ones_is_kept(store):
+    lease = dt.timedelta(minutes=60)
+    store.claim(PAIR, "payment", ["1"], "killed load", lease=lease)
+    store.claim(PAIR, "payment", ["2"], "live load", lease=lease)
+    store.claim(PAIR, "payment", ["3"], "killed load", lease=lease)
+    store.settle_claims(PAIR, "payment", "killed load", done={"3": "PMT-3"})
+    result = store.claim(PAIR, "payment", ["1", "2", "3"], "retry", lease=lease,
+                         owner_is_gone=lambda owner: owner == "killed load")
+    assert result.won == ["1"] and result.taken_over == ["1"]
+    assert result.held_elsewhere["2"]["owner"] == "live load", "a live loader keeps its claim until the lease ends"
+    assert result.held_elsewhere["3"]["state"] == "done", "a done claim is never taken over"
+
+
 def test_a_claim_past_its_lease_is_taken_over_once_and_a_done_one_never(store):
     store.claim(PAIR, "payment", ["1", "2"], "dead load", lease=dt.timedelta(minutes=60))
     store.settle_claims(PAIR, "payment", "dead load", done={"2": "PMT-2"})
