@@ -157,8 +157,10 @@ def test_hostile_orders_end_to_end_are_loaded_or_quarantined_with_a_named_field(
     timestamp = int((END - timedelta(hours=3)).timestamp())
 
     def keep(template: dict, order: dict) -> None:
-        # The run extracts by updateDate, so it stays a valid time inside the interval; an id the mutations
-        # left alone is the template's, so the store assigns a fresh one.
+        # The run extracts by order date (X-Cart's only date condition), so orderDate stays a valid time inside
+        # the interval: X-Cart keeps it in an integer column, so no real store holds a text or missing date.
+        # updateDate too. An id the mutations left alone is the template's, so the store assigns a fresh one.
+        order["orderDate"] = timestamp
         order["updateDate"] = timestamp
         if order.get("orderId") == template["orderId"]:
             order.pop("orderId")

@@ -958,8 +958,12 @@ def _search(store: XCartStore, entity: str, cnd: dict, searched: bool) -> list[d
 
 
 def _sort_key(row: dict, field: str) -> tuple:
+    # X-Cart's columns hold one type each; the sandbox's records endpoint accepts hostile values of any type
+    # (a text orderDate), so numbers and text sort in separate groups instead of failing the whole search.
     value = row.get(field)
-    return (value is None, value if isinstance(value, (int, str)) else str(value))
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return (False, 0, value, "")
+    return (value is None, 1, 0, "" if value is None else str(value))
 
 
 def _search_orders(rows: list[dict], cnd: dict) -> list[dict]:
