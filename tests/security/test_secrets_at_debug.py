@@ -90,7 +90,7 @@ def test_the_xcart_key_is_not_in_the_urllib3_debug_lines(task_log, monkeypatch):
 def test_no_form_of_the_store_password_or_the_alert_token_reaches_the_log(task_log, monkeypatch):
     from storesync.hooks.syncstore import SyncStoreHook
     from storesync.log_masking import install
-    from storesync.notifiers import _get_connection
+    from storesync.alerts.delivery import _get_connection
 
     install()
     monkeypatch.setenv("AIRFLOW_CONN_STORESYNC_DB", json.dumps(
