@@ -29,6 +29,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "plugins")]
+from storesync.inprocess_runs import run_in_process  # noqa: E402 - stdlib-only at import; needs the path above
 LOCAL = ROOT / ".local"
 OUT = LOCAL / "out"
 
@@ -106,7 +107,7 @@ def run_flow(pair, flow: str, *, logical_date: datetime | None = None, conf: dic
     from storesync.hooks.syncstore import SyncStoreHook
 
     dag = DagBag(dag_folder=str(ROOT / "dags" / f"{flow}.py")).dags[pair.dag_id(flow)]
-    run = dag.test(logical_date=logical_date, run_conf=conf) if logical_date else dag.test(run_conf=conf)
+    run = run_in_process(dag, logical_date=logical_date, run_conf=conf) if logical_date else run_in_process(dag, run_conf=conf)
     store = SyncStoreHook(pair.store_conn_id).get_store()
     return {"state": str(run.state), **run_counts(store, pair, flow, run.run_id)}
 
@@ -213,7 +214,8 @@ def run_reconciliation(pair, sandbox, end: datetime, injected: dict[str, dict] |
     seeded = seed_sandbox(sandbox, pair.erp.system, day=day, latest=end - timedelta(minutes=1))
     say(f"seeded {len(seeded)} discrepancies for {day}: " + ", ".join(s.name for s in seeded))
     dag_id = pair.dag_id("reconciliation")
-    run = DagBag(dag_folder=str(ROOT / "dags" / "reconciliation.py")).dags[dag_id].test(run_conf={"day": day.isoformat()})
+    run = run_in_process(DagBag(dag_folder=str(ROOT / "dags" / "reconciliation.py")).dags[dag_id],
+                         run_conf={"day": day.isoformat()})
     record = store.reconciliation_run(pair.name, day) or {}
     day_lines = store.reconciliation_lines(pair.name, day)
     reported = {line["line_key"]: line["status"] for line in day_lines}
@@ -240,7 +242,7 @@ def run_reconciliation(pair, sandbox, end: datetime, injected: dict[str, dict] |
 
 
 def run_dag(dag, logical_date: datetime) -> str:
-    run = dag.test(logical_date=logical_date)
+    run = run_in_process(dag, logical_date=logical_date)
     return str(run.state)
 
 

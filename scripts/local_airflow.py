@@ -178,7 +178,8 @@ def banner(sandbox, state: str, dag_ids: list[str], *, paused: bool, unpaused: i
         f"Ops console: {url}/storesync/  (in the UI: Browse → Storesync ops)",
         f"DAGs: {dags}",
         f"State: {state}",
-        "Runs made by `make demo` ran in-process (dag.test): their task logs were printed by make demo, not kept.",
+        "Runs made by `make demo` ran in-process (dag.test); their task logs and real durations are in the UI as for "
+        "scheduled runs (storesync.inprocess_runs).",
     ]
     if sandbox.alert_sink_url:
         lines.append(f"Alerts: webhook and e-mail go to the alert sink; read them at {sandbox.alert_sink_url}/_sink/messages")

@@ -117,8 +117,10 @@ def run_request(request, *, store, store_url: str | None = None) -> tuple[str, s
         return "not started", error, settle_replay(store, request, run_id=None, run_state="not started", error=error)
     run_id, state, error = None, "failed", None
     try:
+        from storesync.inprocess_runs import run_in_process
+
         dag = load_dag(request.dag_id)
-        run = dag.test(run_conf=request.conf)
+        run = run_in_process(dag, run_conf=request.conf)  # its logs and duration as the UI should show them
         run_id, state = run.run_id, str(run.state)
         if state != "success":
             failed = [ti.task_id for ti in run.get_task_instances() if str(ti.state) in ("failed", "upstream_failed")]
