@@ -57,8 +57,8 @@ def classify_answer(status: int, content_type: str, body: bytes, *, what: str) -
     """The parsed answer of one HTTP exchange, or the classified error it means.
 
     A throttled answer raises :class:`RateLimited` with no wait of its own (Intacct sends none): the client
-    sets its backoff on it. Authentication failures are raised as :class:`AuthenticationRejected`; function failures are left in the
-    returned response.
+    sets its backoff on it. Authentication failures are raised as :class:`AuthenticationRejected`; function
+    failures are left in the returned response.
     """
     if status == 429:
         raise _throttled(what)

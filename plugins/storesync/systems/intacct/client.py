@@ -80,6 +80,10 @@ class ClientMeter:
             self.metered_units += sum(f.metered_units for f in functions)
             self.by_function.update(f.name for f in functions)
 
+    def count_session(self) -> None:
+        with self._lock:
+            self.sessions += 1
+
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
             return {"requests": self.requests, "functions": self.functions, "metered_units": self.metered_units,
@@ -225,8 +229,7 @@ class IntacctClient:
         self._mask(sessionid)  # a session ID signs requests like a password does
         locationid = (api.findtext("locationid") or "").strip()
         self.entity_id = locationid or None
-        with self.meter._lock:
-            self.meter.sessions += 1
+        self.meter.count_session()
         return sessionid, endpoint
 
     # -- requests --------------------------------------------------------------------------------------------
