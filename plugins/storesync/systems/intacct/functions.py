@@ -45,6 +45,9 @@ class Function:
 
     def __post_init__(self) -> None:
         check_tree(self.body, record=self.label)
+        if self.is_write and self.controlid is None:
+            # A write resent after a lost answer is refused only if it keeps its control ID.
+            raise ValueError(f"the write {self.label} needs a stable control ID (stable_controlid)")
         if self.controlid is not None and not 1 <= len(self.controlid) <= CONTROLID_MAX:
             raise ValueError(f"control ID of {self.label} must be 1 to {CONTROLID_MAX} characters")
 

@@ -254,6 +254,20 @@ def test_read_by_query_pages_through_every_record_with_read_more(client, server)
     assert [row["CUSTOMERID"] for p in pages for row in p.rows()] == expected
 
 
+def test_a_read_more_whose_answer_was_lost_makes_the_read_start_again_rather_than_skip_rows(monkeypatch, server):
+    """A result set moves on when a page is served (DevDocs queries "Paginate results"); a page whose answer was
+    lost (the emulator's 524 after the work) cannot be asked for again: the read fails as transient."""
+    connect(monkeypatch, server)
+    client = IntacctHook(CONN_ID).get_client(retry=fast_retry(Waits(during=lambda: setattr(server, "faults",
+                                                                                             Faults()))))
+    pages = client.pages(fn.ReadByQueryPaginator("CUSTOMER", fields=["CUSTOMERID"], page_size=3))
+    first = next(pages)
+    assert len(first.rows()) == 3
+    server.faults = Faults(gateway_timeout_rate=1.0)
+    with pytest.raises(TransientError, match="read again from the start"):
+        list(pages)
+
+
 def test_query_pages_through_every_record_by_offset(client, server):
     """developer.intacct.com/web-services/queries "Using query": offset and pagesize; numremaining."""
     expected = sorted(int(c["RECORDNO"]) for c in server.records("CUSTOMER"))

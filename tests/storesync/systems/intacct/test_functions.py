@@ -7,6 +7,7 @@ from datetime import datetime
 import pytest
 
 from storesync.systems.intacct import functions as fn
+from storesync.systems.intacct.wire import element
 
 
 def test_a_stable_control_id_is_the_same_for_the_same_reference_and_differs_between_references():
@@ -24,6 +25,11 @@ def test_a_keyed_create_without_a_stable_control_id_is_refused():
     read = fn.read_by_query("CUSTOMER")
     with pytest.raises(ValueError, match="stable control ID"):
         fn.KeyedCreate(read, fn.Lookup("CUSTOMER", "CUSTOMERID", "C1"))
+
+
+def test_a_write_without_a_stable_control_id_is_refused_because_a_resend_could_post_it_twice():
+    with pytest.raises(ValueError, match="stable control ID"):
+        fn.Function(element("create", {"CUSTOMER": {"NAME": "a"}}))
 
 
 def test_read_by_query_is_written_in_the_sdk_order_and_caps_the_page_at_1000():
