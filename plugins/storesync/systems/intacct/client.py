@@ -46,7 +46,13 @@ from storesync.systems.intacct.classify import (
     is_duplicate,
     is_rolled_back_only,
 )
-from storesync.systems.intacct.functions import Function, KeyedCreate, Lookup, get_api_session
+from storesync.systems.intacct.functions import (
+    Function,
+    KeyedCreate,
+    Lookup,
+    ReadByQueryPaginator,
+    get_api_session,
+)
 from storesync.systems.intacct.wire import (
     Credentials,
     ErrorDetail,
@@ -333,6 +339,11 @@ class IntacctClient:
     def iter_rows(self, paginator) -> Iterator[Any]:
         for outcome in self.pages(paginator):
             yield from outcome.rows()
+
+    def read_by_query(self, obj: str, query: str = "", *, fields: str | Sequence[str] = "*",
+                      docparid: str | None = None) -> Iterator[Any]:
+        """Every row of ``obj`` matching ``query``, in pages of the connection's ``page_size``."""
+        return self.iter_rows(ReadByQueryPaginator(obj, query, fields, page_size=self.page_size, docparid=docparid))
 
     def find(self, lookups: Sequence[Lookup]) -> list[dict[str, Any] | None]:
         """The first record each look-up finds, or None; all look-ups in as few requests as the batch allows."""

@@ -254,6 +254,14 @@ def test_read_by_query_pages_through_every_record_with_read_more(client, server)
     assert [row["CUSTOMERID"] for p in pages for row in p.rows()] == expected
 
 
+def test_read_by_query_uses_the_connection_s_page_size(monkeypatch, server):
+    connect(monkeypatch, server, page_size=4)
+    client = IntacctHook(CONN_ID).get_client(retry=fast_retry())
+    rows = list(client.read_by_query("CUSTOMER", fields=["CUSTOMERID"]))
+    assert [r["CUSTOMERID"] for r in rows] == [c["CUSTOMERID"] for c in server.records("CUSTOMER")]
+    assert client.meter.by_function["readMore"] == -(-len(rows) // 4) - 1 > 0
+
+
 def test_a_read_more_whose_answer_was_lost_makes_the_read_start_again_rather_than_skip_rows(monkeypatch, server):
     """A result set moves on when a page is served (DevDocs queries "Paginate results"); a page whose answer was
     lost (the emulator's 524 after the work) cannot be asked for again: the read fails as transient."""
