@@ -2,14 +2,13 @@
 
 Every method opens its own short transaction, so an instance can be shared by the code of one
 task and nothing is held open between Airflow tasks. SQL is SQLAlchemy Core and works on SQLite
-(the embedded default) and PostgreSQL (production, CI); the few dialect differences (upserts,
-the lock that serialises ``create_all``) are handled here and nowhere else.
+(the embedded default) and PostgreSQL (production, CI); the few dialect differences (upserts)
+are handled here and nowhere else. Schema changes are migrations (``storesync.store.migrate``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -21,7 +20,6 @@ from sqlalchemy import Engine, and_, case, create_engine, delete, event, func, i
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import StaticPool
-from sqlalchemy.schema import CreateIndex, CreateTable
 
 from .schema import (
     DLQ_ACTIVE_STATES,
@@ -159,7 +157,7 @@ class SyncStore:
     """Staged records, cross-references, the dead-letter queue, record outcomes and runs.
 
     ``SyncStore("sqlite:///.local/data/sync.db")``, ``SyncStore("postgresql+psycopg2://…")`` or
-    ``SyncStore(engine)``. Call ``create_all()`` once before use (it is idempotent).
+    ``SyncStore(engine)``. Call ``create_all()`` once before use (it applies pending migrations; idempotent).
     """
 
     def __init__(self, url_or_engine: str | URL | Engine):
@@ -191,24 +189,24 @@ class SyncStore:
     # ------------------------------------------------------------------ schema
 
     def create_all(self) -> None:
-        """Create missing tables and indexes; safe to call again and from processes racing.
+        """Bring the schema to this release's: apply pending migrations (on an empty database, all of them).
 
-        ``IF NOT EXISTS`` makes each statement idempotent. On PostgreSQL two sessions can still
-        both pass ``IF NOT EXISTS`` and then collide in the catalog, so the DDL runs under a
-        transaction-scoped advisory lock (PostgreSQL DDL is transactional). SQLite serialises
-        writers on the database file already.
+        Safe to call on every start-up and from processes racing: ``storesync.store.migrate.upgrade`` reads
+        the recorded revision and returns at once when the store is current; otherwise it migrates under a
+        lock (PostgreSQL advisory lock, SQLite's one writer). A store created before migrations existed is
+        stamped at the revision its tables match first. Alembic is imported only when this is called.
         """
-        with self.engine.begin() as conn:
-            if self.dialect == "postgresql":
-                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _advisory_key("storesync.create_all")})
-            for table in metadata.sorted_tables:
-                conn.execute(CreateTable(table, if_not_exists=True))
-                for index in sorted(table.indexes, key=lambda ix: ix.name or ""):
-                    conn.execute(CreateIndex(index, if_not_exists=True))
+        from .migrate import upgrade
+
+        upgrade(self.engine)
 
     def drop_all(self) -> None:
-        """Drop every sync store table (tests and local resets only)."""
+        """Drop every sync store table and the migration version table (tests and local resets only)."""
+        from .migrate import VERSION_TABLE
+
         metadata.drop_all(self.engine)
+        with self.engine.begin() as conn:
+            conn.execute(text(f"DROP TABLE IF EXISTS {VERSION_TABLE}"))
 
     # ------------------------------------------------------------------ staged records
 
@@ -1230,8 +1228,3 @@ class SyncStore:
                 if found[row.flow] is None and int(counts.get("unaccounted", 0) or 0) == 0:
                     found[row.flow] = dict(row._mapping)
         return found
-
-
-def _advisory_key(name: str) -> int:
-    """A stable signed 64-bit key for pg_advisory_xact_lock."""
-    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
