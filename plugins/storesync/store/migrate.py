@@ -292,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
             result = upgrade(engine, args.to)
             if result.stamped:
                 print(f"created before migrations: stamped at {result.stamped}")
-            print(f"{result.before or 'empty'} -> {result.after}" if result.changed or result.stamped
+            print(f"{result.stamped or result.before or 'empty'} -> {result.after}" if result.changed
                   else f"already at {result.after}")
             return 0
         differences = schema_differences(engine)
