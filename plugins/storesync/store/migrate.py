@@ -4,6 +4,7 @@
     python -m storesync.store.migrate current [--store-url URL]
     python -m storesync.store.migrate history
     python -m storesync.store.migrate check [--store-url URL]
+    python -m storesync.store.migrate revision -m "what changes"   (developers, after editing schema.py)
 
 ``SyncStore.create_all()`` calls ``upgrade`` (every task opening the store does), so a new release's
 revisions apply by themselves; the command is for doing it ahead of a deployment, or seeing where a store
@@ -18,6 +19,10 @@ stands. ``--store-url`` names the store; without it the Airflow connection ``sto
 - A store created by ``create_all`` before migrations existed has tables but no version table. Each revision
   has a ``detect(inspector)`` saying whether such a store already holds its change; the store is stamped at
   the last revision of the unbroken run of detected ones (oldest first), and upgraded from there.
+
+A schema change: edit ``schema.py``, run ``revision`` (it upgrades a scratch SQLite store to head and writes what
+autogenerate finds into ``migrations/versions/``; pass ``--store-url`` of a scratch PostgreSQL database to compare
+there), read and fix the file (ALTERs go in ``batch_alter_table`` for SQLite), and set ``HEAD`` below.
 
 Exit status of the command: 0 done; 1 ``check`` found differences or the store cannot be migrated.
 """
@@ -94,6 +99,7 @@ def _config(connection: Connection | None = None):
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("file_template", "%%(rev)s")  # the revision id already ends in the message's slug
     config.attributes["connection"] = connection
     return config
 
@@ -194,6 +200,11 @@ def upgrade(engine: Engine, revision: str = "head") -> Upgrade:
 
     with _locked(engine) as connection:
         before = current_revision(connection)
+        if before is not None and before not in {name for name, _ in revisions()}:
+            raise MigrationError(
+                f"sync store at {_safe_url(connection)} is at revision {before!r}, which this release does not "
+                f"know (its newest is {head_revision()}): a newer release has migrated it; run that release"
+            )
         stamped = detect_legacy_revision(connection) if before is None else None
         config = _config(connection)
         if stamped is not None:
@@ -274,6 +285,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("current", help="the store's revision and what is pending")
     sub.add_parser("history", help="every revision, oldest first")
     sub.add_parser("check", help="compare the store with schema.py (exit 1 on a difference)")
+    new = sub.add_parser("revision", help="write a new revision from what schema.py declares beyond head")
+    new.add_argument("-m", "--message", required=True)
     for command in sub.choices.values():
         command.add_argument("--store-url", help="sync store URL (default: the Airflow connection storesync_db)")
     args = parser.parse_args(argv)
@@ -283,6 +296,8 @@ def main(argv: list[str] | None = None) -> int:
         for name, doc in revisions():
             print(f"{name}{' (head)' if name == head else ''}  {doc}")
         return 0
+    if args.command == "revision":
+        return _new_revision(args.message, args.store_url)
     engine = _engine(args.store_url)
     try:
         if args.command == "current":
@@ -305,6 +320,26 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     finally:
         engine.dispose()
+
+
+def _new_revision(message: str, store_url: str | None) -> int:
+    import re
+    import tempfile
+
+    from alembic import command
+
+    with tempfile.TemporaryDirectory() as scratch:
+        engine = _engine(store_url or f"sqlite:///{scratch}/scratch.db")
+        try:
+            upgrade(engine)
+            slug = re.sub(r"[^a-z0-9]+", "_", message.lower()).strip("_")
+            rev_id = f"{len(revisions()) + 1:04d}_{slug}"[:32].rstrip("_")
+            with engine.connect() as connection:
+                script = command.revision(_config(connection), message=message, autogenerate=True, rev_id=rev_id)
+        finally:
+            engine.dispose()
+    print(f"wrote {script.path}; review it, then set HEAD = {rev_id!r} in {Path(__file__).name}")
+    return 0
 
 
 if __name__ == "__main__":

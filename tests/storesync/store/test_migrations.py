@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -15,8 +16,10 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import String, TypeDecorator, create_engine, inspect, text
+from sqlalchemy import Column, Integer, MetaData, String, Table, TypeDecorator, create_engine, inspect, text
 
+import storesync.store.migrate as migrate
+import storesync.store.schema as schema
 from storesync.store import SyncStore, metadata
 from storesync.store.migrate import (
     HEAD,
@@ -97,6 +100,15 @@ def test_a_store_matching_not_even_the_baseline_is_refused_naming_its_tables(fre
     engine.dispose()
     with SyncStore(fresh_url) as store, pytest.raises(MigrationError, match=r"\['xref'\].*baseline"):
         store.create_all()
+
+
+def test_a_store_migrated_by_a_newer_release_is_refused_naming_its_revision(fresh_url):
+    with SyncStore(fresh_url) as store:
+        store.create_all()
+        with store.engine.begin() as conn:
+            conn.execute(text(f"UPDATE {VERSION_TABLE} SET version_num = '0099_from_the_future'"))
+        with pytest.raises(MigrationError, match="'0099_from_the_future', which this release does not know"):
+            store.create_all()
 
 
 def test_airflow_s_own_version_table_in_the_same_database_is_left_alone(fresh_url):
@@ -240,3 +252,33 @@ def test_the_command_reports_a_store_created_before_migrations_and_what_upgrade_
     assert main(["upgrade", "--store-url", release_url]) == 0
     assert capsys.readouterr().out.splitlines() == [f"created before migrations: stamped at {BASELINE}",
                                                     f"{BASELINE} -> {HEAD}"]
+
+
+def test_the_revision_command_writes_the_schema_change_as_a_revision_that_brings_a_store_to_it(
+        tmp_path, monkeypatch, capsys):
+    # A copy of the revisions and a schema.py with one table more: the source tree is left alone.
+    migrations = tmp_path / "migrations"
+    shutil.copytree(migrate.MIGRATIONS_DIR, migrations, ignore=shutil.ignore_patterns("__pycache__"))
+    changed = MetaData(naming_convention=metadata.naming_convention)
+    for table in metadata.sorted_tables:
+        table.to_metadata(changed)
+    Table("probe", changed, Column("id", Integer, primary_key=True), Column("note", String(40)))
+    monkeypatch.setattr(migrate, "MIGRATIONS_DIR", migrations)
+    monkeypatch.setattr(migrate, "metadata", changed)
+    monkeypatch.setattr(schema, "metadata", changed)  # what env.py reads
+    migrate._scripts.cache_clear()
+    try:
+        assert main(["revision", "-m", "Probe table"]) == 0
+        written = migrations / "versions" / f"{len(REVISIONS) + 1:04d}_probe_table.py"
+        assert f"wrote {written}" in capsys.readouterr().out
+        source = written.read_text()
+        assert f"down_revision = '{HEAD}'" in source and "op.create_table('probe'" in source
+        migrate._scripts.cache_clear()
+
+        url = f"sqlite:///{tmp_path / 'sync.db'}"
+        with SyncStore(url) as store:
+            assert upgrade(store.engine).after == written.stem
+            assert "probe" in inspect(store.engine).get_table_names()
+            assert schema_differences(store.engine) == []
+    finally:
+        migrate._scripts.cache_clear()

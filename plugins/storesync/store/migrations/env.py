@@ -27,6 +27,8 @@ context.configure(
     version_table=VERSION_TABLE,
     render_as_batch=True,
     compare_type=True,
+    # Autogenerate writes the store's own column types as ``store_types.UtcDateTime()`` (the template imports it).
+    user_module_prefix="store_types.",
     # A store may share its database with Airflow: autogenerate must not offer to drop Airflow's tables.
     include_name=include_name,
 )
