@@ -249,13 +249,13 @@ def _safe_url(connectable: Engine | Connection) -> str:
 
 
 def _engine(store_url: str | None) -> Engine:
-    from .store import _make_engine
+    from .engine import make_engine
 
     if not store_url:
         from storesync.hooks.syncstore import SyncStoreHook
 
         store_url = SyncStoreHook().get_url()  # not get_store(): that would already upgrade
-    return _make_engine(store_url)
+    return make_engine(store_url)
 
 
 def _describe_current(engine: Engine) -> str:

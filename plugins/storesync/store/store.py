@@ -9,17 +9,13 @@ are handled here and nowhere else. Schema changes are migrations (``storesync.st
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, and_, case, create_engine, delete, event, func, insert, select, text, update
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy import Engine, and_, case, delete, func, insert, select, text, update
+from sqlalchemy.engine import URL
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.pool import StaticPool
 
 from .schema import (
     DLQ_ACTIVE_STATES,
@@ -39,7 +35,8 @@ from .schema import (
     sync_run,
     xref,
 )
-from .types import serialize_json, to_json_compatible
+from .engine import make_engine
+from .types import to_json_compatible
 
 __all__ = ["SyncStore", "XrefConflict", "DlqStateError", "ClaimResult"]
 
@@ -108,51 +105,6 @@ def _check_dlq_state(state: str) -> None:
         raise DlqStateError(f"invalid DLQ state {state!r}; valid states: {', '.join(DLQ_STATES)}")
 
 
-def _make_engine(url: str | URL) -> Engine:
-    url = make_url(url)
-    if url.get_backend_name() != "sqlite":
-        # pre_ping: Airflow workers keep processes for long; a server restart must not fail a task.
-        return create_engine(url, pool_pre_ping=True, json_serializer=serialize_json)
-    database = url.database or ""
-    if database in ("", ":memory:") or database.startswith("file::memory:"):
-        # One shared connection, otherwise every pooled connection sees its own empty database.
-        return create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False},
-                             json_serializer=serialize_json)
-    Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    # Parallel Airflow tasks share the file: wait for a lock rather than fail at once.
-    engine = create_engine(url, connect_args={"timeout": 60}, json_serializer=serialize_json)
-
-    @event.listens_for(engine, "connect")
-    def _sqlite_pragmas(dbapi_connection, _record):
-        # WAL lets readers run beside the one writer instead of blocking on it.
-        _enable_wal(dbapi_connection, wait_seconds=60)
-        dbapi_connection.execute("PRAGMA synchronous=NORMAL")
-
-    return engine
-
-
-def _enable_wal(dbapi_connection, *, wait_seconds: float) -> None:
-    """Switch the file to WAL, waiting for tasks that open the same new file at the same moment.
-
-    The switch needs an exclusive lock and SQLite answers "database is locked" at once instead of
-    calling the busy handler when another connection holds the file, so the connect timeout does
-    not cover it. The mode is stored in the file: only the first connections ever race here.
-    """
-    if dbapi_connection.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
-        return
-    deadline = time.monotonic() + wait_seconds
-    delay = 0.005
-    while True:
-        try:
-            dbapi_connection.execute("PRAGMA journal_mode=WAL").fetchone()
-            return
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or time.monotonic() + delay > deadline:
-                raise
-        time.sleep(delay)
-        delay = min(delay * 2, 0.25)
-
-
 class SyncStore:
     """Staged records, cross-references, the dead-letter queue, record outcomes and runs.
 
@@ -165,7 +117,7 @@ class SyncStore:
             self.engine = url_or_engine
             self._owns_engine = False
         else:
-            self.engine = _make_engine(url_or_engine)
+            self.engine = make_engine(url_or_engine)
             self._owns_engine = True
 
     def __repr__(self) -> str:
