@@ -19,7 +19,7 @@ export PYTHONPATH := $(ROOT):$(ROOT)/plugins
 export GX_ANALYTICS_ENABLED := false
 export NO_PROXY := 127.0.0.1,localhost
 
-.PHONY: help setup system-deps venv demo test airflow sandbox dlq bench chaos clean
+.PHONY: help setup system-deps venv demo test airflow sandbox dlq migrate bench chaos clean
 
 help:
 	@echo "make demo     set up (venv, ODBC drivers) and run every flow of the default pair against the sandbox"
@@ -28,6 +28,7 @@ help:
 	@echo "              the ops console (/storesync/); keeps the demo's state (ARGS=--reset: afresh; ARGS=--paused)"
 	@echo "make sandbox  run only the sandbox systems in the foreground"
 	@echo "make dlq ARGS=\"list\"  inspect, resolve or replay the local dead-letter queue"
+	@echo "make migrate  apply the sync store's pending schema migrations (ARGS=current|history|check)"
 	@echo "make bench    benchmarks (SIZE=small for the CI-sized run); report in .local/bench/"
 	@echo "make chaos    the orders flow under injected faults and a killed run (PAIR=xcart-acumatica or all; ARGS=...)"
 	@echo "make clean    remove .local/ (venv, Airflow home, databases, outputs)"
@@ -82,6 +83,10 @@ chaos: setup
 # Work the local dead-letter queue, e.g. make dlq ARGS="list" / ARGS="replay --ids 3 --by me --run-now"
 dlq: setup
 	@$(PY) -m storesync.dlq --store-url sqlite:///$(LOCAL)/data/sync.db $(ARGS)
+
+# Sync store schema migrations (the store also applies them on start-up), e.g. make migrate ARGS=current
+migrate: setup
+	@$(PY) -m storesync.store.migrate $(or $(ARGS),upgrade) --store-url sqlite:///$(LOCAL)/data/sync.db
 
 # Benchmarks: report in .local/bench/report.{md,json}. dlt (the peer of item a) lives in its own venv.
 SIZE ?= full

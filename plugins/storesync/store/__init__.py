@@ -2,7 +2,7 @@
 
     from storesync.store import SyncStore
     store = SyncStore("sqlite:///.local/data/sync.db")
-    store.create_all()
+    store.create_all()   # applies pending schema migrations (storesync.store.migrate)
 
 See "Sync store" in docs/architecture.md for the contract.
 """

@@ -8,7 +8,7 @@
 - ``dlq``: the dead-letter queue; at most one open/held item per (pair, flow, record_key), and one item per
   record for its whole life (a record that fails again after being resolved reopens its item).
 - ``dlq_event``: the append-only history of every DLQ item (who, when, what, note, run); added after the
-  first release, so ``create_all`` adds it to an existing store without touching the other tables.
+  first release (revision 0002), without touching the other tables.
 - ``record_outcome``: the one final outcome of every extracted record per run (counts reconcile).
 - ``sync_run``: one row per DAG run of a flow, with its data interval and final counts.
 - ``pushed_state``: fingerprint of what was last written to the target per record, so flows that mirror
@@ -19,6 +19,9 @@
 
 All timestamps are UTC (``UtcDateTime``); money would use ``ExactDecimal``; JSON columns accept
 Decimal and datetime values (``JsonDocument``).
+
+Every change here needs a revision in ``migrations/versions/`` (``python -m storesync.store.migrate revision -m
+"..."`` writes it); tests/storesync/store/test_migrations.py fails while head and these tables differ.
 """
 
 from __future__ import annotations
@@ -164,8 +167,7 @@ dlq = Table(
     Column("state_note", Text),
     Index(None, "pair", "flow", "state", "updated_at"),
     Index(None, "pair", "flow", "run_id"),
-    # A record's item whatever its state (quarantine reopens it); added after the first release, and
-    # create_all adds it to an existing store.
+    # A record's item whatever its state (quarantine reopens it); added after the first release (revision 0004).
     Index(None, "pair", "flow", "record_key"),
 )
 

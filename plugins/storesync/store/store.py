@@ -2,26 +2,20 @@
 
 Every method opens its own short transaction, so an instance can be shared by the code of one
 task and nothing is held open between Airflow tasks. SQL is SQLAlchemy Core and works on SQLite
-(the embedded default) and PostgreSQL (production, CI); the few dialect differences (upserts,
-the lock that serialises ``create_all``) are handled here and nowhere else.
+(the embedded default) and PostgreSQL (production, CI); the few dialect differences (upserts)
+are handled here and nowhere else. Schema changes are migrations (``storesync.store.migrate``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import sqlite3
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, and_, case, create_engine, delete, event, func, insert, select, text, update
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy import Engine, and_, case, delete, func, insert, select, text, update
+from sqlalchemy.engine import URL
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.pool import StaticPool
-from sqlalchemy.schema import CreateIndex, CreateTable
 
 from .schema import (
     DLQ_ACTIVE_STATES,
@@ -41,7 +35,8 @@ from .schema import (
     sync_run,
     xref,
 )
-from .types import serialize_json, to_json_compatible
+from .engine import make_engine
+from .types import to_json_compatible
 
 __all__ = ["SyncStore", "XrefConflict", "DlqStateError", "ClaimResult"]
 
@@ -110,56 +105,11 @@ def _check_dlq_state(state: str) -> None:
         raise DlqStateError(f"invalid DLQ state {state!r}; valid states: {', '.join(DLQ_STATES)}")
 
 
-def _make_engine(url: str | URL) -> Engine:
-    url = make_url(url)
-    if url.get_backend_name() != "sqlite":
-        # pre_ping: Airflow workers keep processes for long; a server restart must not fail a task.
-        return create_engine(url, pool_pre_ping=True, json_serializer=serialize_json)
-    database = url.database or ""
-    if database in ("", ":memory:") or database.startswith("file::memory:"):
-        # One shared connection, otherwise every pooled connection sees its own empty database.
-        return create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False},
-                             json_serializer=serialize_json)
-    Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    # Parallel Airflow tasks share the file: wait for a lock rather than fail at once.
-    engine = create_engine(url, connect_args={"timeout": 60}, json_serializer=serialize_json)
-
-    @event.listens_for(engine, "connect")
-    def _sqlite_pragmas(dbapi_connection, _record):
-        # WAL lets readers run beside the one writer instead of blocking on it.
-        _enable_wal(dbapi_connection, wait_seconds=60)
-        dbapi_connection.execute("PRAGMA synchronous=NORMAL")
-
-    return engine
-
-
-def _enable_wal(dbapi_connection, *, wait_seconds: float) -> None:
-    """Switch the file to WAL, waiting for tasks that open the same new file at the same moment.
-
-    The switch needs an exclusive lock and SQLite answers "database is locked" at once instead of
-    calling the busy handler when another connection holds the file, so the connect timeout does
-    not cover it. The mode is stored in the file: only the first connections ever race here.
-    """
-    if dbapi_connection.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
-        return
-    deadline = time.monotonic() + wait_seconds
-    delay = 0.005
-    while True:
-        try:
-            dbapi_connection.execute("PRAGMA journal_mode=WAL").fetchone()
-            return
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or time.monotonic() + delay > deadline:
-                raise
-        time.sleep(delay)
-        delay = min(delay * 2, 0.25)
-
-
 class SyncStore:
     """Staged records, cross-references, the dead-letter queue, record outcomes and runs.
 
     ``SyncStore("sqlite:///.local/data/sync.db")``, ``SyncStore("postgresql+psycopg2://…")`` or
-    ``SyncStore(engine)``. Call ``create_all()`` once before use (it is idempotent).
+    ``SyncStore(engine)``. Call ``create_all()`` once before use (it applies pending migrations; idempotent).
     """
 
     def __init__(self, url_or_engine: str | URL | Engine):
@@ -167,7 +117,7 @@ class SyncStore:
             self.engine = url_or_engine
             self._owns_engine = False
         else:
-            self.engine = _make_engine(url_or_engine)
+            self.engine = make_engine(url_or_engine)
             self._owns_engine = True
 
     def __repr__(self) -> str:
@@ -191,24 +141,24 @@ class SyncStore:
     # ------------------------------------------------------------------ schema
 
     def create_all(self) -> None:
-        """Create missing tables and indexes; safe to call again and from processes racing.
+        """Bring the schema to this release's: apply pending migrations (on an empty database, all of them).
 
-        ``IF NOT EXISTS`` makes each statement idempotent. On PostgreSQL two sessions can still
-        both pass ``IF NOT EXISTS`` and then collide in the catalog, so the DDL runs under a
-        transaction-scoped advisory lock (PostgreSQL DDL is transactional). SQLite serialises
-        writers on the database file already.
+        Safe to call on every start-up and from processes racing: ``storesync.store.migrate.upgrade`` reads
+        the recorded revision and returns at once when the store is current; otherwise it migrates under a
+        lock (PostgreSQL advisory lock, SQLite's one writer). A store created before migrations existed is
+        stamped at the revision its tables match first. Alembic is imported only when this is called.
         """
-        with self.engine.begin() as conn:
-            if self.dialect == "postgresql":
-                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _advisory_key("storesync.create_all")})
-            for table in metadata.sorted_tables:
-                conn.execute(CreateTable(table, if_not_exists=True))
-                for index in sorted(table.indexes, key=lambda ix: ix.name or ""):
-                    conn.execute(CreateIndex(index, if_not_exists=True))
+        from .migrate import upgrade
+
+        upgrade(self.engine)
 
     def drop_all(self) -> None:
-        """Drop every sync store table (tests and local resets only)."""
+        """Drop every sync store table and the migration version table (tests and local resets only)."""
+        from .migrate import VERSION_TABLE
+
         metadata.drop_all(self.engine)
+        with self.engine.begin() as conn:
+            conn.execute(text(f"DROP TABLE IF EXISTS {VERSION_TABLE}"))
 
     # ------------------------------------------------------------------ staged records
 
@@ -1230,8 +1180,3 @@ class SyncStore:
                 if found[row.flow] is None and int(counts.get("unaccounted", 0) or 0) == 0:
                     found[row.flow] = dict(row._mapping)
         return found
-
-
-def _advisory_key(name: str) -> int:
-    """A stable signed 64-bit key for pg_advisory_xact_lock."""
-    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)

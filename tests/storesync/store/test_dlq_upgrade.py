@@ -1,49 +1,21 @@
-"""A sync store created by the first release (no ``dlq_event`` table) opens, keeps its data and gains history."""
+"""A sync store created by the last release before migrations (no ``dlq_event``) opens, keeps its items and gains history.
+
+The store is built from that release's captured DDL and rows (``release_store``); opening it applies the
+migrations (``test_migrations`` covers the schema, this file what the DLQ shows afterwards).
+"""
 
 from __future__ import annotations
 
-import datetime as dt
+from sqlalchemy import inspect
 
-from sqlalchemy import create_engine, inspect
-from sqlalchemy.schema import CreateIndex, CreateTable
-
-from storesync.store import SyncStore, metadata
-from storesync.store.schema import dlq
-
-PAIR, FLOW = "xcart-sage500", "orders"
-
+from storesync.store import SyncStore
+from tests.storesync.store.release_store import FLOW, PAIR, create_release_store
 
 ADDED_INDEXES = {"ix_dlq_pair_flow_record_key"}
 
 
-def _first_release_store(url: str) -> None:
-    """The first release's schema is today's without ``dlq_event`` and the record-key index (the only changes)."""
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        for table in metadata.sorted_tables:
-            if table.name == "dlq_event":
-                continue
-            conn.execute(CreateTable(table))
-            for index in table.indexes:
-                if index.name not in ADDED_INDEXES:
-                    conn.execute(CreateIndex(index))
-        now = dt.datetime(2026, 11, 30, 12, tzinfo=dt.timezone.utc)
-        base = dict(pair=PAIR, flow=FLOW, entity="order", stage="load", reason_code="unknown_sku", attempts=1,
-                    created_at=now, updated_at=now, dag_id="orders__xcart__sage500", first_run_id="r1", run_id="r1",
-                    state_changed_by=None, state_changed_at=None, state_note=None)
-        conn.execute(dlq.insert(), [
-            dict(base, id=1, record_key="100", reason="SKU-1 unknown", state="open"),
-            # What the first release's `dlq replay` left behind: marked replayed, outcome never known.
-            dict(base, id=2, record_key="101", reason="SKU-2 unknown", state="replayed", state_changed_by="alice",
-                 state_changed_at=now, state_note="replay requested"),
-            dict(base, id=3, record_key="102", reason="bad", state="resolved", state_changed_by="bob",
-                 state_changed_at=now, state_note="fixed by hand"),
-        ])
-    engine.dispose()
-
-
 def test_a_first_release_store_opens_keeps_its_items_and_gains_history(fresh_url):
-    _first_release_store(fresh_url)
+    create_release_store(fresh_url)
     store = SyncStore(fresh_url)
     try:
         store.create_all()
