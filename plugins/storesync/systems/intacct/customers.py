@@ -42,6 +42,7 @@ from storesync.systems.intacct.loading import (
     refused,
     rows_where_in,
     text,
+    unflatten,
     update_controlid,
 )
 
@@ -155,7 +156,7 @@ def load_customers(client, records: list[tuple[str, dict[str, Any]]],
 # -- ERP -> storefront --------------------------------------------------------------------------------------
 
 def _customer(row: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    record = {name: row.get(name) for name in READ_FIELDS}
+    record = unflatten({name: row.get(name) for name in READ_FIELDS})  # nested: DISPLAYCONTACT.MAILADDRESS…
     return text(record["CUSTOMERID"]) or "", record
 
 

@@ -114,6 +114,18 @@ def nested(record: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
+def unflatten(row: dict[str, Any]) -> dict[str, Any]:
+    """A read row's dotted names as nested dicts (how mapping specs' paths walk), None values kept."""
+    record: dict[str, Any] = {}
+    for name, value in row.items():
+        *parents, last = name.split(".")
+        node = record
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[last] = value
+    return record
+
+
 def flatten(record: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     """A mapped record (the mapping engine nests dotted names) as dotted names again, in order."""
     flat: dict[str, Any] = {}

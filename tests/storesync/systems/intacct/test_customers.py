@@ -99,7 +99,7 @@ def test_the_customers_intacct_changed_in_the_window_are_read_back_and_the_other
     sync(client, storefront("5", "recent@example.com"))
     rows = list(read_customers(client, {}, start, start + timedelta(minutes=5)))
     assert [key for key, _ in rows] == ["XC0000000005"]
-    assert rows[0][1]["DISPLAYCONTACT.EMAIL1"] == "recent@example.com"
+    assert rows[0][1]["DISPLAYCONTACT"]["EMAIL1"] == "recent@example.com"
     assert list(read_customers(client, {}, start - timedelta(days=1), start)) == []
 
 
