@@ -15,6 +15,14 @@ A function over :class:`IntacctClient` (no flow, no mapping spec yet: issue 16 i
    errorno, description2 and correction for the DLQ; the other orders of the request still go in. An order
    whose text XML cannot carry is ``failed`` before anything is sent, naming the canonical field.
 
+4. **Paid orders become invoices** (:func:`invoice_paid_orders`), as Intacct sites run Order Entry: the sales
+   order is converted to a ``Sales Invoice`` (``create_sotransaction`` with ``createdfrom`` the order's DOCID
+   and each line's ``sourcelinekey`` the order line's RECORDNO: developer.intacct.com api/order-entry/
+   order-entry-transactions "Create Order Entry Transaction (Legacy)", ``createdfrom`` "Source document ID to
+   convert from", ``sourcelinekey`` "RECORDNO of the line from the created from transaction"). Posting the
+   invoice makes the AR invoice (``SODOCUMENT.PRRECORDKEY``) that the payment is applied to. The invoice
+   carries the same reference (``referenceno``) and is looked up by it first, so it is made once.
+
 Not yet decided here (the mapping's job): how shipping, tax and discounts are carried (Intacct ``subtotals`` or
 charge items), the customer ID of a storefront buyer, warehouses per line, the shipping method's Intacct name.
 """
@@ -23,6 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from storesync.canonical import Order
@@ -32,6 +41,10 @@ from storesync.systems.intacct.client import IntacctClient
 from storesync.systems.intacct.wire import ErrorDetail, check_text
 
 SALES_ORDER = "Sales Order"
+SALES_INVOICE = "Sales Invoice"
+DOCUMENT_FIELDS = ["RECORDNO", "DOCID", "PONUMBER", "STATE", "CUSTVENDID", "CURRENCY", "TOTAL", "PRRECORDKEY"]
+LINE_FIELDS = ["RECORDNO", "DOCHDRID", "LINE_NO", "ITEMID", "ITEMDESC", "WAREHOUSEID", "QUANTITY", "PRICE",
+               "QTY_CONVERTED"]
 #: References per look-up query: the ``in`` list stays short enough to read, the page (≤ 2000 rows) never fills.
 LOOKUP_CHUNK = 200
 
@@ -43,6 +56,7 @@ class SalesOrderSettings:
 
     reference_prefix: str = "XC-"
     transaction_type: str = SALES_ORDER
+    invoice_type: str = SALES_INVOICE
     warehouse_id: str | None = "MAIN"
     state: str = "Pending"
 
@@ -68,12 +82,13 @@ class SalesOrderOutcome:
 
 def existing_sales_orders(client: IntacctClient, references: Sequence[str], *,
                           transaction_type: str = SALES_ORDER) -> dict[str, dict[str, Any]]:
-    """Sales orders carrying these storefront references (``PONUMBER``), by reference."""
+    """Documents of ``transaction_type`` (sales orders by default) carrying these storefront references
+    (``PONUMBER``), by reference: the first made wins."""
     found: dict[str, dict[str, Any]] = {}
     unique = list(dict.fromkeys(references))
     for start in range(0, len(unique), LOOKUP_CHUNK):
         chunk = unique[start:start + LOOKUP_CHUNK]
-        paginator = fn.QueryPaginator("SODOCUMENT", ["RECORDNO", "DOCID", "PONUMBER", "STATE"],
+        paginator = fn.QueryPaginator("SODOCUMENT", DOCUMENT_FIELDS,
                                       where=fn.is_in("PONUMBER", chunk), docparid=transaction_type)
         for row in client.iter_rows(paginator):
             found.setdefault(row["PONUMBER"], row)
@@ -146,3 +161,82 @@ def _check_order_text(order: Order, reference: str, customer_id: str) -> None:
     for index, line in enumerate(order.lines):
         check_text(line.sku, record=reference, field_path=f"lines[{index}].sku")
         check_text(line.description, record=reference, field_path=f"lines[{index}].description")
+
+
+# -- paid orders → invoices -------------------------------------------------------------------------------
+
+def order_lines(client: IntacctClient, docids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+    """The lines of these documents (``SODOCUMENTENTRY`` by DOCHDRID), by document, in line order."""
+    lines: dict[str, list[dict[str, Any]]] = {}
+    unique = list(dict.fromkeys(docids))
+    for start in range(0, len(unique), LOOKUP_CHUNK):
+        paginator = fn.QueryPaginator("SODOCUMENTENTRY", LINE_FIELDS,
+                                      where=fn.is_in("DOCHDRID", unique[start:start + LOOKUP_CHUNK]))
+        for row in client.iter_rows(paginator):
+            lines.setdefault(row["DOCHDRID"], []).append(row)
+    for rows in lines.values():
+        rows.sort(key=lambda row: int(row.get("LINE_NO") or 0))
+    return lines
+
+
+def invoice_function(order: dict[str, Any], lines: Sequence[dict[str, Any]], *, reference: str,
+                     day, settings: SalesOrderSettings) -> fn.Function | None:
+    """``create_sotransaction`` converting what is left of the sales order ``order`` into an invoice, or None
+    when nothing is left to convert."""
+    items = []
+    for line in lines:
+        left = Decimal(line["QUANTITY"] or 0) - Decimal(line.get("QTY_CONVERTED") or 0)
+        if left > 0:
+            items.append({"itemid": line["ITEMID"], "itemdesc": line.get("ITEMDESC") or None,
+                          "warehouseid": line.get("WAREHOUSEID") or None, "quantity": left,
+                          "price": Decimal(line["PRICE"]), "sourcelinekey": line["RECORDNO"]})
+    if not items:
+        return None
+    return fn.legacy("create_sotransaction", {
+        "transactiontype": settings.invoice_type,
+        "datecreated": {"year": day.year, "month": f"{day.month:02d}", "day": f"{day.day:02d}"},
+        "createdfrom": order["DOCID"],
+        "customerid": order["CUSTVENDID"],
+        "referenceno": reference,
+        "currency": order.get("CURRENCY") or None,
+        "sotransitems": {"sotransitem": items},
+    }, controlid=fn.stable_controlid("sales-invoice", reference), reference=reference)
+
+
+def invoice_paid_orders(client: IntacctClient, references: Sequence[str], *, day,
+                        settings: SalesOrderSettings = SalesOrderSettings()) -> list[SalesOrderOutcome]:
+    """Convert the sales orders of these (paid) storefront references into invoices; one outcome each.
+
+    ``existing``: the invoice was there; ``created`` / ``already_posted``: made now (or by a lost attempt);
+    ``failed``: Intacct refused it (DLQ) or there is no sales order to convert (``reason`` says which).
+    """
+    invoices = existing_sales_orders(client, references, transaction_type=settings.invoice_type)
+    wanted = [ref for ref in dict.fromkeys(references) if ref not in invoices]
+    orders = existing_sales_orders(client, wanted, transaction_type=settings.transaction_type) if wanted else {}
+    lines = order_lines(client, [orders[ref]["DOCID"] for ref in wanted if ref in orders])
+    outcomes: dict[str, SalesOrderOutcome] = {
+        ref: SalesOrderOutcome(ref, "existing", invoice.get("DOCID")) for ref, invoice in invoices.items()}
+    creates: list[fn.KeyedCreate] = []
+    for reference in wanted:
+        order = orders.get(reference)
+        if order is None:
+            outcomes[reference] = SalesOrderOutcome(reference, "failed", reason=f"no {settings.transaction_type} "
+                                                    f"with reference {reference} in Intacct to invoice")
+            continue
+        function = invoice_function(order, lines.get(order["DOCID"], []), reference=reference, day=day,
+                                    settings=settings)
+        if function is None:
+            outcomes[reference] = SalesOrderOutcome(reference, "failed", reason=(
+                f"{order['DOCID']} is {order.get('STATE')}: nothing left to invoice, and no "
+                f"{settings.invoice_type} carries reference {reference}"))
+            continue
+        creates.append(fn.KeyedCreate(function, fn.Lookup("SODOCUMENT", "PONUMBER", reference,
+                                                          select=("DOCID", "RECORDNO"),
+                                                          docparid=settings.invoice_type)))
+    for created in client.create_once(creates):
+        reason = None
+        if created.status == "failed":
+            reason = "; ".join(_dlq_text(error) for error in created.errors) or "refused by Intacct"
+        outcomes[created.reference] = SalesOrderOutcome(created.reference, created.status, created.key, reason,
+                                                        created.errors)
+    return [outcomes[reference] for reference in dict.fromkeys(references)]
