@@ -145,13 +145,14 @@ def text(value: Any) -> str | None:
 
 
 def timestamp(value: Any) -> datetime | None:
-    """``mm/dd/yyyy HH:MM:SS`` (or a date alone) as a naive datetime; None when empty or unreadable."""
+    """``mm/dd/yyyy HH:MM:SS`` (or a date alone) as a UTC datetime (the company's time zone is unverified:
+    the same assumption as :func:`server_time`); None when empty or unreadable."""
     raw = text(value)
     if raw is None:
         return None
     for form in ("%m/%d/%Y %H:%M:%S", "%m/%d/%Y"):
         try:
-            return datetime.strptime(raw, form)
+            return datetime.strptime(raw, form).replace(tzinfo=timezone.utc)
         except ValueError:
             continue
     return None
