@@ -2,7 +2,8 @@
 adjustment (a credit) for the web order's customer.
 
 X-Cart refunds name an amount, not items (as for the Acumatica and Sage 500 credit memos), so the credit memo
-has one line: the non-inventory refund item (``REFUND``, mapping spec) for the refunded amount, and it is not
+carries the refunded web order's reference in ``externalid`` (EXTERNALID) and has one line: the
+non-inventory refund item (``REFUND``, mapping spec) for the refunded amount, and it is not
 converted from the invoice (a converted line must be one of the invoice's lines: ``sourcelinekey``). The
 transaction definition is a pair option (``refund_transaction_type``; sites that take goods back use their
 return definition). The policy is the shared one (:func:`storesync.adapters.documents.triage_settlements`):
@@ -52,6 +53,7 @@ def credit_memo_function(key: str, record: dict[str, Any], order: ErpOrder, tran
         "customerid": order.customer_id,
         "referenceno": record["referenceno"],
         "message": record.get("message"),
+        "externalid": record["_order_reference"],  # the refunded web order, for the reconciliation
         "currency": record["currency"],
         "sotransitems": {"sotransitem": [{"itemid": line["itemid"], "itemdesc": line.get("itemdesc"),
                                           "quantity": line["quantity"], "price": line["price"]}]},

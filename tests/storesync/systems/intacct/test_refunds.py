@@ -35,6 +35,7 @@ def test_a_refund_becomes_a_credit_memo_for_the_order_s_customer_that_posts_an_a
     assert (outcome.outcome, outcome.target_id) == ("loaded", memo["DOCID"])
     assert (memo["PONUMBER"], memo["CUSTVENDID"], memo["TOTAL"], memo["MESSAGE"]) == ("XR-701", "C00002",
                                                                                       Decimal("4.95"), "re_701")
+    assert memo["EXTERNALID"] == "XC-9"
     [credit] = [r for r in server.records("ARADJUSTMENT") if r["RECORDNO"] == memo["PRRECORDKEY"]]
     assert credit["TOTALENTERED"] == Decimal("-4.95")
 
