@@ -23,6 +23,14 @@ A function over :class:`IntacctClient` (no flow, no mapping spec yet: issue 16 i
    invoice makes the AR invoice (``SODOCUMENT.PRRECORDKEY``) that the payment is applied to. The invoice
    carries the same reference (``referenceno``) and is looked up by it first, so it is made once.
 
+5. **The orders flow** (:func:`prepare_orders`, :func:`load_orders`) works on records mapped by
+   ``mappings/order_from_canonical.yaml``: the buyer's customer is matched by e-mail (else the pair's guest
+   choice, :class:`storesync.adapters.documents.OrderPolicy`; ``guest_customers: create`` makes the customer
+   once, keyed by its ID, before its order); orders with a SKU Intacct has no active item for are held;
+   shipping is a line of the non-inventory item the spec names; an order carrying tax or a discount goes to
+   the DLQ naming the field, because how a site carries them (Intacct ``subtotals`` or charge items) is
+   not decided yet, and a sales order must never total other than the storefront's order.
+
 Not yet decided here (the mapping's job): how shipping, tax and discounts are carried (Intacct ``subtotals`` or
 charge items), the customer ID of a storefront buyer, warehouses per line, the shipping method's Intacct name.
 """
@@ -34,10 +42,19 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from storesync.adapters.base import LoadOutcome
+from storesync.adapters.documents import (
+    OrderPolicy,
+    assign_customers,
+    buyer_emails,
+    hold_unknown_skus,
+    new_customer_refused,
+)
 from storesync.canonical import Order
 from storesync.hooks.errors import PermanentRecordError
 from storesync.systems.intacct import functions as fn
 from storesync.systems.intacct.client import IntacctClient
+from storesync.systems.intacct.loading import refused, rows_where_in
 from storesync.systems.intacct.wire import ErrorDetail, check_text
 
 SALES_ORDER = "Sales Order"
@@ -240,3 +257,152 @@ def invoice_paid_orders(client: IntacctClient, references: Sequence[str], *, day
         outcomes[created.reference] = SalesOrderOutcome(created.reference, created.status, created.key, reason,
                                                         created.errors)
     return [outcomes[reference] for reference in dict.fromkeys(references)]
+
+
+# -- the orders flow (mapped records) ----------------------------------------------------------------------
+
+def customers_by_email(client: IntacctClient, emails: Sequence[str]) -> dict[str, str]:
+    """Lower-case e-mail → CUSTOMERID of the oldest active customer whose contact has it."""
+    found: dict[str, str] = {}
+    for row in rows_where_in(client, "CUSTOMER", ("CUSTOMERID", "STATUS", "DISPLAYCONTACT.EMAIL1"),
+                             "DISPLAYCONTACT.EMAIL1", list(emails), case_insensitive=True):
+        email = str(row.get("DISPLAYCONTACT.EMAIL1") or "").strip().lower()
+        if email and row.get("STATUS") == "active":
+            found.setdefault(email, row["CUSTOMERID"])
+    return found
+
+
+def prepare_orders(client: IntacctClient, records: list[tuple[str, dict[str, Any]]],
+                   options: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Per-record mapping context: the Intacct customer (matched by e-mail, else the guest choice) and options."""
+    policy = OrderPolicy.from_options(options)
+    emails = buyer_emails(records)
+    known = customers_by_email(client, emails) if emails else {}
+    base = policy.context()
+    return {key: {**base, **chosen} for key, chosen in assign_customers(records, known, policy).items()}
+
+
+def mapped_order_function(key: str, record: dict[str, Any], settings: SalesOrderSettings) -> fn.Function:
+    """``create_sotransaction`` for a mapped order (DTD order), its shipping a line of the spec's item.
+
+    Raises :class:`PermanentRecordError` naming the storefront field when the sales order could not total
+    what the storefront charged (tax or a discount: see the module docstring).
+    """
+    for name, field_name in (("_tax", "taxAmount"), ("_discount", "discountValue")):
+        if Decimal(record.get(name) or 0) != 0:
+            raise PermanentRecordError(
+                f"order {key}: field {field_name}: {record[name]} cannot be carried yet (how an Intacct site "
+                "books tax and discounts on sales orders is not configured); not posted", record_key=key,
+                field=field_name)
+    lines = [dict(line) for line in record.get("lines") or []]
+    shipping = Decimal(record.get("_shipping") or 0)
+    if shipping:
+        lines.append({"itemid": record["_shipping_item"], "itemdesc": "Shipping", "quantity": Decimal(1),
+                      "price": shipping})
+    if not lines:
+        raise PermanentRecordError(f"order {key}: field items: no lines", record_key=key, field="items")
+    day = record["datecreated"]
+    reference = record["referenceno"]
+    return fn.legacy("create_sotransaction", {
+        "transactiontype": settings.transaction_type,
+        "datecreated": {"year": day.year, "month": f"{day.month:02d}", "day": f"{day.day:02d}"},
+        "customerid": record["customerid"],
+        "referenceno": reference,
+        "message": record.get("message"),
+        "shippingmethod": record.get("shippingmethod"),
+        "currency": record["currency"],
+        "state": settings.state,
+        "sotransitems": {"sotransitem": [
+            {"itemid": line["itemid"], "itemdesc": line.get("itemdesc"), "warehouseid": line.get("warehouseid"),
+             "quantity": line["quantity"], "price": line["price"]} for line in lines]},
+    }, controlid=fn.stable_controlid("sales-order", reference), reference=key)
+
+
+def _create_new_customers(client: IntacctClient, records: list[tuple[str, dict[str, Any]]]) -> dict[str, str]:
+    """Create the buyers the pair makes customers of (``guest_customers: create``), once each; returns
+    customer ID → Intacct's reason for those it refused."""
+    wanted: dict[str, fn.KeyedCreate] = {}
+    for _key, record in records:
+        customer_id = record.get("_new_customer_id")
+        if customer_id and customer_id not in wanted:
+            name = record.get("_buyer_name") or customer_id
+            body = {"CUSTOMERID": customer_id, "NAME": name,
+                    "DISPLAYCONTACT": {"PRINTAS": name, "EMAIL1": record.get("_buyer_email")}}
+            wanted[customer_id] = fn.KeyedCreate(
+                fn.create("CUSTOMER", body, controlid=fn.stable_controlid("customer", customer_id),
+                          reference=customer_id),
+                fn.Lookup("CUSTOMER", "CUSTOMERID", customer_id, select=("CUSTOMERID", "RECORDNO")))
+    refused: dict[str, str] = {}
+    for customer_id, made in zip(wanted, client.create_once(list(wanted.values()))):
+        if not made.posted:
+            refused[customer_id] = "; ".join(_dlq_text(e) for e in made.errors) or made.status
+    return refused
+
+
+def load_orders(client: IntacctClient, records: list[tuple[str, dict[str, Any]]],
+                options: dict[str, Any] | None = None) -> list[LoadOutcome]:
+    """Mapped web orders → sales orders (and, when paid, their invoices); one LoadOutcome per order."""
+    options = options or {}
+    settings = SalesOrderSettings(transaction_type=str(options.get("order_transaction_type", SALES_ORDER)),
+                                  invoice_type=str(options.get("invoice_type", SALES_INVOICE)))
+    outcomes: dict[str, Any] = {}
+    existing = existing_sales_orders(client, [r["referenceno"] for _, r in records],
+                                     transaction_type=settings.transaction_type)
+    posted: dict[str, str] = {}  # key → DOCID of its sales order
+    rest = []
+    for key, record in records:
+        if record["referenceno"] in existing:
+            posted[key] = existing[record["referenceno"]]["DOCID"]
+        else:
+            rest.append((key, record))
+    skus = sorted({line.get("itemid") for _, r in rest for line in r.get("lines") or []} - {None})
+    known = {row["ITEMID"] for row in rows_where_in(client, "ITEM", ("ITEMID", "STATUS"), "ITEMID", skus)
+             if row.get("STATUS") == "active"}
+    held, rest = hold_unknown_skus(rest, known, "Intacct", lambda r: [line.get("itemid") for line in r.get("lines") or []])
+    outcomes.update((outcome.record_key, outcome) for outcome in held)
+    refused_customers = _create_new_customers(client, rest)
+    creates: list[fn.KeyedCreate] = []
+    for key, record in rest:
+        if record.get("_new_customer_id") in refused_customers:
+            outcomes[key] = new_customer_refused(key, [refused_customers[record["_new_customer_id"]]])
+            continue
+        try:
+            function = mapped_order_function(key, record, settings)
+        except PermanentRecordError as exc:
+            outcomes[key] = LoadOutcome(key, "dlq", str(exc), reason_code="invalid_value",
+                                        failed=[exc.field or "order"])
+            continue
+        creates.append(fn.KeyedCreate(function, fn.Lookup("SODOCUMENT", "PONUMBER", record["referenceno"],
+                                                          select=("DOCID", "RECORDNO"),
+                                                          docparid=settings.transaction_type)))
+    for create, made in zip(creates, client.create_once(creates)):
+        key = create.function.label
+        if made.posted and made.key:
+            posted[key] = made.key
+        elif made.status == "aborted":
+            outcomes[key] = LoadOutcome(key, "held", f"order {key}: not run by Intacct (its request was rolled "
+                                        "back); sent again next run", reason_code="erp_aborted")
+        else:
+            outcomes[key] = refused(key, "order", "the sales order", made.errors)
+    by_key = dict(records)
+    paid = [key for key in posted if by_key[key].get("_paid")]
+    invoices: dict[str, SalesOrderOutcome] = {}
+    by_day: dict[Any, list[str]] = {}
+    for key in paid:  # invoices are dated as their orders; one look-up per order date, not per order
+        by_day.setdefault(by_key[key]["datecreated"], []).append(key)
+    for day, keys in by_day.items():
+        made = invoice_paid_orders(client, [by_key[key]["referenceno"] for key in keys], day=day, settings=settings)
+        invoices.update(zip(keys, made))
+    for key, docid in posted.items():
+        invoice = invoices.get(key)
+        if invoice is not None and not invoice.posted:
+            outcomes[key] = LoadOutcome(key, "dlq", f"order {key}: sales order {docid} is in Intacct but its "
+                                        f"invoice was refused: {invoice.reason}", target_id=docid, target_ref=docid,
+                                        reason_code="erp_rejected", failed=["paymentStatus (invoice)"])
+            continue
+        was = "found" if by_key[key]["referenceno"] in existing else "created"
+        note = f"; invoice {invoice.docid} ({invoice.status})" if invoice is not None else ""
+        nothing_new = was == "found" and (invoice is None or invoice.status == "existing")
+        outcomes[key] = LoadOutcome(key, "skipped" if nothing_new else "loaded",
+                                    f"{was} Intacct sales order {docid}{note}", target_id=docid, target_ref=docid)
+    return [outcomes[key] for key, _ in records]
