@@ -30,6 +30,10 @@ A function over :class:`IntacctClient` (no flow, no mapping spec yet: issue 16 i
    shipping is a line of the non-inventory item the spec names; an order carrying tax or a discount goes to
    the DLQ naming the field, because how a site carries them (Intacct ``subtotals`` or charge items) is
    not decided yet, and a sales order must never total other than the storefront's order.
+6. **Entity.** A multi-entity company's documents post to the entity of the session (the connection's
+   ``entity_id`` extra signs in at that location: LoginAuthentication.php ``locationid``) or, per pair, to
+   the location every line names (pair option ``location_id`` → ``sotransitem/locationid``,
+   OrderEntryTransactionLineCreate.php); invoices and credit memos follow the same option.
 
 Not yet decided here (the mapping's job): how shipping, tax and discounts are carried (Intacct ``subtotals`` or
 charge items), the customer ID of a storefront buyer, warehouses per line, the shipping method's Intacct name.
@@ -76,6 +80,8 @@ class SalesOrderSettings:
     invoice_type: str = SALES_INVOICE
     warehouse_id: str | None = "MAIN"
     state: str = "Pending"
+    #: The entity (location) the documents' lines post to (pair option ``location_id``); None: the session's.
+    location_id: str | None = None
 
     def reference(self, order: Order) -> str:
         return f"{self.reference_prefix}{order.source_id}"
@@ -124,7 +130,8 @@ def sales_order_function(order: Order, *, customer_id: str, settings: SalesOrder
                                    record_key=reference, field="lines")
     day = order.order_date
     lines = [{"itemid": line.sku, "itemdesc": line.description or None, "warehouseid": settings.warehouse_id,
-              "quantity": line.quantity, "price": line.unit_price} for line in order.lines]
+              "quantity": line.quantity, "price": line.unit_price, "locationid": settings.location_id}
+             for line in order.lines]
     return fn.legacy("create_sotransaction", {
         "transactiontype": settings.transaction_type,
         "datecreated": {"year": day.year, "month": f"{day.month:02d}", "day": f"{day.day:02d}"},
@@ -206,7 +213,8 @@ def invoice_function(order: dict[str, Any], lines: Sequence[dict[str, Any]], *, 
         if left > 0:
             items.append({"itemid": line["ITEMID"], "itemdesc": line.get("ITEMDESC") or None,
                           "warehouseid": line.get("WAREHOUSEID") or None, "quantity": left,
-                          "price": Decimal(line["PRICE"]), "sourcelinekey": line["RECORDNO"]})
+                          "price": Decimal(line["PRICE"]), "sourcelinekey": line["RECORDNO"],
+                          "locationid": settings.location_id})
     if not items:
         return None
     return fn.legacy("create_sotransaction", {
@@ -261,6 +269,15 @@ def invoice_paid_orders(client: IntacctClient, references: Sequence[str], *, day
 
 # -- the orders flow (mapped records) ----------------------------------------------------------------------
 
+def settings_from_options(options: dict[str, Any]) -> SalesOrderSettings:
+    """The pair's order options: ``order_transaction_type``, ``invoice_type``, ``location_id`` (the entity the
+    lines post to; with an entity-level connection (extra ``entity_id``) it may be left out)."""
+    location = options.get("location_id")
+    return SalesOrderSettings(transaction_type=str(options.get("order_transaction_type", SALES_ORDER)),
+                              invoice_type=str(options.get("invoice_type", SALES_INVOICE)),
+                              location_id=str(location) if location else None)
+
+
 def customers_by_email(client: IntacctClient, emails: Sequence[str]) -> dict[str, str]:
     """Lower-case e-mail → CUSTOMERID of the oldest active customer whose contact has it."""
     found: dict[str, str] = {}
@@ -314,7 +331,8 @@ def mapped_order_function(key: str, record: dict[str, Any], settings: SalesOrder
         "state": settings.state,
         "sotransitems": {"sotransitem": [
             {"itemid": line["itemid"], "itemdesc": line.get("itemdesc"), "warehouseid": line.get("warehouseid"),
-             "quantity": line["quantity"], "price": line["price"]} for line in lines]},
+             "quantity": line["quantity"], "price": line["price"], "locationid": settings.location_id}
+            for line in lines]},
     }, controlid=fn.stable_controlid("sales-order", reference), reference=key)
 
 
@@ -343,8 +361,7 @@ def load_orders(client: IntacctClient, records: list[tuple[str, dict[str, Any]]]
                 options: dict[str, Any] | None = None) -> list[LoadOutcome]:
     """Mapped web orders → sales orders (and, when paid, their invoices); one LoadOutcome per order."""
     options = options or {}
-    settings = SalesOrderSettings(transaction_type=str(options.get("order_transaction_type", SALES_ORDER)),
-                                  invoice_type=str(options.get("invoice_type", SALES_INVOICE)))
+    settings = settings_from_options(options)
     outcomes: dict[str, Any] = {}
     existing = existing_sales_orders(client, [r["referenceno"] for _, r in records],
                                      transaction_type=settings.transaction_type)

@@ -41,7 +41,8 @@ def web_orders(client, references: list[str], order_type: str = SALES_ORDER) -> 
             for ref, row in found.items()}
 
 
-def credit_memo_function(key: str, record: dict[str, Any], order: ErpOrder, transaction_type: str) -> fn.Function:
+def credit_memo_function(key: str, record: dict[str, Any], order: ErpOrder, transaction_type: str,
+                         location_id: str | None = None) -> fn.Function:
     day = record["_date"]
     day = day.date() if isinstance(day, datetime) else day
     if not isinstance(day, date):
@@ -56,7 +57,8 @@ def credit_memo_function(key: str, record: dict[str, Any], order: ErpOrder, tran
         "externalid": record["_order_reference"],  # the refunded web order, for the reconciliation
         "currency": record["currency"],
         "sotransitems": {"sotransitem": [{"itemid": line["itemid"], "itemdesc": line.get("itemdesc"),
-                                          "quantity": line["quantity"], "price": line["price"]}]},
+                                          "quantity": line["quantity"], "price": line["price"],
+                                          "locationid": location_id}]},
     }, controlid=fn.stable_controlid("refund", record["referenceno"]), reference=key)
 
 
@@ -76,7 +78,8 @@ def load_credit_memos(client, records: list[tuple[str, dict[str, Any]]],
     creates: list[fn.KeyedCreate] = []
     for item, order in ready:
         try:
-            function = credit_memo_function(item.key, by_key[item.key], order, transaction_type)
+            function = credit_memo_function(item.key, by_key[item.key], order, transaction_type,
+                                            (options or {}).get("location_id") or None)
         except PermanentRecordError as exc:
             outcomes[item.key] = LoadOutcome(item.key, "dlq", str(exc), reason_code="invalid_value",
                                              failed=[exc.field or "refund"])

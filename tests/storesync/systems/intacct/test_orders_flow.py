@@ -85,3 +85,17 @@ def test_with_guest_customers_created_a_new_buyer_becomes_a_customer_once_for_al
     assert len(created) == 1
     assert {documents(server, "Sales Order", ref)[0]["CUSTVENDID"] for ref in ("XC-11", "XC-12")} == {
         created[0]["CUSTOMERID"]}
+
+
+def test_with_a_location_option_every_line_of_the_order_and_its_invoice_posts_to_that_entity(client, server):
+    """OrderEntryTransactionLineCreate locationid (the entity a line posts to)."""
+    [outcome] = sync(client, canonical("9", paid=True), options={"location_id": "200"})
+    assert outcome.outcome == "loaded"
+    docids = {d["DOCID"] for d in server.records("SODOCUMENT") if d["PONUMBER"] == "XC-9"}
+    assert len(docids) == 2
+    assert {l["LOCATIONID"] for l in server.records("SODOCUMENTENTRY") if l["DOCHDRID"] in docids} == {"200"}
+
+
+def test_a_location_intacct_does_not_have_sends_the_order_to_the_dlq_with_intacct_s_reason(client, server):
+    [outcome] = sync(client, canonical("9"), options={"location_id": "999"})
+    assert outcome.outcome == "dlq" and "Location '999' is not valid" in outcome.detail
