@@ -11,11 +11,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from storesync.adapters.base import LoadOutcome
+from storesync.hooks.errors import PermanentRecordError
 from storesync.systems.intacct import functions as fn
 from storesync.systems.intacct.wire import ErrorDetail
 
@@ -86,6 +87,35 @@ def server_time(moment: datetime) -> datetime:
 def changed_between(since: datetime, until: datetime, field: str = "WHENMODIFIED"):
     """``since <= WHENMODIFIED < until`` as a query filter."""
     return fn.all_of(fn.modified_since(server_time(since), field), fn.less_than(field, server_time(until)))
+
+
+def as_date(value: Any, *, record: str, field: str) -> date:
+    """A staged date (records come back from the sync store as JSON: ``"2026-11-04"`` or an ISO timestamp) or
+    a date/datetime, as a date; anything else raises :class:`PermanentRecordError` naming the field."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip()[:10])
+    except (TypeError, ValueError):
+        raise PermanentRecordError(f"record {record}: field {field}: {value!r} is not a date", record_key=record,
+                                   field=field) from None
+
+
+def as_money(value: Any, *, record: str, field: str) -> Decimal:
+    """A staged amount (JSON keeps money as text: ``"12.30"``) or a Decimal, as a Decimal; never a float."""
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, (str, int)) and not isinstance(value, bool):
+        try:
+            number = Decimal(str(value).strip())
+            if number.is_finite():
+                return number
+        except InvalidOperation:
+            pass
+    raise PermanentRecordError(f"record {record}: field {field}: {value!r} is not an amount", record_key=record,
+                               field=field)
 
 
 def decimal(value: Any) -> Decimal | None:

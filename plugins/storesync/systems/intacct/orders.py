@@ -58,7 +58,7 @@ from storesync.canonical import Order
 from storesync.hooks.errors import PermanentRecordError
 from storesync.systems.intacct import functions as fn
 from storesync.systems.intacct.client import IntacctClient
-from storesync.systems.intacct.loading import refused, rows_where_in
+from storesync.systems.intacct.loading import as_date, as_money, refused, rows_where_in
 from storesync.systems.intacct.wire import ErrorDetail, check_text
 
 SALES_ORDER = "Sales Order"
@@ -306,19 +306,21 @@ def mapped_order_function(key: str, record: dict[str, Any], settings: SalesOrder
     what the storefront charged (tax or a discount: see the module docstring).
     """
     for name, field_name in (("_tax", "taxAmount"), ("_discount", "discountValue")):
-        if Decimal(record.get(name) or 0) != 0:
+        if as_money(record.get(name) or "0", record=key, field=field_name) != 0:
             raise PermanentRecordError(
                 f"order {key}: field {field_name}: {record[name]} cannot be carried yet (how an Intacct site "
                 "books tax and discounts on sales orders is not configured); not posted", record_key=key,
                 field=field_name)
-    lines = [dict(line) for line in record.get("lines") or []]
-    shipping = Decimal(record.get("_shipping") or 0)
+    lines = [{**line, "quantity": as_money(line.get("quantity"), record=key, field=f"items[{index}].amount"),
+              "price": as_money(line.get("price"), record=key, field=f"items[{index}].price")}
+             for index, line in enumerate(record.get("lines") or [])]
+    shipping = as_money(record.get("_shipping") or "0", record=key, field="shippingCost")
     if shipping:
         lines.append({"itemid": record["_shipping_item"], "itemdesc": "Shipping", "quantity": Decimal(1),
                       "price": shipping})
     if not lines:
         raise PermanentRecordError(f"order {key}: field items: no lines", record_key=key, field="items")
-    day = record["datecreated"]
+    day = as_date(record.get("datecreated"), record=key, field="orderDate")
     reference = record["referenceno"]
     return fn.legacy("create_sotransaction", {
         "transactiontype": settings.transaction_type,
@@ -406,7 +408,7 @@ def load_orders(client: IntacctClient, records: list[tuple[str, dict[str, Any]]]
     invoices: dict[str, SalesOrderOutcome] = {}
     by_day: dict[Any, list[str]] = {}
     for key in paid:  # invoices are dated as their orders; one look-up per order date, not per order
-        by_day.setdefault(by_key[key]["datecreated"], []).append(key)
+        by_day.setdefault(as_date(by_key[key]["datecreated"], record=key, field="orderDate"), []).append(key)
     for day, keys in by_day.items():
         made = invoice_paid_orders(client, [by_key[key]["referenceno"] for key in keys], day=day, settings=settings)
         invoices.update(zip(keys, made))

@@ -22,14 +22,13 @@ the AR invoice the payment is applied to. The policy is the shared one
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any
 
 from storesync.adapters.base import LoadOutcome
 from storesync.adapters.documents import ErpDocument, ErpOrder, Settlement, already_there, triage_settlements
 from storesync.hooks.errors import PermanentRecordError
 from storesync.systems.intacct import functions as fn
-from storesync.systems.intacct.loading import ERP, aborted, refused, rows_where_in, text
+from storesync.systems.intacct.loading import ERP, aborted, as_date, as_money, refused, rows_where_in, text
 from storesync.systems.intacct.orders import SALES_INVOICE, existing_sales_orders
 
 OBJECT = "ARPYMT"
@@ -56,10 +55,6 @@ def invoices(client, order_references: list[str], invoice_type: str = SALES_INVO
                           order_type=row.get("PRRECORDKEY") or "") for ref, row in found.items()}
 
 
-def _day(value: Any) -> date:
-    return value.date() if isinstance(value, datetime) else value
-
-
 def payment_function(key: str, record: dict[str, Any], invoice: ErpOrder) -> fn.Function:
     """The ``create`` of one ARPYMT applied to ``invoice``'s AR invoice (the module docstring, step 4–5)."""
     bank, undeposited = text(record.get("FINANCIALENTITY")), text(record.get("UNDEPOSITEDACCOUNTNO"))
@@ -71,9 +66,10 @@ def payment_function(key: str, record: dict[str, Any], invoice: ErpOrder) -> fn.
         raise PermanentRecordError(f"payment {key}: field orderId: invoice {invoice.number} has no AR invoice "
                                    "(it is not posted)", record_key=key, field="orderId")
     header = {name: record.get(name) for name in HEADER_ORDER}
-    header.update({"CUSTOMERID": invoice.customer_id, "RECEIPTDATE": _day(record["RECEIPTDATE"])})
-    header["ARPYMTDETAILS"] = {"ARPYMTDETAIL": [{"RECORDKEY": invoice.order_type,
-                                                 "TRX_PAYMENTAMOUNT": record["_amount"]}]}
+    header.update({"CUSTOMERID": invoice.customer_id,
+                   "RECEIPTDATE": as_date(record.get("RECEIPTDATE"), record=key, field="date")})
+    header["ARPYMTDETAILS"] = {"ARPYMTDETAIL": [{
+        "RECORDKEY": invoice.order_type, "TRX_PAYMENTAMOUNT": as_money(record.get("_amount"), record=key, field="value")}]}
     return fn.create(OBJECT, header, controlid=fn.stable_controlid("payment", record["DOCNUMBER"]), reference=key)
 
 

@@ -18,14 +18,13 @@ return definition). The policy is the shared one (:func:`storesync.adapters.docu
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any
 
 from storesync.adapters.base import LoadOutcome
 from storesync.adapters.documents import ErpDocument, ErpOrder, Settlement, already_there, triage_settlements
 from storesync.hooks.errors import PermanentRecordError
 from storesync.systems.intacct import functions as fn
-from storesync.systems.intacct.loading import ERP, aborted, refused
+from storesync.systems.intacct.loading import ERP, aborted, as_date, as_money, refused
 from storesync.systems.intacct.orders import SALES_ORDER, existing_sales_orders
 
 CREDIT_MEMO = "Sales Credit Memo"
@@ -43,11 +42,10 @@ def web_orders(client, references: list[str], order_type: str = SALES_ORDER) -> 
 
 def credit_memo_function(key: str, record: dict[str, Any], order: ErpOrder, transaction_type: str,
                          location_id: str | None = None) -> fn.Function:
-    day = record["_date"]
-    day = day.date() if isinstance(day, datetime) else day
-    if not isinstance(day, date):
-        raise PermanentRecordError(f"refund {key}: field date: no date", record_key=key, field="date")
-    line = record["_line"]
+    day = as_date(record.get("_date"), record=key, field="date")
+    line = dict(record.get("_line") or {})
+    line["price"] = as_money(line.get("price"), record=key, field="value")
+    line["quantity"] = as_money(line.get("quantity"), record=key, field="quantity (refund line)")
     return fn.legacy("create_sotransaction", {
         "transactiontype": transaction_type,
         "datecreated": {"year": day.year, "month": f"{day.month:02d}", "day": f"{day.day:02d}"},

@@ -76,3 +76,12 @@ def post_orders(client, *orders, customer_id: str = "C00001"):
     from storesync.systems.intacct.orders import load_sales_orders
 
     return load_sales_orders(client, orders, customer_id=lambda order: customer_id)
+
+
+def staged(record):
+    """A mapped record as the sync store gives it back to a loader: JSON (money and dates as text)."""
+    import json
+
+    from storesync.store.types import json_default
+
+    return json.loads(json.dumps(record, default=json_default))

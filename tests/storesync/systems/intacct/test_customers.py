@@ -13,6 +13,7 @@ from storesync.systems.intacct.customers import (
     read_customers,
     read_customers_by_key,
 )
+from tests.storesync.systems.intacct.support import staged
 
 SPEC = Path(__file__).resolve().parents[4] / "plugins/storesync/systems/intacct/mappings/customer_from_canonical.yaml"
 ENGINE = MappingEngine.from_file(SPEC)
@@ -29,7 +30,7 @@ def storefront(key: str, email: str, first: str = "Ann", last: str = "Lee", post
 def sync(client, *records, options=None):
     """The customers flow's target half: prepare (match), map with the pair's spec, load."""
     contexts = prepare_customers(client, list(records), options or {})
-    mapped = [(key, ENGINE.map(record, contexts[key])) for key, record in records]
+    mapped = [(key, staged(ENGINE.map(record, contexts[key]))) for key, record in records]
     return contexts, load_customers(client, mapped, options=options or {})
 
 

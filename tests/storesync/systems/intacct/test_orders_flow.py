@@ -10,7 +10,7 @@ from pathlib import Path
 from storesync.canonical import PaymentStatus
 from storesync.mapping.engine import MappingEngine
 from storesync.systems.intacct.orders import load_orders, prepare_orders
-from tests.storesync.systems.intacct.support import web_order
+from tests.storesync.systems.intacct.support import staged, web_order
 
 SPEC = Path(__file__).resolve().parents[4] / "plugins/storesync/systems/intacct/mappings/order_from_canonical.yaml"
 ENGINE = MappingEngine.from_file(SPEC)
@@ -27,7 +27,7 @@ def canonical(source_id: str, *lines, paid: bool = False, email: str = "ann@exam
 def sync(client, *records, options=None):
     options = options or {}
     contexts = prepare_orders(client, list(records), options)
-    return load_orders(client, [(key, ENGINE.map(record, contexts[key])) for key, record in records], options=options)
+    return load_orders(client, [(key, staged(ENGINE.map(record, contexts[key]))) for key, record in records], options=options)
 
 
 def documents(server, doctype: str, reference: str) -> list[dict]:

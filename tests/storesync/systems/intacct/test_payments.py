@@ -10,7 +10,7 @@ from pathlib import Path
 from storesync.mapping.engine import MappingEngine
 from storesync.systems.intacct.orders import invoice_paid_orders
 from storesync.systems.intacct.payments import load_payments
-from tests.storesync.systems.intacct.support import post_orders, web_order
+from tests.storesync.systems.intacct.support import post_orders, staged, web_order
 
 SPEC = Path(__file__).resolve().parents[4] / "plugins/storesync/systems/intacct/mappings/payment_from_canonical.yaml"
 ENGINE = MappingEngine.from_file(SPEC)
@@ -20,7 +20,7 @@ def payment(source_id: str, order_id: str, amount: str, method: str = "Credit Ca
     record = {"source_system": "xcart", "source_id": source_id, "order_source_id": order_id, "amount": Decimal(amount),
               "currency": currency, "method": method, "occurred_at": datetime(2026, 11, 4, 9, 30, tzinfo=UTC),
               "gateway_transaction_id": f"ch_{source_id}"}
-    return source_id, ENGINE.map(record)
+    return source_id, staged(ENGINE.map(record))  # as the loader gets it from the sync store
 
 
 def invoiced(client, *order_ids: str) -> None:

@@ -9,17 +9,17 @@ from pathlib import Path
 
 from storesync.mapping.engine import MappingEngine
 from storesync.systems.intacct.refunds import load_credit_memos
-from tests.storesync.systems.intacct.support import post_orders, web_order
+from tests.storesync.systems.intacct.support import post_orders, staged, web_order
 
 SPEC = Path(__file__).resolve().parents[4] / "plugins/storesync/systems/intacct/mappings/refund_from_canonical.yaml"
 ENGINE = MappingEngine.from_file(SPEC)
 
 
 def refund(source_id: str, order_id: str, amount: str, currency: str = "USD"):
-    return source_id, ENGINE.map({"source_system": "xcart", "source_id": source_id, "order_source_id": order_id,
+    return source_id, staged(ENGINE.map({"source_system": "xcart", "source_id": source_id, "order_source_id": order_id,
                                   "amount": Decimal(amount), "currency": currency, "reason": "damaged",
                                   "occurred_at": datetime(2026, 11, 5, 8, 0, tzinfo=UTC),
-                                  "gateway_transaction_id": f"re_{source_id}"})
+                                  "gateway_transaction_id": f"re_{source_id}"}))
 
 
 def credit_memos(server) -> list[dict]:
