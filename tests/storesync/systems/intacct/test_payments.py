@@ -92,3 +92,34 @@ def test_a_method_the_mapping_gives_no_account_for_goes_to_the_dlq_naming_method
     record["UNDEPOSITEDACCOUNTNO"] = "1010"  # a spec naming both places
     [outcome] = load_payments(client, [(key, record)])
     assert (outcome.outcome, outcome.failed) == ("dlq", ["method"]) and server.records("ARPYMT") == []
+
+
+def test_a_batch_of_payments_costs_two_look_ups_and_one_request_of_creates(client, server):
+    invoiced(client, *[str(n) for n in range(1, 21)])
+    server.reset_metering()
+    outcomes = load_payments(client, [payment(f"5{n:02d}", str(n), "19.90") for n in range(1, 21)])
+    assert all(o.outcome == "loaded" for o in outcomes)
+    metered = server.metering()
+    assert metered["by_function"] == {"query": 2, "create": 20} and metered["requests"] == 3
+
+
+def test_a_payment_whose_answer_was_lost_is_found_and_not_posted_twice(monkeypatch, server):
+    from include.sandbox.intacct import Faults
+    from storesync.systems.intacct.hook import IntacctHook
+    from tests.storesync.systems.intacct.support import CONN_ID, Waits, connect, fast_retry
+
+    connect(monkeypatch, server)
+    client = IntacctHook(CONN_ID).get_client(retry=fast_retry(Waits(during=lambda: setattr(server, "faults",
+                                                                                            Faults()))))
+    invoiced(client, "9")
+    # Per call of the client: the two look-ups go through, the create runs but its answer is lost (524).
+    faults_per_call = iter([Faults(), Faults(), Faults(gateway_timeout_rate=1.0)])
+    execute = client.execute
+
+    def execute_under_faults(functions, **kwargs):
+        server.faults = next(faults_per_call, Faults())
+        return execute(functions, **kwargs)
+    monkeypatch.setattr(client, "execute", execute_under_faults)
+    [outcome] = load_payments(client, [payment("501", "9", "19.90")])
+    assert outcome.outcome == "skipped" and outcome.target_id == str(server.records("ARPYMT")[0]["RECORDNO"])
+    assert [p["DOCNUMBER"] for p in server.records("ARPYMT")] == ["XP-501"]
