@@ -2,8 +2,8 @@
 
 **Products** are the ``ITEM`` records changed in the window (``query`` with ``WHENMODIFIED >= since`` and
 ``< until``, ordered by RECORDNO so that offsets are stable), a page of up to 2000 per request. The price
-the storefront shows is the item's ``BASEPRICE`` (the list price on the item: developer.intacct.com
-api/inventory-control/items, "Base price"). Sites that sell off an Order Entry price list (``SOPRICELIST``
+the storefront shows is the item's ``BASEPRICE`` (the base price on the item, as intacct-sdk-php
+``InventoryControl/ItemCreate.php`` writes it; the emulator's choice in docs/intacct.md "Prices"). Sites that sell off an Order Entry price list (``SOPRICELIST``
 entries) are not served yet: the emulator has no price list object, noted in docs/intacct.md.
 
 **Inventory** is a full snapshot per run, read in one paged ``query`` on ``ITEMWAREHOUSEINFO`` (the item's

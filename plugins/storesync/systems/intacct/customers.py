@@ -7,9 +7,9 @@ normalised name and postal code; a match is updated, never duplicated; otherwise
 ``DISPLAYCONTACT.EMAIL1`` (``options/caseinsensitive``: e-mails are compared without case) and on
 ``DISPLAYCONTACT.MAILADDRESS.ZIP``.
 
-Writes (developer.intacct.com/api/accounts-receivable/customers "Create Customer" / "Update Customer";
-intacct-sdk-php ``CustomerCreate``: CUSTOMERID, NAME, STATUS, DISPLAYCONTACT with PRINTAS, FIRSTNAME,
-LASTNAME, EMAIL1, PHONE1, MAILADDRESS ADDRESS1, ADDRESS2, CITY, STATE, ZIP, COUNTRYCODE):
+Writes (generic ``create``/``update`` of CUSTOMER, fields as docs/intacct.md audits them from intacct-sdk-php
+``CustomerCreateTest``/``CustomerUpdateTest``: CUSTOMERID, NAME, STATUS, DISPLAYCONTACT with PRINTAS,
+FIRSTNAME, LASTNAME, EMAIL1, PHONE1, MAILADDRESS ADDRESS1, ADDRESS2, CITY, STATE, ZIP, COUNTRYCODE):
 
 - a **create** is keyed (control ID ``customer:<CUSTOMERID>``, ``client.create_once``): a resend after a lost
   answer is refused and looked up by CUSTOMERID, never made twice;

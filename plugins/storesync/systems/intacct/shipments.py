@@ -2,8 +2,8 @@
 
 Standard Intacct Order Entry has no shipment object the XML API reads: sites record the carrier on the
 document (``SHIPVIA``, the ``shippingmethod`` of create_sotransaction) and the tracking number in a custom
-field of the transaction (here ``TRACKINGNUMBER``: the pair names it, option ``tracking_field``; custom
-fields are read like standard ones: developer.intacct.com web-services/queries, "custom fields"). So a
+field of the transaction (here ``TRACKINGNUMBER``: the pair names it, option ``tracking_field``; the
+emulated site's choice, docs/intacct.md "Shipping and tracking"). So a
 shipment is a sales document (pair option ``shipment_transaction_types``, default the sales order and the
 invoice) whose tracking field is set and which changed in the window (``WHENMODIFIED``): one ``query`` per
 page, then one ``query`` for the lines of the page's documents (``SODOCUMENTENTRY`` by DOCHDRID).
