@@ -3,7 +3,7 @@ fields), and Intacct's customer edits are read back: against the emulator."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from storesync.mapping.engine import MappingEngine

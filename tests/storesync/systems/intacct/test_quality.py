@@ -8,8 +8,6 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
-
 from storesync.mapping.engine import MappingEngine
 from storesync.systems.intacct.catalogue import read_inventory_by_key
 from storesync.systems.intacct.quality import (
