@@ -1,6 +1,7 @@
 """Web orders → Intacct sales orders, looked up by storefront reference before anything is created.
 
-A function over :class:`IntacctClient` (no flow, no mapping spec yet: issue 16 item 4 builds those). Per batch:
+:func:`load_sales_orders` takes canonical orders; the flow's :func:`load_orders` takes mapped records (5.) and
+follows the same steps. Per batch:
 
 1. **Look-up first.** One ``query`` on ``SODOCUMENT`` (``docparid`` Sales Order) with ``PONUMBER in (…)`` finds
    the orders an earlier run already posted; they come back ``existing`` with their DOCID, and nothing is sent
@@ -14,12 +15,11 @@ A function over :class:`IntacctClient` (no flow, no mapping spec yet: issue 16 i
 3. **Per-order outcomes.** A refused order (an unknown item, a customer on hold) is ``failed`` with Intacct's
    errorno, description2 and correction for the DLQ; the other orders of the request still go in. An order
    whose text XML cannot carry is ``failed`` before anything is sent, naming the canonical field.
-
 4. **Paid orders become invoices** (:func:`invoice_paid_orders`), as Intacct sites run Order Entry: the sales
    order is converted to a ``Sales Invoice`` (``create_sotransaction`` with ``createdfrom`` the order's DOCID
-   and each line's ``sourcelinekey`` the order line's RECORDNO: developer.intacct.com api/order-entry/
-   order-entry-transactions "Create Order Entry Transaction (Legacy)", ``createdfrom`` "Source document ID to
-   convert from", ``sourcelinekey`` "RECORDNO of the line from the created from transaction"). Posting the
+   and each line's ``sourcelinekey`` the order line's RECORDNO: PHP SDK ``OrderEntryTransactionCreateTest``
+   for ``createdfrom``; ``sourcelinekey`` and its place after ``price`` are the emulator's unverified reading,
+   docs/intacct.md "Conversion to an invoice"). Invoices are dated as their orders. Posting the
    invoice makes the AR invoice (``SODOCUMENT.PRRECORDKEY``) that the payment is applied to. The invoice
    carries the same reference (``referenceno``) and is looked up by it first, so it is made once.
 
@@ -35,8 +35,7 @@ A function over :class:`IntacctClient` (no flow, no mapping spec yet: issue 16 i
    the location every line names (pair option ``location_id`` → ``sotransitem/locationid``,
    OrderEntryTransactionLineCreate.php); invoices and credit memos follow the same option.
 
-Not yet decided here (the mapping's job): how shipping, tax and discounts are carried (Intacct ``subtotals`` or
-charge items), the customer ID of a storefront buyer, warehouses per line, the shipping method's Intacct name.
+Not decided yet: how tax and discounts are carried (Intacct ``subtotals`` or charge items, per site).
 """
 
 from __future__ import annotations
