@@ -413,6 +413,11 @@ def load_orders(client: IntacctClient, records: list[tuple[str, dict[str, Any]]]
         invoices.update(zip(keys, made))
     for key, docid in posted.items():
         invoice = invoices.get(key)
+        if invoice is not None and invoice.status == "aborted":
+            outcomes[key] = LoadOutcome(key, "held", f"order {key}: sales order {docid} is in Intacct; its invoice "
+                                        "was not run (its request was rolled back); sent again next run",
+                                        target_id=docid, target_ref=docid, reason_code="erp_aborted")
+            continue
         if invoice is not None and not invoice.posted:
             outcomes[key] = LoadOutcome(key, "dlq", f"order {key}: sales order {docid} is in Intacct but its "
                                         f"invoice was refused: {invoice.reason}", target_id=docid, target_ref=docid,
