@@ -230,3 +230,18 @@ def test_legacy_function_elements_must_come_in_dtd_order(client, server):
     generic = client.call(fn("g", "<create><CUSTOMER><NAME>Any order</NAME><CUSTOMERID>ORD-2</CUSTOMERID>"
                                   "</CUSTOMER></create>"))
     assert generic.result().status == "success"
+
+
+def test_a_line_s_locationid_names_the_entity_it_posts_to_and_an_unknown_one_fails(client, server):
+    """intacct-sdk-php src/Intacct/Functions/OrderEntry/OrderEntryTransactionLineCreate.php writes
+    <locationid> after <price> (and <discsurchargememo>), before <departmentid>: the line's location (entity)."""
+    line = ("<sotransitem><itemid>SKU-00001</itemid><warehouseid>MAIN</warehouseid><quantity>1</quantity>"
+            "<price>1.00</price><locationid>{}</locationid></sotransitem>")
+    head = ("<create_sotransaction><transactiontype>Sales Order</transactiontype>"
+            "<datecreated><year>2026</year><month>12</month><day>07</day></datecreated>"
+            "<customerid>C00001</customerid><sotransitems>{}</sotransitems></create_sotransaction>")
+    made = client.call(fn("a", head.format(line.format("200")))).result()
+    assert made.status == "success"
+    assert [l["LOCATIONID"] for l in _lines(server, made.key)] == ["200"]
+    refused = client.call(fn("b", head.format(line.format("999")))).result()
+    assert refused.status == "failure" and "Location '999' is not valid" in refused.errors[0][2]

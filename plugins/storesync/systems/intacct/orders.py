@@ -1,6 +1,7 @@
 """Web orders → Intacct sales orders, looked up by storefront reference before anything is created.
 
-A function over :class:`IntacctClient` (no flow, no mapping spec yet: issue 16 item 4 builds those). Per batch:
+:func:`load_sales_orders` takes canonical orders; the flow's :func:`load_orders` takes mapped records (5.) and
+follows the same steps. Per batch:
 
 1. **Look-up first.** One ``query`` on ``SODOCUMENT`` (``docparid`` Sales Order) with ``PONUMBER in (…)`` finds
    the orders an earlier run already posted; they come back ``existing`` with their DOCID, and nothing is sent
@@ -14,24 +15,56 @@ A function over :class:`IntacctClient` (no flow, no mapping spec yet: issue 16 i
 3. **Per-order outcomes.** A refused order (an unknown item, a customer on hold) is ``failed`` with Intacct's
    errorno, description2 and correction for the DLQ; the other orders of the request still go in. An order
    whose text XML cannot carry is ``failed`` before anything is sent, naming the canonical field.
+4. **Paid orders become invoices** (:func:`invoice_paid_orders`), as Intacct sites run Order Entry: the sales
+   order is converted to a ``Sales Invoice`` (``create_sotransaction`` with ``createdfrom`` the order's DOCID
+   and each line's ``sourcelinekey`` the order line's RECORDNO: PHP SDK ``OrderEntryTransactionCreateTest``
+   for ``createdfrom``; ``sourcelinekey`` and its place after ``price`` are the emulator's unverified reading,
+   docs/intacct.md "Conversion to an invoice"). Invoices are dated as their orders. Posting the
+   invoice makes the AR invoice (``SODOCUMENT.PRRECORDKEY``) that the payment is applied to. The invoice
+   carries the same reference (``referenceno``) and is looked up by it first, so it is made once.
 
-Not yet decided here (the mapping's job): how shipping, tax and discounts are carried (Intacct ``subtotals`` or
-charge items), the customer ID of a storefront buyer, warehouses per line, the shipping method's Intacct name.
+5. **The orders flow** (:func:`prepare_orders`, :func:`load_orders`) works on records mapped by
+   ``mappings/order_from_canonical.yaml``: the buyer's customer is matched by e-mail (else the pair's guest
+   choice, :class:`storesync.adapters.documents.OrderPolicy`; ``guest_customers: create`` makes the customer
+   once, keyed by its ID, before its order); orders with a SKU Intacct has no active item for are held;
+   shipping is a line of the non-inventory item the spec names; an order carrying tax or a discount goes to
+   the DLQ naming the field, because how a site carries them (Intacct ``subtotals`` or charge items) is
+   not decided yet, and a sales order must never total other than the storefront's order.
+6. **Entity.** A multi-entity company's documents post to the entity of the session (the connection's
+   ``entity_id`` extra signs in at that location: LoginAuthentication.php ``locationid``) or, per pair, to
+   the location every line names (pair option ``location_id`` → ``sotransitem/locationid``,
+   OrderEntryTransactionLineCreate.php); invoices and credit memos follow the same option.
+
+Not decided yet: how tax and discounts are carried (Intacct ``subtotals`` or charge items, per site).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
+from storesync.adapters.base import LoadOutcome
+from storesync.adapters.documents import (
+    OrderPolicy,
+    assign_customers,
+    buyer_emails,
+    hold_unknown_skus,
+    new_customer_refused,
+)
 from storesync.canonical import Order
 from storesync.hooks.errors import PermanentRecordError
 from storesync.systems.intacct import functions as fn
 from storesync.systems.intacct.client import IntacctClient
+from storesync.systems.intacct.loading import as_date, as_money, refused, rows_where_in
 from storesync.systems.intacct.wire import ErrorDetail, check_text
 
 SALES_ORDER = "Sales Order"
+SALES_INVOICE = "Sales Invoice"
+DOCUMENT_FIELDS = ["RECORDNO", "DOCID", "PONUMBER", "STATE", "CUSTVENDID", "CURRENCY", "TOTAL", "PRRECORDKEY"]
+LINE_FIELDS = ["RECORDNO", "DOCHDRID", "LINE_NO", "ITEMID", "ITEMDESC", "WAREHOUSEID", "QUANTITY", "PRICE",
+               "QTY_CONVERTED"]
 #: References per look-up query: the ``in`` list stays short enough to read, the page (≤ 2000 rows) never fills.
 LOOKUP_CHUNK = 200
 
@@ -43,8 +76,11 @@ class SalesOrderSettings:
 
     reference_prefix: str = "XC-"
     transaction_type: str = SALES_ORDER
+    invoice_type: str = SALES_INVOICE
     warehouse_id: str | None = "MAIN"
     state: str = "Pending"
+    #: The entity (location) the documents' lines post to (pair option ``location_id``); None: the session's.
+    location_id: str | None = None
 
     def reference(self, order: Order) -> str:
         return f"{self.reference_prefix}{order.source_id}"
@@ -68,12 +104,13 @@ class SalesOrderOutcome:
 
 def existing_sales_orders(client: IntacctClient, references: Sequence[str], *,
                           transaction_type: str = SALES_ORDER) -> dict[str, dict[str, Any]]:
-    """Sales orders carrying these storefront references (``PONUMBER``), by reference."""
+    """Documents of ``transaction_type`` (sales orders by default) carrying these storefront references
+    (``PONUMBER``), by reference: the first made wins."""
     found: dict[str, dict[str, Any]] = {}
     unique = list(dict.fromkeys(references))
     for start in range(0, len(unique), LOOKUP_CHUNK):
         chunk = unique[start:start + LOOKUP_CHUNK]
-        paginator = fn.QueryPaginator("SODOCUMENT", ["RECORDNO", "DOCID", "PONUMBER", "STATE"],
+        paginator = fn.QueryPaginator("SODOCUMENT", DOCUMENT_FIELDS,
                                       where=fn.is_in("PONUMBER", chunk), docparid=transaction_type)
         for row in client.iter_rows(paginator):
             found.setdefault(row["PONUMBER"], row)
@@ -92,7 +129,8 @@ def sales_order_function(order: Order, *, customer_id: str, settings: SalesOrder
                                    record_key=reference, field="lines")
     day = order.order_date
     lines = [{"itemid": line.sku, "itemdesc": line.description or None, "warehouseid": settings.warehouse_id,
-              "quantity": line.quantity, "price": line.unit_price} for line in order.lines]
+              "quantity": line.quantity, "price": line.unit_price, "locationid": settings.location_id}
+             for line in order.lines]
     return fn.legacy("create_sotransaction", {
         "transactiontype": settings.transaction_type,
         "datecreated": {"year": day.year, "month": f"{day.month:02d}", "day": f"{day.day:02d}"},
@@ -146,3 +184,248 @@ def _check_order_text(order: Order, reference: str, customer_id: str) -> None:
     for index, line in enumerate(order.lines):
         check_text(line.sku, record=reference, field_path=f"lines[{index}].sku")
         check_text(line.description, record=reference, field_path=f"lines[{index}].description")
+
+
+# -- paid orders → invoices -------------------------------------------------------------------------------
+
+def order_lines(client: IntacctClient, docids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+    """The lines of these documents (``SODOCUMENTENTRY`` by DOCHDRID), by document, in line order."""
+    lines: dict[str, list[dict[str, Any]]] = {}
+    unique = list(dict.fromkeys(docids))
+    for start in range(0, len(unique), LOOKUP_CHUNK):
+        paginator = fn.QueryPaginator("SODOCUMENTENTRY", LINE_FIELDS,
+                                      where=fn.is_in("DOCHDRID", unique[start:start + LOOKUP_CHUNK]))
+        for row in client.iter_rows(paginator):
+            lines.setdefault(row["DOCHDRID"], []).append(row)
+    for rows in lines.values():
+        rows.sort(key=lambda row: int(row.get("LINE_NO") or 0))
+    return lines
+
+
+def invoice_function(order: dict[str, Any], lines: Sequence[dict[str, Any]], *, reference: str,
+                     day, settings: SalesOrderSettings) -> fn.Function | None:
+    """``create_sotransaction`` converting what is left of the sales order ``order`` into an invoice, or None
+    when nothing is left to convert."""
+    items = []
+    for line in lines:
+        left = Decimal(line["QUANTITY"] or 0) - Decimal(line.get("QTY_CONVERTED") or 0)
+        if left > 0:
+            items.append({"itemid": line["ITEMID"], "itemdesc": line.get("ITEMDESC") or None,
+                          "warehouseid": line.get("WAREHOUSEID") or None, "quantity": left,
+                          "price": Decimal(line["PRICE"]), "sourcelinekey": line["RECORDNO"],
+                          "locationid": settings.location_id})
+    if not items:
+        return None
+    return fn.legacy("create_sotransaction", {
+        "transactiontype": settings.invoice_type,
+        "datecreated": {"year": day.year, "month": f"{day.month:02d}", "day": f"{day.day:02d}"},
+        "createdfrom": order["DOCID"],
+        "customerid": order["CUSTVENDID"],
+        "referenceno": reference,
+        "currency": order.get("CURRENCY") or None,
+        "sotransitems": {"sotransitem": items},
+    }, controlid=fn.stable_controlid("sales-invoice", reference), reference=reference)
+
+
+def invoice_paid_orders(client: IntacctClient, references: Sequence[str], *, day,
+                        settings: SalesOrderSettings = SalesOrderSettings()) -> list[SalesOrderOutcome]:
+    """Convert the sales orders of these (paid) storefront references into invoices; one outcome each.
+
+    ``existing``: the invoice was there; ``created`` / ``already_posted``: made now (or by a lost attempt);
+    ``failed``: Intacct refused it (DLQ) or there is no sales order to convert (``reason`` says which).
+    """
+    invoices = existing_sales_orders(client, references, transaction_type=settings.invoice_type)
+    wanted = [ref for ref in dict.fromkeys(references) if ref not in invoices]
+    orders = existing_sales_orders(client, wanted, transaction_type=settings.transaction_type) if wanted else {}
+    lines = order_lines(client, [orders[ref]["DOCID"] for ref in wanted if ref in orders])
+    outcomes: dict[str, SalesOrderOutcome] = {
+        ref: SalesOrderOutcome(ref, "existing", invoice.get("DOCID")) for ref, invoice in invoices.items()}
+    creates: list[fn.KeyedCreate] = []
+    for reference in wanted:
+        order = orders.get(reference)
+        if order is None:
+            outcomes[reference] = SalesOrderOutcome(reference, "failed", reason=f"no {settings.transaction_type} "
+                                                    f"with reference {reference} in Intacct to invoice")
+            continue
+        function = invoice_function(order, lines.get(order["DOCID"], []), reference=reference, day=day,
+                                    settings=settings)
+        if function is None:
+            outcomes[reference] = SalesOrderOutcome(reference, "failed", reason=(
+                f"{order['DOCID']} is {order.get('STATE')}: nothing left to invoice, and no "
+                f"{settings.invoice_type} carries reference {reference}"))
+            continue
+        creates.append(fn.KeyedCreate(function, fn.Lookup("SODOCUMENT", "PONUMBER", reference,
+                                                          select=("DOCID", "RECORDNO"),
+                                                          docparid=settings.invoice_type)))
+    for created in client.create_once(creates):
+        reason = None
+        if created.status == "failed":
+            reason = "; ".join(_dlq_text(error) for error in created.errors) or "refused by Intacct"
+        outcomes[created.reference] = SalesOrderOutcome(created.reference, created.status, created.key, reason,
+                                                        created.errors)
+    return [outcomes[reference] for reference in dict.fromkeys(references)]
+
+
+# -- the orders flow (mapped records) ----------------------------------------------------------------------
+
+def settings_from_options(options: dict[str, Any]) -> SalesOrderSettings:
+    """The pair's order options: ``order_transaction_type``, ``invoice_type``, ``location_id`` (the entity the
+    lines post to; with an entity-level connection (extra ``entity_id``) it may be left out)."""
+    location = options.get("location_id")
+    return SalesOrderSettings(transaction_type=str(options.get("order_transaction_type", SALES_ORDER)),
+                              invoice_type=str(options.get("invoice_type", SALES_INVOICE)),
+                              location_id=str(location) if location else None)
+
+
+def customers_by_email(client: IntacctClient, emails: Sequence[str]) -> dict[str, str]:
+    """Lower-case e-mail → CUSTOMERID of the oldest active customer whose contact has it."""
+    found: dict[str, str] = {}
+    for row in rows_where_in(client, "CUSTOMER", ("CUSTOMERID", "STATUS", "DISPLAYCONTACT.EMAIL1"),
+                             "DISPLAYCONTACT.EMAIL1", list(emails), case_insensitive=True):
+        email = str(row.get("DISPLAYCONTACT.EMAIL1") or "").strip().lower()
+        if email and row.get("STATUS") == "active":
+            found.setdefault(email, row["CUSTOMERID"])
+    return found
+
+
+def prepare_orders(client: IntacctClient, records: list[tuple[str, dict[str, Any]]],
+                   options: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Per-record mapping context: the Intacct customer (matched by e-mail, else the guest choice) and options."""
+    policy = OrderPolicy.from_options(options)
+    emails = buyer_emails(records)
+    known = customers_by_email(client, emails) if emails else {}
+    base = policy.context()
+    return {key: {**base, **chosen} for key, chosen in assign_customers(records, known, policy).items()}
+
+
+def mapped_order_function(key: str, record: dict[str, Any], settings: SalesOrderSettings) -> fn.Function:
+    """``create_sotransaction`` for a mapped order (DTD order), its shipping a line of the spec's item.
+
+    Raises :class:`PermanentRecordError` naming the storefront field when the sales order could not total
+    what the storefront charged (tax or a discount: see the module docstring).
+    """
+    for name, field_name in (("_tax", "taxAmount"), ("_discount", "discountValue")):
+        if as_money(record.get(name) or "0", record=key, field=field_name) != 0:
+            raise PermanentRecordError(
+                f"order {key}: field {field_name}: {record[name]} cannot be carried yet (how an Intacct site "
+                "books tax and discounts on sales orders is not configured); not posted", record_key=key,
+                field=field_name)
+    lines = [{**line, "quantity": as_money(line.get("quantity"), record=key, field=f"items[{index}].amount"),
+              "price": as_money(line.get("price"), record=key, field=f"items[{index}].price")}
+             for index, line in enumerate(record.get("lines") or [])]
+    shipping = as_money(record.get("_shipping") or "0", record=key, field="shippingCost")
+    if shipping:
+        lines.append({"itemid": record["_shipping_item"], "itemdesc": "Shipping", "quantity": Decimal(1),
+                      "price": shipping})
+    if not lines:
+        raise PermanentRecordError(f"order {key}: field items: no lines", record_key=key, field="items")
+    day = as_date(record.get("datecreated"), record=key, field="orderDate")
+    reference = record["referenceno"]
+    return fn.legacy("create_sotransaction", {
+        "transactiontype": settings.transaction_type,
+        "datecreated": {"year": day.year, "month": f"{day.month:02d}", "day": f"{day.day:02d}"},
+        "customerid": record["customerid"],
+        "referenceno": reference,
+        "message": record.get("message"),
+        "shippingmethod": record.get("shippingmethod"),
+        "currency": record["currency"],
+        "state": settings.state,
+        "sotransitems": {"sotransitem": [
+            {"itemid": line["itemid"], "itemdesc": line.get("itemdesc"), "warehouseid": line.get("warehouseid"),
+             "quantity": line["quantity"], "price": line["price"], "locationid": settings.location_id}
+            for line in lines]},
+    }, controlid=fn.stable_controlid("sales-order", reference), reference=key)
+
+
+def _create_new_customers(client: IntacctClient, records: list[tuple[str, dict[str, Any]]]) -> dict[str, str]:
+    """Create the buyers the pair makes customers of (``guest_customers: create``), once each; returns
+    customer ID → Intacct's reason for those it refused."""
+    wanted: dict[str, fn.KeyedCreate] = {}
+    for _key, record in records:
+        customer_id = record.get("_new_customer_id")
+        if customer_id and customer_id not in wanted:
+            name = record.get("_buyer_name") or customer_id
+            body = {"CUSTOMERID": customer_id, "NAME": name,
+                    "DISPLAYCONTACT": {"PRINTAS": name, "EMAIL1": record.get("_buyer_email")}}
+            wanted[customer_id] = fn.KeyedCreate(
+                fn.create("CUSTOMER", body, controlid=fn.stable_controlid("customer", customer_id),
+                          reference=customer_id),
+                fn.Lookup("CUSTOMER", "CUSTOMERID", customer_id, select=("CUSTOMERID", "RECORDNO")))
+    refused: dict[str, str] = {}
+    for customer_id, made in zip(wanted, client.create_once(list(wanted.values()))):
+        if not made.posted:
+            refused[customer_id] = "; ".join(_dlq_text(e) for e in made.errors) or made.status
+    return refused
+
+
+def load_orders(client: IntacctClient, records: list[tuple[str, dict[str, Any]]],
+                options: dict[str, Any] | None = None) -> list[LoadOutcome]:
+    """Mapped web orders → sales orders (and, when paid, their invoices); one LoadOutcome per order."""
+    options = options or {}
+    settings = settings_from_options(options)
+    outcomes: dict[str, Any] = {}
+    existing = existing_sales_orders(client, [r["referenceno"] for _, r in records],
+                                     transaction_type=settings.transaction_type)
+    posted: dict[str, str] = {}  # key → DOCID of its sales order
+    rest = []
+    for key, record in records:
+        if record["referenceno"] in existing:
+            posted[key] = existing[record["referenceno"]]["DOCID"]
+        else:
+            rest.append((key, record))
+    skus = sorted({line.get("itemid") for _, r in rest for line in r.get("lines") or []} - {None})
+    known = {row["ITEMID"] for row in rows_where_in(client, "ITEM", ("ITEMID", "STATUS"), "ITEMID", skus)
+             if row.get("STATUS") == "active"}
+    held, rest = hold_unknown_skus(rest, known, "Intacct", lambda r: [line.get("itemid") for line in r.get("lines") or []])
+    outcomes.update((outcome.record_key, outcome) for outcome in held)
+    refused_customers = _create_new_customers(client, rest)
+    creates: list[fn.KeyedCreate] = []
+    for key, record in rest:
+        if record.get("_new_customer_id") in refused_customers:
+            outcomes[key] = new_customer_refused(key, [refused_customers[record["_new_customer_id"]]])
+            continue
+        try:
+            function = mapped_order_function(key, record, settings)
+        except PermanentRecordError as exc:
+            outcomes[key] = LoadOutcome(key, "dlq", str(exc), reason_code="invalid_value",
+                                        failed=[exc.field or "order"])
+            continue
+        creates.append(fn.KeyedCreate(function, fn.Lookup("SODOCUMENT", "PONUMBER", record["referenceno"],
+                                                          select=("DOCID", "RECORDNO"),
+                                                          docparid=settings.transaction_type)))
+    for create, made in zip(creates, client.create_once(creates)):
+        key = create.function.label
+        if made.posted and made.key:
+            posted[key] = made.key
+        elif made.status == "aborted":
+            outcomes[key] = LoadOutcome(key, "held", f"order {key}: not run by Intacct (its request was rolled "
+                                        "back); sent again next run", reason_code="erp_aborted")
+        else:
+            outcomes[key] = refused(key, "order", "the sales order", made.errors)
+    by_key = dict(records)
+    paid = [key for key in posted if by_key[key].get("_paid")]
+    invoices: dict[str, SalesOrderOutcome] = {}
+    by_day: dict[Any, list[str]] = {}
+    for key in paid:  # invoices are dated as their orders; one look-up per order date, not per order
+        by_day.setdefault(as_date(by_key[key]["datecreated"], record=key, field="orderDate"), []).append(key)
+    for day, keys in by_day.items():
+        made = invoice_paid_orders(client, [by_key[key]["referenceno"] for key in keys], day=day, settings=settings)
+        invoices.update(zip(keys, made))
+    for key, docid in posted.items():
+        invoice = invoices.get(key)
+        if invoice is not None and invoice.status == "aborted":
+            outcomes[key] = LoadOutcome(key, "held", f"order {key}: sales order {docid} is in Intacct; its invoice "
+                                        "was not run (its request was rolled back); sent again next run",
+                                        target_id=docid, target_ref=docid, reason_code="erp_aborted")
+            continue
+        if invoice is not None and not invoice.posted:
+            outcomes[key] = LoadOutcome(key, "dlq", f"order {key}: sales order {docid} is in Intacct but its "
+                                        f"invoice was refused: {invoice.reason}", target_id=docid, target_ref=docid,
+                                        reason_code="erp_rejected", failed=["paymentStatus (invoice)"])
+            continue
+        was = "found" if by_key[key]["referenceno"] in existing else "created"
+        note = f"; invoice {invoice.docid} ({invoice.status})" if invoice is not None else ""
+        nothing_new = was == "found" and (invoice is None or invoice.status == "existing")
+        outcomes[key] = LoadOutcome(key, "skipped" if nothing_new else "loaded",
+                                    f"{was} Intacct sales order {docid}{note}", target_id=docid, target_ref=docid)
+    return [outcomes[key] for key, _ in records]
