@@ -50,6 +50,7 @@ def test_every_order_becomes_exactly_one_sales_order_or_a_dlq_entry_naming_order
     assert erp.city_field in city["reason"], f"a mapping refusal names the {erp.label} field"
 
 
+@pytest.mark.sync_store_semantics
 def test_running_the_same_interval_again_creates_nothing(erp_factory, flow_dag):
     erp = erp_factory(orders=30, clock=INSIDE_THE_INTERVAL)
     dag = flow_dag("orders", erp=erp.name)
@@ -65,6 +66,7 @@ def test_running_the_same_interval_again_creates_nothing(erp_factory, flow_dag):
     assert counts["loaded"] == 0 and counts["skipped"] == still_in_window and counts["written_back"] == 0
 
 
+@pytest.mark.sync_store_semantics
 def test_a_lost_cross_reference_still_creates_no_second_sales_order(erp_factory, flow_dag):
     """A crash between the ERP's commit and the sync store's xref write: the ERP, searched by the order's
     reference, is the source of truth."""

@@ -21,6 +21,7 @@ def orders_loaded(acumatica_sandbox_factory, flow_dag, orders: int) -> Acumatica
     return erp
 
 
+@pytest.mark.sync_store_semantics
 def test_a_lost_cross_reference_still_posts_no_second_payment(acumatica_sandbox_factory, flow_dag):
     import sqlalchemy
 
