@@ -1,8 +1,9 @@
-"""``make bench``: measure a–g in one run on this machine; write .local/bench/report.json and report.md; print the table.
+"""``make bench``: measure a–g in one run here; write .local/bench/report.json and report.md; print the table.
 
     python -m scripts.bench [--size full|small] [--only a,c] [--out DIR]
 
-``full`` is the issue's sizes (100,000 orders for a, 100,000 SKUs for c, 500,000 and 1,000,000 orders for d, 2,000 for g);
+``full`` is the issues' sizes (100,000 orders for a, 100,000 SKUs for c, 500,000 and 1,000,000 orders for d,
+2,000 for g);
 ``small`` is a few thousand records per item, for CI, so the harness cannot rot. Targets are reported, not
 asserted: the exit status is 0 when every item was measured or deliberately left out with its reason, and 1
 when an item failed with an error (its reason is in the report).
@@ -51,8 +52,8 @@ SIZES = {
 }
 TITLES = {"a": "Extraction, ours vs dlt rest_api", "b": "Rate-limit efficiency (Acumatica)",
           "c": "Incremental inventory sync (1 % of SKUs changed)", "d": "Peak task memory under backfill",
-          "e": "Parse cost per DAG file (beyond import airflow.sdk)", "f": "Transform and validation (mappings + both gates)",
-          "g": "Intacct quota cost (2,000-order backfill)"}
+          "e": "Parse cost per DAG file (beyond import airflow.sdk)",
+          "f": "Transform and validation (mappings + both gates)", "g": "Intacct quota cost (2,000-order backfill)"}
 
 
 def run_item(key: str, size: Size, work: Path, say, deadline: float) -> Item:

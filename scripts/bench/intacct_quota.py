@@ -99,7 +99,8 @@ def canonical_orders(count: int, *, skus: Sequence[str], paid_share: float, seed
         shipping = Decimal("4.95")
         placed = FIRST_DAY + timedelta(days=index // ORDERS_PER_DAY, minutes=index % ORDERS_PER_DAY)
         order = Order(source_system="xcart", source_id=source_id, order_number=f"W{source_id}", order_date=placed,
-                      updated_at=placed, currency="USD", customer=CustomerRef(str(index), email, "Ann", "Lee", not known),
+                      updated_at=placed, currency="USD",
+                      customer=CustomerRef(str(index), email, "Ann", "Lee", not known),
                       billing_address=address, shipping_address=address, lines=tuple(lines), subtotal=subtotal,
                       shipping_amount=shipping, tax_amount=Decimal(0), discount_amount=Decimal(0),
                       total=subtotal + shipping,
@@ -291,10 +292,12 @@ def run(*, orders: int, say=print) -> Item:
                 f"{'met' if paid_met else 'MISSED'} ({ours_paid.transactions_per_order:.3f} transactions, "
                 f"{ours_paid.requests_per_order:.4f} requests per order)"),
             f"naive, {PAID_SHARE:.0%} paid": paid["naive"].summary(),
-            "naive ÷ ours, transactions (unpaid, paid)": f"{ratio(unpaid['naive'].transactions, ours.transactions):.2f}, "
-                                                         f"{ratio(paid['naive'].transactions, ours_paid.transactions):.2f}",
-            "naive ÷ ours, requests (unpaid, paid)": f"{ratio(unpaid['naive'].requests, ours.requests):.1f}, "
-                                                     f"{ratio(paid['naive'].requests, ours_paid.requests):.1f}",
+            "naive ÷ ours, transactions (unpaid, paid)": (
+                f"{ratio(unpaid['naive'].transactions, ours.transactions):.2f}, "
+                f"{ratio(paid['naive'].transactions, ours_paid.transactions):.2f}"),
+            "naive ÷ ours, requests (unpaid, paid)": (
+                f"{ratio(unpaid['naive'].requests, ours.requests):.1f}, "
+                f"{ratio(paid['naive'].requests, ours_paid.requests):.1f}"),
         },
         notes=notes, seconds=time.perf_counter() - started,
     )
