@@ -53,7 +53,7 @@ SIZES = {
 TITLES = {"a": "Extraction, ours vs dlt rest_api", "b": "Rate-limit efficiency (Acumatica)",
           "c": "Incremental inventory sync (1 % of SKUs changed)", "d": "Peak task memory under backfill",
           "e": "Parse cost per DAG file (beyond import airflow.sdk)",
-          "f": "Transform and validation (mappings + both gates)", "g": "Intacct quota cost (2,000-order backfill)"}
+          "f": "Transform and validation (mappings + both gates)", "g": "Intacct quota cost (orders backfill)"}
 
 
 def run_item(key: str, size: Size, work: Path, say, deadline: float) -> Item:

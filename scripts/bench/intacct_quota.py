@@ -35,7 +35,7 @@ from typing import Any
 from scripts.bench.report import Item, intacct_quota_target_met, ratio
 from scripts.bench.systems import ROOT
 
-TITLE = "Intacct quota cost (2,000-order backfill)"
+TITLE = "Intacct quota cost (orders backfill)"
 TARGET = "≤ 1.1 transactions and ≤ 0.05 requests per order"
 UNIT = "transactions/order"
 SPEC = ROOT / "plugins" / "storesync" / "systems" / "intacct" / "mappings" / "order_from_canonical.yaml"
@@ -55,6 +55,9 @@ class Cost:
     functions: int
     by_function: dict[str, int]
     outcomes: dict[str, int]
+    throttled: int = 0
+    #: what the client's own meter expected the run to cost (``Function.metered_units``): a cross-check
+    client_transactions: int | None = None
 
     @property
     def transactions_per_order(self) -> float:
@@ -68,7 +71,8 @@ class Cost:
         return {"transactions": self.transactions, "requests": self.requests, "functions": self.functions,
                 "transactions per order": round(self.transactions_per_order, 4),
                 "requests per order": round(self.requests_per_order, 4),
-                "transactions by function": self.by_function, "outcomes": self.outcomes}
+                "transactions by function": self.by_function, "outcomes": self.outcomes,
+                "throttled (429)": self.throttled, "client meter's transactions": self.client_transactions}
 
 
 # -- the orders -------------------------------------------------------------------------------------------
@@ -166,11 +170,12 @@ class NaiveClient:
         return outcome
 
 
-def meter(server, orders: int, outcomes: Counter) -> Cost:
+def meter(server, orders: int, outcomes: Counter, client) -> Cost:
     metering = server.metering()
     return Cost(orders=orders, transactions=metering["api_transactions"], requests=metering["requests"],
                 functions=metering["functions"], by_function=dict(sorted(metering["by_function"].items())),
-                outcomes=dict(sorted(outcomes.items())))
+                outcomes=dict(sorted(outcomes.items())), throttled=metering["throttled"],
+                client_transactions=client.meter.snapshot()["metered_units"])
 
 
 # -- the two backfills ------------------------------------------------------------------------------------
@@ -190,7 +195,7 @@ def run_ours(records: list[tuple[str, dict]], *, batch_size: int, options: dict[
             contexts = prepare_orders(client, batch, options)
             mapped = [(key, _staged(engine.map(record, contexts[key]))) for key, record in batch]
             outcomes.update(outcome.outcome for outcome in load_orders(client, mapped, options=options))
-        return meter(server, len(records), outcomes)
+        return meter(server, len(records), outcomes, client)
     finally:
         server.stop()
 
@@ -231,7 +236,7 @@ def run_naive(records: list[tuple[str, dict]], *, options: dict[str, Any] | None
                 day = as_date(mapped["datecreated"], record=key, field="orderDate")
                 naive.call(invoice_function(order, lines, reference=reference, day=day, settings=settings))
             outcomes["loaded"] += 1
-        return meter(server, len(records), outcomes)
+        return meter(server, len(records), outcomes, naive.inner)
     finally:
         server.stop()
 

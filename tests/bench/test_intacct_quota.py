@@ -62,6 +62,11 @@ def test_the_transactions_are_the_sum_of_the_emulator_s_per_function_counts(ours
         assert cost.transactions == sum(cost.by_function.values())
 
 
+def test_the_client_s_own_meter_expects_what_the_emulator_counted_and_nothing_was_throttled(ours, naive):
+    for cost in (ours, naive):
+        assert (cost.client_transactions, cost.throttled) == (cost.transactions, 0)
+
+
 def test_ours_creates_each_order_and_each_paid_order_s_invoice_once(ours):
     assert ours.by_function["create_sotransaction"] == ORDERS + 3
 
