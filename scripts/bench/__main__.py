@@ -1,8 +1,9 @@
-"""``make bench``: measure a–f in one run on this machine; write .local/bench/report.json and report.md; print the table.
+"""``make bench``: measure a–g in one run here; write .local/bench/report.json and report.md; print the table.
 
     python -m scripts.bench [--size full|small] [--only a,c] [--out DIR]
 
-``full`` is the issue's sizes (100,000 orders for a, 100,000 SKUs for c, 500,000 and 1,000,000 orders for d);
+``full`` is the issues' sizes (100,000 orders for a, 100,000 SKUs for c, 500,000 and 1,000,000 orders for d,
+2,000 for g);
 ``small`` is a few thousand records per item, for CI, so the harness cannot rot. Targets are reported, not
 asserted: the exit status is 0 when every item was measured or deliberately left out with its reason, and 1
 when an item failed with an error (its reason is in the report).
@@ -35,6 +36,7 @@ class Size:
     memory_calibration: int | None
     parse_repetitions: int
     transform_orders: int
+    intacct_orders: int = 2_000  # g: the backfill the issue names
     page_size: int = 250
     # d: one process per task (as Airflow runs them), or (small: start-up dominates) one per volume
     process_per_task: bool = True
@@ -46,11 +48,12 @@ SIZES = {
                  memory_volumes=(500_000, 1_000_000), memory_calibration=20_000, parse_repetitions=3, transform_orders=5_000),
     "small": Size(extraction_orders=2_000, rate_limit_orders=40, rate_limit_per_minute=600, skus=1_000,
                   memory_volumes=(500, 1_000), memory_calibration=None, parse_repetitions=1, transform_orders=500,
-                  process_per_task=False, parse_parallel=2),
+                  intacct_orders=200, process_per_task=False, parse_parallel=2),
 }
 TITLES = {"a": "Extraction, ours vs dlt rest_api", "b": "Rate-limit efficiency (Acumatica)",
           "c": "Incremental inventory sync (1 % of SKUs changed)", "d": "Peak task memory under backfill",
-          "e": "Parse cost per DAG file (beyond import airflow.sdk)", "f": "Transform and validation (mappings + both gates)"}
+          "e": "Parse cost per DAG file (beyond import airflow.sdk)",
+          "f": "Transform and validation (mappings + both gates)", "g": "Intacct quota cost (orders backfill)"}
 
 
 def run_item(key: str, size: Size, work: Path, say, deadline: float) -> Item:
@@ -86,13 +89,17 @@ def run_item(key: str, size: Size, work: Path, say, deadline: float) -> Item:
         from scripts.bench import transform_cost
 
         return transform_cost.run(orders=size.transform_orders, workdir=work / "f", env=dict(os.environ), say=say)
+    if key == "g":
+        from scripts.bench import intacct_quota
+
+        return intacct_quota.run(orders=size.intacct_orders, say=say)
     raise KeyError(key)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m scripts.bench", description=__doc__.splitlines()[0])
     parser.add_argument("--size", choices=sorted(SIZES), default="full")
-    parser.add_argument("--only", default="a,b,c,d,e,f", help="comma-separated items to run (default all)")
+    parser.add_argument("--only", default="a,b,c,d,e,f,g", help="comma-separated items to run (default all)")
     parser.add_argument("--out", type=Path, default=LOCAL / "bench")
     parser.add_argument("--budget-minutes", type=float, default=26.0,
                         help="the run's time budget: d (run last) shrinks its volumes to what is left of it "

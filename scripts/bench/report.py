@@ -1,4 +1,4 @@
-"""Benchmark results: one ``Item`` per measurement (a–f), its target, and the report as JSON, Markdown and a table.
+"""Benchmark results: one ``Item`` per measurement (a–g), its target, and the report as JSON, Markdown and a table.
 
 Targets are reported, never asserted: an item that misses its target says so (``met: false``) and its notes
 say what limits it. An item that could not be measured says why (``status: not measured``) and has no figure.
@@ -20,7 +20,7 @@ MEASURED, NOT_MEASURED, ERROR = "measured", "not measured", "error"
 class Item:
     """One benchmark figure with its unit, target (as text) and whether it met it (None: not judged)."""
 
-    key: str  # "a" … "f"
+    key: str  # "a" … "g"
     title: str
     figure: float | None
     unit: str
@@ -84,6 +84,12 @@ def parse_target_met(ms_by_file: dict[str, float], *, limit_ms: float = 50.0) ->
 def transform_target_met(lines_per_s: float, *, minimum: float = 50_000) -> bool:
     """f: at least ``minimum`` order lines per second through the mappings and both gates."""
     return lines_per_s >= minimum
+
+
+def intacct_quota_target_met(transactions_per_order: float, requests_per_order: float, *,
+                             max_transactions: float = 1.1, max_requests: float = 0.05) -> bool:
+    """g: at most ``max_transactions`` metered API transactions and ``max_requests`` HTTP requests per order."""
+    return transactions_per_order <= max_transactions and requests_per_order <= max_requests
 
 
 def ratio(numerator: float, denominator: float) -> float | None:
