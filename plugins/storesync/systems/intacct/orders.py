@@ -40,7 +40,7 @@ Not decided yet: how tax and discounts are carried (Intacct ``subtotals`` or cha
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -231,6 +231,9 @@ def invoice_paid_orders(client: IntacctClient, references: Sequence[str], *, day
                         settings: SalesOrderSettings = SalesOrderSettings()) -> list[SalesOrderOutcome]:
     """Convert the sales orders of these (paid) storefront references into invoices; one outcome each.
 
+    ``day`` dates every invoice, or maps each reference to its invoice's date (invoices are dated as their
+    orders): a batch spanning several order dates still costs one look-up of each kind and one request.
+
     ``existing``: the invoice was there; ``created`` / ``already_posted``: made now (or by a lost attempt);
     ``failed``: Intacct refused it (DLQ) or there is no sales order to convert (``reason`` says which).
     """
@@ -247,8 +250,8 @@ def invoice_paid_orders(client: IntacctClient, references: Sequence[str], *, day
             outcomes[reference] = SalesOrderOutcome(reference, "failed", reason=f"no {settings.transaction_type} "
                                                     f"with reference {reference} in Intacct to invoice")
             continue
-        function = invoice_function(order, lines.get(order["DOCID"], []), reference=reference, day=day,
-                                    settings=settings)
+        function = invoice_function(order, lines.get(order["DOCID"], []), reference=reference,
+                                    day=day[reference] if isinstance(day, Mapping) else day, settings=settings)
         if function is None:
             outcomes[reference] = SalesOrderOutcome(reference, "failed", reason=(
                 f"{order['DOCID']} is {order.get('STATE')}: nothing left to invoice, and no "
@@ -404,13 +407,12 @@ def load_orders(client: IntacctClient, records: list[tuple[str, dict[str, Any]]]
             outcomes[key] = refused(key, "order", "the sales order", made.errors)
     by_key = dict(records)
     paid = [key for key in posted if by_key[key].get("_paid")]
-    invoices: dict[str, SalesOrderOutcome] = {}
-    by_day: dict[Any, list[str]] = {}
-    for key in paid:  # invoices are dated as their orders; one look-up per order date, not per order
-        by_day.setdefault(as_date(by_key[key]["datecreated"], record=key, field="orderDate"), []).append(key)
-    for day, keys in by_day.items():
-        made = invoice_paid_orders(client, [by_key[key]["referenceno"] for key in keys], day=day, settings=settings)
-        invoices.update(zip(keys, made))
+    # Invoices are dated as their orders; the whole batch's are looked up and sent together.
+    dates = {by_key[key]["referenceno"]: as_date(by_key[key]["datecreated"], record=key, field="orderDate")
+             for key in paid}
+    made = invoice_paid_orders(client, [by_key[key]["referenceno"] for key in paid], day=dates,
+                               settings=settings) if paid else []
+    invoices: dict[str, SalesOrderOutcome] = dict(zip(paid, made))
     for key, docid in posted.items():
         invoice = invoices.get(key)
         if invoice is not None and invoice.status == "aborted":

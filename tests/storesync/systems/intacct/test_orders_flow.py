@@ -99,3 +99,24 @@ def test_with_a_location_option_every_line_of_the_order_and_its_invoice_posts_to
 def test_a_location_intacct_does_not_have_sends_the_order_to_the_dlq_with_intacct_s_reason(client, server):
     [outcome] = sync(client, canonical("9"), options={"location_id": "999"})
     assert outcome.outcome == "dlq" and "Location '999' is not valid" in outcome.detail
+
+
+def test_paid_orders_of_several_dates_in_one_batch_are_invoiced_in_one_request_each_dated_as_its_order(client, server):
+    from datetime import datetime, timezone
+
+    days = [datetime(2026, 11, day, 10, tzinfo=timezone.utc) for day in (3, 4, 5)]
+    records = [canonical(str(20 + n), paid=True, order_date=day) for n, day in enumerate(days)]
+    before = client.meter.snapshot()
+    outcomes = sync(client, *records)
+    after = client.meter.snapshot()
+    assert [o.outcome for o in outcomes] == ["loaded"] * 3
+    invoices = {ref: documents(server, "Sales Invoice", ref) for ref in ("XC-20", "XC-21", "XC-22")}
+    assert [len(found) for found in invoices.values()] == [1, 1, 1]
+    created = {ref: found[0]["WHENCREATED"] for ref, found in invoices.items()}
+    assert [str(created[ref])[:10] for ref in ("XC-20", "XC-21", "XC-22")] == ["2026-11-03", "2026-11-04", "2026-11-05"]
+    sent = after["by_function"].get("create_sotransaction", 0) - before["by_function"].get("create_sotransaction", 0)
+    assert sent == 6, "three sales orders and three invoices"
+    # One request each: buyers by e-mail, sales orders by reference, items, the sales-order creates, invoices by
+    # reference, sales orders to convert, their lines, the invoice creates (and the session's sign-in). Grouped
+    # by order date, as before, the last four were sent once per date: 17 requests here.
+    assert after["requests"] - before["requests"] <= 9, after["by_function"]
