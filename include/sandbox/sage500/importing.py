@@ -50,6 +50,8 @@ class ImportResult:
     processed: list[str] = field(default_factory=list)
     failed: dict[str, list[str]] = field(default_factory=dict)
     keys: dict[str, int] = field(default_factory=dict)
+    #: per entity id, warnings logged with Status 2 (e.g. a second staged row of a customer, ignored).
+    warnings: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -59,6 +61,8 @@ class Problem:
     column: str
     value: Any
     comment: str
+    #: tdmMigrationLogWrk.Duplicate: 1 when the row is refused as a duplicate (of a staged row or an ERP row).
+    duplicate: bool = False
 
     @property
     def value_text(self) -> str | None:
@@ -223,7 +227,8 @@ def write_log(cursor, session_key: int, log: list[tuple[str | None, Problem]],
         return
     log_rows = [
         (session_key, (entity or "")[:255], (problem.column or "")[:35],
-         None if problem.value_text is None else problem.value_text[:100], 0, (problem.comment or "")[:255], status)
+         None if problem.value_text is None else problem.value_text[:100], int(problem.duplicate),
+         (problem.comment or "")[:255], status)
         for entity, problem in log
     ]
     insert_rows(cursor, "tdmMigrationLogWrk", ("SessionKey", "EntityID", "ColumnID", "ColumnValue", "Duplicate",
