@@ -25,9 +25,10 @@ does not matter. Timestamps are naive and UTC.
 Tables per flow of a storefront ↔ Sage 500 pair (real Sage names unless marked *unverified*, where public
 material is silent and the sandbox picked something plausible):
 
-- customers: ``tarCustomer`` (+ ``CustClassKey``, ``UserFld1..4``), ``tciAddress``, ``tciContact``,
-  ``tarCustClass`` (*unverified* columns: ``CustClassID`` varchar(12), ``CustClassName``), staging
-  ``StgCustomer`` (*unverified* column set beyond the Sage sizes named in DESIGN.md §8);
+- customers: ``tarCustomer`` (+ ``CustClassKey``, ``DfltBillToAddrKey``, ``DfltShipToAddrKey``, ``UserFld1..4``),
+  ``tarCustAddr`` (the customer's addresses, CustAddrID), ``tciAddress``, ``tciContact``, ``tarCustClass``
+  (*unverified* columns: ``CustClassID`` varchar(12), ``CustClassName``), staging ``StgCustomer``,
+  ``StgCustAddr``, ``StgContact`` with the columns spARapiCustomerIns copies (docs/sage500.md, CUSTSP);
 - sales orders: ``tsoSalesOrder``, ``tsoSOLine``, ``tsoSOLineDist``, staging ``StgSalesOrder``/``StgSOLine``;
 - shipments: ``tsoShipment`` (ShipKey, TranNo, TranID, TranDate = ship date, SOKey, ShipMethID; *unverified*:
   ``CarrierID`` varchar(15) and ``TrackingNo`` varchar(40) on the header: real Sage keeps packages/tracking
