@@ -205,7 +205,8 @@ class _CustomerImport:
             "address": {c: text(row[c]) for c in ADDRESS_COLUMNS if row[c] is not None},
             "contact": {c: text(row[c]) for c in CONTACT_COLUMNS if row[c] is not None},
             "ContactName": text(row["Name"]),
-            "DfltBillToAddrID": natural_id(row["DfltBillToAddrID"]), "DfltShipToAddrID": natural_id(row["DfltShipToAddrID"]),
+            "DfltBillToAddrID": natural_id(row["DfltBillToAddrID"]),
+            "DfltShipToAddrID": natural_id(row["DfltShipToAddrID"]),
             "user": {c: text(row[c]) for c in USER_FIELDS if row[c] is not None},
         }
 

@@ -1,7 +1,8 @@
 """The emulated spARapiCustomerIns (StgCustomer, StgCustAddr, StgContact), on SQLite and PostgreSQL through ODBC.
 
 Conformance tests cite CUSTSP: a site's copy of the standard procedure, ``chrisdilalla/Tylie-API``
-``database/2019-01-04_01 spARCustomerImport_Tylie.sql`` (docs/sage500.md); "CUSTSP N" is a line number of that file (commit 954fd04, CRs removed).
+``database/2019-01-04_01 spARCustomerImport_Tylie.sql`` (docs/sage500.md); "CUSTSP N" is a line number of that
+file (commit 954fd04, CRs removed).
 Tests of what that text does not settle say **unverified** and name the sandbox's choice.
 """
 
