@@ -5,6 +5,11 @@ Source (docs/sage500.md, CUSTSP): a site's copy of the standard procedure, ``chr
 Its own text settles what is emulated here; its validation sub-procedures (``spARCustHdrVal``,
 ``spARCustAddrVal``) are not public, and what they would check is marked *unverified* below.
 
+Interface (:func:`spARapiCustomerIns`): the migration interface of the sales-order procedure (``@oContinue
+OUTPUT, @iCancel, @iSessionKey, @iCompanyID, @iRptOption, @iPrintWarnings, @iUseStageTable, @oRecsProcessed,
+@oFailedRecs, @oTotalRecs, @_oRetVal``); one call processes the whole session (Sage: blocks, for about
+``@MIGRATE_SECS`` = 3 s, then ``@oContinue = 1``), so ``@oContinue`` comes back 0.
+
 Staging (columns: :mod:`.schema`), linked by CustID, never by RowKey:
 
 - ``StgCustomer``: one row per customer. The row is also the **primary address** (CustAddrID = CustID,
@@ -51,10 +56,18 @@ from .importing import (
     ACTION_INSERT,
     ACTION_UPDATE,
     LOG_STATUS_FAILURE,
+    LOG_STATUS_INFO,
     LOG_STATUS_SUCCESS,
     LOG_STATUS_WARNING,
     PROCESS_ERROR,
+    RET_PARM_ERR,
+    RET_SUCCESS,
+    RPT_PRINT_ALL,
+    RPT_PRINT_NONE,
+    RPT_PRINT_SUCCESSFUL,
+    RPT_PRINT_UNSUCCESSFUL,
     ImportResult,
+    MigrationOutputs,
     Problem,
     check_sizes,
     delete_rows,
@@ -82,29 +95,69 @@ DUPLICATE = "Duplicate record [110067]: the CustID is on an earlier row of this 
 PARENT_FAILED = "The parent customer failed; the record was not migrated [151769, 100447]."
 
 
+def spARapiCustomerIns(conn, o_continue: int | None, i_cancel: int, i_session_key: int | None,  # noqa: N802
+                       i_company_id: str | None, i_rpt_option: int = RPT_PRINT_NONE, i_print_warnings: int = 1,
+                       use_stage_table: int = 1, o_recs_processed: int | None = None,
+                       o_failed_recs: int | None = None, o_total_recs: int | None = None, *,
+                       now: datetime | None = None, collect: ImportResult | None = None) -> MigrationOutputs:
+    """One call of the procedure with its interface (CUSTSP "MIGRATION SP INTERFACE PARAMETERS"): the whole
+    session is processed, so ``@oContinue`` comes back 0. ``@oRecsProcessed``/``@oFailedRecs`` are additive;
+    ``@oTotalRecs`` is set (StgCustomer + StgCustAddr + StgContact rows at ProcessStatus 0) only when it comes
+    in NULL or 0. ``@iCancel = 1`` logs an info row and processes nothing. Failure rows are logged when
+    ``@iRptOption`` is 0 or 3, success rows when it is 0 or 2, duplicate warnings when ``@iPrintWarnings = 1``.
+    Sandbox choice, as for sales orders: ``@UseStageTable = 0`` (caller-built temp tables) → ``@_oRetVal`` 3.
+    ``collect`` gathers what happened (tests, :func:`run_customer_import`).
+    """
+    recs, failed, total = o_recs_processed or 0, o_failed_recs or 0, o_total_recs or 0
+    company = natural_id(i_company_id)
+    if i_session_key is None or not company or use_stage_table != 1 or i_rpt_option not in (0, 1, 2, 3):
+        return MigrationOutputs(0, recs, failed, total, RET_PARM_ERR)
+    result = collect if collect is not None else ImportResult()
+
+    def call() -> MigrationOutputs:
+        cursor = conn.cursor()
+        if int(i_cancel or 0) == 1:  # CUSTSP 575-590: logged whatever @iRptOption says
+            write_log(cursor, int(i_session_key), [("", Problem("", "", "Processing was cancelled."))],
+                      LOG_STATUS_INFO)
+            return MigrationOutputs(0, recs, failed, total, RET_SUCCESS)
+        work = _CustomerImport(conn, int(i_session_key), company, now or utc_now(), bool(i_print_warnings == 1),
+                               int(i_rpt_option), result)
+        counts = work.run()
+        return MigrationOutputs(0, recs + counts[0], failed + counts[1], total or counts[0], RET_SUCCESS)
+
+    return run_in_transaction(conn, call)
+
+
 def run_customer_import(conn, session_key: int, *, company_id: str = "SOA", now: datetime | None = None,
                         print_warnings: bool = True) -> ImportResult:
-    """Emulate ``spARapiCustomerIns`` for one staging session (all of it in one call); see the module docstring.
+    """Call :func:`spARapiCustomerIns` as a caller does (all rows reported) for one staging session.
 
     ``processed``/``failed``/``warnings`` are keyed by CustID (``RowKey n`` when it is missing); ``keys`` maps
     each imported CustID to its CustKey. ``print_warnings`` is ``@iPrintWarnings`` (duplicate rows are logged
     only with it). ``now`` (naive UTC) stamps the rows; default the clock.
     """
-    return run_in_transaction(conn, lambda: _CustomerImport(conn, int(session_key), company_id,
-                                                            now or utc_now(), print_warnings).run())
+    result = ImportResult()
+    outputs = spARapiCustomerIns(conn, 1, 0, session_key, company_id, RPT_PRINT_ALL, int(print_warnings), 1,
+                                 now=now, collect=result)
+    if outputs.o_ret_val != RET_SUCCESS:
+        raise RuntimeError(f"spARapiCustomerIns returned {outputs.o_ret_val}")
+    return result
 
 
 class _CustomerImport:
-    def __init__(self, conn, session_key: int, company_id: str, now: datetime, print_warnings: bool) -> None:
+    def __init__(self, conn, session_key: int, company_id: str, now: datetime, print_warnings: bool,
+                 rpt_option: int, result: ImportResult) -> None:
         self.conn, self.cursor = conn, conn.cursor()
         self.session_key, self.company_id, self.now = session_key, company_id, now
-        self.print_warnings = print_warnings
-        self.result = ImportResult()
+        self.print_warnings, self.rpt_option = print_warnings, rpt_option
+        self.result = result
+        self.refused_rows = 0  # staging rows this call set to ProcessStatus 2
         self.log: list[tuple[str, Problem, int]] = []  # (EntityID, problem, Status)
 
     # -- the session --------------------------------------------------------------------------------------
 
-    def run(self) -> ImportResult:
+    def run(self) -> tuple[int, int]:
+        """Import the session; returns (rows read, rows refused) over the three staging tables."""
         staged = read_session(self.cursor, "StgCustomer", self.session_key)
         addresses = read_session(self.cursor, "StgCustAddr", self.session_key)
         contacts = read_session(self.cursor, "StgContact", self.session_key)
@@ -136,7 +189,7 @@ class _CustomerImport:
         self._extra_addresses([a for a in addresses if a["RowKey"] not in used_addresses])
         self._contacts(contacts)
         self._write_log()
-        return self.result
+        return len(staged) + len(addresses) + len(contacts), self.refused_rows
 
     def _customers(self, ids) -> dict[str, dict[str, Any]]:
         columns = ("CustID", "CustKey", "CustName", "Status", "PrimaryAddrKey", "PrimaryCntctKey")
@@ -438,10 +491,19 @@ class _CustomerImport:
     # -- bookkeeping ------------------------------------------------------------------------------------------
 
     def _mark_failed(self, table: str, row_keys: list[int]) -> None:
+        self.refused_rows += len(row_keys)
         for key in row_keys:
             self.cursor.execute(f"UPDATE {table} SET ProcessStatus = ? WHERE RowKey = ?", PROCESS_ERROR, key)
 
     def _write_log(self) -> None:
+        # CUSTSP: failures are reported with @iRptOption 0 (all) or 3 (bad), successes with 0 or 2 (good);
+        # duplicate warnings depend on @iPrintWarnings only (already filtered when they were noted).
+        wanted = {LOG_STATUS_WARNING}
+        if self.rpt_option in (RPT_PRINT_ALL, RPT_PRINT_UNSUCCESSFUL):
+            wanted.add(LOG_STATUS_FAILURE)
+        if self.rpt_option in (RPT_PRINT_ALL, RPT_PRINT_SUCCESSFUL):
+            wanted.add(LOG_STATUS_SUCCESS)
         for status in (LOG_STATUS_FAILURE, LOG_STATUS_WARNING, LOG_STATUS_SUCCESS):
-            write_log(self.cursor, self.session_key,
-                      [(entity, problem) for entity, problem, s in self.log if s == status], status)
+            if status in wanted:
+                write_log(self.cursor, self.session_key,
+                          [(entity, problem) for entity, problem, s in self.log if s == status], status)

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from .dialects import to_decimal
 from .schema import STAGING_COLUMN_SIZES, TABLES_BY_NAME, insert_rows
@@ -32,9 +32,22 @@ ACTION_AUTO, ACTION_INSERT, ACTION_UPDATE, ACTION_DELETE = 0, 1, 2, 3
 # tdmMigrationLogWrk.Status, the migration procedures' @MIG_STAT_* constants (docs/sage500.md).
 LOG_STATUS_INFO, LOG_STATUS_FAILURE, LOG_STATUS_WARNING, LOG_STATUS_SUCCESS = 0, 1, 2, 3
 LOG_STATUS_ERROR = LOG_STATUS_FAILURE  # older name
+# @_oRetVal (RET_*) and @iRptOption (RPT_*) constants of the migration procedures (SP and CUSTSP alike).
+RET_UNKNOWN_ERR, RET_SUCCESS, RET_FAILURE, RET_PARM_ERR = 0, 1, 2, 3
+RPT_PRINT_ALL, RPT_PRINT_NONE, RPT_PRINT_SUCCESSFUL, RPT_PRINT_UNSUCCESSFUL = 0, 1, 2, 3
 IN_CHUNK = 500  # ids per IN (…) list: far below every dialect's parameter limit
 
 T = TypeVar("T")
+
+
+class MigrationOutputs(NamedTuple):
+    """The OUTPUT parameters of a migration procedure call (``@oContinue`` … ``@_oRetVal``)."""
+
+    o_continue: int
+    o_recs_processed: int
+    o_failed_recs: int
+    o_total_recs: int
+    o_ret_val: int
 
 
 @dataclass

@@ -18,7 +18,7 @@ from include.sandbox.sage500.dialects import (
     connect,
     temporary_database,
 )
-from include.sandbox.sage500.procedures import run_customer_import
+from include.sandbox.sage500.procedures import run_customer_import, spARapiCustomerIns
 from include.sandbox.sage500.schema import STAGING_COLUMN_SIZES, create_schema, table_counts
 from include.sandbox.sage500.seed import seed_database
 from tests.sandbox.sage500.servers import server_params as _server_params
@@ -389,6 +389,48 @@ def test_one_bad_customer_does_not_stop_the_good_ones(conn):
     result = run_customer_import(conn, SESSION, now=NOW)
     assert result.processed == ["XC000060", "XC000062"] and list(result.failed) == ["XC000061"]
     assert _all(conn, "SELECT CustID, ProcessStatus FROM StgCustomer") == [("XC000061", 2)]
+
+
+# -- the procedure's interface ----------------------------------------------------------------------------------
+
+def test_the_procedure_takes_the_migration_interface_and_answers_through_its_outputs(conn):
+    """CUSTSP 24-40 "MIGRATION SP INTERFACE PARAMETERS": @oContinue (0 all rows processed), @iCancel,
+    @iSessionKey, @iCompanyID, @iRptOption, @iPrintWarnings, @iUseStageTable, @oRecsProcessed and @oFailedRecs
+    (additive), @oTotalRecs (set only when NULL or zero: 646-725 counts StgCustomer + StgCustAddr + StgContact
+    rows at ProcessStatus 0), @_oRetVal (1 success)."""
+    _stage(conn, _customer("XC000100", DfltShipToAddrID="SHIP"))
+    _stage(conn, _address("XC000100", "SHIP"), action=1, table="StgCustAddr")
+    _stage(conn, _customer("XC000101", CustClassID="VIP"))
+    outputs = spARapiCustomerIns(conn, 1, 0, SESSION, "SOA", 0, 1, 1, 5, 1, 0, now=NOW)
+    assert tuple(outputs) == (0, 5 + 3, 1 + 1, 3, 1)
+    assert tuple(spARapiCustomerIns(conn, 1, 0, SESSION, "SOA", 0, 1, 1, 0, 0, 7, now=NOW)) == (0, 0, 0, 7, 1)
+
+
+def test_cancel_processes_nothing_and_logs_an_info_row(conn):
+    """CUSTSP 566-580: with @iCancel = 1 a Status 0 (info) row is logged and the call returns success."""
+    _stage(conn, _customer("XC000102"))
+    assert spARapiCustomerIns(conn, 1, 1, SESSION, "SOA", 1, 1, 1).o_ret_val == 1
+    assert _all(conn, "SELECT EntityID, Status FROM tdmMigrationLogWrk") == [("", 0)]
+    assert _all(conn, "SELECT ProcessStatus FROM StgCustomer") == [(0,)]
+
+
+@pytest.mark.parametrize("rpt_option, logged", [(0, {1, 3}), (1, set()), (2, {3}), (3, {1})])
+def test_the_report_option_decides_which_rows_are_logged(conn, rpt_option, logged):
+    """CUSTSP 315-319 (@RPT_PRINT_ALL 0, NONE 1, SUCCESSFUL 2, UNSUCCESSFUL 3); failures are logged ``IF
+    @iRptOption = @RPT_PRINT_ALL OR @iRptOption = @RPT_PRINT_UNSUCCESSFUL`` (2307-2380, 2405, 2521), success rows ``IF
+    (@iRptOption = @RPT_PRINT_ALL OR @iRptOption = @RPT_PRINT_SUCCESSFUL)`` (3361-3362)."""
+    _stage(conn, _customer("XC000103"))
+    _stage(conn, _customer("XC000104", CustClassID="VIP"))
+    spARapiCustomerIns(conn, 1, 0, SESSION, "SOA", rpt_option, 1, 1, now=NOW)
+    assert {row[4] for row in _log(conn)} == logged
+
+
+def test_caller_built_temporary_tables_are_answered_with_a_parameter_error(conn):
+    """**Unverified** sandbox choice (as for sales orders): @iUseStageTable = 0 needs #Stg… tables the caller
+    built on its own SQL Server session; the sandbox answers @_oRetVal 3 and touches nothing."""
+    _stage(conn, _customer("XC000105"))
+    assert spARapiCustomerIns(conn, 1, 0, SESSION, "SOA", 0, 1, 0).o_ret_val == 3
+    assert _all(conn, "SELECT ProcessStatus FROM StgCustomer") == [(0,)]
 
 
 # -- sessions ----------------------------------------------------------------------------------------------
