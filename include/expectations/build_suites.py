@@ -140,8 +140,9 @@ def _customers_raw_xcart(gxe) -> list:
 
 
 def _customers_target_sage500(gxe) -> list:
-    sizes = {"CustID": 12, "CustName": 40, "EMailAddr": 256, "AddrName": 40, "AddrLine1": 40, "AddrLine2": 40,
-             "City": 20, "StateID": 3, "PostalCode": 10, "CountryID": 3, "Phone": 17}
+    # StgCustomer widths as spARapiCustomerIns's work tables declare them (docs/sage500.md).
+    sizes = {"CustID": 12, "CustName": 40, "CustClassID": 15, "Name": 40, "EMailAddr": 256, "AddrLine1": 40,
+             "AddrLine2": 40, "City": 20, "StateID": 3, "PostalCode": 10, "CountryID": 3, "Phone": 17}
     return [
         gxe.ExpectColumnValuesToNotBeNull(column="CustID"),
         gxe.ExpectColumnValuesToNotBeNull(column="CustName"),

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from .dialects import to_decimal
 from .schema import STAGING_COLUMN_SIZES, TABLES_BY_NAME, insert_rows
@@ -32,9 +32,22 @@ ACTION_AUTO, ACTION_INSERT, ACTION_UPDATE, ACTION_DELETE = 0, 1, 2, 3
 # tdmMigrationLogWrk.Status, the migration procedures' @MIG_STAT_* constants (docs/sage500.md).
 LOG_STATUS_INFO, LOG_STATUS_FAILURE, LOG_STATUS_WARNING, LOG_STATUS_SUCCESS = 0, 1, 2, 3
 LOG_STATUS_ERROR = LOG_STATUS_FAILURE  # older name
+# @_oRetVal (RET_*) and @iRptOption (RPT_*) constants of the migration procedures (SP and CUSTSP alike).
+RET_UNKNOWN_ERR, RET_SUCCESS, RET_FAILURE, RET_PARM_ERR = 0, 1, 2, 3
+RPT_PRINT_ALL, RPT_PRINT_NONE, RPT_PRINT_SUCCESSFUL, RPT_PRINT_UNSUCCESSFUL = 0, 1, 2, 3
 IN_CHUNK = 500  # ids per IN (…) list: far below every dialect's parameter limit
 
 T = TypeVar("T")
+
+
+class MigrationOutputs(NamedTuple):
+    """The OUTPUT parameters of a migration procedure call (``@oContinue`` … ``@_oRetVal``)."""
+
+    o_continue: int
+    o_recs_processed: int
+    o_failed_recs: int
+    o_total_recs: int
+    o_ret_val: int
 
 
 @dataclass
@@ -50,6 +63,8 @@ class ImportResult:
     processed: list[str] = field(default_factory=list)
     failed: dict[str, list[str]] = field(default_factory=dict)
     keys: dict[str, int] = field(default_factory=dict)
+    #: per entity id, warnings logged with Status 2 (e.g. a second staged row of a customer, ignored).
+    warnings: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -59,6 +74,8 @@ class Problem:
     column: str
     value: Any
     comment: str
+    #: tdmMigrationLogWrk.Duplicate: 1 when the row is refused as a duplicate (of a staged row or an ERP row).
+    duplicate: bool = False
 
     @property
     def value_text(self) -> str | None:
@@ -223,7 +240,8 @@ def write_log(cursor, session_key: int, log: list[tuple[str | None, Problem]],
         return
     log_rows = [
         (session_key, (entity or "")[:255], (problem.column or "")[:35],
-         None if problem.value_text is None else problem.value_text[:100], 0, (problem.comment or "")[:255], status)
+         None if problem.value_text is None else problem.value_text[:100], int(problem.duplicate),
+         (problem.comment or "")[:255], status)
         for entity, problem in log
     ]
     insert_rows(cursor, "tdmMigrationLogWrk", ("SessionKey", "EntityID", "ColumnID", "ColumnValue", "Duplicate",

@@ -2,7 +2,8 @@
 
 - ``spSOapiSalesOrdIns``: the standard sales-order migration procedure, with its real interface (this module,
   described below); ``run_sales_order_import`` drives it the way a caller does (repeat while ``@oContinue = 1``);
-- ``run_customer_import``: ``spARapiCustomerIns`` (:mod:`.customers`);
+- ``spARapiCustomerIns``: the standard customer migration procedure with the same interface (:mod:`.customers`);
+  ``run_customer_import`` drives it;
 - ``run_customer_payment_import`` and ``run_credit_memo_import``: the sandbox's own receipt and credit-memo
   imports (:mod:`.receivables`; Sage 500 documents no procedure for them).
 
@@ -57,7 +58,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, NamedTuple
+from typing import Any
 
 from .dialects import to_decimal
 from .importing import (
@@ -71,7 +72,16 @@ from .importing import (
     PROCESS_DONE,
     PROCESS_ERROR,
     PROCESS_NEW,
+    RET_FAILURE,
+    RET_PARM_ERR,
+    RET_SUCCESS,
+    RET_UNKNOWN_ERR,
+    RPT_PRINT_ALL,
+    RPT_PRINT_NONE,
+    RPT_PRINT_SUCCESSFUL,
+    RPT_PRINT_UNSUCCESSFUL,
     ImportResult,
+    MigrationOutputs,
     run_in_transaction,
     utc_now,
 )
@@ -93,9 +103,6 @@ from .schema import TABLES_BY_NAME, allocate_keys, insert_rows
 #: How a SQL Server deployment calls the real procedure: the hook's native seam sends this batch.
 NATIVE_PROCEDURES = {"sales_order": "spSOapiSalesOrdIns", "customer": "spARapiCustomerIns"}
 
-# @_oRetVal (RET_*), @iRptOption (RPT_*) constants of the migration procedures.
-RET_UNKNOWN_ERR, RET_SUCCESS, RET_FAILURE, RET_PARM_ERR = 0, 1, 2, 3
-RPT_PRINT_ALL, RPT_PRINT_NONE, RPT_PRINT_SUCCESSFUL, RPT_PRINT_UNSUCCESSFUL = 0, 1, 2, 3
 #: Headers one call processes; the real procedure stops after 2 seconds (@MIGRATE_SECS) instead.
 MAX_ROWS_PER_CALL = 25
 
@@ -115,9 +122,10 @@ _ADDRESS_FIELDS = ("AddrName", "AddrLine1", "AddrLine2", "AddrLine3", "AddrLine4
 __all__ = [
     "ACTION_AUTO", "ACTION_INSERT", "LOG_STATUS_ERROR", "LOG_STATUS_FAILURE", "LOG_STATUS_INFO",
     "LOG_STATUS_SUCCESS", "LOG_STATUS_WARNING", "MAX_ROWS_PER_CALL", "MigrationOutputs", "NATIVE_PROCEDURES",
-    "PROCESS_DONE", "PROCESS_ERROR", "PROCESS_NEW", "REQUIRED_HEADER_VALUES", "REQUIRED_LINE_VALUES", "RET_PARM_ERR", "RET_SUCCESS", "RET_UNKNOWN_ERR",
+    "PROCESS_DONE", "PROCESS_ERROR", "PROCESS_NEW", "REQUIRED_HEADER_VALUES", "REQUIRED_LINE_VALUES", "RET_FAILURE", "RET_PARM_ERR", "RET_SUCCESS", "RET_UNKNOWN_ERR",
+    "RPT_PRINT_ALL", "RPT_PRINT_NONE", "RPT_PRINT_SUCCESSFUL", "RPT_PRINT_UNSUCCESSFUL",
     "ImportResult", "run_credit_memo_import", "run_customer_import", "run_customer_payment_import",
-    "run_sales_order_import", "spSOapiSalesOrdIns",
+    "run_sales_order_import", "spARapiCustomerIns", "spSOapiSalesOrdIns",
 ]
 
 
@@ -125,16 +133,6 @@ __all__ = [
 #: acknowledgement; item lines, shipped, open). Tests and tools that stage orders by hand use them.
 REQUIRED_HEADER_VALUES = {"Status": "1", "Hold": "0", "RequireSOAck": "0"}
 REQUIRED_LINE_VALUES = {"CmntOnly": "0", "Hold": "0", "ReqCert": "0", "DeliveryMeth": "1", "Status": "1"}
-
-
-class MigrationOutputs(NamedTuple):
-    """The OUTPUT parameters of a migration procedure call."""
-
-    o_continue: int
-    o_recs_processed: int
-    o_failed_recs: int
-    o_total_recs: int
-    o_ret_val: int
 
 
 def spSOapiSalesOrdIns(conn, o_continue: int | None, i_cancel: int, i_session_key: int | None,  # noqa: N802
@@ -498,5 +496,5 @@ def _create_orders(conn, cursor, orders: list[dict[str, Any]], company_id: str, 
 
 
 # The other emulated procedures live in their own modules; the hook finds every one of them here.
-from .customers import run_customer_import  # noqa: E402
+from .customers import run_customer_import, spARapiCustomerIns  # noqa: E402
 from .receivables import run_credit_memo_import, run_customer_payment_import  # noqa: E402

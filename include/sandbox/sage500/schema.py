@@ -25,9 +25,10 @@ does not matter. Timestamps are naive and UTC.
 Tables per flow of a storefront ↔ Sage 500 pair (real Sage names unless marked *unverified*, where public
 material is silent and the sandbox picked something plausible):
 
-- customers: ``tarCustomer`` (+ ``CustClassKey``, ``UserFld1..4``), ``tciAddress``, ``tciContact``,
-  ``tarCustClass`` (*unverified* columns: ``CustClassID`` varchar(12), ``CustClassName``), staging
-  ``StgCustomer`` (*unverified* column set beyond the Sage sizes named in DESIGN.md §8);
+- customers: ``tarCustomer`` (+ ``CustClassKey``, ``DfltBillToAddrKey``, ``DfltShipToAddrKey``, ``UserFld1..4``),
+  ``tarCustAddr`` (the customer's addresses, CustAddrID), ``tciAddress``, ``tciContact``, ``tarCustClass``
+  (*unverified* columns: ``CustClassID`` varchar(12), ``CustClassName``), staging ``StgCustomer``,
+  ``StgCustAddr``, ``StgContact`` with the columns spARapiCustomerIns copies (docs/sage500.md, CUSTSP);
 - sales orders: ``tsoSalesOrder``, ``tsoSOLine``, ``tsoSOLineDist``, staging ``StgSalesOrder``/``StgSOLine``;
 - shipments: ``tsoShipment`` (ShipKey, TranNo, TranID, TranDate = ship date, SOKey, ShipMethID; *unverified*:
   ``CarrierID`` varchar(15) and ``TrackingNo`` varchar(40) on the header: real Sage keeps packages/tracking
@@ -176,6 +177,28 @@ def _address_columns(prefix: str) -> tuple[Column, ...]:
     )
 
 
+def _pct(name: str) -> Column:
+    return Column(name, "decimal", precision=5, scale=2)
+
+
+def _customer_address_columns() -> tuple[Column, ...]:
+    """Address, contact and address-default columns StgCustomer and StgCustAddr share (#tarCustAddrValWrk)."""
+    return (
+        *(_vc(f"AddrLine{n}", 40) for n in range(1, 6)), _vc("AddrName", 40), _vc("AllowInvtSubst", 3),
+        _vc("City", 20), _vc("CloseSOLineOnFirstShip", 3), _vc("CloseSOOnFirstShip", 3), _vc("CommPlanID", 15),
+        _vc("CountryID", 3), _vc("CurrExchSchdID", 15), _vc("CurrID", 3), _vc("CustPriceGroupID", 15),
+        _vc("EMailAddr", 256), _vc("Fax", 17), _vc("FaxExt", 4), _vc("FOBID", 15), _vc("InvcFormID", 15),
+        _vc("InvcMsg", 100), _vc("LanguageID", 25), _vc("Name", 40), _vc("PackListFormID", 15), _vc("Phone", 17),
+        _vc("PhoneExt", 4), _vc("PmtTermsID", 15), _vc("PostalCode", 10), _vc("PriceBase", 25),
+        _vc("PrintOrderAck", 3), _vc("RequireSOAck", 3), _vc("SalesTerritoryID", 15), _vc("ShipComplete", 3),
+        _small("ShipDays"), _vc("ShipLabelFormID", 15), _vc("ShipMethID", 15), _vc("SOAckFormID", 15),
+        _vc("SperID", 12), _vc("StateID", 3), _vc("STaxSchdID", 15), _vc("Title", 40), _vc("WhseID", 6),
+        _vc("BOLReqd", 3), _vc("InvoiceReqd", 3), _vc("PackListReqd", 3), _vc("PackListContentsReqd", 3),
+        _vc("Residential", 3), _vc("ShipLabelsReqd", 3), _vc("CarrierAcctNo", 20), _vc("CarrierBillMeth", 25),
+        _vc("FreightMethod", 25), _pct("PriceAdj"), _vc("CRMContactID", 32), _vc("CRMAddrID", 32),
+    )
+
+
 def _user_fields() -> tuple[Column, ...]:
     return tuple(_vc(f"UserFld{n}", 15) for n in range(1, 5))
 
@@ -238,6 +261,7 @@ TABLES: tuple[Table, ...] = (
         (
             _key("CustKey"), _company(), _vc("CustID", 12, nullable=False), _vc("CustName", 40, nullable=False),
             _int("PrimaryAddrKey"), _int("PrimaryCntctKey"), _int("CustClassKey"),
+            _int("DfltBillToAddrKey"), _int("DfltShipToAddrKey"),  # CUSTSP: INSERT tarCustomer
             _small("Status", nullable=False),  # 1 active, 2 inactive, 3 temporary, 4 deleted
             *_user_fields(), *_dates(),
         ),
@@ -245,6 +269,15 @@ TABLES: tuple[Table, ...] = (
         indexes=(Index("ux_tarCustomer_CustID", ("CompanyID", "CustID"), unique=True),
                  Index("ix_tarCustomer_UpdateDate", ("UpdateDate",))),
         surrogate_key="CustKey",
+    ),
+    Table(
+        # A customer's addresses (CUSTSP: INSERT tarCustAddr): the primary one has CustAddrID = CustID; its
+        # tciAddress row shares the AddrKey. Only the columns the sandbox fills (Sage has ~40 defaults more).
+        "tarCustAddr",
+        (_key("AddrKey"), _int("CustKey", nullable=False), _vc("CustAddrID", 15, nullable=False),
+         _int("DfltCntctKey"), _vc("CurrID", 3), *_dates()),
+        primary_key=("AddrKey",),
+        indexes=(Index("ux_tarCustAddr_CustAddrID", ("CustKey", "CustAddrID"), unique=True),),
     ),
     Table(
         "timItem",
@@ -453,15 +486,41 @@ TABLES: tuple[Table, ...] = (
         indexes=(Index("ix_StgSOLine_Session", ("SessionKey", "TranNo")),),
     ),
     Table(
+        # The columns spARapiCustomerIns copies from StgCustomer into #StgCustomer (its INSERT … SELECT list),
+        # sized as its work tables #tarCustHdrValWrk / #tarCustAddrValWrk declare them (docs/sage500.md, CUSTSP).
+        # One row is the customer, its primary address (AddrName is ignored: the primary address is named
+        # CustName) and its primary contact (Name, EMailAddr, Phone …).
         "StgCustomer",
         (
             *_staging_control(),
-            _vc("CustID", 12), _vc("CustName", 40), _vc("CustClassID", 12),
-            _vc("AddrName", 40), _vc("AddrLine1", 40), _vc("AddrLine2", 40), _vc("City", 20), _vc("StateID", 3),
-            _vc("PostalCode", 10), _vc("CountryID", 3), _vc("EMailAddr", 256), _vc("Phone", 17), _small("Status"),
-            *_user_fields(),
+            _vc("ABANo", 10), *_customer_address_columns(), _vc("AllowCustRefund", 3), _vc("AllowWriteOff", 3),
+            _vc("BillingType", 25), _vc("DfltSalesReturnAcctNo", 100), _money("CreditLimit"),
+            _vc("CreditLimitAgeCat", 25), _vc("CreditLimitUsed", 3), _vc("CRMCustID", 32),
+            _vc("CustClassID", 15), _vc("CustID", 12), _vc("CustName", 40), _vc("CustRefNo", 15), _ts("DateEstab"),
+            _vc("DfltBillToAddrID", 15), _vc("DfltItemID", 30), _vc("DfltSalesAcctNo", 100),
+            _vc("DfltShipToAddrID", 15), _money("FinChgFlatAmt"), _pct("FinChgPct"), _vc("Hold", 3),
+            _vc("PrintDunnMsg", 3), _vc("ReqPO", 3), _vc("SalesSourceID", 15), _small("ShipPriority"),
+            _vc("Status", 25), _vc("StdIndusCodeID", 7), _vc("StmtCycleID", 15), _vc("StmtFormID", 15),
+            _pct("TradeDiscPct"), *_user_fields(), _vc("VendID", 12),
         ),
         indexes=(Index("ix_StgCustomer_Session", ("SessionKey", "ProcessStatus")),),
+    ),
+    Table(
+        # Further customer addresses (bill-to, ship-to): the columns spARapiCustomerIns copies into #StgCustAddr.
+        # A row belongs to the StgCustomer row with its CustID and is read when that row names its CustAddrID
+        # as DfltBillToAddrID or DfltShipToAddrID.
+        "StgCustAddr",
+        (*_staging_control(), *_customer_address_columns(), _vc("CustAddrID", 15), _vc("CustID", 12)),
+        indexes=(Index("ix_StgCustAddr_Session", ("SessionKey", "CustID")),),
+    ),
+    Table(
+        # Further contacts of a customer (CntctOwnerID = CustID): the columns copied into #StgContact.
+        "StgContact",
+        (
+            *_staging_control(), _vc("CntctOwnerID", 12), _vc("EMailAddr", 256), _vc("Fax", 17), _vc("FaxExt", 4),
+            _vc("Name", 40), _vc("Phone", 17), _vc("PhoneExt", 4), _vc("Title", 40), _vc("CRMContactID", 32),
+        ),
+        indexes=(Index("ix_StgContact_Session", ("SessionKey", "ProcessStatus")),),
     ),
     Table(
         "StgCustPmt",
@@ -505,7 +564,8 @@ def _decimals(table: Table) -> dict[str, tuple[int, int]]:
 
 
 #: The Data Import staging tables.
-STAGING_TABLES = ("StgSalesOrder", "StgSOLine", "StgCustomer", "StgCustPmt", "StgARCreditMemo")
+STAGING_TABLES = ("StgSalesOrder", "StgSOLine", "StgCustomer", "StgCustAddr", "StgContact", "StgCustPmt",
+                  "StgARCreditMemo")
 #: Maximum text length of each staging column, for quality suites and tests.
 STAGING_COLUMN_SIZES: dict[str, dict[str, int]] = {name: _sizes(TABLES_BY_NAME[name]) for name in STAGING_TABLES}
 #: (precision, scale) of each exact-decimal staging column.
@@ -534,7 +594,7 @@ UPGRADE_DEFAULTS: dict[str, dict[str, str]] = {
     "tsoSOLineDist": {"QtyOpenToShip": "0", "FreightAmt": "0", "DeliveryMeth": "1", "Hold": "0", "Status": "1"},
 }
 #: Transient tables (session rows only): recreated when their columns differ from the current layout.
-TRANSIENT_TABLES = (*("StgSalesOrder", "StgSOLine", "StgCustomer", "StgCustPmt", "StgARCreditMemo"), "tdmMigrationLogWrk")
+TRANSIENT_TABLES = (*STAGING_TABLES, "tdmMigrationLogWrk")
 
 
 def _existing_columns(conn, table: str) -> set[str] | None:
@@ -607,6 +667,19 @@ def _carry_over_order_references(conn) -> None:
                        "WHERE DfltShipMethKey IS NULL AND ShipMethID IS NOT NULL")
 
 
+def link_primary_addresses(conn) -> None:
+    """Customers without their primary ``tarCustAddr`` row or default bill-to/ship-to keys get them, as
+    spARapiCustomerIns creates them (CustAddrID = CustID; defaults = the primary address). For seeded customers
+    and for customers of a sandbox created before the customer import followed Sage (in-place upgrade)."""
+    cursor = conn.cursor()
+    cursor.execute("INSERT INTO tarCustAddr (AddrKey, CustKey, CustAddrID, DfltCntctKey, CreateDate, UpdateDate) "
+                   "SELECT c.PrimaryAddrKey, c.CustKey, c.CustID, c.PrimaryCntctKey, c.CreateDate, c.UpdateDate "
+                   "FROM tarCustomer c WHERE c.PrimaryAddrKey IS NOT NULL AND NOT EXISTS "
+                   "(SELECT 1 FROM tarCustAddr a WHERE a.AddrKey = c.PrimaryAddrKey)")
+    cursor.execute("UPDATE tarCustomer SET DfltBillToAddrKey = PrimaryAddrKey WHERE DfltBillToAddrKey IS NULL")
+    cursor.execute("UPDATE tarCustomer SET DfltShipToAddrKey = PrimaryAddrKey WHERE DfltShipToAddrKey IS NULL")
+
+
 def create_schema(conn, dialect: str | Dialect) -> None:
     """Create missing tables, indexes and key-allocation rows, in one transaction; safe to repeat.
 
@@ -626,6 +699,7 @@ def create_schema(conn, dialect: str | Dialect) -> None:
                 if not exists:
                     cursor.execute("INSERT INTO tciSurrogateKey (TableName, NextKey) VALUES (?, ?)", table.name, 1)
         _carry_over_order_references(conn)
+        link_primary_addresses(conn)
         conn.commit()
     except Exception:
         conn.rollback()

@@ -39,7 +39,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from .dialects import Dialect, get_dialect
-from .schema import allocate_keys, insert_rows
+from .schema import allocate_keys, insert_rows, link_primary_addresses
 
 GUEST_CUSTOMER_ID = "WEBGUEST"
 WAREHOUSES = (("MAIN", "Main Warehouse"), ("EAST", "East Coast Distribution"), ("WEST", "West Coast Distribution"))
@@ -296,6 +296,7 @@ def seed_database(conn, dialect: str | Dialect, *, seed: int = 42, items: int = 
                contacts)
         insert("tarCustomer", ("CustKey", "CompanyID", "CustID", "CustName", "PrimaryAddrKey", "PrimaryCntctKey",
                                "CustClassKey", "Status", "CreateDate", "UpdateDate"), customer_rows)
+        link_primary_addresses(conn)
         conn.commit()
     except Exception:
         conn.rollback()

@@ -5,6 +5,12 @@ same normalised name and postal code; a match is updated, never duplicated; othe
 ``XC<profile id, 10 digits>`` is inserted); this module reads the candidates from Sage. Fields the ERP owns
 (pair option ``erp_owned_customer_fields``, e.g. status) are staged NULL on an update, which the import
 procedure reads as "keep the ERP's value"; they only flow the other way. Shared fields (address) follow the latest edit on either side.
+
+One StgCustomer row is the customer, its primary address (Sage names it after ``CustName``) and its primary
+contact (``Name``, ``EMailAddr``, ``Phone``); a new customer needs a customer class (pair option
+``customer_class_id``, default ``WEB``), an existing one keeps its own. The outcome is read from the log as
+spARapiCustomerIns writes it (docs/sage500.md): created or updated only with its success row (Status 3);
+failures (Status 1) and warnings (Status 2, e.g. a second row of a CustID that Sage ignored) go to the DLQ.
 """
 
 from __future__ import annotations
@@ -17,12 +23,15 @@ from storesync.adapters.base import LoadOutcome
 from storesync.adapters.customer_matching import Candidates, lookup_values, owned_fields
 from storesync.adapters.sage500_catalogue import _naive_utc
 from storesync.adapters.sage500_orders import _placeholders, chunks
-from storesync.adapters.sage500_staging import import_session, messages
+from storesync.adapters.sage500_staging import outcome_problems, run_session
 from storesync.hooks.sage500 import Sage500Hook
 
-ADDRESS_COLUMNS = ("AddrName", "AddrLine1", "AddrLine2", "City", "StateID", "PostalCode", "CountryID")
-OWNED_COLUMNS = {"address": ADDRESS_COLUMNS, "status": ("Status",), "name": ("CustName",), "email": ("EMailAddr",),
-                 "phone": ("Phone",)}
+# The primary address's columns we stage (its name is CustName's, set by the procedure).
+ADDRESS_COLUMNS = ("AddrLine1", "AddrLine2", "City", "StateID", "PostalCode", "CountryID")
+OWNED_COLUMNS = {"address": ADDRESS_COLUMNS, "status": ("Status",), "name": ("CustName", "Name"),
+                 "email": ("EMailAddr",), "phone": ("Phone",)}
+#: The class of customers we create when the pair names none (the sandbox's seed has it; a real company must).
+DEFAULT_CUSTOMER_CLASS_ID = "WEB"
 PAGE = 1000
 READ_COLUMNS = ("CustKey", "CustID", "CustName", "Status", "EMailAddr", "Phone", "AddrName", "AddrLine1", "AddrLine2",
                 "City", "StateID", "PostalCode", "CountryID")
@@ -49,11 +58,18 @@ def _existing_customers(hook: Sage500Hook, emails: list[str], postals: list[str]
 def prepare_customers(hook: Sage500Hook, records: list[tuple[str, dict[str, Any]]], options: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Per customer: the CustID to write (matched or new), the rule that matched, and insert/update."""
     candidates = _existing_customers(hook, *lookup_values(records))
+    class_id = customer_class_id(options)
     contexts = {}
     for key, record in records:
         cust_id, rule = candidates.decide(key, record)
-        contexts[key] = {"cust_id": cust_id, "match": rule, "action": 1 if rule == "new" else 2}
+        contexts[key] = {"cust_id": cust_id, "match": rule, "action": 1 if rule == "new" else 2,
+                         "cust_class_id": class_id}
     return contexts
+
+
+def customer_class_id(options: dict[str, Any] | None) -> str:
+    """The customer class of the customers we create (spARapiCustomerIns takes a new customer's defaults from it)."""
+    return str((options or {}).get("customer_class_id") or DEFAULT_CUSTOMER_CLASS_ID)
 
 
 def load_customers(hook: Sage500Hook, records: list[tuple[str, dict[str, Any]]], options: dict[str, Any] | None = None) -> list[LoadOutcome]:
@@ -64,16 +80,18 @@ def load_customers(hook: Sage500Hook, records: list[tuple[str, dict[str, Any]]],
         matches.append(row.pop("_match", "new"))
         row["Action"] = row.pop("_action", 0)
         if row["Action"] == 2:
-            row.update({column: None for column in owned})
+            # NULL keeps the ERP's value: the fields it owns, and the class (ours is only for new customers).
+            row.update({column: None for column in (*owned, "CustClassID")})
         rows.append(row)
     outcomes = []
     with hook.transaction("customer import") as connection:
-        failed = messages(import_session(hook, connection, "customer", {"StgCustomer": rows}))
+        log = run_session(hook, connection, "customer", {"StgCustomer": rows})
     for (key, record), match in zip(records, matches):
         cust_id = record["CustID"]
-        if cust_id in failed:
-            outcomes.append(LoadOutcome(key, "dlq", f"customer {key}: Sage 500 import refused: " + "; ".join(failed[cust_id]),
-                                        reason_code="erp_rejected", failed=failed[cust_id]))
+        problems = outcome_problems(log, cust_id, "customer")
+        if problems is not None:
+            outcomes.append(LoadOutcome(key, "dlq", f"customer {key}: Sage 500 import refused: " + "; ".join(problems),
+                                        reason_code="erp_rejected", failed=problems))
         else:
             verb = "created" if record.get("_action") == 1 else f"updated (matched by {match})"
             outcomes.append(LoadOutcome(key, "loaded", f"{verb} Sage 500 customer {cust_id}", target_id=cust_id, target_ref=cust_id))

@@ -22,7 +22,7 @@ from storesync.adapters.documents import (
     refused,
     split_existing,
 )
-from storesync.adapters.sage500_staging import import_session, messages, run_session
+from storesync.adapters.sage500_staging import messages, outcome_problems, run_session
 from storesync.hooks.sage500 import Sage500Hook
 
 ERP = "Sage 500"
@@ -74,7 +74,10 @@ def prepare_orders(hook: Sage500Hook, records: list[tuple[str, dict[str, Any]]],
     policy = OrderPolicy.from_options(options)
     emails = buyer_emails(records)
     customers = customers_by_email(hook, emails) if emails else {}
-    base = {"company_id": hook.company_id, **policy.context()}
+    # Late import: sage500_customers imports this module.
+    from storesync.adapters.sage500_customers import customer_class_id
+
+    base = {"company_id": hook.company_id, "customer_class_id": customer_class_id(options), **policy.context()}
     return {key: {**base, **chosen} for key, chosen in assign_customers(records, customers, policy).items()}
 
 
@@ -96,7 +99,10 @@ def _create_customers(hook: Sage500Hook, connection, records: list[tuple[str, di
     rows = [dict(row) for cust_id, row in wanted.items() if cust_id not in existing]
     if not rows:
         return {}
-    return messages(import_session(hook, connection, "customer", {"StgCustomer": [{**row, "Action": 1} for row in rows]}))
+    log = run_session(hook, connection, "customer", {"StgCustomer": [{**row, "Action": 1} for row in rows]})
+    # Created only with the procedure's success row (Status 3); anything else refuses the customer's orders.
+    refused_ids = {row["CustID"]: outcome_problems(log, row["CustID"], "customer") for row in rows}
+    return {cust_id: problems for cust_id, problems in refused_ids.items() if problems is not None}
 
 
 def customers_by_email(hook: Sage500Hook, emails: list[str]) -> dict[str, str]:

@@ -79,3 +79,12 @@ def import_session(hook: Sage500Hook, connection, entity: str,
 
 def messages(problems: dict[str, list[tuple[str, str]]]) -> dict[str, list[str]]:
     return {entity: [text for _, text in found] for entity, found in problems.items()}
+
+
+def outcome_problems(log: SessionLog, entity_id: str, what: str) -> list[str] | None:
+    """None when the log has the entity's success row (Status 3), else why not, as the procedure logged it:
+    its failures (Status 1), then its warnings (Status 2, e.g. a staged row Sage ignored as a duplicate)."""
+    if entity_id in log.succeeded:
+        return None
+    found = [text for _, text in log.problems.get(entity_id, [])] + log.warnings.get(entity_id, [])
+    return found or [f"import procedure left the {what} unprocessed without a message"]

@@ -92,14 +92,13 @@ class NativeImportProcedures:
 class SandboxImportProcedures:
     """The sandbox's Python emulation of the same procedures, run through the same ODBC connection.
 
-    ``spSOapiSalesOrdIns`` is emulated with its full interface; the sandbox's other imports process a
-    whole session per call and answer as a procedure that is done in one call.
+    ``spSOapiSalesOrdIns`` and ``spARapiCustomerIns`` are emulated with their full interface; the sandbox's
+    other imports process a whole session per call and answer as a procedure that is done in one call.
     """
 
     MODULE = "include.sandbox.sage500.procedures"
-    PROCEDURES = {"sales_order": "spSOapiSalesOrdIns"}
-    FUNCTIONS = {"customer": "run_customer_import", "customer_payment": "run_customer_payment_import",
-                 "credit_memo": "run_credit_memo_import"}
+    PROCEDURES = {"sales_order": "spSOapiSalesOrdIns", "customer": "spARapiCustomerIns"}
+    FUNCTIONS = {"customer_payment": "run_customer_payment_import", "credit_memo": "run_credit_memo_import"}
 
     def call(self, connection, entity: str, session_key: int, *, company_id: str,
              state: MigrationOutputs) -> MigrationOutputs:

@@ -36,7 +36,7 @@ def raw_xcart_profiles_frame(records: Sequence[dict]):
 
 def sage500_customer_staging_frame(records: Sequence[dict]):
     rows = _rows(records)
-    columns = ("CustID", "CustName", "EMailAddr", "AddrName", "AddrLine1", "AddrLine2", "City", "StateID",
+    columns = ("CustID", "CustName", "CustClassID", "Name", "EMailAddr", "AddrLine1", "AddrLine2", "City", "StateID",
                "PostalCode", "CountryID", "Phone")
     frame = {c: [_text(r.get(c)) for r in rows] for c in columns}
     frame.update({f"len_{c}": [_length(r.get(c)) for r in rows] for c in columns})

@@ -37,4 +37,4 @@ def make_xcart_order() -> dict:
 
 
 SAGE_CONTEXT = {"customer_id": "WEB-000005", "warehouse_id": "WHSE1", "hold_threshold": Decimal("1000.00"),
-                "new_customer_id": ""}
+                "new_customer_id": "", "customer_class_id": "WEB"}

@@ -17,7 +17,8 @@ from storesync.mapping import MappingContextError, MappingEngine, RecordMappingE
 from tests.storesync.mapping.samples import XCART_ORDER_SPEC, make_xcart_order
 
 MAPPINGS = INCLUDE_DIR / "mappings"
-CONTEXT = {"customer_id": "C000042", "new_customer_id": "", "warehouse_id": "MAIN", "hold_threshold": "1000.00"}
+CONTEXT = {"customer_id": "C000042", "new_customer_id": "", "warehouse_id": "MAIN", "hold_threshold": "1000.00",
+           "customer_class_id": "WEB"}  # the last one for the Sage 500 mapping (class of customers it creates)
 
 
 @pytest.fixture(scope="module")

@@ -229,7 +229,8 @@ def test_sage_mapping_needs_its_context(xcart_engine, sage_engine, xcart_order):
     canonical = _canonical_dict(xcart_engine, xcart_order)
     with pytest.raises(MappingContextError, match="customer_id, hold_threshold, new_customer_id, warehouse_id"):
         sage_engine.map(canonical, {})
-    assert sage_engine.required_context == {"customer_id", "hold_threshold", "new_customer_id", "warehouse_id"}
+    assert sage_engine.required_context == {"customer_id", "hold_threshold", "new_customer_id", "warehouse_id",
+                                           "customer_class_id"}
 
 
 @pytest.mark.parametrize("threshold", [None, "lots", True, float("nan")])
@@ -319,5 +320,6 @@ def test_xcart_mapping_only_ever_raises_record_mapping_error(xcart_engine, recor
     threshold=st.decimals(allow_nan=False, allow_infinity=False) | st.integers() | st.just("1000.00"),
 )
 def test_sage_mapping_only_ever_raises_record_mapping_error(sage_engine, record, threshold):
-    context = {"customer_id": "C1", "warehouse_id": "W1", "hold_threshold": threshold, "new_customer_id": ""}
+    context = {"customer_id": "C1", "warehouse_id": "W1", "hold_threshold": threshold, "new_customer_id": "",
+               "customer_class_id": "WEB"}
     _map_or_mapping_error(sage_engine, record, context)

@@ -45,7 +45,7 @@ def test_shipped_specs_load():
     assert xcart.name == "xcart_order_to_canonical"
     assert xcart.context_keys == frozenset()
     assert xcart.record_key.steps == ("orderId",)
-    assert sage.context_keys == {"customer_id", "warehouse_id", "hold_threshold", "new_customer_id"}
+    assert sage.context_keys == {"customer_id", "warehouse_id", "hold_threshold", "new_customer_id", "customer_class_id"}
     assert sage.origin == "sage500/order_from_canonical.yaml"
 
 
