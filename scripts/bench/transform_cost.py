@@ -39,7 +39,7 @@ def staged_orders(count: int, seed: int = 7) -> list[tuple[str, dict]]:
 
 def _contexts(records, canonical, options, sage500_path: Path) -> dict[str, dict[str, Any]]:
     """What ``prepare`` gives each record, from a Sage 500 sandbox (untimed)."""
-    from storesync.adapters.sage500 import Sage500Adapter
+    from storesync.systems.sage500.adapter import Sage500Adapter
 
     return Sage500Adapter(conn_id="sage500_default", options=options).prepare("order", canonical, options)
 
@@ -49,7 +49,8 @@ def run_pipeline(records, contexts_for, *, pair) -> dict[str, float]:
     from storesync.config.pairs import INCLUDE_DIR
     from storesync.mapping.engine import MappingEngine
     from storesync.mapping.spec import load_spec
-    from storesync.quality.frames import raw_xcart_orders_frame, sage500_staging_frame
+    from storesync.systems.xcart.frames_orders import raw_xcart_orders_frame
+    from storesync.systems.sage500.frames_orders import sage500_staging_frame
     from storesync.quality.gate import run_gate
 
     flow = pair.flows["orders"]

@@ -67,7 +67,7 @@ def test_hostile_profiles_are_rejected_naming_a_field_and_clean_ones_pass(engine
     import re
 
     from storesync.errors import RecordMappingError
-    from storesync.quality.frames_customers import raw_xcart_profiles_frame
+    from storesync.systems.xcart.frames_customers import raw_xcart_profiles_frame
     from storesync.quality.gate import run_gate
 
     to_canonical, to_sage = engines

@@ -72,7 +72,7 @@ def check_mapping(record) -> str:
 
 
 def check_gate(batch: list) -> None:
-    from storesync.quality.frames import XCART_ORDER_FRAME_COLUMNS, raw_xcart_orders_frame
+    from storesync.systems.xcart.frames_orders import XCART_ORDER_FRAME_COLUMNS, raw_xcart_orders_frame
     from storesync.quality.gate import run_gate
 
     frame = raw_xcart_orders_frame(batch)
@@ -105,7 +105,7 @@ def test_gate_and_mapping_only_ever_reject_hostile_orders_with_a_named_field(bat
 def test_clean_orders_pass_the_gate_and_map():
     """The base shape the strategies mutate is itself valid, so the property test starts from good data."""
     batch = [clean_order(order_id, timestamp=1_790_000_000) for order_id in range(1, 21)]
-    from storesync.quality.frames import raw_xcart_orders_frame
+    from storesync.systems.xcart.frames_orders import raw_xcart_orders_frame
     from storesync.quality.gate import run_gate
 
     assert run_gate(raw_xcart_orders_frame(batch), RAW_SUITE, key_column="orderId").success
@@ -143,7 +143,7 @@ def over_http(record):
 @pytest.mark.slow
 def test_hostile_orders_end_to_end_are_loaded_or_quarantined_with_a_named_field(sandbox_factory, orders_dag, monkeypatch):
     from include.sandbox.xcart import server
-    from storesync.adapters.xcart import record_key
+    from storesync.systems.xcart.adapter import record_key
     from storesync.quality.frames import _order_key
 
     from tests.integration.conftest import END

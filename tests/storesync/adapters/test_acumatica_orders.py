@@ -10,8 +10,8 @@ from decimal import Decimal
 
 import pytest
 
-from storesync.adapters import acumatica_orders
-from storesync.adapters.acumatica_orders import load_orders, prepare_orders
+from storesync.systems.acumatica import orders as acumatica_orders
+from storesync.systems.acumatica.orders import load_orders, prepare_orders
 from storesync.config.pairs import INCLUDE_DIR
 from storesync.mapping import MappingEngine, load_spec
 from storesync.store.types import to_json_compatible

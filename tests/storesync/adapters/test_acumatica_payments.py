@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from storesync.adapters.acumatica_payments import load_credit_memos, load_payments
+from storesync.systems.acumatica.payments import load_credit_memos, load_payments
 from storesync.config.pairs import INCLUDE_DIR
 from storesync.mapping import MappingEngine, load_spec
 from storesync.store.types import to_json_compatible

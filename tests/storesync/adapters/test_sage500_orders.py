@@ -13,15 +13,13 @@ from decimal import Decimal
 
 import pytest
 
-from storesync.adapters import sage500_orders
-
-
+from storesync.systems.sage500 import orders as sage500_orders
 @pytest.fixture
 def hook(monkeypatch, tmp_path):
     from include.sandbox.sage500.dialects import connect
     from include.sandbox.sage500.schema import create_schema
     from include.sandbox.sage500.seed import seed_database
-    from storesync.hooks.sage500 import Sage500Hook
+    from storesync.systems.sage500.hook import Sage500Hook
 
     database = str(tmp_path / "sage500.db")
     connection = connect("sqlite", database=database)

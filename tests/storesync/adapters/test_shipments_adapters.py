@@ -9,8 +9,9 @@ from decimal import Decimal
 
 import pytest
 
-from storesync.adapters import sage500_shipments, xcart_shipments
-from storesync.adapters.xcart_shipments import load_shipments, next_status
+from storesync.systems.sage500 import shipments as sage500_shipments
+from storesync.systems.xcart import shipments as xcart_shipments
+from storesync.systems.xcart.shipments import load_shipments, next_status
 from storesync.config.pairs import INCLUDE_DIR
 from storesync.hooks.errors import PermanentRecordError
 
@@ -209,7 +210,7 @@ def sandbox_hook(monkeypatch, tmp_path):
     from include.sandbox.sage500.schema import create_schema
     from include.sandbox.sage500.seed import seed_database
     from include.sandbox.sage500.procedures import run_sales_order_import
-    from storesync.hooks.sage500 import Sage500Hook
+    from storesync.systems.sage500.hook import Sage500Hook
 
     database = str(tmp_path / "sage500.db")
     connection = connect("sqlite", database=database)
@@ -321,7 +322,9 @@ def test_a_shipment_without_tracking_number_cannot_be_mapped_naming_the_field(en
 
 
 def test_frames_flag_what_the_suites_check():
-    from storesync.quality.frames_shipments import order_reference, raw_sage500_shipments_frame, xcart_shipments_frame
+    from storesync.quality.frames_shipments import order_reference
+    from storesync.systems.sage500.frames_shipments import raw_sage500_shipments_frame
+    from storesync.systems.xcart.frames_shipments import xcart_shipments_frame
 
     assert [order_reference(v) for v in ("XC-17", " XC-17 ", "XC-", "XC-1a", None, 17)] == ["17", "17", None, None, None, None]
     raw = raw_sage500_shipments_frame([RAW, {**RAW, "TrackingNo": None, "UserFld1": "XC-",
@@ -338,7 +341,7 @@ def test_frames_flag_what_the_suites_check():
 
 def test_the_shipments_suites_pass_good_records_and_name_bad_ones():
     from storesync.quality import run_gate
-    from storesync.quality.frames_shipments import raw_sage500_shipments_frame
+    from storesync.systems.sage500.frames_shipments import raw_sage500_shipments_frame
 
     frame = raw_sage500_shipments_frame([RAW, {**RAW, "ShipKey": 13, "TrackingNo": None},
                                          {**RAW, "ShipKey": 14, "lines": [{"ItemID": "A", "QtyShipped": "-1"}]}])
@@ -352,7 +355,7 @@ def test_the_shipments_suites_pass_good_records_and_name_bad_ones():
 def test_a_luhn_valid_tracking_number_passes_extract_unmasked_and_the_gate_still_stops_a_masked_one():
     from storesync.privacy import luhn_valid, scrub_card_data
     from storesync.quality import run_gate
-    from storesync.quality.frames_shipments import raw_sage500_shipments_frame
+    from storesync.systems.sage500.frames_shipments import raw_sage500_shipments_frame
 
     fedex_ground = next(str(n) for n in range(612345678901230, 612345678901240) if luhn_valid(str(n)))
     staged = scrub_card_data({**RAW, "ShipKey": 15, "TrackingNo": fedex_ground})
@@ -366,7 +369,8 @@ def test_a_luhn_valid_tracking_number_passes_extract_unmasked_and_the_gate_still
 
 
 def test_the_loader_is_registered_for_the_flow():
-    from storesync.adapters import sage500, xcart
+    from storesync.systems.sage500 import adapter as sage500
+    from storesync.systems.xcart import adapter as xcart
     from storesync.flows import get_flow
     from storesync.operators.quality import FRAME_BUILDERS
 

@@ -110,12 +110,12 @@ def test_an_unknown_storefront_system_lists_the_valid_storefronts(tmp_path, ship
     message = error_for(tmp_path, shipped_raw)
     assert "broken.yaml" in message
     assert "'storefront.system'" in message and "'magento'" in message
-    assert "valid: clarity, xcart" in message
+    assert "valid: xcart" in message
 
 
 def test_an_erp_cannot_stand_on_the_storefront_side(tmp_path, shipped_raw):
     shipped_raw["storefront"]["system"] = "sage500"
-    assert "valid: clarity, xcart" in error_for(tmp_path, shipped_raw)
+    assert "valid: xcart" in error_for(tmp_path, shipped_raw)
 
 
 def test_an_unknown_erp_system_lists_the_valid_erps(tmp_path, shipped_raw):

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from storesync.hooks.errors import PermanentRecordError, PermanentRunError, TransientError
-from storesync.hooks.sage500 import SandboxImportProcedures, NativeImportProcedures, Sage500Hook, to_decimal
+from storesync.systems.sage500.hook import SandboxImportProcedures, NativeImportProcedures, Sage500Hook, to_decimal
 
 SANDBOX_EXTRA = {"driver": "SQLite3", "dialect": "sqlite", "company_id": "SOA", "import_procedure": "sandbox",
                  "placeholder": "?"}

@@ -9,7 +9,7 @@ import pytest
 
 from storesync.adapters.skips import AlertingSkip
 from storesync.hooks.errors import PermanentRunError
-from storesync.hooks.sage500 import MigrationOutputs, NativeImportProcedures, SandboxImportProcedures
+from storesync.systems.sage500.hook import MigrationOutputs, NativeImportProcedures, SandboxImportProcedures
 
 
 def test_the_sandbox_has_a_procedure_for_payments_and_credit_memos():

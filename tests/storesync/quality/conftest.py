@@ -92,7 +92,8 @@ def sage500_orders() -> list[dict]:
 @pytest.fixture(scope="session")
 def gate_ready():
     """Import GX and build the shared context once (a one-row gate run)."""
-    from storesync.quality import raw_xcart_orders_frame, run_gate
+    from storesync.quality import run_gate
+    from storesync.systems.xcart.frames_orders import raw_xcart_orders_frame
 
     run_gate(raw_xcart_orders_frame([clean_xcart_order(1)]), RAW_SUITE, "orderId")
     return True

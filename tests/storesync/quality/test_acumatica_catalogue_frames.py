@@ -9,7 +9,7 @@ import pytest
 
 from storesync.config.pairs import INCLUDE_DIR
 from storesync.operators.quality import FRAME_BUILDERS, SOURCE_FIELDS, describe_failure
-from storesync.quality.frames_acumatica_catalogue import (
+from storesync.systems.acumatica.frames_catalogue import (
     CUSTOMER_FIELD_SIZES,
     acumatica_customer_frame,
     length_column,
@@ -146,4 +146,4 @@ def test_shipments_pass_with_tracking_reference_lines_and_one_sales_order():
     ("product", "raw"), ("inventory", "raw"), ("erp_customer", "raw"), ("customer", "target"), ("shipment", "raw"),
 ])
 def test_the_frames_are_registered_for_the_gates(entity, stage):
-    assert FRAME_BUILDERS[("acumatica", entity, stage)].startswith("storesync.quality.frames_acumatica_catalogue:")
+    assert FRAME_BUILDERS[("acumatica", entity, stage)].startswith("storesync.systems.acumatica.frames_catalogue:")

@@ -11,7 +11,7 @@ import pytest
 from storesync.config.pairs import INCLUDE_DIR
 from storesync.mapping import MappingEngine, load_spec
 from storesync.operators.quality import FRAME_BUILDERS, SOURCE_FIELDS, describe_failure, frame_builder
-from storesync.quality.frames_acumatica_documents import (
+from storesync.systems.acumatica.frames_documents import (
     CREDIT_MEMO_FIELD_SIZES,
     PAYMENT_FIELD_SIZES,
     SALES_ORDER_FIELD_SIZES,

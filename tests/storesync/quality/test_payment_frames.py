@@ -7,13 +7,8 @@ from decimal import Decimal
 import pytest
 
 from storesync.config.pairs import INCLUDE_DIR
-from storesync.quality.frames_payments import (
-    CREDIT_MEMO_COLUMN_SIZES,
-    CUSTOMER_PAYMENT_COLUMN_SIZES,
-    raw_xcart_payment_transactions_frame,
-    sage500_credit_memo_frame,
-    sage500_customer_payment_frame,
-)
+from storesync.systems.sage500.frames_payments import CREDIT_MEMO_COLUMN_SIZES, CUSTOMER_PAYMENT_COLUMN_SIZES, sage500_credit_memo_frame, sage500_customer_payment_frame
+from storesync.systems.xcart.frames_payments import raw_xcart_payment_transactions_frame
 
 pytestmark = pytest.mark.usefixtures("gate_ready")
 SUITES = INCLUDE_DIR / "expectations"
