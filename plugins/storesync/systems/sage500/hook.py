@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import importlib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any, NamedTuple
 
 from airflow.providers.odbc.hooks.odbc import OdbcHook
 from storesync.hooks.errors import PermanentRecordError, PermanentRunError, SyncError, classify_odbc_error
+from storesync.systems.sage500 import import_procedures
 from storesync.systems.sage500.connection import UI_FIELD_BEHAVIOUR as SAGE500_UI_FIELD_BEHAVIOUR
 
 # Extras that configure this hook; OdbcHook would otherwise append them to the ODBC connection string.
@@ -89,34 +90,24 @@ class NativeImportProcedures:
         return MigrationOutputs(*(int(value) if value is not None else 0 for value in row))
 
 
-class SandboxImportProcedures:
-    """The sandbox's Python emulation of the same procedures, run through the same ODBC connection.
-
-    ``spSOapiSalesOrdIns`` is emulated with its full interface; the sandbox's other imports process a
-    whole session per call and answer as a procedure that is done in one call.
-    """
-
-    MODULE = "include.sandbox.sage500.procedures"
-    PROCEDURES = {"sales_order": "spSOapiSalesOrdIns"}
-    FUNCTIONS = {"customer": "run_customer_import", "customer_payment": "run_customer_payment_import",
-                 "credit_memo": "run_credit_memo_import"}
-
-    def call(self, connection, entity: str, session_key: int, *, company_id: str,
-             state: MigrationOutputs) -> MigrationOutputs:
-        module = importlib.import_module(self.MODULE)
-        if entity in self.PROCEDURES:
-            outputs = getattr(module, self.PROCEDURES[entity])(
-                connection, state.o_continue, 0, session_key, company_id, RPT_PRINT_ALL, 1, 1,
-                state.o_recs_processed, state.o_failed_recs, state.o_total_recs)
-            return MigrationOutputs(*outputs)
-        result = getattr(module, self.FUNCTIONS[entity])(connection, session_key, company_id=company_id)
-        done = len(result.processed) + len(result.failed)
-        return MigrationOutputs(0, done, len(result.failed), done, RET_SUCCESS)
-
-
 _RET_VAL_MEANING = {RET_UNKNOWN_ERR: "unknown error", RET_FAILURE: "failure", RET_PARM_ERR: "parameter error"}
 
-IMPORT_PROCEDURES = {"native": NativeImportProcedures, "sandbox": SandboxImportProcedures}
+
+
+class _ImportProcedures(Mapping):
+    """Name -> import procedures class, as registered (``storesync.systems.sage500.import_procedures``)."""
+
+    def __getitem__(self, name: str):
+        return import_procedures.procedures_class(name)
+
+    def __iter__(self):
+        return iter(import_procedures.registered())
+
+    def __len__(self) -> int:
+        return len(import_procedures.registered())
+
+
+IMPORT_PROCEDURES = _ImportProcedures()
 
 
 class Sage500Hook(OdbcHook):
