@@ -1,4 +1,4 @@
-"""(Re)write the expectation suite JSON files of this folder from the definitions below.
+"""(Re)write the expectation suite JSON files (each in its system's ``expectations/`` folder) from the definitions below.
 
 The suites live as JSON files (what the quality gate loads, and what GX tools read), but are
 defined here so a change is a readable diff of Python. After editing, run
@@ -521,8 +521,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="only report files that differ")
     args = parser.parse_args(argv)
     stale = []
+    from storesync.systems import suite_file
+
     for name in SUITES:
-        path = HERE / f"{name}.json"
+        path = suite_file(f"{name}.json")
         text = render(build(name))
         current = path.read_text(encoding="utf-8") if path.exists() else None
         if current == text:

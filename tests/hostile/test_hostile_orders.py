@@ -29,11 +29,11 @@ from tests.conftest import ROOT
 from tests.hostile.strategies import clean_order, generate_hostile_orders, hostile_orders, names_a_field
 from tests.integration.conftest import backend, orders_dag, sandbox_factory  # noqa: F401 - fixtures for the end-to-end test
 from tests.figures import show
+from storesync.systems import mapping_file, suite_file
 
 pytestmark = pytest.mark.hostile
 
-RAW_SUITE = ROOT / "include" / "expectations" / "orders_raw__xcart.json"
-MAPPINGS = ROOT / "include" / "mappings"
+RAW_SUITE = suite_file("orders_raw__xcart.json")
 TARGET_CONTEXT = {"pair": "xcart-sage500", "customer_id": "C0001", "warehouse_id": "MAIN",
                   "guest_customer_id": "WEBGUEST", "hold_threshold": "5000.00", "new_customer_id": ""}
 # Frame columns derived from an order's structure rather than copied from one field; the quality operator
@@ -47,8 +47,8 @@ def engines():
     from storesync.mapping.engine import MappingEngine
     from storesync.mapping.spec import load_spec
 
-    return (MappingEngine(load_spec(MAPPINGS / "xcart" / "order_to_canonical.yaml")),
-            MappingEngine(load_spec(MAPPINGS / "sage500" / "order_from_canonical.yaml")))
+    return (MappingEngine(load_spec(mapping_file("xcart/order_to_canonical.yaml"))),
+            MappingEngine(load_spec(mapping_file("sage500/order_from_canonical.yaml"))))
 
 
 def check_mapping(record) -> str:

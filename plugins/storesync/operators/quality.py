@@ -12,10 +12,10 @@ from dataclasses import replace
 from typing import Any
 
 from storesync.adapters.skips import AlertingSkip
-from storesync.config.pairs import INCLUDE_DIR
 from storesync.hooks.errors import PermanentRunError
 from storesync.operators.base import RunScope, SyncOperator
 from storesync.operators.pending import pending_records
+from storesync.systems import suite_file
 
 
 class _SystemTable(Mapping):
@@ -174,7 +174,7 @@ class QualityGateOperator(SyncOperator):
 
         side = scope.spec.source if self.stage == "raw" else scope.spec.target
         system = scope.pair.endpoint(side).system
-        suite_path = INCLUDE_DIR / "expectations" / scope.flow.expectations[self.stage]
+        suite_path = suite_file(scope.flow.expectations[self.stage])
         build_frame = frame_builder(system, scope.spec.entity, self.stage)
         fields = SOURCE_FIELDS.get((system, scope.spec.entity, self.stage), {})
         date_column = DATE_COLUMNS.get((system, scope.spec.entity, self.stage))

@@ -8,6 +8,7 @@ read declarations. Generic code finds a system only through these functions, nev
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -45,3 +46,19 @@ def resolve(reference: str) -> Any:
     """The object a ``"module:name"`` reference names, imported now."""
     module_name, _, attribute = reference.partition(":")
     return getattr(importlib.import_module(module_name), attribute)
+
+
+def mapping_file(name: str) -> Path:
+    """The mapping spec a pair names ``<system>/<file>.yaml``: in that system's ``mappings/`` folder."""
+    system_name, separator, file_name = name.partition("/")
+    if not separator:
+        raise ValueError(f"mapping spec '{name}' is not '<system>/<file>'")
+    return system(system_name).mappings_dir / file_name
+
+
+def suite_file(name: str) -> Path:
+    """The expectation suite a pair names ``<suite>__<system>.json``: in that system's ``expectations/`` folder."""
+    stem, separator, system_name = name.rpartition(".")[0].rpartition("__")
+    if not separator or not stem:
+        raise ValueError(f"expectation suite '{name}' is not '<suite>__<system>.json'")
+    return system(system_name).expectations_dir / name

@@ -33,7 +33,7 @@ def hook(monkeypatch, tmp_path):
 
 
 def mapped(order_id: int, **header) -> dict:
-    """A record as include/mappings/sage500/order_from_canonical.yaml produces it."""
+    """A record as plugins/storesync/systems/sage500/mappings/order_from_canonical.yaml produces it."""
     tran = f"W{order_id:09d}"
     return {
         "header": {

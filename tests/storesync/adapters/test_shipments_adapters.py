@@ -14,6 +14,7 @@ from storesync.systems.xcart import shipments as xcart_shipments
 from storesync.systems.xcart.shipments import load_shipments, next_status
 from storesync.config.pairs import INCLUDE_DIR
 from storesync.hooks.errors import PermanentRecordError
+from storesync.systems import mapping_file, suite_file
 
 UTC = timezone.utc
 
@@ -290,8 +291,8 @@ def test_a_partial_shipment_reads_as_incomplete(sandbox_hook):
 def engines():
     from storesync.mapping import MappingEngine, load_spec
 
-    return (MappingEngine(load_spec(INCLUDE_DIR / "mappings" / "sage500" / "shipment_to_canonical.yaml")),
-            MappingEngine(load_spec(INCLUDE_DIR / "mappings" / "xcart" / "shipment_from_canonical.yaml")))
+    return (MappingEngine(load_spec(mapping_file("sage500/shipment_to_canonical.yaml"))),
+            MappingEngine(load_spec(mapping_file("xcart/shipment_from_canonical.yaml"))))
 
 
 RAW = {"ShipKey": 12, "TranNo": "0000000012", "TranDate": "2026-11-20T00:10:00+00:00", "CarrierID": "UPS ",
@@ -346,7 +347,7 @@ def test_the_shipments_suites_pass_good_records_and_name_bad_ones():
     frame = raw_sage500_shipments_frame([RAW, {**RAW, "ShipKey": 13, "TrackingNo": None},
                                          {**RAW, "ShipKey": 14, "lines": [{"ItemID": "A", "QtyShipped": "-1"}]}])
     frame["record_key"] = ["12", "13", "14"]
-    result = run_gate(frame, INCLUDE_DIR / "expectations" / "shipments_raw__sage500.json", key_column="record_key")
+    result = run_gate(frame, suite_file("shipments_raw__sage500.json"), key_column="record_key")
     assert sorted(result.passed_keys) == ["12"]
     assert any("TrackingNo" in d for d in result.failures["13"])
     assert any("min_QtyShipped" in d for d in result.failures["14"])
@@ -363,7 +364,7 @@ def test_a_luhn_valid_tracking_number_passes_extract_unmasked_and_the_gate_still
     masked = {**RAW, "ShipKey": 16, "TrackingNo": "[card ****1234]"}  # what an older scrub would have left
     frame = raw_sage500_shipments_frame([RAW, staged, masked])
     frame["record_key"] = ["12", "15", "16"]
-    result = run_gate(frame, INCLUDE_DIR / "expectations" / "shipments_raw__sage500.json", key_column="record_key")
+    result = run_gate(frame, suite_file("shipments_raw__sage500.json"), key_column="record_key")
     assert sorted(result.passed_keys) == ["12", "15"]
     assert any("tracking_masked" in d for d in result.failures["16"])
 

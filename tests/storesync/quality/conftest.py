@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from storesync.systems import suite_file
+
 REPO = Path(__file__).resolve().parents[3]
-SUITES = REPO / "include" / "expectations"
-RAW_SUITE = SUITES / "orders_raw__xcart.json"
-TARGET_SUITE = SUITES / "orders_target__sage500.json"
+RAW_SUITE = suite_file("orders_raw__xcart.json")
+TARGET_SUITE = suite_file("orders_target__sage500.json")
 
 
 def clean_xcart_order(order_id: int) -> dict:

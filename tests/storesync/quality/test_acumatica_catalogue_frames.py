@@ -18,9 +18,9 @@ from storesync.systems.acumatica.frames_catalogue import (
     raw_acumatica_items_frame,
     raw_acumatica_shipments_frame,
 )
+from storesync.systems import suite_file
 
 pytestmark = pytest.mark.usefixtures("gate_ready")
-SUITES = INCLUDE_DIR / "expectations"
 
 
 def gate(frame_builder, records: dict, suite: str):
@@ -28,7 +28,7 @@ def gate(frame_builder, records: dict, suite: str):
 
     frame = frame_builder(list(records.values()))
     frame["record_key"] = list(records)
-    return run_gate(frame, SUITES / suite, key_column="record_key")
+    return run_gate(frame, suite_file(suite), key_column="record_key")
 
 
 def reasons(result, key: str, system_entity_stage: tuple[str, str, str]) -> str:
