@@ -23,7 +23,7 @@ def number(label: str, default: float | None = None, description: str | None = N
 
 
 def text(label: str, default: str | None = None, description: str | None = None, *, secret: bool = False,
-          choices: tuple[str, ...] = ()) -> dict[str, Any]:
+         choices: tuple[str, ...] = ()) -> dict[str, Any]:
     schema: dict[str, Any] = {"type": ["string", "null"]}
     if default is not None:
         schema["default"] = default
@@ -36,10 +36,10 @@ def text(label: str, default: str | None = None, description: str | None = None,
 
 BUDGET_FIELDS: dict[str, dict[str, Any]] = {
     "requests_per_minute": integer("Requests per minute (whole deployment)",
-                                    description="Request budget shared by every task; empty: unlimited."),
+                                   description="Request budget shared by every task; empty: unlimited."),
     "max_concurrency": integer("Concurrent tasks (= pool slots)",
-                                description="Tasks that may talk to the system at once; the pair's pool has as "
-                                            "many slots."),
+                               description="Tasks that may talk to the system at once; the pair's pool has as "
+                                           "many slots."),
 }
 
 

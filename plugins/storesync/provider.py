@@ -21,8 +21,8 @@ __all__ = ["get_provider_info", "form_extras"]
 #: The sync store: a SQLAlchemy URL (SQLite file by default) or the PostgreSQL fields.
 SYNCSTORE_CONNECTION_FIELDS: dict[str, dict[str, Any]] = {
     "url": text("SQLAlchemy URL", description="e.g. sqlite:////opt/airflow/data/sync.db; when set, the fields "
-                                               "above are not used. Masked: a PostgreSQL URL holds a password.",
-                 secret=True),
+                                              "above are not used. Masked: a PostgreSQL URL holds a password.",
+                secret=True),
 }
 SYNCSTORE_UI_FIELD_BEHAVIOUR: dict[str, Any] = {
     "hidden_fields": [],

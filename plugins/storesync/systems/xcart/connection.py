@@ -10,7 +10,7 @@ from storesync.forms import BUDGET_FIELDS, integer, number, text
 #: one the hook keeps out of the HTTP headers (``storesync.systems.xcart.hook._CLIENT_EXTRAS``).
 CONNECTION_FIELDS: dict[str, dict[str, Any]] = {
     "read_only_api_key": text("REST API key (read-only)", secret=True,
-                               description="The module's read-only key: used by tasks that only read."),
+                              description="The module's read-only key: used by tasks that only read."),
     "page_size": integer("Page size (_cnd[limit])", 250),
     "timeout": number("Request timeout (s)", 30),
     "max_attempts": integer("Attempts per request", 4),
