@@ -14,7 +14,7 @@ to the web order's sales order, for the exact refunded amount (full or partial).
   other than the order's goes to the dead-letter queue naming `currency`.
 - Staging path: Sage 500 documents no credit-memo import, so credit memos go through a staging table and
   import procedure of the same shape as the sales order import (`StgARCreditMemo`; see
-  `storesync/adapters/sage500_payments.py` and the README).
+  `storesync/systems/sage500/payments.py` and the README).
 
 Runs after the orders flow. Re-sync a range with `resync_from` / `resync_to`, or refunds by id with
 `record_keys`; re-runs never create a second credit memo.

@@ -27,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "plugins")]
 UI_PORT = int(os.environ.get("AIRFLOW_UI_PORT", "8080"))
+SAGE500_SANDBOX_PROCEDURES = "sandbox=include.sandbox.sage500.import_procedures:SandboxImportProcedures"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -92,6 +93,9 @@ def airflow_env(connections: dict[str, str], *, paused: bool, base: dict[str, st
             "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True" if paused else "False",
             # The connection form's Test button (hook.test_connection()); Airflow disables it by default.
             "AIRFLOW__CORE__TEST_CONNECTION": "Enabled",
+            # The sandbox's Sage 500 connection says import_procedure: sandbox; Airflow's task processes never
+            # import the sandbox, so the hook learns where that emulation lives from here.
+            "STORESYNC_SAGE500_IMPORT_PROCEDURES": SAGE500_SANDBOX_PROCEDURES,
             "PATH": f"{venv_bin}{os.pathsep}{base.get('PATH', '')}"}
 
 

@@ -30,6 +30,10 @@ os.environ["AIRFLOW__PROVIDERS_ODBC__ALLOW_DRIVER_IN_EXTRA"] = "True"
 os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{AIRFLOW_TEST_HOME / 'airflow.db'}"
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
+# Sage 500 connections of the tests say import_procedure: sandbox; the hook (production code) learns where that
+# emulation lives from the environment, so Airflow task processes the tests start find it too.
+os.environ.setdefault("STORESYNC_SAGE500_IMPORT_PROCEDURES",
+                      "sandbox=include.sandbox.sage500.import_procedures:SandboxImportProcedures")
 AIRFLOW_TEST_HOME.mkdir(parents=True, exist_ok=True)
 
 POSTGRES_URL = os.environ.get("STORESYNC_TEST_POSTGRES", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")

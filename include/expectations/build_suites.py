@@ -1,4 +1,4 @@
-"""(Re)write the expectation suite JSON files of this folder from the definitions below.
+"""(Re)write the expectation suite JSON files (each in its system's ``expectations/`` folder) from the definitions below.
 
 The suites live as JSON files (what the quality gate loads, and what GX tools read), but are
 defined here so a change is a readable diff of Python. After editing, run
@@ -6,7 +6,7 @@ defined here so a change is a readable diff of Python. After editing, run
     python include/expectations/build_suites.py          # rewrite the files
     python include/expectations/build_suites.py --check  # exit 1 if a file is out of date
 
-Each suite validates the frame built by the matching builder in ``storesync.quality.frames``;
+Each suite validates the frame built by the matching builder in its system's ``frames_*`` modules (``storesync.systems.<name>``);
 the column names used here are the columns those builders produce.
 """
 
@@ -58,7 +58,7 @@ def _orders_raw_xcart(gxe) -> list:
 
 
 def _orders_target_sage500(gxe) -> list:
-    from storesync.quality.frames import SAGE500_HEADER_COLUMN_SIZES, SAGE500_LINE_COLUMN_SIZES
+    from storesync.systems.sage500.frames_orders import SAGE500_HEADER_COLUMN_SIZES, SAGE500_LINE_COLUMN_SIZES
 
     expectations = [
         gxe.ExpectColumnValuesToNotBeNull(column="record_key"),
@@ -195,7 +195,7 @@ def _shipments_target_xcart(gxe) -> list:
 
 
 def _payment_transactions_raw_xcart(gxe) -> list:
-    from storesync.adapters.xcart_payments import STATUSES, TYPES
+    from storesync.systems.xcart.payments import STATUSES, TYPES
 
     return [
         gxe.ExpectColumnValuesToNotBeNull(column="transactionId"),
@@ -235,20 +235,20 @@ def _receivables_target_sage500(sizes: dict[str, int]) -> Callable[[Any], list]:
 
 
 def _payments_target_sage500(gxe) -> list:
-    from storesync.quality.frames_payments import CUSTOMER_PAYMENT_COLUMN_SIZES
+    from storesync.systems.sage500.frames_payments import CUSTOMER_PAYMENT_COLUMN_SIZES
 
     return [*_receivables_target_sage500(CUSTOMER_PAYMENT_COLUMN_SIZES)(gxe),
             gxe.ExpectColumnValuesToNotBeNull(column="CashAcctID")]
 
 
 def _refunds_target_sage500(gxe) -> list:
-    from storesync.quality.frames_payments import CREDIT_MEMO_COLUMN_SIZES
+    from storesync.systems.sage500.frames_payments import CREDIT_MEMO_COLUMN_SIZES
 
     return _receivables_target_sage500(CREDIT_MEMO_COLUMN_SIZES)(gxe)
 
 
 def _items_raw_acumatica(gxe) -> list:
-    from storesync.quality.frames_acumatica_catalogue import ITEM_STATUSES
+    from storesync.systems.acumatica.frames_catalogue import ITEM_STATUSES
 
     return [
         gxe.ExpectColumnValuesToNotBeNull(column="InventoryID"),
@@ -275,7 +275,7 @@ def _inventory_raw_acumatica(gxe) -> list:
 
 
 def _erp_customers_raw_acumatica(gxe) -> list:
-    from storesync.quality.frames_acumatica_catalogue import CUSTOMER_STATUSES
+    from storesync.systems.acumatica.frames_catalogue import CUSTOMER_STATUSES
 
     return [
         gxe.ExpectColumnValuesToNotBeNull(column="CustomerID"),
@@ -288,7 +288,7 @@ def _erp_customers_raw_acumatica(gxe) -> list:
 
 
 def _customers_target_acumatica(gxe) -> list:
-    from storesync.quality.frames_acumatica_catalogue import CUSTOMER_FIELD_SIZES, length_column
+    from storesync.systems.acumatica.frames_catalogue import CUSTOMER_FIELD_SIZES, length_column
 
     return [
         gxe.ExpectColumnValuesToNotBeNull(column="CustomerID"),
@@ -319,7 +319,7 @@ def _shipments_raw_acumatica(gxe) -> list:
 
 
 def _orders_target_acumatica(gxe) -> list:
-    from storesync.quality.frames_acumatica_documents import (
+    from storesync.systems.acumatica.frames_documents import (
         SALES_ORDER_FIELD_SIZES,
         SALES_ORDER_LINE_SIZES,
         length_column,
@@ -348,7 +348,7 @@ def _orders_target_acumatica(gxe) -> list:
 
 
 def _payments_target_acumatica(gxe) -> list:
-    from storesync.quality.frames_acumatica_documents import PAYMENT_FIELD_SIZES, length_column
+    from storesync.systems.acumatica.frames_documents import PAYMENT_FIELD_SIZES, length_column
 
     return [
         gxe.ExpectColumnValuesToNotBeNull(column="record_key"),
@@ -366,7 +366,7 @@ def _payments_target_acumatica(gxe) -> list:
 
 
 def _refunds_target_acumatica(gxe) -> list:
-    from storesync.quality.frames_acumatica_documents import CREDIT_MEMO_FIELD_SIZES, length_column
+    from storesync.systems.acumatica.frames_documents import CREDIT_MEMO_FIELD_SIZES, length_column
 
     return [
         gxe.ExpectColumnValuesToNotBeNull(column="record_key"),
@@ -385,112 +385,112 @@ def _refunds_target_acumatica(gxe) -> list:
 # file name (without .json) -> (notes, expectations builder)
 SUITES: dict[str, tuple[str, Callable[[Any], list]]] = {
     "orders_raw__xcart": (
-        "Raw X-Cart orders (complex schema); frame: storesync.quality.frames.raw_xcart_orders_frame, "
+        "Raw X-Cart orders (complex schema); frame: storesync.systems.xcart.frames_orders.raw_xcart_orders_frame, "
         "key column orderId.",
         _orders_raw_xcart,
     ),
     "orders_target__sage500": (
         "Sage 500 StgSalesOrder/StgSOLine rows before staging; frame: "
-        "storesync.quality.frames.sage500_staging_frame, key column record_key.",
+        "storesync.systems.sage500.frames_orders.sage500_staging_frame, key column record_key.",
         _orders_target_sage500,
     ),
     "items_raw__sage500": (
-        "Sage 500 item master rows (products flow); frame: storesync.quality.frames_catalogue."
+        "Sage 500 item master rows (products flow); frame: storesync.systems.sage500.frames_catalogue."
         "raw_sage500_items_frame, key column record_key.",
         _items_raw_sage500,
     ),
     "inventory_raw__sage500": (
-        "Sage 500 stock per item over the pair's warehouses; frame: storesync.quality.frames_catalogue."
+        "Sage 500 stock per item over the pair's warehouses; frame: storesync.systems.sage500.frames_catalogue."
         "raw_sage500_inventory_frame, key column record_key.",
         _inventory_raw_sage500,
     ),
     "products_target__xcart": (
-        "X-Cart product fields before writing; frame: storesync.quality.frames_catalogue.xcart_products_frame.",
+        "X-Cart product fields before writing; frame: storesync.systems.xcart.frames_catalogue.xcart_products_frame.",
         _products_target_xcart,
     ),
     "customers_raw__xcart": (
-        "X-Cart profiles; frame: storesync.quality.frames_customers.raw_xcart_profiles_frame.",
+        "X-Cart profiles; frame: storesync.systems.xcart.frames_customers.raw_xcart_profiles_frame.",
         _customers_raw_xcart,
     ),
     "customers_target__sage500": (
-        "StgCustomer rows; frame: storesync.quality.frames_customers.sage500_customer_staging_frame.",
+        "StgCustomer rows; frame: storesync.systems.sage500.frames_customers.sage500_customer_staging_frame.",
         _customers_target_sage500,
     ),
     "erp_customers_raw__sage500": (
-        "Sage 500 customers changed in the ERP; frame: storesync.quality.frames_customers.raw_sage500_customers_frame.",
+        "Sage 500 customers changed in the ERP; frame: storesync.systems.sage500.frames_customers.raw_sage500_customers_frame.",
         _erp_customers_raw_sage500,
     ),
     "customer_updates_target__xcart": (
-        "X-Cart profile updates (address, status); frame: storesync.quality.frames_customers.xcart_profile_updates_frame.",
+        "X-Cart profile updates (address, status); frame: storesync.systems.xcart.frames_customers.xcart_profile_updates_frame.",
         _customer_updates_target_xcart,
     ),
     "inventory_target__xcart": (
-        "X-Cart stock (amount) before writing; frame: storesync.quality.frames_catalogue.xcart_inventory_frame.",
+        "X-Cart stock (amount) before writing; frame: storesync.systems.xcart.frames_catalogue.xcart_inventory_frame.",
         _inventory_target_xcart,
     ),
     "shipments_raw__sage500": (
-        "Sage 500 shipments with their sales order and lines; frame: storesync.quality.frames_shipments."
+        "Sage 500 shipments with their sales order and lines; frame: storesync.systems.sage500.frames_shipments."
         "raw_sage500_shipments_frame, key column record_key.",
         _shipments_raw_sage500,
     ),
     "shipments_target__xcart": (
         "X-Cart order updates (tracking number, shippingStatus) before writing; frame: "
-        "storesync.quality.frames_shipments.xcart_shipments_frame.",
+        "storesync.systems.xcart.frames_shipments.xcart_shipments_frame.",
         _shipments_target_xcart,
     ),
     "payment_transactions_raw__xcart": (
         "X-Cart payment transactions (payments and refunds flows, after out-of-scope ones were skipped); frame: "
-        "storesync.quality.frames_payments.raw_xcart_payment_transactions_frame, key column record_key.",
+        "storesync.systems.xcart.frames_payments.raw_xcart_payment_transactions_frame, key column record_key.",
         _payment_transactions_raw_xcart,
     ),
     "payments_target__sage500": (
         "StgCustPmt rows before staging (CustID is added by the loader); frame: "
-        "storesync.quality.frames_payments.sage500_customer_payment_frame.",
+        "storesync.systems.sage500.frames_payments.sage500_customer_payment_frame.",
         _payments_target_sage500,
     ),
     "refunds_target__sage500": (
         "StgARCreditMemo rows before staging (CustID is added by the loader); frame: "
-        "storesync.quality.frames_payments.sage500_credit_memo_frame.",
+        "storesync.systems.sage500.frames_payments.sage500_credit_memo_frame.",
         _refunds_target_sage500,
     ),
     "items_raw__acumatica": (
-        "Acumatica StockItem records (products flow); frame: storesync.quality.frames_acumatica_catalogue."
+        "Acumatica StockItem records (products flow); frame: storesync.systems.acumatica.frames_catalogue."
         "raw_acumatica_items_frame, key column record_key.",
         _items_raw_acumatica,
     ),
     "inventory_raw__acumatica": (
         "Acumatica stock per item over the pair's warehouses (InventorySummaryInquiry rows); frame: "
-        "storesync.quality.frames_acumatica_catalogue.raw_acumatica_inventory_frame, key column record_key.",
+        "storesync.systems.acumatica.frames_catalogue.raw_acumatica_inventory_frame, key column record_key.",
         _inventory_raw_acumatica,
     ),
     "erp_customers_raw__acumatica": (
-        "Acumatica customers changed in the ERP; frame: storesync.quality.frames_acumatica_catalogue."
+        "Acumatica customers changed in the ERP; frame: storesync.systems.acumatica.frames_catalogue."
         "raw_acumatica_customers_frame.",
         _erp_customers_raw_acumatica,
     ),
     "customers_target__acumatica": (
-        "PUT Customer bodies before loading; frame: storesync.quality.frames_acumatica_catalogue."
+        "PUT Customer bodies before loading; frame: storesync.systems.acumatica.frames_catalogue."
         "acumatica_customer_frame.",
         _customers_target_acumatica,
     ),
     "shipments_raw__acumatica": (
-        "Acumatica shipments with their sales order, lines and packages; frame: storesync.quality."
-        "frames_acumatica_catalogue.raw_acumatica_shipments_frame, key column record_key.",
+        "Acumatica shipments with their sales order, lines and packages; frame: storesync.systems."
+        "acumatica.frames_catalogue.raw_acumatica_shipments_frame, key column record_key.",
         _shipments_raw_acumatica,
     ),
     "orders_target__acumatica": (
         "PUT SalesOrder bodies of web orders before loading (CustomerID resolved by the prepare step); frame: "
-        "storesync.quality.frames_acumatica_documents.acumatica_sales_order_frame.",
+        "storesync.systems.acumatica.frames_documents.acumatica_sales_order_frame.",
         _orders_target_acumatica,
     ),
     "payments_target__acumatica": (
         "PUT Payment bodies before loading (CustomerID and OrdersToApply are added by the loader); frame: "
-        "storesync.quality.frames_acumatica_documents.acumatica_payment_frame.",
+        "storesync.systems.acumatica.frames_documents.acumatica_payment_frame.",
         _payments_target_acumatica,
     ),
     "refunds_target__acumatica": (
         "PUT SalesOrder bodies of credit memos (type CM) before loading (CustomerID is added by the loader); frame: "
-        "storesync.quality.frames_acumatica_documents.acumatica_credit_memo_frame.",
+        "storesync.systems.acumatica.frames_documents.acumatica_credit_memo_frame.",
         _refunds_target_acumatica,
     ),
 }
@@ -522,8 +522,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="only report files that differ")
     args = parser.parse_args(argv)
     stale = []
+    from storesync.systems import suite_file
+
     for name in SUITES:
-        path = HERE / f"{name}.json"
+        path = suite_file(f"{name}.json")
         text = render(build(name))
         current = path.read_text(encoding="utf-8") if path.exists() else None
         if current == text:

@@ -19,6 +19,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import include.sandbox.sage500  # noqa: F401 - registers the emulated import procedures (import_procedure: sandbox)
 from include.sandbox.settings import ROOT, connection_env, load_connections
 
 STATE_DIR = ROOT / ".local"

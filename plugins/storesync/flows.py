@@ -13,11 +13,34 @@ A flow's DAG is the same task shape for every pair; only the adapters and specs 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-# system name -> which side of a pair it can stand on
-SYSTEMS = {"xcart": "storefront", "clarity": "storefront", "sage500": "erp", "intacct": "erp",
-           "acumatica": "erp", "dynamicssl": "erp"}
+
+
+class _Systems(Mapping):
+    """Installed system name -> which side of a pair it can stand on (its declared role)."""
+
+    def __getitem__(self, name: str) -> str:
+        from storesync.systems import INSTALLED, system
+
+        if name not in INSTALLED:
+            raise KeyError(name)
+        return system(name).role
+
+    def __iter__(self):
+        from storesync.systems import INSTALLED
+
+        return iter(INSTALLED)
+
+    def __len__(self) -> int:
+        from storesync.systems import INSTALLED
+
+        return len(INSTALLED)
+
+
+# system name -> which side of a pair it can stand on (from the registry: storesync.systems)
+SYSTEMS = _Systems()
 LOAD_MODES = ("create_once", "upsert")
 
 

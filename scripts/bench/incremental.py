@@ -52,7 +52,7 @@ def replay_writes(xcart: XCart, writes: list[tuple[int, int]]) -> float:
     import requests
 
     from storesync.hooks.retry import RetryPolicy
-    from storesync.hooks.xcart import XCartClient
+    from storesync.systems.xcart.hook import XCartClient
 
     client = XCartClient(requests.Session(), base_url=xcart.url, api_key=RW_KEY, retry=RetryPolicy(max_attempts=1))
     started = time.perf_counter()

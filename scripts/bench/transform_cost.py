@@ -39,30 +39,30 @@ def staged_orders(count: int, seed: int = 7) -> list[tuple[str, dict]]:
 
 def _contexts(records, canonical, options, sage500_path: Path) -> dict[str, dict[str, Any]]:
     """What ``prepare`` gives each record, from a Sage 500 sandbox (untimed)."""
-    from storesync.adapters.sage500 import Sage500Adapter
+    from storesync.systems.sage500.adapter import Sage500Adapter
 
     return Sage500Adapter(conn_id="sage500_default", options=options).prepare("order", canonical, options)
 
 
 def run_pipeline(records, contexts_for, *, pair) -> dict[str, float]:
     """One pass: raw gate, both mappings, target gate; returns seconds per step (contexts untimed)."""
-    from storesync.config.pairs import INCLUDE_DIR
     from storesync.mapping.engine import MappingEngine
     from storesync.mapping.spec import load_spec
-    from storesync.quality.frames import raw_xcart_orders_frame, sage500_staging_frame
+    from storesync.systems.xcart.frames_orders import raw_xcart_orders_frame
+    from storesync.systems.sage500.frames_orders import sage500_staging_frame
     from storesync.quality.gate import run_gate
+    from storesync.systems import mapping_file, suite_file
 
     flow = pair.flows["orders"]
     base = {"pair": pair.name, **flow.options}
-    to_canonical = MappingEngine(load_spec(INCLUDE_DIR / "mappings" / flow.mappings["to_canonical"]))
-    to_target = MappingEngine(load_spec(INCLUDE_DIR / "mappings" / flow.mappings["to_target"]))
-    suites = INCLUDE_DIR / "expectations"
+    to_canonical = MappingEngine(load_spec(mapping_file(flow.mappings["to_canonical"])))
+    to_target = MappingEngine(load_spec(mapping_file(flow.mappings["to_target"])))
     seconds: dict[str, float] = {}
 
     started = time.perf_counter()
     frame = raw_xcart_orders_frame([payload for _, payload in records])
     frame["record_key"] = [key for key, _ in records]
-    raw = run_gate(frame, suites / flow.expectations["raw"], key_column="record_key")
+    raw = run_gate(frame, suite_file(flow.expectations["raw"]), key_column="record_key")
     seconds["raw gate"] = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -76,7 +76,7 @@ def run_pipeline(records, contexts_for, *, pair) -> dict[str, float]:
     started = time.perf_counter()
     frame = sage500_staging_frame([payload for _, payload in targets])
     frame["record_key"] = [key for key, _ in targets]
-    target = run_gate(frame, suites / flow.expectations["target"], key_column="record_key")
+    target = run_gate(frame, suite_file(flow.expectations["target"]), key_column="record_key")
     seconds["target gate"] = time.perf_counter() - started
     seconds["failed"] = len(raw.failures) + len(target.failures)
     return seconds

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import ROOT
 from tests.hostile.strategies import FRAGMENTS, hostile_text, hostile_values, set_value, drop_value
+from storesync.systems import mapping_file, suite_file
 
 pytestmark = pytest.mark.hostile
 
@@ -57,8 +58,8 @@ def engines():
     from storesync.mapping.engine import MappingEngine
     from storesync.mapping.spec import load_spec
 
-    return (MappingEngine(load_spec(ROOT / "include" / "mappings" / "xcart" / "customer_to_canonical.yaml")),
-            MappingEngine(load_spec(ROOT / "include" / "mappings" / "sage500" / "customer_from_canonical.yaml")))
+    return (MappingEngine(load_spec(mapping_file("xcart/customer_to_canonical.yaml"))),
+            MappingEngine(load_spec(mapping_file("sage500/customer_from_canonical.yaml"))))
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
@@ -67,7 +68,7 @@ def test_hostile_profiles_are_rejected_naming_a_field_and_clean_ones_pass(engine
     import re
 
     from storesync.errors import RecordMappingError
-    from storesync.quality.frames_customers import raw_xcart_profiles_frame
+    from storesync.systems.xcart.frames_customers import raw_xcart_profiles_frame
     from storesync.quality.gate import run_gate
 
     to_canonical, to_sage = engines
@@ -75,7 +76,7 @@ def test_hostile_profiles_are_rejected_naming_a_field_and_clean_ones_pass(engine
     keys = [f"k{n}" for n in range(len(profiles))]
     frame = raw_xcart_profiles_frame(profiles)
     frame["record_key"] = keys
-    result = run_gate(frame, ROOT / "include" / "expectations" / "customers_raw__xcart.json", key_column="record_key")
+    result = run_gate(frame, suite_file("customers_raw__xcart.json"), key_column="record_key")
     assert "k0" in result.passed_keys, "the clean profile passes"
     for key, profile in zip(keys, profiles):
         if key in result.failures:

@@ -29,11 +29,11 @@ from tests.conftest import ROOT
 from tests.hostile.strategies import clean_order, generate_hostile_orders, hostile_orders, names_a_field
 from tests.integration.conftest import backend, orders_dag, sandbox_factory  # noqa: F401 - fixtures for the end-to-end test
 from tests.figures import show
+from storesync.systems import mapping_file, suite_file
 
 pytestmark = pytest.mark.hostile
 
-RAW_SUITE = ROOT / "include" / "expectations" / "orders_raw__xcart.json"
-MAPPINGS = ROOT / "include" / "mappings"
+RAW_SUITE = suite_file("orders_raw__xcart.json")
 TARGET_CONTEXT = {"pair": "xcart-sage500", "customer_id": "C0001", "warehouse_id": "MAIN",
                   "guest_customer_id": "WEBGUEST", "hold_threshold": "5000.00", "new_customer_id": ""}
 # Frame columns derived from an order's structure rather than copied from one field; the quality operator
@@ -47,8 +47,8 @@ def engines():
     from storesync.mapping.engine import MappingEngine
     from storesync.mapping.spec import load_spec
 
-    return (MappingEngine(load_spec(MAPPINGS / "xcart" / "order_to_canonical.yaml")),
-            MappingEngine(load_spec(MAPPINGS / "sage500" / "order_from_canonical.yaml")))
+    return (MappingEngine(load_spec(mapping_file("xcart/order_to_canonical.yaml"))),
+            MappingEngine(load_spec(mapping_file("sage500/order_from_canonical.yaml"))))
 
 
 def check_mapping(record) -> str:
@@ -72,7 +72,7 @@ def check_mapping(record) -> str:
 
 
 def check_gate(batch: list) -> None:
-    from storesync.quality.frames import XCART_ORDER_FRAME_COLUMNS, raw_xcart_orders_frame
+    from storesync.systems.xcart.frames_orders import XCART_ORDER_FRAME_COLUMNS, raw_xcart_orders_frame
     from storesync.quality.gate import run_gate
 
     frame = raw_xcart_orders_frame(batch)
@@ -105,7 +105,7 @@ def test_gate_and_mapping_only_ever_reject_hostile_orders_with_a_named_field(bat
 def test_clean_orders_pass_the_gate_and_map():
     """The base shape the strategies mutate is itself valid, so the property test starts from good data."""
     batch = [clean_order(order_id, timestamp=1_790_000_000) for order_id in range(1, 21)]
-    from storesync.quality.frames import raw_xcart_orders_frame
+    from storesync.systems.xcart.frames_orders import raw_xcart_orders_frame
     from storesync.quality.gate import run_gate
 
     assert run_gate(raw_xcart_orders_frame(batch), RAW_SUITE, key_column="orderId").success
@@ -143,7 +143,7 @@ def over_http(record):
 @pytest.mark.slow
 def test_hostile_orders_end_to_end_are_loaded_or_quarantined_with_a_named_field(sandbox_factory, orders_dag, monkeypatch):
     from include.sandbox.xcart import server
-    from storesync.adapters.xcart import record_key
+    from storesync.systems.xcart.adapter import record_key
     from storesync.quality.frames import _order_key
 
     from tests.integration.conftest import END

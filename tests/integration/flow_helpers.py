@@ -43,8 +43,8 @@ def storefront_orders(sandbox) -> list[dict]:
 
 def orders_read_by_a_run(sandbox) -> int:
     """Orders a run over the window reads: X-Cart filters on the order date only, so the connector reads every
-    order placed from the window's start minus the look-back (storesync.adapters.xcart) to its end."""
-    from storesync.adapters.xcart import DEFAULT_LOOKBACK_DAYS
+    order placed from the window's start minus the look-back (storesync.systems.xcart.adapter) to its end."""
+    from storesync.systems.xcart.adapter import DEFAULT_LOOKBACK_DAYS
 
     window_start = END - timedelta(days=1 + DEFAULT_LOOKBACK_DAYS, minutes=15)
     return sandbox.xcart.store.list_orders(date_from=int(window_start.timestamp()), date_to=int(END.timestamp()))[1]
@@ -67,7 +67,7 @@ def transactions(sandbox) -> list[dict]:
 def flow_key(tx: dict) -> str:
     """The payments and refunds flows' key of a sandbox transaction: X-Cart's payment transactions (sale, auth)
     keep their id; captures, refunds and voids are backend transactions there, keyed ``b<id>``
-    (storesync.adapters.xcart_transactions)."""
+    (storesync.systems.xcart.transactions)."""
     return str(tx["transactionId"]) if tx["type"] in ("sale", "auth") else f"b{tx['transactionId']}"
 
 

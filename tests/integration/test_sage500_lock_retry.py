@@ -33,7 +33,7 @@ def bound_the_lock_wait(monkeypatch, backend: str) -> None:
 def test_a_locked_sage500_makes_the_load_task_retry_and_then_load_every_order_once(sandbox_factory, orders_dag,
                                                                                    monkeypatch):
     from include.sandbox.sage500.faults import LockHolder
-    from storesync.adapters.sage500 import Sage500Adapter
+    from storesync.systems.sage500.adapter import Sage500Adapter
     from storesync.hooks.errors import TransientError
 
     sandbox = sandbox_factory(orders=30)

@@ -115,8 +115,8 @@ def test_overrides_do_not_leak_into_the_next_call(settings_file, tmp_path):
 
 
 def test_the_generated_json_is_a_connection_the_hooks_can_read(monkeypatch):
-    from storesync.hooks.sage500 import Sage500Hook
-    from storesync.hooks.xcart import XCartHook
+    from storesync.systems.sage500.hook import Sage500Hook
+    from storesync.systems.xcart.hook import XCartHook
 
     env = connection_env({"xcart_default": {"host": "http://127.0.0.1:45678"}})
     for name, value in env.items():

@@ -68,7 +68,7 @@ def test_the_xcart_key_is_not_in_the_urllib3_debug_lines(task_log, monkeypatch):
     from include.sandbox.xcart.seed import seed_store
     from include.sandbox.xcart.server import XCartServer
     from include.sandbox.xcart.store import XCartStore
-    from storesync.hooks.xcart import XCartHook
+    from storesync.systems.xcart.hook import XCartHook
     from storesync.log_masking import install
 
     store = XCartStore()

@@ -41,13 +41,13 @@ def test_secrets_in_extras_are_password_fields():
 
 
 def test_xcart_form_fields_never_travel_as_request_headers():
-    from storesync.hooks.xcart import _CLIENT_EXTRAS
+    from storesync.systems.xcart.hook import _CLIENT_EXTRAS
 
     assert set(_types()["xcart"]["conn-fields"]) <= set(_CLIENT_EXTRAS)
 
 
 def test_sage500_choices_are_the_hooks_own():
-    from storesync.hooks.sage500 import DIALECTS, IMPORT_PROCEDURES
+    from storesync.systems.sage500.hook import DIALECTS, IMPORT_PROCEDURES
 
     fields = _types()["sage500"]["conn-fields"]
     assert set(fields["dialect"]["schema"]["enum"]) - {None} == set(DIALECTS)
@@ -75,7 +75,7 @@ def test_empty_form_fields_mean_the_default():
 
 
 def test_an_xcart_connection_saved_with_empty_fields_still_builds_a_client(monkeypatch):
-    from storesync.hooks.xcart import XCartHook
+    from storesync.systems.xcart.hook import XCartHook
 
     monkeypatch.setenv("AIRFLOW_CONN_XCART_FORM", json.dumps({
         "conn_type": "xcart", "host": "http://127.0.0.1:9", "password": "rw-key",
@@ -131,6 +131,6 @@ def test_the_test_button_reaches_the_sage500_hook(monkeypatch, tmp_path):
 def test_sage500_form_fields_never_reach_the_odbc_connection_string():
     """OdbcHook appends unknown extras to the connection string; the form's fields are all the hook's own or
     ones OdbcHook itself leaves out (driver, placeholder)."""
-    from storesync.hooks.sage500 import _HOOK_EXTRAS
+    from storesync.systems.sage500.hook import _HOOK_EXTRAS
 
     assert set(_types()["sage500"]["conn-fields"]) <= set(_HOOK_EXTRAS) | {"driver", "placeholder"}

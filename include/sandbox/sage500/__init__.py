@@ -9,6 +9,13 @@ DDL, key allocation), :mod:`.seed` (deterministic data), :mod:`.procedures` (imp
 command line in ``__main__`` (``python -m include.sandbox.sage500 init …``).
 """
 
+try:  # the pipeline's hook runs the emulated procedures when a connection says import_procedure: sandbox
+    from storesync.systems.sage500.import_procedures import register as _register
+except ImportError:  # pragma: no cover - a sandbox-only process without plugins/ on its path needs no hook
+    pass
+else:
+    _register("sandbox", "include.sandbox.sage500.import_procedures:SandboxImportProcedures")
+
 from .dialects import DIALECTS, connect, get_dialect, odbc_connect_string, redact_connect_string
 from .procedures import NATIVE_PROCEDURES, ImportResult, run_sales_order_import
 from .schema import STAGING_COLUMN_SIZES, allocate_keys, create_schema, drop_schema, table_counts

@@ -4,13 +4,33 @@ from __future__ import annotations
 
 import importlib
 import inspect
+from collections.abc import Mapping
 from typing import Any
 
-ADAPTERS = {
-    "xcart": "storesync.adapters.xcart:XCartAdapter",
-    "sage500": "storesync.adapters.sage500:Sage500Adapter",
-    "acumatica": "storesync.adapters.acumatica:AcumaticaAdapter",
-}
+
+
+class _Adapters(Mapping):
+    """System name -> ``"module:Class"`` of its adapter, as each installed system declares it."""
+
+    def __getitem__(self, system: str) -> str:
+        from storesync.systems import INSTALLED, system as declaration
+
+        if system not in INSTALLED:
+            raise KeyError(system)
+        return declaration(system).adapter
+
+    def __iter__(self):
+        from storesync.systems import INSTALLED
+
+        return iter(INSTALLED)
+
+    def __len__(self) -> int:
+        from storesync.systems import INSTALLED
+
+        return len(INSTALLED)
+
+
+ADAPTERS = _Adapters()
 
 
 def get_adapter(system: str, conn_id: str, **kwargs: Any):

@@ -3,10 +3,13 @@
 A flow's mapping specs and expectation suites are found by name: the source system's spec turns its record
 into the canonical one, the target system's spec turns the canonical record into its own::
 
-    include/mappings/<source system>/<source record>_to_canonical.yaml      (role to_canonical)
-    include/mappings/<target system>/<target record>_from_canonical.yaml    (role to_target)
-    include/expectations/<raw suite>__<source system>.json                  (stage raw)
-    include/expectations/<target suite>__<target system>.json               (stage target)
+    <source system folder>/mappings/<source record>_to_canonical.yaml      (role to_canonical)
+    <target system folder>/mappings/<target record>_from_canonical.yaml    (role to_target)
+    <source system folder>/expectations/<raw suite>__<source system>.json  (stage raw)
+    <target system folder>/expectations/<target suite>__<target system>.json (stage target)
+
+(a system's folder is ``plugins/storesync/systems/<system>/``; pairs name the files ``<system>/<file>.yaml``
+and ``<suite>__<system>.json``, resolved by ``storesync.systems.mapping_file`` / ``suite_file``)
 
 Record and suite names belong to the flow, never to a system, so a new system brings files under these
 names and pairs using it need not list them. Each flow also has a conventional schedule (staggered within

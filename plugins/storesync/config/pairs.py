@@ -24,6 +24,7 @@ import yaml
 
 from storesync.config.conventions import flow_defaults as conventional_flow
 from storesync.flows import FLOWS, SYSTEMS
+from storesync.systems import mapping_file, suite_file
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 INCLUDE_DIR = PROJECT_ROOT / "include"
@@ -191,6 +192,18 @@ def _check_ratio(body: dict, prefix: str, where: "_Where") -> None:
 MAX_WRITE_CONCURRENCY = 10
 
 
+def _asset(locate, name: str, field_name: str, where: "_Where") -> Path:
+    """Where a named mapping spec or suite lives (in its system's folder); a bad name fails naming the field."""
+    try:
+        return locate(str(name))
+    except (KeyError, ValueError) as exc:
+        raise PairConfigError(f"{where.file}: field '{field_name}': {exc}") from None
+
+
+def _shown(path: Path) -> str:
+    return str(path.relative_to(PROJECT_ROOT)) if path.is_relative_to(PROJECT_ROOT) else str(path)
+
+
 def _endpoint(raw: dict, side: str, where: "_Where") -> Endpoint:
     body = where.mapping(raw.get(side), side, {"system", "conn_id", "pool", "write_concurrency"})
     system = where.required(body, "system", str, prefix=f"{side}.")
@@ -256,13 +269,15 @@ def _flow(name: str, body: dict, where: "_Where", *, systems: dict[str, str], st
     expectations = {**conventional.get("expectations", {}), **stated_expectations}
     by_convention = f" (the convention for flow {name} from {source} to {target}; name another file in the pair)"
     for role, rel in mappings.items():
-        if not (INCLUDE_DIR / "mappings" / rel).is_file():
-            raise PairConfigError(f"{where.file}: field '{prefix}mappings.{role}': no file include/mappings/{rel}"
+        path = _asset(mapping_file, rel, f"{prefix}mappings.{role}", where)
+        if not path.is_file():
+            raise PairConfigError(f"{where.file}: field '{prefix}mappings.{role}': no file {_shown(path)}"
                                   + ("" if role in stated_mappings else by_convention))
     for stage, rel in expectations.items():
-        if not (INCLUDE_DIR / "expectations" / rel).is_file():
+        path = _asset(suite_file, rel, f"{prefix}expectations.{stage}", where)
+        if not path.is_file():
             raise PairConfigError(f"{where.file}: field '{prefix}expectations.{stage}': no file "
-                                  f"include/expectations/{rel}" + ("" if stage in stated_expectations else by_convention))
+                                  f"{_shown(path)}" + ("" if stage in stated_expectations else by_convention))
     return FlowConfig(
         name=name,
         schedule=str(setting.get("schedule", "@hourly")),

@@ -11,7 +11,8 @@ from typing import Any
 
 from airflow.sdk import BaseHook
 from storesync.hooks.errors import PermanentRunError
-from storesync.provider import SYNCSTORE_UI_FIELD_BEHAVIOUR, form_extras
+from storesync.forms import form_extras
+from storesync.provider import SYNCSTORE_UI_FIELD_BEHAVIOUR
 
 
 class SyncStoreHook(BaseHook):

@@ -2,7 +2,7 @@
 
 Typical use::
 
-    engine = MappingEngine(load_spec("include/mappings/xcart/order_to_canonical.yaml"))
+    engine = MappingEngine(load_spec(mapping_file("xcart/order_to_canonical.yaml"))  # storesync.systems)
     canonical = engine.map(raw_order, context={})          # or RecordMappingError naming every bad field
 
 ``spec`` loads and validates files, ``transforms`` holds the registries a spec may name (transforms,

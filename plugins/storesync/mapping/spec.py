@@ -5,7 +5,7 @@ the file, the field and the valid values (``xcart/order_to_canonical.yaml: field
 type 'decmal'; valid: bool, date, ...``) instead of failing on every record later. The engine then compiles
 the validated spec and never re-checks its shape.
 
-Spec format (see include/mappings/*/*.yaml for full examples)::
+Spec format (see plugins/storesync/systems/*/mappings/*.yaml for full examples)::
 
     name: xcart_order_to_canonical          # required
     source: xcart.order                     # required, free text: what the input records are
@@ -188,7 +188,9 @@ class MappingSpec:
 def load_spec(path: str | Path) -> MappingSpec:
     """Read and validate one YAML spec file; any problem raises ``SpecError`` naming the file."""
     path = Path(path)
-    origin = f"{path.parent.name}/{path.name}" if path.parent.name else path.name
+    # Named as pairs name it, "<system>/<file>": a system keeps its specs in <system>/mappings/.
+    folder = path.parent.parent if path.parent.name == "mappings" else path.parent
+    origin = f"{folder.name}/{path.name}" if folder.name else path.name
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:

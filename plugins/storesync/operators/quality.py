@@ -7,42 +7,56 @@ the flow's ``max_bad_ratio``; the exception names each failed expectation and it
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
 from storesync.adapters.skips import AlertingSkip
-from storesync.config.pairs import INCLUDE_DIR
 from storesync.hooks.errors import PermanentRunError
 from storesync.operators.base import RunScope, SyncOperator
 from storesync.operators.pending import pending_records
+from storesync.systems import suite_file
 
-# (source or target system, entity, stage) -> frame builder turning staged payloads into one row each
-FRAME_BUILDERS = {
-    ("xcart", "order", "raw"): "storesync.quality.frames:raw_xcart_orders_frame",
-    ("sage500", "order", "target"): "storesync.quality.frames:sage500_staging_frame",
-    ("sage500", "product", "raw"): "storesync.quality.frames_catalogue:raw_sage500_items_frame",
-    ("xcart", "product", "target"): "storesync.quality.frames_catalogue:xcart_products_frame",
-    ("sage500", "inventory", "raw"): "storesync.quality.frames_catalogue:raw_sage500_inventory_frame",
-    ("xcart", "inventory", "target"): "storesync.quality.frames_catalogue:xcart_inventory_frame",
-    ("xcart", "customer", "raw"): "storesync.quality.frames_customers:raw_xcart_profiles_frame",
-    ("sage500", "customer", "target"): "storesync.quality.frames_customers:sage500_customer_staging_frame",
-    ("sage500", "erp_customer", "raw"): "storesync.quality.frames_customers:raw_sage500_customers_frame",
-    ("xcart", "erp_customer", "target"): "storesync.quality.frames_customers:xcart_profile_updates_frame",
-    ("sage500", "shipment", "raw"): "storesync.quality.frames_shipments:raw_sage500_shipments_frame",
-    ("xcart", "shipment", "target"): "storesync.quality.frames_shipments:xcart_shipments_frame",
-    ("xcart", "payment", "raw"): "storesync.quality.frames_payments:raw_xcart_payment_transactions_frame",
-    ("sage500", "payment", "target"): "storesync.quality.frames_payments:sage500_customer_payment_frame",
-    ("xcart", "refund", "raw"): "storesync.quality.frames_payments:raw_xcart_payment_transactions_frame",
-    ("sage500", "refund", "target"): "storesync.quality.frames_payments:sage500_credit_memo_frame",
-    ("acumatica", "product", "raw"): "storesync.quality.frames_acumatica_catalogue:raw_acumatica_items_frame",
-    ("acumatica", "inventory", "raw"): "storesync.quality.frames_acumatica_catalogue:raw_acumatica_inventory_frame",
-    ("acumatica", "erp_customer", "raw"): "storesync.quality.frames_acumatica_catalogue:raw_acumatica_customers_frame",
-    ("acumatica", "customer", "target"): "storesync.quality.frames_acumatica_catalogue:acumatica_customer_frame",
-    ("acumatica", "shipment", "raw"): "storesync.quality.frames_acumatica_catalogue:raw_acumatica_shipments_frame",
-    ("acumatica", "order", "target"): "storesync.quality.frames_acumatica_documents:acumatica_sales_order_frame",
-    ("acumatica", "payment", "target"): "storesync.quality.frames_acumatica_documents:acumatica_payment_frame",
-    ("acumatica", "refund", "target"): "storesync.quality.frames_acumatica_documents:acumatica_credit_memo_frame",
-}
+
+class _SystemTable(Mapping):
+    """(system, entity, stage) -> value, gathered from every installed system's declaration on first use.
+
+    Generic code names no system: each system declares its own quality frames, field wording and date columns.
+    """
+
+    def __init__(self, read: Callable[[Any], dict]) -> None:
+        self._read = read
+        self._table: dict | None = None
+
+    @property
+    def table(self) -> dict:
+        if self._table is None:
+            from storesync.systems import systems
+
+            self._table = {(spec.name, *key): value for spec in systems() for key, value in self._read(spec).items()}
+        return self._table
+
+    def __getitem__(self, key):
+        return self.table[key]
+
+    def __iter__(self):
+        return iter(self.table)
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+
+def _field_wording(spec) -> dict:
+    from storesync.systems import resolve
+
+    return resolve(spec.quality.field_wording) if spec.quality.field_wording else {}
+
+
+# (source or target system, entity, stage) -> frame builder ("module:function") turning staged payloads into rows
+FRAME_BUILDERS = _SystemTable(lambda spec: spec.quality.frames)
+# Derived frame columns -> the record fields a person has to look at, for DLQ reasons.
+SOURCE_FIELDS = _SystemTable(_field_wording)
+
 
 # Records a gate quarantines that still have a safe value to publish: (entity, stage) -> "module:function(payload,
 # failed descriptions) -> substitute payload | None" and the alert kind. The record goes to the DLQ with its
@@ -53,110 +67,14 @@ FAIL_SAFE = {
     ("inventory", "raw"): ("storesync.adapters.stock_levels:sell_nothing", "negative_stock"),
 }
 
-# Derived frame columns -> the record fields a person has to look at, for DLQ reasons.
-SOURCE_FIELDS = {
-    ("xcart", "order", "raw"): {
-        "min_quantity": "items[].amount (quantity)", "line_count": "items (order lines)",
-        "total_delta": "total (vs subtotal + shippingCost + taxAmount - discountValue)",
-        "lines_total_delta": "subtotal (vs sum of items[].price x amount)", "missing_sku_count": "items[].sku",
-    },
-    ("sage500", "order", "target"): {
-        "max_len_ItemID": "lines[].ItemID", "max_len_Description": "lines[].Description",
-        "min_QtyOrd": "lines[].QtyOrd (quantity)", "line_count": "lines",
-    },
-    ("sage500", "inventory", "raw"): {
-        "min_QtyOnHand": "warehouses[].QtyOnHand (negative stock)",
-        "min_PendQtyDecrease": "warehouses[].PendQtyDecrease",
-    },
-    ("xcart", "inventory", "target"): {"amount": "amount (stock)"},
-    ("xcart", "customer", "raw"): {"email_valid": "email", "name": "firstname/lastname"},
-    ("sage500", "erp_customer", "raw"): {"email_valid": "EMailAddr"},
-    ("sage500", "shipment", "raw"): {
-        "TrackingNo": "TrackingNo (tsoShipment)", "order_reference": "UserFld1 (sales order reference XC-<orderId>)",
-        "min_QtyShipped": "lines[].QtyShipped (quantity)", "line_count": "lines (shipment lines)",
-        "missing_sku_count": "lines[].ItemID",
-        "tracking_masked": "TrackingNo (looks like a card number, masked before staging; check it in Sage 500)",
-    },
-    ("xcart", "shipment", "target"): {"tracking_value": "tracking.value", "orderId": "orderId (order_reference)"},
-    ("xcart", "payment", "raw"): {"value": "value (amount)", "date": "date (transaction time)"},
-    ("xcart", "refund", "raw"): {"value": "value (amount)", "date": "date (transaction time)"},
-    ("sage500", "payment", "target"): {
-        "TranAmt": "value (TranAmt)", "TranNo": "transactionId (TranNo)", "UserFld1": "transactionId (UserFld1)",
-        "UserFld2": "orderId (UserFld2)", "ApplyToTranNo": "orderId (ApplyToTranNo)",
-        "TranCmnt": "gatewayTransactionId (TranCmnt)", "CashAcctID": "method (CashAcctID)",
-        "PmtMethID": "method (PmtMethID)", "CurrID": "currency (CurrID)", "TranDate": "date (TranDate)",
-    },
-    ("sage500", "refund", "target"): {
-        "TranAmt": "value (TranAmt)", "TranNo": "transactionId (TranNo)", "UserFld1": "transactionId (UserFld1)",
-        "UserFld2": "orderId (UserFld2)", "ApplyToTranNo": "orderId (ApplyToTranNo)",
-        "TranCmnt": "gatewayTransactionId (TranCmnt)", "CurrID": "currency (CurrID)", "TranDate": "date (TranDate)",
-    },
-    ("acumatica", "inventory", "raw"): {
-        "min_QtyOnHand": "warehouses[].QtyOnHand (negative stock; InventorySummaryInquiry)",
-        "min_QtyAvailable": "warehouses[].QtyAvailable (InventorySummaryInquiry)",
-    },
-    ("acumatica", "erp_customer", "raw"): {"email_valid": "MainContact.Email", "Email": "MainContact.Email"},
-    ("acumatica", "customer", "target"): {
-        "Email": "MainContact.Email", "len_CustomerID": "CustomerID (length)", "len_CustomerName": "CustomerName (length)",
-        "len_Email": "MainContact.Email (length)", "len_FirstName": "MainContact.FirstName (length)",
-        "len_LastName": "MainContact.LastName (length)", "len_Phone1": "MainContact.Phone1 (length)",
-        "len_AddressLine1": "MainContact.Address.AddressLine1 (length)",
-        "len_AddressLine2": "MainContact.Address.AddressLine2 (length)", "len_City": "MainContact.Address.City (length)",
-        "len_State": "MainContact.Address.State (length)", "len_PostalCode": "MainContact.Address.PostalCode (length)",
-        "len_Country": "MainContact.Address.Country (length)",
-    },
-    ("acumatica", "shipment", "raw"): {
-        "TrackingNbr": "Packages[].TrackingNbr (Shipment)",
-        "order_reference": "CustomerOrder (sales order reference XC-<orderId>)",
-        "order_count": "Orders (one sales order per shipment)", "min_ShippedQty": "Details[].ShippedQty (quantity)",
-        "line_count": "Details (shipment lines)", "missing_sku_count": "Details[].InventoryID",
-        "tracking_masked": "Packages[].TrackingNbr (looks like a card number, masked before staging; check it in Acumatica)",
-    },
-    ("acumatica", "order", "target"): {
-        "CustomerOrder": "CustomerOrder (orderId as XC-<orderId>)", "CustomerID": "CustomerID (the buyer's customer)",
-        "CurrencyID": "CurrencyID (currency)", "Date": "Date (orderDate)", "OrderTotal": "OrderTotal (total)",
-        "line_count": "Details (items, the order lines)", "min_OrderQty": "Details[].OrderQty (items[].amount, quantity)",
-        "min_UnitPrice": "Details[].UnitPrice (items[].price)",
-        "max_len_InventoryID": "Details[].InventoryID (items[].sku, length)",
-        "max_len_WarehouseID": "Details[].WarehouseID (pair option warehouse_id, length)",
-        **{f"len_{path.replace('.', '_')}": f"{path} (length)" for path in (
-            "CustomerID", "CustomerOrder", "ExternalRef", "CurrencyID", "ShipVia", "PaymentMethod", "Description",
-            *[f"{side}Contact.{field}" for side in ("BillTo", "ShipTo") for field in ("Attention", "Email")],
-            *[f"{side}Address.{field}" for side in ("BillTo", "ShipTo")
-              for field in ("AddressLine1", "AddressLine2", "City", "State", "PostalCode", "Country")])},
-    },
-    ("acumatica", "payment", "target"): {
-        "PaymentRef": "PaymentRef (transactionId as XP-<transactionId>)",
-        "order_reference": "OrdersToApply (orderId as XC-<orderId>)", "CurrencyID": "CurrencyID (currency)",
-        "ApplicationDate": "ApplicationDate (date)", "PaymentMethod": "PaymentMethod (method)",
-        "CashAccount": "CashAccount (method)", "PaymentAmount": "PaymentAmount (value)",
-        "len_PaymentRef": "PaymentRef (length)", "len_CurrencyID": "CurrencyID (length)",
-        "len_PaymentMethod": "PaymentMethod (length)", "len_CashAccount": "CashAccount (length)",
-        "len_Description": "Description (gatewayTransactionId, length)",
-        "len_order_reference": "OrdersToApply (orderId as XC-<orderId>, length)",
-    },
-    ("acumatica", "refund", "target"): {
-        "CustomerOrder": "CustomerOrder (transactionId as XR-<transactionId>)",
-        "order_reference": "ExternalRef (orderId as XC-<orderId>)", "CurrencyID": "CurrencyID (currency)",
-        "Date": "Date (date)", "InventoryID": "Details[].InventoryID (the refund item)",
-        "ExtendedPrice": "Details[].ExtendedPrice (value)",
-        "len_CustomerOrder": "CustomerOrder (length)", "len_ExternalRef": "ExternalRef (length)",
-        "len_CurrencyID": "CurrencyID (length)", "len_Description": "Description (gatewayTransactionId, length)",
-        "len_line_InventoryID": "Details[].InventoryID (length)",
-        "len_order_reference": "ExternalRef (orderId as XC-<orderId>, length)",
-    },
-}
 
 
-# Dates a person fixes when they are implausible: (system, entity, stage) -> the frame column (the record's field).
+# Dates a person fixes when they are implausible: (system, entity, stage) -> the frame column (the record's field),
+# as each system declares them (``QualitySpec.date_columns``).
 # The range is the flow's options ``earliest_date`` (ISO date, default 2000-01-01) and ``latest_days_ahead``
 # (days after the run's window end, default 2: clocks drift, an order is not placed next month). An order dated
 # 1900 or 9999 would otherwise load, land in a closed or far-future ERP period and skew every report.
-DATE_COLUMNS = {
-    ("xcart", "order", "raw"): "orderDate",
-    ("xcart", "payment", "raw"): "date",
-    ("xcart", "refund", "raw"): "date",
-}
+DATE_COLUMNS = _SystemTable(lambda spec: spec.quality.date_columns)
 DEFAULT_EARLIEST_DATE = "2000-01-01"
 DEFAULT_LATEST_DAYS_AHEAD = 2.0
 
@@ -256,7 +174,7 @@ class QualityGateOperator(SyncOperator):
 
         side = scope.spec.source if self.stage == "raw" else scope.spec.target
         system = scope.pair.endpoint(side).system
-        suite_path = INCLUDE_DIR / "expectations" / scope.flow.expectations[self.stage]
+        suite_path = suite_file(scope.flow.expectations[self.stage])
         build_frame = frame_builder(system, scope.spec.entity, self.stage)
         fields = SOURCE_FIELDS.get((system, scope.spec.entity, self.stage), {})
         date_column = DATE_COLUMNS.get((system, scope.spec.entity, self.stage))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from storesync.config.pairs import INCLUDE_DIR
+from storesync.systems import mapping_file
 from storesync.operators.base import RunScope, SyncOperator
 from storesync.operators.pending import pending_records
 
@@ -19,8 +19,8 @@ class TransformOperator(SyncOperator):
         from storesync.mapping.engine import MappingEngine, RecordMappingError
         from storesync.mapping.spec import load_spec
 
-        to_canonical = MappingEngine(load_spec(INCLUDE_DIR / "mappings" / scope.flow.mappings["to_canonical"]))
-        to_target = MappingEngine(load_spec(INCLUDE_DIR / "mappings" / scope.flow.mappings["to_target"]))
+        to_canonical = MappingEngine(load_spec(mapping_file(scope.flow.mappings["to_canonical"])))
+        to_target = MappingEngine(load_spec(mapping_file(scope.flow.mappings["to_target"])))
         base_context = {"pair": scope.pair.name, **scope.flow.options}
         store, target = scope.store, scope.target
         mapped = rejected = 0

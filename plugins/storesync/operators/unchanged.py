@@ -18,7 +18,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from storesync.config.pairs import INCLUDE_DIR
+from storesync.systems import mapping_file, suite_file
 from storesync.operators.base import RunScope, named_record_keys
 from storesync.store.types import json_default
 
@@ -39,10 +39,11 @@ def applies(scope: RunScope, context) -> bool:
 def config_digest(scope: RunScope) -> str:
     """What else decides the target payload: the flow's mapping specs, suites and options."""
     digest = hashlib.sha256()
-    for folder, names in (("mappings", scope.flow.mappings), ("expectations", scope.flow.expectations)):
+    for folder, names, locate in (("mappings", scope.flow.mappings, mapping_file),
+                                  ("expectations", scope.flow.expectations, suite_file)):
         for role in sorted(names):
             digest.update(f"{folder}/{role}/{names[role]}\0".encode())
-            digest.update((INCLUDE_DIR / folder / names[role]).read_bytes())
+            digest.update(locate(names[role]).read_bytes())
     digest.update(json.dumps(scope.flow.options, sort_keys=True, default=str).encode())
     return digest.hexdigest()
 

@@ -37,37 +37,3 @@ def _least(values: list[float]) -> float:
 def _lines(record: dict) -> list[dict]:
     lines = record.get("lines")
     return [line if isinstance(line, dict) else {} for line in lines] if isinstance(lines, list) else []
-
-
-def raw_sage500_shipments_frame(records: Sequence[dict]):
-    rows = [r if isinstance(r, dict) else {} for r in records]
-    return _frame({
-        "ShipKey": [_number(r.get("ShipKey")) for r in rows],
-        "TrackingNo": [_text(r.get("TrackingNo")) for r in rows],
-        "order_reference": [order_reference(r.get("UserFld1")) for r in rows],
-        "line_count": [float(len(_lines(r))) for r in rows],
-        "min_QtyShipped": [_least([_number(line.get("QtyShipped")) for line in _lines(r)]) for r in rows],
-        "missing_sku_count": [float(sum(1 for line in _lines(r) if not _text(line.get("ItemID")))) for r in rows],
-        "tracking_masked": [1.0 if isinstance(r.get("TrackingNo"), str) and _MASKED_CARD.search(r["TrackingNo"]) else 0.0
-                            for r in rows],
-    }, text_columns=("TrackingNo", "order_reference"))
-
-
-def xcart_shipments_frame(records: Sequence[dict]):
-    rows = [r if isinstance(r, dict) else {} for r in records]
-
-    def tracking(record: dict) -> str | None:
-        value = record.get("tracking")
-        return _text(value.get("value")) if isinstance(value, dict) else None
-
-    def items(record: dict) -> list[dict]:
-        found = record.get("items")
-        return [i if isinstance(i, dict) else {} for i in found] if isinstance(found, list) else []
-
-    return _frame({
-        "orderId": [_number(r.get("orderId")) for r in rows],
-        "tracking_value": [tracking(r) for r in rows],
-        "shippingStatus": [_text(r.get("shippingStatus")) for r in rows],
-        "line_count": [float(len(items(r))) for r in rows],
-        "min_amount": [_least([_number(i.get("amount")) for i in items(r)]) for r in rows],
-    }, text_columns=("tracking_value", "shippingStatus"))

@@ -1,4 +1,4 @@
-"""Loading Great Expectations suites kept as JSON files (include/expectations/*.json).
+"""Loading Great Expectations suites kept as JSON files (each system's expectations/*.json).
 
 A suite file is what ``ExpectationSuite.to_json_dict()`` writes; loading is the reverse,
 ``ExpectationSuite(**json)``. GX on its own *logs and drops* an expectation whose type it does

@@ -21,7 +21,8 @@ from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from storesync.config.pairs import INCLUDE_DIR, PROJECT_ROOT, PairConfig
+from storesync.config.pairs import PROJECT_ROOT, PairConfig
+from storesync.systems import mapping_file
 from storesync.reconciliation.match import Carried, Lookups, lookups_needed, match, number_lines
 from storesync.reconciliation.model import (
     CATEGORIES,
@@ -63,13 +64,13 @@ def settings_for(pair: PairConfig) -> MatchSettings:
     if target:
         from storesync.mapping.spec import load_spec
 
-        lookup = load_spec(INCLUDE_DIR / "mappings" / target).lookups.get(config.cash_accounts_lookup)
+        lookup = load_spec(mapping_file(target)).lookups.get(config.cash_accounts_lookup)
         if lookup is None:
             log.warning("%s: mapping %s has no lookup '%s'; lines show no expected cash account", pair.name, target,
                         config.cash_accounts_lookup)
         else:
             accounts = {str(k): str(v) for k, v in lookup.values.items()}
-        codes = load_spec(INCLUDE_DIR / "mappings" / target).lookups.get(PAYMENT_METHODS_LOOKUP)
+        codes = load_spec(mapping_file(target)).lookups.get(PAYMENT_METHODS_LOOKUP)
         method_codes = {str(k): str(v) for k, v in codes.values.items()} if codes is not None else {}
     else:
         method_codes = {}

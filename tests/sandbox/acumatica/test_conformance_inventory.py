@@ -71,8 +71,8 @@ def test_the_connectors_stock_read_costs_one_inquiry_per_sku_plus_the_listing_pa
     requests per SKU at the default page size of 500."""
     from datetime import datetime, timezone
 
-    from storesync.adapters.acumatica_catalogue import read_inventory
-    from storesync.hooks.acumatica import AcumaticaHook
+    from storesync.systems.acumatica.catalogue import read_inventory
+    from storesync.systems.acumatica.hook import AcumaticaHook
 
     monkeypatch.setenv("AIRFLOW_CONN_ACU_STOCK", json.dumps({
         "conn_type": "acumatica", "host": server.base_url, "login": server.username, "password": server.password,

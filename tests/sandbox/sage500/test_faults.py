@@ -47,7 +47,7 @@ def pipeline_extra(dialect: str) -> dict:
 
 @pytest.fixture
 def hook(database, monkeypatch):
-    from storesync.hooks.sage500 import Sage500Hook
+    from storesync.systems.sage500.hook import Sage500Hook
 
     dialect, params = database
     connection = {"conn_type": "sage500", "schema": params["database"], "extra": pipeline_extra(dialect)}

@@ -233,7 +233,7 @@ def test_the_xcart_client_reads_every_order_through_errors_timeouts_drops_and_bu
     import requests
 
     from storesync.hooks.retry import RetryPolicy
-    from storesync.hooks.xcart import XCartClient
+    from storesync.systems.xcart.hook import XCartClient
 
     with XCartServer(seed=4, orders=60, products=10, profiles=5, end_ts=END_TS, fault_seed=4, error_rate=0.2,
                      timeout_rate=0.1, timeout_hold_s=0.6, drop_rate=0.1, burst_429=2) as server:
@@ -251,7 +251,7 @@ def test_the_xcart_client_reads_every_order_through_errors_timeouts_drops_and_bu
 
 def test_the_hook_takes_the_retry_delay_from_the_connection_and_sends_no_client_extra_as_header(monkeypatch):
     from storesync.hooks.errors import TransientError
-    from storesync.hooks.xcart import XCartHook
+    from storesync.systems.xcart.hook import XCartHook
 
     with XCartServer(seed=4, orders=3, products=2, profiles=1, end_ts=END_TS, error_rate=1.0) as server:
         monkeypatch.setenv("AIRFLOW_CONN_XCART_FAULTS", json.dumps({

@@ -1,4 +1,4 @@
-"""A small in-memory stand-in for ``AcumaticaClient`` (the interface of storesync.hooks.acumatica), for the
+"""A small in-memory stand-in for ``AcumaticaClient`` (the interface of storesync.systems.acumatica.hook), for the
 document loaders' unit tests: plain records in and out, Acumatica numbering, the customer-order uniqueness
 rule of the SO/CM order types, and 422 refusals (the hook's ``AcumaticaValidationError``) with field errors.
 
@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from storesync.hooks.acumatica import AcumaticaPreconditionFailed, AcumaticaValidationError
+from storesync.systems.acumatica.hook import AcumaticaPreconditionFailed, AcumaticaValidationError
 from storesync.hooks.retry import RetryPolicy
 
 _TERM = re.compile(r"^\s*([A-Za-z_][\w]*(?:/[A-Za-z_][\w]*)*) eq '((?:[^']|'')*)'\s*$")

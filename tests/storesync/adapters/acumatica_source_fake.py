@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
-from storesync.hooks.acumatica import AcumaticaPreconditionFailed
+from storesync.systems.acumatica.hook import AcumaticaPreconditionFailed
 from storesync.hooks.errors import PermanentRecordError
 
 KEYS = {"StockItem": ("InventoryID",), "Customer": ("CustomerID",), "SalesOrder": ("OrderType", "OrderNbr"),

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from storesync.adapters import acumatica_catalogue
-from storesync.adapters.acumatica_catalogue import read_inventory, read_inventory_by_key, read_products, read_products_by_key
+from storesync.systems.acumatica import catalogue as acumatica_catalogue
+from storesync.systems.acumatica.catalogue import read_inventory, read_inventory_by_key, read_products, read_products_by_key
 from tests.storesync.adapters.acumatica_source_fake import FakeAcumatica
 
 UTC = timezone.utc
@@ -138,8 +138,7 @@ def test_stock_can_be_read_by_key_for_a_replay():
     ("product", "read_products"), ("inventory", "read_inventory"),
 ])
 def test_the_readers_are_registered_for_the_flows(entity, function):
-    from storesync.adapters import acumatica
-
-    assert acumatica.EXTRACTS[entity] == f"storesync.adapters.acumatica_catalogue:{function}"
-    assert acumatica.EXTRACT_KEYS[entity] == f"storesync.adapters.acumatica_catalogue:{function}_by_key"
+    from storesync.systems.acumatica import adapter as acumatica
+    assert acumatica.EXTRACTS[entity] == f"storesync.systems.acumatica.catalogue:{function}"
+    assert acumatica.EXTRACT_KEYS[entity] == f"storesync.systems.acumatica.catalogue:{function}_by_key"
     assert callable(getattr(acumatica_catalogue, function))

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from storesync.adapters.acumatica_customers import (
+from storesync.systems.acumatica.customers import (
     MATCH_CHUNK,
     customer_body,
     load_customers,

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from storesync.adapters.acumatica_documents import (
+from storesync.systems.acumatica.documents import (
     create_once,
     existing_sales_orders,
     request_body,

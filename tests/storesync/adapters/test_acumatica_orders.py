@@ -10,13 +10,14 @@ from decimal import Decimal
 
 import pytest
 
-from storesync.adapters import acumatica_orders
-from storesync.adapters.acumatica_orders import load_orders, prepare_orders
+from storesync.systems.acumatica import orders as acumatica_orders
+from storesync.systems.acumatica.orders import load_orders, prepare_orders
 from storesync.config.pairs import INCLUDE_DIR
 from storesync.mapping import MappingEngine, load_spec
 from storesync.store.types import to_json_compatible
 from tests.storesync.adapters.acumatica_fake import FakeAcumatica
 from tests.storesync.mapping.samples import XCART_ORDER_SPEC, make_xcart_order
+from storesync.systems import mapping_file
 
 OPTIONS = {"warehouse_id": "MAIN", "guest_customers": "generic", "guest_customer_id": "WEBGUEST",
            "hold_threshold": "5000.00"}
@@ -27,7 +28,7 @@ ANN = {"CustomerID": "C000042", "CustomerName": "Ann O'Brien", "MainContact": {"
 @pytest.fixture(scope="module")
 def engines():
     return (MappingEngine(load_spec(XCART_ORDER_SPEC)),
-            MappingEngine(load_spec(INCLUDE_DIR / "mappings" / "acumatica" / "order_from_canonical.yaml")))
+            MappingEngine(load_spec(mapping_file("acumatica/order_from_canonical.yaml"))))
 
 
 def canonical(engines, order_id: int = 1042, email: str = "ann@example.com", **changes) -> tuple[str, dict]:

@@ -7,20 +7,20 @@ from decimal import Decimal
 
 import pytest
 
-from storesync.adapters.acumatica_payments import load_credit_memos, load_payments
+from storesync.systems.acumatica.payments import load_credit_memos, load_payments
 from storesync.config.pairs import INCLUDE_DIR
 from storesync.mapping import MappingEngine, load_spec
 from storesync.store.types import to_json_compatible
 from tests.storesync.adapters.acumatica_fake import FakeAcumatica
+from storesync.systems import mapping_file
 
-MAPPINGS = INCLUDE_DIR / "mappings"
 WEB_ORDER = {"OrderType": "SO", "OrderNbr": "SO000045", "CustomerID": "C000042", "CustomerOrder": "XC-45",
              "CurrencyID": "USD", "OrderTotal": Decimal("137.32")}
 
 
 @pytest.fixture(scope="module")
 def engines():
-    return {name: MappingEngine(load_spec(MAPPINGS / path)) for name, path in {
+    return {name: MappingEngine(load_spec(mapping_file(path))) for name, path in {
         "payment_in": "xcart/payment_to_canonical.yaml", "payment_out": "acumatica/payment_from_canonical.yaml",
         "refund_in": "xcart/refund_to_canonical.yaml", "refund_out": "acumatica/refund_from_canonical.yaml"}.items()}
 

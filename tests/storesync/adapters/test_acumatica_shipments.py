@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from decimal import Decimal
 
-from storesync.adapters.acumatica_shipments import ORDER_CHUNK, out_of_scope, read_shipments, read_shipments_by_key
+from storesync.systems.acumatica.shipments import ORDER_CHUNK, out_of_scope, read_shipments, read_shipments_by_key
 from storesync.privacy import luhn_valid, scrub_card_data
 from tests.storesync.adapters.acumatica_source_fake import FakeAcumatica
 
@@ -112,11 +112,10 @@ def test_a_luhn_valid_tracking_number_survives_the_card_scrub_at_extract():
 
 
 def test_the_reader_and_scope_are_registered_for_the_flow():
-    from storesync.adapters import acumatica
-
-    assert acumatica.EXTRACTS["shipment"].endswith("acumatica_shipments:read_shipments")
-    assert acumatica.EXTRACT_KEYS["shipment"].endswith("acumatica_shipments:read_shipments_by_key")
-    assert acumatica.OUT_OF_SCOPE["shipment"].endswith("acumatica_shipments:out_of_scope")
+    from storesync.systems.acumatica import adapter as acumatica
+    assert acumatica.EXTRACTS["shipment"].endswith("acumatica.shipments:read_shipments")
+    assert acumatica.EXTRACT_KEYS["shipment"].endswith("acumatica.shipments:read_shipments_by_key")
+    assert acumatica.OUT_OF_SCOPE["shipment"].endswith("acumatica.shipments:out_of_scope")
 
 
 def test_packages_sharing_a_label_publish_its_number_once():

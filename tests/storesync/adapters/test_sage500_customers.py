@@ -11,8 +11,8 @@ import json
 
 import pytest
 
-from storesync.adapters import sage500_customers
-from storesync.adapters.sage500_staging import SessionLog, outcome_problems
+from storesync.systems.sage500 import customers as sage500_customers
+from storesync.systems.sage500.staging import SessionLog, outcome_problems
 
 
 @pytest.fixture
@@ -20,7 +20,7 @@ def hook(monkeypatch, tmp_path):
     from include.sandbox.sage500.dialects import connect
     from include.sandbox.sage500.schema import create_schema
     from include.sandbox.sage500.seed import seed_database
-    from storesync.hooks.sage500 import Sage500Hook
+    from storesync.systems.sage500.hook import Sage500Hook
 
     database = str(tmp_path / "sage500.db")
     connection = connect("sqlite", database=database)
@@ -34,7 +34,7 @@ def hook(monkeypatch, tmp_path):
 
 
 def mapped(cust_id: str, action: int = 1, **fields) -> dict:
-    """A record as include/mappings/sage500/customer_from_canonical.yaml produces it."""
+    """A record as plugins/storesync/systems/sage500/mappings/customer_from_canonical.yaml produces it."""
     return {"CustID": cust_id, "_action": action, "_match": "new" if action == 1 else "email",
             "CustName": "Ann Lee", "CustClassID": "WEB", "Name": "Ann Lee", "EMailAddr": "ann@example.com",
             "Phone": "+1 503 555 0100", "AddrLine1": "1 Main St", "AddrLine2": None, "City": "Portland",

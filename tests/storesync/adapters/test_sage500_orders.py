@@ -13,15 +13,13 @@ from decimal import Decimal
 
 import pytest
 
-from storesync.adapters import sage500_orders
-
-
+from storesync.systems.sage500 import orders as sage500_orders
 @pytest.fixture
 def hook(monkeypatch, tmp_path):
     from include.sandbox.sage500.dialects import connect
     from include.sandbox.sage500.schema import create_schema
     from include.sandbox.sage500.seed import seed_database
-    from storesync.hooks.sage500 import Sage500Hook
+    from storesync.systems.sage500.hook import Sage500Hook
 
     database = str(tmp_path / "sage500.db")
     connection = connect("sqlite", database=database)
@@ -35,7 +33,7 @@ def hook(monkeypatch, tmp_path):
 
 
 def mapped(order_id: int, **header) -> dict:
-    """A record as include/mappings/sage500/order_from_canonical.yaml produces it."""
+    """A record as plugins/storesync/systems/sage500/mappings/order_from_canonical.yaml produces it."""
     tran = f"W{order_id:09d}"
     return {
         "header": {

@@ -9,10 +9,12 @@ from decimal import Decimal
 
 import pytest
 
-from storesync.adapters import sage500_shipments, xcart_shipments
-from storesync.adapters.xcart_shipments import load_shipments, next_status
+from storesync.systems.sage500 import shipments as sage500_shipments
+from storesync.systems.xcart import shipments as xcart_shipments
+from storesync.systems.xcart.shipments import load_shipments, next_status
 from storesync.config.pairs import INCLUDE_DIR
 from storesync.hooks.errors import PermanentRecordError
+from storesync.systems import mapping_file, suite_file
 
 UTC = timezone.utc
 
@@ -209,7 +211,7 @@ def sandbox_hook(monkeypatch, tmp_path):
     from include.sandbox.sage500.schema import create_schema
     from include.sandbox.sage500.seed import seed_database
     from include.sandbox.sage500.procedures import run_sales_order_import
-    from storesync.hooks.sage500 import Sage500Hook
+    from storesync.systems.sage500.hook import Sage500Hook
 
     database = str(tmp_path / "sage500.db")
     connection = connect("sqlite", database=database)
@@ -289,8 +291,8 @@ def test_a_partial_shipment_reads_as_incomplete(sandbox_hook):
 def engines():
     from storesync.mapping import MappingEngine, load_spec
 
-    return (MappingEngine(load_spec(INCLUDE_DIR / "mappings" / "sage500" / "shipment_to_canonical.yaml")),
-            MappingEngine(load_spec(INCLUDE_DIR / "mappings" / "xcart" / "shipment_from_canonical.yaml")))
+    return (MappingEngine(load_spec(mapping_file("sage500/shipment_to_canonical.yaml"))),
+            MappingEngine(load_spec(mapping_file("xcart/shipment_from_canonical.yaml"))))
 
 
 RAW = {"ShipKey": 12, "TranNo": "0000000012", "TranDate": "2026-11-20T00:10:00+00:00", "CarrierID": "UPS ",
@@ -321,7 +323,9 @@ def test_a_shipment_without_tracking_number_cannot_be_mapped_naming_the_field(en
 
 
 def test_frames_flag_what_the_suites_check():
-    from storesync.quality.frames_shipments import order_reference, raw_sage500_shipments_frame, xcart_shipments_frame
+    from storesync.quality.frames_shipments import order_reference
+    from storesync.systems.sage500.frames_shipments import raw_sage500_shipments_frame
+    from storesync.systems.xcart.frames_shipments import xcart_shipments_frame
 
     assert [order_reference(v) for v in ("XC-17", " XC-17 ", "XC-", "XC-1a", None, 17)] == ["17", "17", None, None, None, None]
     raw = raw_sage500_shipments_frame([RAW, {**RAW, "TrackingNo": None, "UserFld1": "XC-",
@@ -338,12 +342,12 @@ def test_frames_flag_what_the_suites_check():
 
 def test_the_shipments_suites_pass_good_records_and_name_bad_ones():
     from storesync.quality import run_gate
-    from storesync.quality.frames_shipments import raw_sage500_shipments_frame
+    from storesync.systems.sage500.frames_shipments import raw_sage500_shipments_frame
 
     frame = raw_sage500_shipments_frame([RAW, {**RAW, "ShipKey": 13, "TrackingNo": None},
                                          {**RAW, "ShipKey": 14, "lines": [{"ItemID": "A", "QtyShipped": "-1"}]}])
     frame["record_key"] = ["12", "13", "14"]
-    result = run_gate(frame, INCLUDE_DIR / "expectations" / "shipments_raw__sage500.json", key_column="record_key")
+    result = run_gate(frame, suite_file("shipments_raw__sage500.json"), key_column="record_key")
     assert sorted(result.passed_keys) == ["12"]
     assert any("TrackingNo" in d for d in result.failures["13"])
     assert any("min_QtyShipped" in d for d in result.failures["14"])
@@ -352,7 +356,7 @@ def test_the_shipments_suites_pass_good_records_and_name_bad_ones():
 def test_a_luhn_valid_tracking_number_passes_extract_unmasked_and_the_gate_still_stops_a_masked_one():
     from storesync.privacy import luhn_valid, scrub_card_data
     from storesync.quality import run_gate
-    from storesync.quality.frames_shipments import raw_sage500_shipments_frame
+    from storesync.systems.sage500.frames_shipments import raw_sage500_shipments_frame
 
     fedex_ground = next(str(n) for n in range(612345678901230, 612345678901240) if luhn_valid(str(n)))
     staged = scrub_card_data({**RAW, "ShipKey": 15, "TrackingNo": fedex_ground})
@@ -360,13 +364,14 @@ def test_a_luhn_valid_tracking_number_passes_extract_unmasked_and_the_gate_still
     masked = {**RAW, "ShipKey": 16, "TrackingNo": "[card ****1234]"}  # what an older scrub would have left
     frame = raw_sage500_shipments_frame([RAW, staged, masked])
     frame["record_key"] = ["12", "15", "16"]
-    result = run_gate(frame, INCLUDE_DIR / "expectations" / "shipments_raw__sage500.json", key_column="record_key")
+    result = run_gate(frame, suite_file("shipments_raw__sage500.json"), key_column="record_key")
     assert sorted(result.passed_keys) == ["12", "15"]
     assert any("tracking_masked" in d for d in result.failures["16"])
 
 
 def test_the_loader_is_registered_for_the_flow():
-    from storesync.adapters import sage500, xcart
+    from storesync.systems.sage500 import adapter as sage500
+    from storesync.systems.xcart import adapter as xcart
     from storesync.flows import get_flow
     from storesync.operators.quality import FRAME_BUILDERS
 

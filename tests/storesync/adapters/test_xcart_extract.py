@@ -12,8 +12,8 @@ import pytest
 import requests
 
 from include.sandbox.xcart.server import XCartServer
-from storesync.adapters.xcart import XCartAdapter
-from storesync.hooks.xcart import XCartClient
+from storesync.systems.xcart.adapter import XCartAdapter
+from storesync.systems.xcart.hook import XCartClient
 
 END_TS = 1_731_000_000
 END = datetime.fromtimestamp(END_TS, timezone.utc)

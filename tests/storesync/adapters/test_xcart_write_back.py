@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from storesync.adapters.xcart import XCartAdapter
+from storesync.systems.xcart.adapter import XCartAdapter
 from storesync.hooks.errors import PermanentRecordError, TransientError
 
 

@@ -107,7 +107,7 @@ def test_a_file_missing_by_convention_names_the_field_the_path_and_the_conventio
                                         "erp": {"system": "sage500"}, "flows": {"orders": {}}}))
     assert str(raised.value) == (
         "conventional.yaml: field 'flows.orders.mappings.to_target': no file "
-        "include/mappings/sage500/sales_doc_from_canonical.yaml (the convention for flow orders from xcart to "
+        "plugins/storesync/systems/sage500/mappings/sales_doc_from_canonical.yaml (the convention for flow orders from xcart to "
         "sage500; name another file in the pair)")
 
 

@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from storesync.config.pairs import INCLUDE_DIR, PairConfigError, load_pair, load_pairs
+from storesync.systems import mapping_file, suite_file
 
 SHIPPED = INCLUDE_DIR / "pairs" / "xcart-sage500.yaml"
 
@@ -49,8 +50,8 @@ def test_the_shipped_orders_flow_has_its_schedule_ratio_and_files():
     assert flow.schedule == "@hourly"
     assert flow.start_date == datetime(2026, 11, 1, tzinfo=timezone.utc)
     assert flow.max_bad_ratio == 0.25
-    assert (INCLUDE_DIR / "mappings" / flow.mappings["to_canonical"]).is_file()
-    assert (INCLUDE_DIR / "expectations" / flow.expectations["raw"]).is_file()
+    assert (mapping_file(flow.mappings["to_canonical"])).is_file()
+    assert (suite_file(flow.expectations["raw"])).is_file()
     assert Decimal(flow.options["hold_threshold"]) == Decimal("5000.00")
 
 
@@ -110,12 +111,12 @@ def test_an_unknown_storefront_system_lists_the_valid_storefronts(tmp_path, ship
     message = error_for(tmp_path, shipped_raw)
     assert "broken.yaml" in message
     assert "'storefront.system'" in message and "'magento'" in message
-    assert "valid: clarity, xcart" in message
+    assert "valid: xcart" in message
 
 
 def test_an_erp_cannot_stand_on_the_storefront_side(tmp_path, shipped_raw):
     shipped_raw["storefront"]["system"] = "sage500"
-    assert "valid: clarity, xcart" in error_for(tmp_path, shipped_raw)
+    assert "valid: xcart" in error_for(tmp_path, shipped_raw)
 
 
 def test_an_unknown_erp_system_lists_the_valid_erps(tmp_path, shipped_raw):
@@ -150,14 +151,20 @@ def test_a_missing_mapping_file_names_the_role_and_the_path(tmp_path, shipped_ra
     message = error_for(tmp_path, shipped_raw)
     assert "broken.yaml" in message
     assert "'flows.orders.mappings.to_canonical'" in message
-    assert "include/mappings/xcart/no_such_mapping.yaml" in message
+    assert "plugins/storesync/systems/xcart/mappings/no_such_mapping.yaml" in message
 
 
 def test_a_missing_expectation_suite_names_the_stage_and_the_path(tmp_path, shipped_raw):
-    shipped_raw["flows"]["orders"].setdefault("expectations", {})["raw"] = "nope.json"
+    shipped_raw["flows"]["orders"].setdefault("expectations", {})["raw"] = "nope__xcart.json"
     message = error_for(tmp_path, shipped_raw)
     assert "'flows.orders.expectations.raw'" in message
-    assert "include/expectations/nope.json" in message
+    assert "plugins/storesync/systems/xcart/expectations/nope__xcart.json" in message
+
+
+def test_an_expectation_suite_not_named_for_a_system_names_the_stage(tmp_path, shipped_raw):
+    shipped_raw["flows"]["orders"].setdefault("expectations", {})["raw"] = "nope.json"
+    message = error_for(tmp_path, shipped_raw)
+    assert "'flows.orders.expectations.raw'" in message and "'nope.json' is not '<suite>__<system>.json'" in message
 
 
 @pytest.mark.parametrize("ratio", [1.5, -0.1])

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from include.sandbox.acumatica import AcumaticaServer, Faults, Limits
-from storesync.hooks.acumatica import AcumaticaHook, AcumaticaValidationError
+from storesync.systems.acumatica.hook import AcumaticaHook, AcumaticaValidationError
 from storesync.hooks.errors import PermanentRecordError, PermanentRunError, RateLimited, TransientError
 from storesync.hooks.ratelimit import TokenBucket, Unlimited, window_safe_rate
 from storesync.hooks.retry import RetryPolicy
@@ -88,7 +88,7 @@ def test_a_failed_logout_only_warns(monkeypatch, server, caplog):
     client = client_for(monkeypatch, server)
     client.get("Customer", "WEBGUEST")
     server.faults = Faults(drop_rate=1.0)  # the instance goes away without answering
-    with caplog.at_level(logging.WARNING, logger="storesync.hooks.acumatica"):
+    with caplog.at_level(logging.WARNING, logger="storesync.systems.acumatica.hook"):
         client.close()  # must not raise
     assert "logout failed (TransientError)" in caplog.text
     assert not client.logged_in

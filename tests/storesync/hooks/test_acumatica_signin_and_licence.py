@@ -8,7 +8,7 @@ import json
 import pytest
 
 from include.sandbox.acumatica import AcumaticaServer, Faults, Limits
-from storesync.hooks.acumatica import AcumaticaHook, AcumaticaPreconditionFailed
+from storesync.systems.acumatica.hook import AcumaticaHook, AcumaticaPreconditionFailed
 from storesync.hooks.errors import PermanentRunError, TransientError
 from storesync.hooks.retry import RetryPolicy
 from tests.sandbox.acumatica.api import Api

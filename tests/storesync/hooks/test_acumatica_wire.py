@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from storesync.hooks.acumatica_wire import (
+from storesync.systems.acumatica.wire import (
     dumps,
     loads,
     odata_datetime,

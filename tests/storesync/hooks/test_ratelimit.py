@@ -128,7 +128,7 @@ def test_the_x_cart_client_takes_a_token_before_every_request_including_retries(
     from include.sandbox.xcart.server import Faults, XCartServer
     from storesync.hooks.errors import TransientError
     from storesync.hooks.retry import RetryPolicy
-    from storesync.hooks.xcart import XCartClient
+    from storesync.systems.xcart.hook import XCartClient
 
     class CountingLimiter:
         calls = 0

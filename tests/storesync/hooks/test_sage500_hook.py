@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 
 from storesync.hooks.errors import PermanentRecordError, PermanentRunError, TransientError
-from storesync.hooks.sage500 import SandboxImportProcedures, NativeImportProcedures, Sage500Hook, to_decimal
+from include.sandbox.sage500.import_procedures import SandboxImportProcedures
+from storesync.systems.sage500.hook import NativeImportProcedures, Sage500Hook, to_decimal
 
 SANDBOX_EXTRA = {"driver": "SQLite3", "dialect": "sqlite", "company_id": "SOA", "import_procedure": "sandbox",
                  "placeholder": "?"}

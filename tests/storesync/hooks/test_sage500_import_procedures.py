@@ -13,7 +13,7 @@ import json
 import pytest
 
 from storesync.hooks.errors import PermanentRunError
-from storesync.hooks.sage500 import MigrationOutputs, NativeImportProcedures, Sage500Hook
+from storesync.systems.sage500.hook import MigrationOutputs, NativeImportProcedures, Sage500Hook
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 from include.sandbox.xcart.server import Faults, XCartServer
 from storesync.hooks.errors import PermanentRunError, RateLimited, TransientError
 from storesync.hooks.retry import RetryPolicy
-from storesync.hooks.xcart import XCartHook
+from storesync.systems.xcart.hook import XCartHook
 
 END_TS = 1_731_000_000
 RW_KEY = "rw-key-5f2c9a7e1b"

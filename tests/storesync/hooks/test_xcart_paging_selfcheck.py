@@ -11,7 +11,7 @@ import json
 import pytest
 
 from storesync.hooks.pagination import IncompleteExtraction
-from storesync.hooks.xcart import XCartClient
+from storesync.systems.xcart.hook import XCartClient
 
 
 class Response:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 from pathlib import Path
+from storesync.systems import mapping_file
 
 REPO = Path(__file__).resolve().parents[3]
-XCART_ORDER_SPEC = REPO / "include" / "mappings" / "xcart" / "order_to_canonical.yaml"
-SAGE_ORDER_SPEC = REPO / "include" / "mappings" / "sage500" / "order_from_canonical.yaml"
+XCART_ORDER_SPEC = mapping_file("xcart/order_to_canonical.yaml")
+SAGE_ORDER_SPEC = mapping_file("sage500/order_from_canonical.yaml")
 
 # As the X-Cart REST API returns it (contract shape), parsed the way the hook parses it: floats as Decimal.
 XCART_ORDER_JSON = """

@@ -15,20 +15,20 @@ from storesync.adapters.documents import reference
 from storesync.config.pairs import INCLUDE_DIR
 from storesync.mapping import MappingContextError, MappingEngine, RecordMappingError, load_spec
 from tests.storesync.mapping.samples import XCART_ORDER_SPEC, make_xcart_order
+from storesync.systems import mapping_file
 
-MAPPINGS = INCLUDE_DIR / "mappings"
 CONTEXT = {"customer_id": "C000042", "new_customer_id": "", "warehouse_id": "MAIN", "hold_threshold": "1000.00",
            "customer_class_id": "WEB"}  # the last one for the Sage 500 mapping (class of customers it creates)
 
 
 @pytest.fixture(scope="module")
 def engines():
-    specs = {"order_in": XCART_ORDER_SPEC, "order_out": MAPPINGS / "acumatica/order_from_canonical.yaml",
-             "sage_order_out": MAPPINGS / "sage500/order_from_canonical.yaml",
-             "payment_in": MAPPINGS / "xcart/payment_to_canonical.yaml",
-             "payment_out": MAPPINGS / "acumatica/payment_from_canonical.yaml",
-             "refund_in": MAPPINGS / "xcart/refund_to_canonical.yaml",
-             "refund_out": MAPPINGS / "acumatica/refund_from_canonical.yaml"}
+    specs = {"order_in": XCART_ORDER_SPEC, "order_out": mapping_file("acumatica/order_from_canonical.yaml"),
+             "sage_order_out": mapping_file("sage500/order_from_canonical.yaml"),
+             "payment_in": mapping_file("xcart/payment_to_canonical.yaml"),
+             "payment_out": mapping_file("acumatica/payment_from_canonical.yaml"),
+             "refund_in": mapping_file("xcart/refund_to_canonical.yaml"),
+             "refund_out": mapping_file("acumatica/refund_from_canonical.yaml")}
     return {name: MappingEngine(load_spec(path)) for name, path in specs.items()}
 
 
@@ -197,8 +197,8 @@ def _only_mapping_errors(engine, record, context=None) -> None:
 
 
 _ORDER = MappingEngine(load_spec(XCART_ORDER_SPEC)).map(make_xcart_order())
-_PAYMENT = MappingEngine(load_spec(MAPPINGS / "xcart/payment_to_canonical.yaml")).map(transaction())
-_REFUND = MappingEngine(load_spec(MAPPINGS / "xcart/refund_to_canonical.yaml")).map(transaction(type="refund"))
+_PAYMENT = MappingEngine(load_spec(mapping_file("xcart/payment_to_canonical.yaml"))).map(transaction())
+_REFUND = MappingEngine(load_spec(mapping_file("xcart/refund_to_canonical.yaml"))).map(transaction(type="refund"))
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

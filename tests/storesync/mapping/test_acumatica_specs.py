@@ -10,10 +10,11 @@ import pytest
 
 from storesync.config.pairs import INCLUDE_DIR
 from storesync.mapping import MappingEngine, RecordMappingError, load_spec
+from storesync.systems import mapping_file
 
 
 def engine(system: str, name: str) -> MappingEngine:
-    return MappingEngine(load_spec(INCLUDE_DIR / "mappings" / system / f"{name}.yaml"))
+    return MappingEngine(load_spec(mapping_file(f"{system}/{name}.yaml")))
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,8 @@ import pytest
 
 from storesync.adapters.skips import AlertingSkip
 from storesync.hooks.errors import PermanentRunError
-from storesync.hooks.sage500 import MigrationOutputs, NativeImportProcedures, SandboxImportProcedures
+from include.sandbox.sage500.import_procedures import SandboxImportProcedures
+from storesync.systems.sage500.hook import MigrationOutputs, NativeImportProcedures
 
 
 def test_the_sandbox_has_a_procedure_for_payments_and_credit_memos():

@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 
 from storesync.adapters.skips import AlertingSkip
-from storesync.adapters.xcart import XCartAdapter
-from storesync.adapters.xcart_payments import STATUSES, TYPES, payment_out_of_scope, refund_out_of_scope
+from storesync.systems.xcart.adapter import XCartAdapter
+from storesync.systems.xcart.payments import STATUSES, TYPES, payment_out_of_scope, refund_out_of_scope
 
 
 def tx(type_: str, status: str, **fields) -> dict:

@@ -11,13 +11,13 @@ from storesync.canonical_payments import Payment, PaymentKind, Refund, Transacti
 from storesync.config.pairs import INCLUDE_DIR
 from storesync.errors import InvalidValue
 from storesync.mapping import MappingEngine, RecordMappingError, load_spec
+from storesync.systems import mapping_file
 
-MAPPINGS = INCLUDE_DIR / "mappings"
 
 
 @pytest.fixture(scope="module")
 def engines():
-    return {name: MappingEngine(load_spec(MAPPINGS / path)) for name, path in {
+    return {name: MappingEngine(load_spec(mapping_file(path))) for name, path in {
         "payment_in": "xcart/payment_to_canonical.yaml", "payment_out": "sage500/payment_from_canonical.yaml",
         "refund_in": "xcart/refund_to_canonical.yaml", "refund_out": "sage500/refund_from_canonical.yaml"}.items()}
 

@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from storesync.systems import suite_file
+
 REPO = Path(__file__).resolve().parents[3]
-SUITES = REPO / "include" / "expectations"
-RAW_SUITE = SUITES / "orders_raw__xcart.json"
-TARGET_SUITE = SUITES / "orders_target__sage500.json"
+RAW_SUITE = suite_file("orders_raw__xcart.json")
+TARGET_SUITE = suite_file("orders_target__sage500.json")
 
 
 def clean_xcart_order(order_id: int) -> dict:
@@ -92,7 +93,8 @@ def sage500_orders() -> list[dict]:
 @pytest.fixture(scope="session")
 def gate_ready():
     """Import GX and build the shared context once (a one-row gate run)."""
-    from storesync.quality import raw_xcart_orders_frame, run_gate
+    from storesync.quality import run_gate
+    from storesync.systems.xcart.frames_orders import raw_xcart_orders_frame
 
     run_gate(raw_xcart_orders_frame([clean_xcart_order(1)]), RAW_SUITE, "orderId")
     return True

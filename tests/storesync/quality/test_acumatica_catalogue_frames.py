@@ -9,7 +9,7 @@ import pytest
 
 from storesync.config.pairs import INCLUDE_DIR
 from storesync.operators.quality import FRAME_BUILDERS, SOURCE_FIELDS, describe_failure
-from storesync.quality.frames_acumatica_catalogue import (
+from storesync.systems.acumatica.frames_catalogue import (
     CUSTOMER_FIELD_SIZES,
     acumatica_customer_frame,
     length_column,
@@ -18,9 +18,9 @@ from storesync.quality.frames_acumatica_catalogue import (
     raw_acumatica_items_frame,
     raw_acumatica_shipments_frame,
 )
+from storesync.systems import suite_file
 
 pytestmark = pytest.mark.usefixtures("gate_ready")
-SUITES = INCLUDE_DIR / "expectations"
 
 
 def gate(frame_builder, records: dict, suite: str):
@@ -28,7 +28,7 @@ def gate(frame_builder, records: dict, suite: str):
 
     frame = frame_builder(list(records.values()))
     frame["record_key"] = list(records)
-    return run_gate(frame, SUITES / suite, key_column="record_key")
+    return run_gate(frame, suite_file(suite), key_column="record_key")
 
 
 def reasons(result, key: str, system_entity_stage: tuple[str, str, str]) -> str:
@@ -146,4 +146,4 @@ def test_shipments_pass_with_tracking_reference_lines_and_one_sales_order():
     ("product", "raw"), ("inventory", "raw"), ("erp_customer", "raw"), ("customer", "target"), ("shipment", "raw"),
 ])
 def test_the_frames_are_registered_for_the_gates(entity, stage):
-    assert FRAME_BUILDERS[("acumatica", entity, stage)].startswith("storesync.quality.frames_acumatica_catalogue:")
+    assert FRAME_BUILDERS[("acumatica", entity, stage)].startswith("storesync.systems.acumatica.frames_catalogue:")

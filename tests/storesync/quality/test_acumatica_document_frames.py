@@ -11,7 +11,7 @@ import pytest
 from storesync.config.pairs import INCLUDE_DIR
 from storesync.mapping import MappingEngine, load_spec
 from storesync.operators.quality import FRAME_BUILDERS, SOURCE_FIELDS, describe_failure, frame_builder
-from storesync.quality.frames_acumatica_documents import (
+from storesync.systems.acumatica.frames_documents import (
     CREDIT_MEMO_FIELD_SIZES,
     PAYMENT_FIELD_SIZES,
     SALES_ORDER_FIELD_SIZES,
@@ -22,10 +22,9 @@ from storesync.quality.frames_acumatica_documents import (
 )
 from storesync.store.types import to_json_compatible
 from tests.storesync.mapping.samples import XCART_ORDER_SPEC, make_xcart_order
+from storesync.systems import mapping_file, suite_file
 
 pytestmark = pytest.mark.usefixtures("gate_ready")
-SUITES = INCLUDE_DIR / "expectations"
-MAPPINGS = INCLUDE_DIR / "mappings"
 CONTEXT = {"customer_id": "C000042", "new_customer_id": "", "warehouse_id": "MAIN", "hold_threshold": "5000.00"}
 
 
@@ -36,7 +35,7 @@ def mapped(spec_in, spec_out, record, context=None) -> dict:
 
 @pytest.fixture(scope="module")
 def sales_order() -> dict:
-    return mapped(XCART_ORDER_SPEC, MAPPINGS / "acumatica/order_from_canonical.yaml", make_xcart_order(), CONTEXT)
+    return mapped(XCART_ORDER_SPEC, mapping_file("acumatica/order_from_canonical.yaml"), make_xcart_order(), CONTEXT)
 
 
 def transaction(**fields) -> dict:
@@ -47,13 +46,13 @@ def transaction(**fields) -> dict:
 
 @pytest.fixture(scope="module")
 def payment() -> dict:
-    return mapped(MAPPINGS / "xcart/payment_to_canonical.yaml", MAPPINGS / "acumatica/payment_from_canonical.yaml",
+    return mapped(mapping_file("xcart/payment_to_canonical.yaml"), mapping_file("acumatica/payment_from_canonical.yaml"),
                   transaction())
 
 
 @pytest.fixture(scope="module")
 def credit_memo() -> dict:
-    return mapped(MAPPINGS / "xcart/refund_to_canonical.yaml", MAPPINGS / "acumatica/refund_from_canonical.yaml",
+    return mapped(mapping_file("xcart/refund_to_canonical.yaml"), mapping_file("acumatica/refund_from_canonical.yaml"),
                   transaction(type="refund"))
 
 
@@ -62,7 +61,7 @@ def gate(builder, records: dict, suite: str):
 
     frame = builder(list(records.values()))
     frame["record_key"] = list(records)
-    return run_gate(frame, SUITES / suite, key_column="record_key")
+    return run_gate(frame, suite_file(suite), key_column="record_key")
 
 
 def changed(record: dict, path: str, value) -> dict:
@@ -140,7 +139,7 @@ def test_every_length_check_is_named_after_its_acumatica_field(entity, sizes):
                                              ("payment_from_canonical.yaml", PAYMENT_FIELD_SIZES),
                                              ("refund_from_canonical.yaml", CREDIT_MEMO_FIELD_SIZES)])
 def test_the_gate_sizes_are_the_mapping_specs_sizes(spec, sizes):
-    declared = {field.name: field.max_length for field in load_spec(MAPPINGS / "acumatica" / spec).fields
+    declared = {field.name: field.max_length for field in load_spec(mapping_file(f"acumatica/{spec}")).fields
                 if field.max_length}
     assert {path: declared[path] for path in sizes} == sizes
 

@@ -7,8 +7,10 @@ from decimal import Decimal
 
 import pandas as pd
 
-from storesync.quality import raw_xcart_orders_frame, sage500_staging_frame
-from storesync.quality.frames import SAGE500_HEADER_COLUMN_SIZES, XCART_ORDER_FRAME_COLUMNS
+from storesync.systems.xcart.frames_orders import raw_xcart_orders_frame
+from storesync.systems.sage500.frames_orders import sage500_staging_frame
+from storesync.systems.sage500.frames_orders import SAGE500_HEADER_COLUMN_SIZES
+from storesync.systems.xcart.frames_orders import XCART_ORDER_FRAME_COLUMNS
 
 
 def test_raw_frame_columns_and_dtypes(make_xcart_order):

@@ -8,14 +8,9 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from storesync.quality import (
-    GateError,
-    QualityGateFailed,
-    enforce,
-    raw_xcart_orders_frame,
-    run_gate,
-    sage500_staging_frame,
-)
+from storesync.quality import GateError, QualityGateFailed, enforce, run_gate
+from storesync.systems.xcart.frames_orders import raw_xcart_orders_frame
+from storesync.systems.sage500.frames_orders import sage500_staging_frame
 from storesync.quality.suites import suite_from_dict
 
 NOT_NULL_CURRENCY = "expect_column_values_to_not_be_null(column=currency)"

@@ -7,16 +7,11 @@ from decimal import Decimal
 import pytest
 
 from storesync.config.pairs import INCLUDE_DIR
-from storesync.quality.frames_payments import (
-    CREDIT_MEMO_COLUMN_SIZES,
-    CUSTOMER_PAYMENT_COLUMN_SIZES,
-    raw_xcart_payment_transactions_frame,
-    sage500_credit_memo_frame,
-    sage500_customer_payment_frame,
-)
+from storesync.systems.sage500.frames_payments import CREDIT_MEMO_COLUMN_SIZES, CUSTOMER_PAYMENT_COLUMN_SIZES, sage500_credit_memo_frame, sage500_customer_payment_frame
+from storesync.systems.xcart.frames_payments import raw_xcart_payment_transactions_frame
+from storesync.systems import suite_file
 
 pytestmark = pytest.mark.usefixtures("gate_ready")
-SUITES = INCLUDE_DIR / "expectations"
 
 
 def gate(frame_builder, records: dict, suite: str):
@@ -24,7 +19,7 @@ def gate(frame_builder, records: dict, suite: str):
 
     frame = frame_builder(list(records.values()))
     frame["record_key"] = list(records)
-    return run_gate(frame, SUITES / suite, key_column="record_key")
+    return run_gate(frame, suite_file(suite), key_column="record_key")
 
 
 def tx(tx_id, **fields) -> dict:

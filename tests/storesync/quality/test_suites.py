@@ -5,10 +5,14 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+from pathlib import Path
 
 import pytest
 
 from storesync.quality import SuiteError, load_suite
+from storesync.systems import suite_file
+
+REPO = Path(__file__).resolve().parents[3]
 
 pytestmark = pytest.mark.usefixtures("gate_ready")
 
@@ -21,12 +25,12 @@ def test_shipped_suites_load(raw_suite, target_suite):
 
 def test_suite_files_match_build_suites(raw_suite):
     # The JSON files are generated; a hand edit or a forgotten regeneration shows up here.
-    script = raw_suite.parent / "build_suites.py"
+    script = REPO / "include" / "expectations" / "build_suites.py"
     spec = importlib.util.spec_from_file_location("build_suites", script)
     build_suites = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(build_suites)
     for name in build_suites.SUITES:
-        path = raw_suite.parent / f"{name}.json"
+        path = suite_file(f"{name}.json")
         assert path.read_text(encoding="utf-8") == build_suites.render(build_suites.build(name)), (
             f"{path.name} is out of date: run python include/expectations/build_suites.py"
         )

@@ -7,7 +7,7 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 
 from include.sandbox.acumatica import odata
-from storesync.adapters.acumatica import AcumaticaAdapter
+from storesync.systems.acumatica.adapter import AcumaticaAdapter
 from storesync.reconciliation.match import match, number_lines
 
 START = datetime(2026, 11, 19, tzinfo=timezone.utc)
@@ -112,7 +112,7 @@ def test_the_readers_work_through_the_real_client_against_the_emulator(monkeypat
     import json
 
     from include.sandbox.acumatica.server import AcumaticaServer
-    from storesync.hooks.acumatica import AcumaticaHook
+    from storesync.systems.acumatica.hook import AcumaticaHook
 
     server = AcumaticaServer(items=3, customers=2, password="recon-pass-4411").start()
     try:

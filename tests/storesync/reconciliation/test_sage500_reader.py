@@ -10,8 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from storesync.adapters import sage500_reconcile
-
+from storesync.systems.sage500 import reconcile as sage500_reconcile
 START = datetime(2026, 11, 19, tzinfo=timezone.utc)
 END = datetime(2026, 11, 20, tzinfo=timezone.utc)
 NOON = datetime(2026, 11, 19, 12)
@@ -26,7 +25,7 @@ def sage(monkeypatch, tmp_path):
     from include.sandbox.sage500.receivables import run_credit_memo_import
     from include.sandbox.sage500.schema import create_schema
     from include.sandbox.sage500.seed import seed_database
-    from storesync.adapters.sage500 import Sage500Adapter
+    from storesync.systems.sage500.adapter import Sage500Adapter
 
     database = str(tmp_path / "sage500.db")
     connection = connect("sqlite", database=database)

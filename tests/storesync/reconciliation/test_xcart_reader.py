@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
-from storesync.adapters import xcart_reconcile
-from storesync.adapters.xcart import XCartAdapter
+from storesync.systems.xcart import reconcile as xcart_reconcile
+from storesync.systems.xcart.adapter import XCartAdapter
 
 START = datetime(2026, 11, 19, tzinfo=timezone.utc)
 END = datetime(2026, 11, 20, tzinfo=timezone.utc)
@@ -169,6 +169,6 @@ def test_lookups_by_id_read_one_record_each_and_skip_ids_x_cart_cannot_have():
 
 def test_the_readers_are_registered_for_every_kind():
     assert set(xcart_reconcile.KIND_TYPES) == {"payment", "refund"}
-    from storesync.adapters.xcart import RECONCILE, RECONCILE_BY_REF
+    from storesync.systems.xcart.adapter import RECONCILE, RECONCILE_BY_REF
 
     assert set(RECONCILE) == set(RECONCILE_BY_REF) == {"order", "payment", "refund"}
