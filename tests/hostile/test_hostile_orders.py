@@ -165,7 +165,6 @@ def over_http(record):
 @pytest.mark.slow
 def test_hostile_orders_end_to_end_are_loaded_or_quarantined_with_a_named_field(sandbox_factory, orders_dag, monkeypatch):
     from include.sandbox.xcart import server
-    from include.sandbox.xcart.rest import complex_order
     from storesync.adapters.xcart import record_key
     from storesync.quality.frames import _order_key
 
@@ -176,8 +175,7 @@ def test_hostile_orders_end_to_end_are_loaded_or_quarantined_with_a_named_field(
     sandbox = sandbox_factory(orders=CLEAN_COUNT, max_bad_ratio=1.0)
     store = sandbox.xcart.store
     # Mutated in the shape X-Cart serves (the mutations name its fields), stored in the sandbox's own.
-    clean = [complex_order(order, product_of=store.find_product_by_sku)
-             for order in store.list_orders(offset=0, limit=None)[0]]
+    clean = [server.complex_order_of(store, order) for order in store.list_orders(offset=0, limit=None)[0]]
     clean_keys = {str(order["orderId"]) for order in clean}
     timestamp = int((END - timedelta(hours=3)).timestamp())
 
@@ -209,7 +207,7 @@ def test_hostile_orders_end_to_end_are_loaded_or_quarantined_with_a_named_field(
             elif normalised:
                 normalised_ids.add(normalised)
         created = store.create_order(as_sandbox_record(order))
-        key = record_key(over_http(created), "orderId")
+        key = record_key(over_http(server.complex_order_of(store, created)), "orderId")
         assert key not in keys, f"generator produced a duplicate key {key!r}"
         keys[key] = "hostile"
     assert len(keys) == CLEAN_COUNT + HOSTILE_COUNT
