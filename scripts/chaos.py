@@ -98,8 +98,10 @@ class ChaosConfig:
     max_attempts: int = 10
     retry_base_delay_s: float = 0.02
     # The vendor-shaped emulator builds X-Cart's complex order for every row it serves: a 500-order page
-    # takes 0.14-0.22 s here (measured), past the client's timeout; a 100-order page ~0.04 s.
-    page_size: int = 100
+    # takes 0.14-0.22 s here (measured), past the client's timeout; a 100-order page ~0.04 s. Since the
+    # complex order carries every key convertModelOrder writes (items with product fields; 1.5x the bytes)
+    # a page costs about twice that, so pages of 50 keep the margin on a busy machine.
+    page_size: int = 50
     # Sage 500 lock and the pipeline's bounded wait for it
     lock_seconds: float = 4.0
     # SQLite3 driver: waits up to Timeout at connect and again per statement, so a fresh connection gives up

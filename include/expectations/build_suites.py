@@ -47,6 +47,9 @@ def _orders_raw_xcart(gxe) -> list:
         gxe.ExpectColumnValuesToNotBeNull(column="subtotal"),
         gxe.ExpectColumnValuesToNotBeNull(column="total"),
         gxe.ExpectColumnValuesToBeBetween(column="total", min_value=0),
+        # The record is Complex.php convertModelOrder's: subtotal = total - shippingCost, items carry quantity and
+        # no line total. total_delta = |subtotal + shippingCost - total|; lines_total_delta = |Σ price × quantity
+        # + taxAmount - discountValue - subtotal| (frames.raw_xcart_orders_frame, docs/xcart.md).
         # The deltas are null when an amount they need is unusable; between() alone skips nulls.
         gxe.ExpectColumnValuesToNotBeNull(column="total_delta"),
         gxe.ExpectColumnValuesToBeBetween(column="total_delta", max_value=MONEY_TOLERANCE),

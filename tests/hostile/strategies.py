@@ -1,6 +1,7 @@
 """Malformed and adversarial X-Cart orders, for property tests and for end-to-end runs.
 
-Every hostile order starts as a *valid* complex-schema order (docs/architecture.md) and is then
+Every hostile order starts as a *valid* complex-schema order (X-Cart's Complex.php convertModelOrder,
+docs/xcart.md) and is then
 mutated one to a few times. A mutation is ``(op, path, value)`` applied by :func:`apply_mutation`:
 
 - ``set``: put a hostile value at a field path (wrong type, huge or control-character text, SQL/XML
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import copy
 import random
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any, Callable, Sequence
 
@@ -37,9 +39,9 @@ ORDER_SCALARS = (
     "shippingStatus", "paymentStatus", "orderDate", "updateDate", "trackingNumber", "adminNotes",
     "paymentMethod", "shippingMethod",
 )
-ITEM_FIELDS = ("itemId", "sku", "name", "price", "amount", "total")
-CUSTOMER_FIELDS = ("profileId", "login", "email", "firstname", "lastname", "anonymous")
-ADDRESS_FIELDS = ("firstname", "lastname", "street", "street2", "city", "state", "zipcode", "country", "phone")
+ITEM_FIELDS = ("sku", "productId", "name", "price", "quantity")
+CUSTOMER_FIELDS = ("profileId", "login", "email", "firstname", "lastname")
+ADDRESS_FIELDS = ("country", "state", "city", "address", "firstname", "lastname", "zipcode")
 CONTAINERS = ("items", "customerInfo", "billingInfo", "shippingInfo")
 
 Path = tuple  # of str keys and int list indexes
@@ -57,7 +59,7 @@ TEXT_PATHS: tuple[Path, ...] = tuple(
     path for path in FIELD_PATHS
     if path[-1] in {"orderNumber", "currency", "shippingStatus", "paymentStatus", "trackingNumber", "adminNotes",
                     "paymentMethod", "shippingMethod", "sku", "name", "login", "email", "firstname", "lastname",
-                    "street", "street2", "city", "state", "zipcode", "country", "phone"}
+                    "address", "city", "state", "zipcode", "country"}
 )
 # Objects an `extra` key can be added to.
 OBJECT_PATHS: tuple[Path, ...] = ((), ("customerInfo",), ("billingInfo",), ("shippingInfo",), ("items", 0))
@@ -92,29 +94,29 @@ def names_a_field(reason: str) -> bool:
 
 # --------------------------------------------------------------------------------- valid orders
 
-CENT = Decimal("0.01")
-
-
 def clean_order(order_id: int | None, *, timestamp: int, skus: Sequence[str] = ("SKU-00001", "SKU-00002"),
                 quantities: Sequence[int] = (2, 1), prices: Sequence[str] = ("24.25", "5.00")) -> dict[str, Any]:
-    """A valid complex-schema order (docs/architecture.md): totals add up, one line per SKU."""
+    """A valid complex-schema order as X-Cart builds it (Complex.php convertModelOrder): items with
+    ``quantity`` and no line total, subtotal = total - shipping, ``date('c')`` dates, addresses with
+    ``address``; totals add up, one line per SKU."""
     items = []
-    for position, (sku, amount, price) in enumerate(zip(skus, quantities, prices), start=1):
+    for position, (sku, quantity, price) in enumerate(zip(skus, quantities, prices), start=1):
         price = Decimal(price)
-        items.append({"itemId": position, "sku": sku, "name": f"Widget {position}", "price": price,
-                      "amount": amount, "total": (price * amount).quantize(CENT)})
-    subtotal = sum((item["total"] for item in items), Decimal("0.00"))
+        items.append({"sku": sku, "productId": position, "name": f"Widget {position}", "price": price,
+                      "quantity": quantity})
+    items_sum = sum((item["price"] * item["quantity"] for item in items), Decimal("0.00"))
     shipping, tax, discount = Decimal("7.99"), Decimal("3.10"), Decimal("1.00")
+    total = items_sum + shipping + tax - discount
     person = {"firstname": "Ann", "lastname": "Lee"}
-    address = {**person, "street": "1 Main St", "street2": "", "city": "Portland", "state": "OR",
-               "zipcode": "97201", "country": "US", "phone": "+1 503 555 0100"}
+    address = {"country": "US", "state": "OR", "city": "Portland", "address": "1 Main St", **person,
+               "zipcode": "97201"}
+    date_c = datetime.fromtimestamp(timestamp, timezone(timedelta(hours=-5))).isoformat()
     order = {
-        "orderId": order_id, "orderNumber": f"{order_id or 0:06d}", "total": subtotal + shipping + tax - discount,
-        "subtotal": subtotal, "taxAmount": tax, "shippingCost": shipping, "discountValue": discount,
+        "orderId": order_id, "orderNumber": f"{order_id or 0:06d}", "total": total,
+        "subtotal": total - shipping, "taxAmount": tax, "shippingCost": shipping, "discountValue": discount,
         "currency": "USD", "items": items, "shippingStatus": "N", "paymentStatus": "P",
-        "orderDate": timestamp, "updateDate": timestamp, "trackingNumber": None, "adminNotes": "",
-        "customerInfo": {"profileId": 5, "login": "ann@example.com", "email": "ann@example.com", **person,
-                         "anonymous": False},
+        "orderDate": date_c, "updateDate": date_c, "trackingNumber": "", "adminNotes": "",
+        "customerInfo": {"profileId": 5, "login": "ann@example.com", "email": "ann@example.com", **person},
         "billingInfo": dict(address), "shippingInfo": dict(address),
         "paymentMethod": "Credit Card", "shippingMethod": "UPS Ground",
     }
@@ -339,8 +341,8 @@ def base_orders(timestamp: int = 1_790_000_000) -> st.SearchStrategy[dict]:
 
 
 def _with_guest(order: dict, guest: bool) -> dict:
-    if guest:
-        order["customerInfo"].update(profileId=None, anonymous=True)
+    if guest:  # X-Cart's anonymous checkout profile: its own id, no flag (Complex.php convertModelOrder)
+        order["customerInfo"].update(profileId=900_000 + order["customerInfo"]["profileId"])
     return order
 
 

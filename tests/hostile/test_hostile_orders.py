@@ -132,6 +132,28 @@ def escape_lone_surrogates(encode):
     return encode_string
 
 
+def as_sandbox_record(order):
+    """A complex-schema order in the sandbox's record shape (X-Cart's model fields), so that the emulator
+    serves back the same values: item ``quantity`` is the model's ``amount``, an address's ``address`` its
+    ``street``; the subtotal and the other derived keys the emulator computes again, as X-Cart does."""
+    if not isinstance(order, dict):
+        return order
+    record = dict(order)
+    if isinstance(record.get("items"), list):
+        record["items"] = [_renamed(item, "quantity", "amount") for item in record["items"]]
+    for info in ("billingInfo", "shippingInfo"):
+        record[info] = _renamed(record.get(info), "address", "street")
+    return record
+
+
+def _renamed(value, old: str, new: str):
+    if not isinstance(value, dict) or old not in value:
+        return value
+    renamed = {key: item for key, item in value.items() if key != old}
+    renamed[new] = value[old]
+    return renamed
+
+
 def over_http(record):
     """The record as the pipeline receives it: the emulator's JSON, parsed like XCartClient does."""
     from include.sandbox.xcart.server import encode_json
@@ -152,7 +174,8 @@ def test_hostile_orders_end_to_end_are_loaded_or_quarantined_with_a_named_field(
 
     sandbox = sandbox_factory(orders=CLEAN_COUNT, max_bad_ratio=1.0)
     store = sandbox.xcart.store
-    clean = store.list_orders(offset=0, limit=None)[0]
+    # Mutated in the shape X-Cart serves (the mutations name its fields), stored in the sandbox's own.
+    clean = [server.complex_order_of(store, order) for order in store.list_orders(offset=0, limit=None)[0]]
     clean_keys = {str(order["orderId"]) for order in clean}
     timestamp = int((END - timedelta(hours=3)).timestamp())
 
@@ -183,8 +206,8 @@ def test_hostile_orders_end_to_end_are_loaded_or_quarantined_with_a_named_field(
                 order.pop("orderId")
             elif normalised:
                 normalised_ids.add(normalised)
-        created = store.create_order(order)
-        key = record_key(over_http(created), "orderId")
+        created = store.create_order(as_sandbox_record(order))
+        key = record_key(over_http(server.complex_order_of(store, created)), "orderId")
         assert key not in keys, f"generator produced a duplicate key {key!r}"
         keys[key] = "hostile"
     assert len(keys) == CLEAN_COUNT + HOSTILE_COUNT

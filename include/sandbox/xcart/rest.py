@@ -47,10 +47,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timezone
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl
+from zoneinfo import ZoneInfo
 
 SERVICE_KEYS = ("target", "action", "_key", "_path", "_method", "callback", "_schema")
 ALLOWED_METHODS = ("GET", "POST", "PUT", "DELETE")
@@ -193,10 +194,18 @@ def sort_rows(rows: list, order_by: Any, fields: Mapping[str, str], key_of) -> l
 
 # -- shapes -------------------------------------------------------------------------------------------
 
+# PHP's date('c') writes the time in the PHP default time zone, which X-Cart takes from the store's
+# settings, not UTC (which zone is unverified: the emulator's least forgiving choice is one with an offset
+# that is never zero and changes with daylight saving time, so a reader that drops the offset is wrong by
+# 4 or 5 hours and a reader that assumes one offset is wrong for half the year).
+STORE_TIME_ZONE = ZoneInfo("America/New_York")
+
+
 def iso(ts: Any) -> Any:
-    """PHP ``date('c', $ts)`` in UTC, or the stored value as is when it is not a unix time."""
+    """PHP ``date('c', $ts)`` (``2026-12-07T09:03:00-05:00``) in the store's time zone, or the stored value
+    as is when it is not a unix time (the sandbox's records endpoint accepts hostile values)."""
     if isinstance(ts, int) and not isinstance(ts, bool):
-        return datetime.fromtimestamp(ts, tz=timezone.utc).isoformat()
+        return datetime.fromtimestamp(ts, tz=STORE_TIME_ZONE).isoformat(timespec="seconds")
     return ts
 
 
@@ -249,15 +258,103 @@ def complex_profile(record: Mapping[str, Any]) -> dict:
     }
 
 
-def complex_order(record: Mapping[str, Any]) -> dict:
-    """The sandbox's order record in the complex schema (tracking: the first number only)."""
-    result = {key: value for key, value in record.items() if key != "trackingNumbers"}
+def _minus(left: Any, right: Any) -> Any:
+    """PHP's ``$a - $b`` of two stored amounts; a hostile non-number is passed on as it is."""
+    def number(value: Any) -> bool:
+        return isinstance(value, (int, Decimal)) and not isinstance(value, bool)
+    if number(left) and number(right if right is not None else 0):
+        return left - (right if right is not None else 0)
+    return left
+
+
+def complex_order_item(item: Mapping[str, Any], product: Mapping[str, Any] | None) -> dict:
+    """One entry of ``convertModelOrder``'s ``items``: the line's sku, name, price and ``quantity`` (the
+    item's ``amount``) beside its product's fields; no line total, no item id."""
+    product = product or {}
+    product_id = product.get("productId")
+    return {
+        "sku": item.get("sku"),
+        "productId": product_id,
+        "name": item.get("name"),
+        "description": product.get("description", ""),
+        "shortDescription": product.get("shortDescription", ""),
+        "price": item.get("price"),
+        "weight": product.get("weight", 0),
+        "quantity": item.get("amount"),
+        "releaseDate": iso(product["arrivalDate"]) if isinstance(product.get("arrivalDate"), int) else None,
+        "URL": f"http://localhost/cart.php?target=product&product_id={product_id}" if product_id else "",
+        "enabled": product.get("enabled", True),
+        "freeShipping": bool(product.get("freeShipping", False)),
+    }
+
+
+def _order_address(address: Any, *, billing: bool, same: bool) -> dict | None:
+    """``billingInfo``/``shippingInfo``: the profile's billing / shipping address as ``convertModelProfile``
+    writes addresses; the flags say which default it is (both when one address serves both)."""
+    if not isinstance(address, dict):
+        return None
+    result = complex_address(address)
+    result["isDefaultBillingAddress"] = billing or same
+    result["isDefaultShippingAddress"] = not billing or same
+    return result
+
+
+def complex_order(record: Mapping[str, Any], *, product_of=lambda sku: None,
+                  profile_of=lambda profile_id: None) -> dict:
+    """``Core/Schema/Complex.php::convertModelOrder``: the keys, names and formats it builds, from the
+    sandbox's order record (which keeps X-Cart's model fields: item ``amount``, address ``street``, ...).
+
+    ``subtotal`` is ``total - shippingCost`` (tax and discounts included), dates are ``date('c')`` text,
+    items carry ``quantity`` and no line total, addresses carry ``address`` and no second line or phone,
+    ``customerInfo`` has no guest flag; tracking: the first number's value or "".
+    """
     numbers = record.get("trackingNumbers")
     if isinstance(numbers, list):
-        result["trackingNumber"] = numbers[0]["value"] if numbers and isinstance(numbers[0], dict) else ""
-    if result.get("trackingNumber") is None:
-        result["trackingNumber"] = ""
-    return result
+        tracking = numbers[0].get("value") if numbers and isinstance(numbers[0], dict) else ""
+    else:
+        tracking = record.get("trackingNumber")
+    customer = record.get("customerInfo") if isinstance(record.get("customerInfo"), dict) else {}
+    profile = profile_of(customer.get("profileId")) or {}
+    billing, shipping = record.get("billingInfo"), record.get("shippingInfo")
+    same = isinstance(billing, dict) and isinstance(shipping, dict) and \
+        {k: v for k, v in billing.items() if k not in ("isBilling", "isShipping")} == \
+        {k: v for k, v in shipping.items() if k not in ("isBilling", "isShipping")}
+    items = record.get("items")
+    return {
+        "orderId": record.get("orderId"),
+        "orderNumber": record.get("orderNumber"),
+        "total": record.get("total"),
+        "subtotal": _minus(record.get("total"), record.get("shippingCost")),
+        "taxAmount": record.get("taxAmount"),
+        "shippingCost": record.get("shippingCost"),
+        "paymentFee": 0,
+        "discountValue": record.get("discountValue"),
+        "currency": record.get("currency"),
+        "items": [complex_order_item(item, product_of(item.get("sku"))) if isinstance(item, dict) else item
+                  for item in items] if isinstance(items, list) else items,
+        "shippingStatus": record.get("shippingStatus"),
+        "paymentStatus": record.get("paymentStatus"),
+        "orderDate": iso(record.get("orderDate")),
+        "updateDate": iso(record.get("updateDate")),
+        "trackingNumber": tracking if tracking is not None else "",
+        "customerNotes": record.get("customerNotes", ""),
+        "adminNotes": record.get("adminNotes", ""),
+        "coupon": "",
+        "customerInfo": {
+            "profileId": customer.get("profileId"),
+            "login": customer.get("login", customer.get("email")),
+            "email": customer.get("login", customer.get("email")),
+            "password": "",
+            "addedDate": iso(profile.get("addedDate")),
+            "membership": "",
+            "firstname": customer.get("firstname", ""),
+            "lastname": customer.get("lastname", ""),
+        },
+        "billingInfo": _order_address(billing, billing=True, same=same),
+        "shippingInfo": _order_address(shipping, billing=False, same=same),
+        "paymentMethod": record.get("paymentMethod"),
+        "shippingMethod": record.get("shippingMethod"),
+    }
 
 
 def native_order(record: Mapping[str, Any], *, associations: bool) -> dict:

@@ -1014,10 +1014,23 @@ def _order_number(store: XCartStore, order_id: Any, cache: dict) -> str | None:
     return cache[order_id]
 
 
+def _product_by_sku(store: XCartStore, sku: Any) -> dict | None:
+    return store.find_product_by_sku(sku) if isinstance(sku, str) else None
+
+
+def complex_order_of(store: XCartStore, record: dict) -> dict:
+    """A sandbox order record as ``_schema=complex`` serves it, with its products and profile from ``store``
+    (tests that place orders through the store use it to know what the connector receives)."""
+    return rest.complex_order(
+        record, product_of=lambda sku: _product_by_sku(store, sku),
+        profile_of=lambda profile_id: _find(store, "profile", profile_id)
+        if isinstance(profile_id, int) and not isinstance(profile_id, bool) else None)
+
+
 def _shape(store: XCartStore, schema: str, entity: str, record: dict, *, associations: bool) -> Any:
     if schema == "complex":
         if entity == "order":
-            return rest.complex_order(record)
+            return complex_order_of(store, record)
         if entity == "product":
             return rest.complex_product(record)
         return rest.complex_profile(record)

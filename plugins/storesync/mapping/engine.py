@@ -32,8 +32,10 @@ from storesync.mapping.spec import (
     MappingSpec,
     PathRule,
     PositionRule,
+    ProductRule,
     SourcePath,
     SplitRule,
+    SumRule,
     Template,
     WhenRule,
     load_spec,
@@ -194,6 +196,22 @@ def _context_text(value: Any) -> str:
 # Rules and fields
 
 
+def _number_getters(paths: tuple[SourcePath, ...]) -> tuple[Callable[[Mapping, Mapping], Decimal | None], ...]:
+    """Getters of exact numbers: absent (null or empty text) is None, anything else not a number is an
+    error naming the source path."""
+
+    def number_at(path: SourcePath) -> Callable[[Mapping, Mapping], Decimal | None]:
+        get = _compile_getter(path)
+
+        def number(scope: Mapping, root: Mapping) -> Decimal | None:
+            value = get(scope, root)
+            return None if _is_absent(value) else to_decimal(value, field=path.text)
+
+        return number
+
+    return tuple(number_at(path) for path in paths)
+
+
 def _is_absent(value: Any) -> bool:
     return value is None or (value.__class__ is str and not value)
 
@@ -207,6 +225,8 @@ class _Compiler:
             PathRule: self.path_rule,
             ConstRule: self.const_rule,
             ConcatRule: self.concat_rule,
+            ProductRule: self.product_rule,
+            SumRule: self.sum_rule,
             SplitRule: self.split_rule,
             LookupRule: self.lookup_rule,
             WhenRule: self.when_rule,
@@ -370,6 +390,37 @@ class _Compiler:
             return sep.join(parts) if parts else None
 
         return concat
+
+    def product_rule(self, rule: ProductRule) -> ValueFn:
+        # A derived value (a line total from price and quantity): the fields that read its parts name a bad
+        # part, so an unusable part leaves the product null instead of reporting the same value twice.
+        factors = _number_getters(rule.paths)
+
+        def product(scope: Mapping, root: Mapping, context: Mapping, index: int | None) -> Decimal | None:
+            try:
+                values = [get(scope, root) for get in factors]
+            except InvalidValue:
+                return None
+            if any(value is None for value in values):
+                return None
+            result = Decimal(1)
+            for value in values:
+                result *= value
+            return result
+
+        return product
+
+    def sum_rule(self, rule: SumRule) -> ValueFn:
+        added, subtracted = _number_getters(rule.add), _number_getters(rule.subtract)
+
+        def total(scope: Mapping, root: Mapping, context: Mapping, index: int | None) -> Decimal | None:
+            plus = [get(scope, root) for get in added]
+            minus = [get(scope, root) for get in subtracted]
+            if any(value is None for value in (*plus, *minus)):
+                return None
+            return sum(plus, Decimal(0)) - sum(minus, Decimal(0))
+
+        return total
 
     def split_rule(self, rule: SplitRule) -> ValueFn:
         get = _compile_getter(rule.path)

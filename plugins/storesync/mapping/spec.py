@@ -25,6 +25,10 @@ A field is exactly one *rule* plus options. Rules:
     const: text or ${context.key}  fixed value; ${context.key} is replaced from the run-time context
     concat: {paths: [a, b], sep: " "}            absent parts are skipped
     split: {path: a, part: first|last, sep: " "} first token, or the remainder after it
+    product: {paths: [a, b]}                     a × b as a Decimal; null when a part is absent or not a
+                                                 number (a derived value: the fields reading a, b name it)
+    sum: {add: [a, b], subtract: [c]}            a + b − c as a Decimal; null when a part is absent, an
+                                                 error naming the part when one is not a number
     lookup: {path: a, table: name}
     when: [{if: {path: a, op: gt, value: 100}, then: <rule or constant>}, ...]
     else: <rule or constant>                     (beside `when`; absent -> null)
@@ -100,6 +104,17 @@ class ConcatRule:
 
 
 @dataclass(frozen=True)
+class ProductRule:
+    paths: tuple[SourcePath, ...]
+
+
+@dataclass(frozen=True)
+class SumRule:
+    add: tuple[SourcePath, ...]
+    subtract: tuple[SourcePath, ...]
+
+
+@dataclass(frozen=True)
 class SplitRule:
     path: SourcePath
     part: str  # "first" | "last"
@@ -136,7 +151,8 @@ class EachRule:
     fields: tuple[FieldSpec, ...]
 
 
-Rule = PathRule | ConstRule | ConcatRule | SplitRule | LookupRule | WhenRule | PositionRule | EachRule
+Rule = (PathRule | ConstRule | ConcatRule | ProductRule | SumRule | SplitRule | LookupRule | WhenRule | PositionRule
+        | EachRule)
 
 
 @dataclass(frozen=True)
@@ -249,7 +265,7 @@ _TOP_LEVEL_KEYS = ("name", "source", "target", "record_key", "description", "loo
 _LOOKUP_KEYS = ("values", "default")
 _OPTION_KEYS = ("type", "required", "default", "max_length", "transform")
 _EACH_OPTION_KEYS = ("required",)
-_NESTED_RULE_KINDS = ("path", "const", "concat", "split", "lookup", "when", "position")
+_NESTED_RULE_KINDS = ("path", "const", "concat", "product", "sum", "split", "lookup", "when", "position")
 _RULE_KINDS = (*_NESTED_RULE_KINDS, "each")
 _SPLIT_PARTS = ("first", "last")
 
@@ -550,6 +566,24 @@ def _parse_concat(parser: _Parser, name: str, body: Any, in_each: bool, otherwis
     return ConcatRule(tuple(parser.source_path(path, name) for path in paths), sep)
 
 
+def _source_paths(parser: _Parser, name: str, where: str, paths: Any, *, minimum: int) -> tuple[SourcePath, ...]:
+    if not isinstance(paths, list) or len(paths) < minimum:
+        raise parser.fail_field(name, f"'{where}' must be a list of at least {minimum} source path(s)")
+    return tuple(parser.source_path(path, name) for path in paths)
+
+
+def _parse_product(parser: _Parser, name: str, body: Any, in_each: bool, otherwise: Any) -> Rule:
+    body = _require_mapping(parser, name, "product", body, ("paths",))
+    return ProductRule(_source_paths(parser, name, "product.paths", body.get("paths"), minimum=2))
+
+
+def _parse_sum(parser: _Parser, name: str, body: Any, in_each: bool, otherwise: Any) -> Rule:
+    body = _require_mapping(parser, name, "sum", body, ("add", "subtract"))
+    add = _source_paths(parser, name, "sum.add", body.get("add"), minimum=1)
+    subtract = _source_paths(parser, name, "sum.subtract", body.get("subtract", []), minimum=0)
+    return SumRule(add, subtract)
+
+
 def _parse_split(parser: _Parser, name: str, body: Any, in_each: bool, otherwise: Any) -> Rule:
     body = _require_mapping(parser, name, "split", body, ("path", "part", "sep"))
     part = body.get("part")
@@ -622,6 +656,8 @@ _RULE_PARSERS = {
     "path": _parse_path,
     "const": _parse_const,
     "concat": _parse_concat,
+    "product": _parse_product,
+    "sum": _parse_sum,
     "split": _parse_split,
     "lookup": _parse_lookup,
     "when": _parse_when,

@@ -70,22 +70,17 @@ def _order_key(value: Any) -> str | None:
 
 
 def _timestamp(value: Any) -> dt.datetime | None:
-    """Unix seconds (X-Cart's format) or an ISO-8601 string, as an aware UTC datetime."""
-    seconds = _decimal(value)
-    if seconds is not None:
-        try:
-            return dt.datetime.fromtimestamp(float(seconds), tz=dt.timezone.utc)
-        except (OverflowError, OSError, ValueError):
-            return None
-    if isinstance(value, str):
-        try:
-            parsed = dt.datetime.fromisoformat(value.strip())
-        except ValueError:
-            return None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
-    if isinstance(value, dt.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
-    return None
+    """ISO 8601 text with a UTC offset as an aware UTC datetime; None for anything else, text without an
+    offset included (its instant is unknown)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        return None
+    return parsed.astimezone(dt.timezone.utc)
 
 
 def _list_of_dicts(value: Any) -> list[dict]:

@@ -5,6 +5,8 @@ Sources: X-Cart 5 (``glennmanning1/mostad-xcart``, under ``classes/XLite/``).
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
 from tests.sandbox.xcart.conformance import END_TS, body, call, limit, start
@@ -31,13 +33,14 @@ def test_update_date_is_not_an_order_condition_and_is_ignored(server):
 
 
 def test_order_date_condition_is_inclusive_on_the_order_date(server):
-    """Model/Repo/Order.php, prepareCndDate: ``o.date >= start`` and ``o.date <= end`` (unix seconds)."""
+    """Model/Repo/Order.php, prepareCndDate: ``o.date >= start`` and ``o.date <= end`` (unix seconds); the
+    complex order shows the same instant as ``date('c')`` text (Complex.php, convertModelOrder)."""
     orders = body(call(server, "GET", "order", _schema="complex"))
-    dates = sorted(o["orderDate"] for o in orders)
+    dates = sorted(unix(o["orderDate"]) for o in orders)
     low, high = dates[10], dates[20]
     inside = body(call(server, "GET", "order", _schema="complex", **{"_cnd[date][0]": low, "_cnd[date][1]": high}))
-    assert sorted(o["orderDate"] for o in inside) == [d for d in dates if low <= d <= high]
-    assert min(o["orderDate"] for o in inside) == low and max(o["orderDate"] for o in inside) == high
+    assert sorted(unix(o["orderDate"]) for o in inside) == [d for d in dates if low <= d <= high]
+    assert min(unix(o["orderDate"]) for o in inside) == low and max(unix(o["orderDate"]) for o in inside) == high
 
 
 def test_limit_pages_by_offset_and_count(server):
@@ -88,3 +91,8 @@ def test_transaction_order_condition_is_the_order_number(server):
     assert transaction["transaction_id"] in [row["transaction_id"] for row in rows]
     assert all(body(call(server, "GET", f"payment-transaction/{row['transaction_id']}"))["order"]["orderNumber"]
                == number for row in rows)
+
+
+def unix(text: str) -> int:
+    """The unix seconds of a ``date('c')`` text."""
+    return int(datetime.fromisoformat(text).timestamp())

@@ -120,7 +120,7 @@ def test_a_refused_order_goes_to_the_dlq_naming_the_storefront_and_acumatica_fie
     bad = outcomes["8"]
     assert (bad.outcome, bad.reason_code) == ("dlq", "erp_rejected")
     assert bad.detail.startswith("order 8: field shippingInfo.state (ShipToAddress.State), "
-                                 "items[1].amount (quantity) (Details[1].OrderQty): Acumatica sales order refused: ")
+                                 "items[1].quantity (Details[1].OrderQty): Acumatica sales order refused: ")
     assert bad.failed == ["ShipToAddress.State: 'State' cannot be found in the system.",
                           "Details[1].OrderQty: Quantity must be greater than 0."]
     assert "raised at least one error" not in bad.detail, "the fields say it; the record's summary adds nothing"

@@ -11,24 +11,24 @@ REPO = Path(__file__).resolve().parents[3]
 XCART_ORDER_SPEC = mapping_file("xcart/order_to_canonical.yaml")
 SAGE_ORDER_SPEC = mapping_file("sage500/order_from_canonical.yaml")
 
-# As the X-Cart REST API returns it (contract shape), parsed the way the hook parses it: floats as Decimal.
+# As the X-Cart REST API returns it (Complex.php convertModelOrder; the keys the mapping does not read are
+# left out), parsed the way the hook parses it: floats as Decimal. subtotal = total - shippingCost.
 XCART_ORDER_JSON = """
-{"orderId": 1042, "orderNumber": "001042", "total": 231.91, "subtotal": 216.86, "taxAmount": 17.35,
- "shippingCost": 12.70, "discountValue": 15.00, "currency": "usd",
+{"orderId": 1042, "orderNumber": "001042", "total": 231.91, "subtotal": 219.21, "taxAmount": 17.35,
+ "shippingCost": 12.70, "paymentFee": 0, "discountValue": 15.00, "currency": "usd",
  "items": [
-   {"itemId": 7, "sku": " sku-00012 ", "name": "Widget, large", "price": 55.00, "amount": 2, "total": 110.00},
-   {"itemId": 8, "sku": "gadget  blue", "name": "Gadget \\"Pro\\" – blue", "price": 35.62, "amount": 3,
-    "total": 106.86}],
- "shippingStatus": "P", "paymentStatus": "A", "orderDate": 1731000000, "updateDate": 1731003600,
- "trackingNumber": null, "adminNotes": "",
+   {"sku": " sku-00012 ", "productId": 12, "name": "Widget, large", "price": 55.00, "quantity": 2},
+   {"sku": "gadget  blue", "productId": 31, "name": "Gadget \\"Pro\\" – blue", "price": 35.62, "quantity": 3}],
+ "shippingStatus": "P", "paymentStatus": "A", "orderDate": "2024-11-07T12:20:00-05:00",
+ "updateDate": "2024-11-07T13:20:00-05:00", "trackingNumber": "", "adminNotes": "", "coupon": "",
  "customerInfo": {"profileId": 5, "login": "ann@example.com", "email": "ann@example.com",
-                  "firstname": "Ann", "lastname": "O'Brien", "anonymous": false},
- "billingInfo": {"firstname": "Ann", "lastname": "O'Brien", "street": "1 Main St", "street2": "Apt 4",
-                 "city": "Portland", "state": "OR", "zipcode": "97201", "country": "US",
-                 "phone": "+1 503 555 0100"},
- "shippingInfo": {"firstname": "Zoë", "lastname": "Müller-Łukasz", "street": "Hauptstraße 5", "street2": "",
-                  "city": "Köln", "state": "NW", "zipcode": " 50667 ", "country": "Germany",
-                  "phone": "+49 221 000"},
+                  "firstname": "Ann", "lastname": "O'Brien"},
+ "billingInfo": {"country": "US", "state": "OR", "city": "Portland", "address": "1 Main St",
+                 "firstname": "Ann", "lastname": "O'Brien", "zipcode": "97201",
+                 "isDefaultShippingAddress": false, "isDefaultBillingAddress": true},
+ "shippingInfo": {"country": "Germany", "state": "NW", "city": "Köln", "address": "Hauptstraße 5",
+                  "firstname": "Zoë", "lastname": "Müller-Łukasz", "zipcode": " 50667 ",
+                  "isDefaultShippingAddress": true, "isDefaultBillingAddress": false},
  "paymentMethod": "Credit Card", "shippingMethod": "UPS Ground"}
 """
 

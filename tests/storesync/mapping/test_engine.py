@@ -80,6 +80,25 @@ def test_concat_skips_absent_parts():
     assert mapping.map({"id": 1}) == {"name": None}
 
 
+def test_product_multiplies_exactly_and_is_null_when_a_part_is_unusable():
+    mapping = engine("t: {product: {paths: [price, qty]}, type: money}")
+    assert mapping.map({"id": 1, "price": 19.99, "qty": 3}) == {"t": Decimal("59.97")}
+    assert mapping.map({"id": 1, "price": "0.10", "qty": "3"}) == {"t": Decimal("0.30")}
+    assert mapping.map({"id": 1, "price": "19.99"}) == {"t": None}
+    assert mapping.map({"id": 1, "price": "19.99", "qty": "two"}) == {"t": None}
+
+
+def test_sum_adds_and_subtracts_exactly():
+    mapping = engine("s: {sum: {add: [a, b], subtract: [c]}, type: money}")
+    assert mapping.map({"id": 1, "a": 62.97, "b": "1.00", "c": 4}) == {"s": Decimal("59.97")}
+    assert mapping.map({"id": 1, "a": 62.97, "b": None, "c": 4}) == {"s": None}
+
+
+def test_sum_names_the_part_that_is_not_a_number():
+    mapping = engine("s: {sum: {add: [a], subtract: [c]}, type: money}")
+    assert errors_of(mapping, {"id": 1, "a": "1.00", "c": "lots"}) == {"s": "not a number"}
+
+
 @pytest.mark.parametrize(
     ("full", "first", "rest"),
     [("Ann Lee", "Ann", "Lee"), ("Mary Ann  Lee", "Mary", "Ann  Lee"), ("Cher", "Cher", None), ("  ", None, None)],
@@ -309,7 +328,7 @@ def test_every_rule_kind_only_raises_record_mapping_error(record):
     except RecordMappingError as error:
         assert error.errors
     else:
-        assert set(result) == {"p", "c", "cc", "s", "l", "w", "e", "d"}
+        assert set(result) == {"p", "c", "cc", "pr", "su", "s", "l", "w", "e", "d"}
 
 
 _ALL_RULES = engine(
@@ -317,6 +336,8 @@ _ALL_RULES = engine(
     p: {path: "a.b[0]", type: int}
     c: {const: "${context.limit}", type: money}
     cc: {concat: {paths: [a, b]}, transform: [strip, upper], max_length: 8}
+    pr: {product: {paths: [a, total]}, type: money}
+    su: {sum: {add: [a, total], subtract: [b]}, type: decimal}
     s: {split: {path: name, part: last}, type: str}
     l: {lookup: {path: a, table: t}, type: date}
     w:

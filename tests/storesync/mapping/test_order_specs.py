@@ -39,7 +39,8 @@ def test_xcart_order_maps_to_canonical_order(xcart_engine, xcart_order):
     assert order.customer.is_guest is False
 
     assert order.billing_address.name == "Ann O'Brien"
-    assert order.billing_address.line2 == "Apt 4"
+    assert order.billing_address.line1 == "1 Main St"
+    assert order.billing_address.line2 == ""  # X-Cart's complex address has no second line
     assert order.billing_address.country == "US"
     assert order.shipping_address.name == "Zoë Müller-Łukasz"
     assert order.shipping_address.line1 == "Hauptstraße 5"
@@ -93,16 +94,42 @@ def test_shipping_status_codes(xcart_engine, xcart_order, code, status):
     assert xcart_engine.map(xcart_order)["fulfilment_status"] == status
 
 
-def test_guest_order(xcart_engine, xcart_order):
-    xcart_order["customerInfo"].update(profileId=None, anonymous=True, login="", email="guest@example.com")
+def test_guest_order_maps_like_any_other(xcart_engine, xcart_order):
+    """X-Cart serves a guest checkout with its anonymous profile's id and no guest flag (Complex.php
+    convertModelOrder): the order maps with that id and the guest's e-mail, and is not marked a guest."""
+    xcart_order["customerInfo"].update(profileId=913, login="guest@example.com", email="guest@example.com")
     order = Order.from_dict(xcart_engine.map(xcart_order))
-    assert order.customer.source_id is None
-    assert order.customer.is_guest is True
+    assert order.customer.source_id == "913"
+    assert order.customer.email == "guest@example.com"
+    assert order.customer.is_guest is False
+
+
+def test_order_dates_with_an_offset_are_read_as_utc(xcart_engine, xcart_order):
+    xcart_order["orderDate"] = "2024-07-01T23:30:00-04:00"
+    assert Order.from_dict(xcart_engine.map(xcart_order)).order_date == datetime(2024, 7, 2, 3, 30, tzinfo=UTC)
+
+
+def test_an_order_date_without_an_offset_is_an_error(xcart_engine, xcart_order):
+    xcart_order["orderDate"] = "2024-07-01T23:30:00"
+    with pytest.raises(RecordMappingError) as caught:
+        xcart_engine.map(xcart_order)
+    assert [e.field for e in caught.value.errors] == ["order_date"]
+    assert "no time zone" in str(caught.value)
+
+
+def test_line_total_is_price_times_quantity_and_subtotal_the_items_before_tax_and_discount(
+        xcart_engine, xcart_order):
+    xcart_order["items"] = [{"sku": "A", "name": "a", "price": Decimal("19.99"), "quantity": 3}]
+    xcart_order.update(total=Decimal("67.97"), shippingCost=Decimal("5.00"), taxAmount=Decimal("4.00"),
+                       discountValue=Decimal("1.00"), subtotal=Decimal("62.97"))
+    mapped = xcart_engine.map(xcart_order)
+    assert mapped["lines"][0]["line_total"] == Decimal("59.97")
+    assert mapped["subtotal"] == Decimal("59.97")
 
 
 def test_type_errors_are_collected_per_record_and_name_fields(xcart_engine, xcart_order):
     xcart_order["paymentStatus"] = "ZZ"
-    xcart_order["items"][1]["amount"] = "two"
+    xcart_order["items"][1]["quantity"] = "two"
     xcart_order["items"][0]["sku"] = "   "
     xcart_order["billingInfo"]["country"] = "Narnia"
     xcart_order["orderDate"] = "yesterday"
@@ -123,7 +150,7 @@ def test_type_errors_are_collected_per_record_and_name_fields(xcart_engine, xcar
 
 
 def test_non_positive_quantity_is_left_to_the_quality_gate(xcart_engine, xcart_order):
-    xcart_order["items"][0]["amount"] = 0
+    xcart_order["items"][0]["quantity"] = 0
     assert xcart_engine.map(xcart_order)["lines"][0]["quantity"] == Decimal("0")
 
 
@@ -155,7 +182,7 @@ def test_canonical_order_maps_to_sage_staging_rows(xcart_engine, sage_engine, xc
         "RequireSOAck": "0",
         "BillToAddrName": "Ann O'Brien",
         "BillToAddrLine1": "1 Main St",
-        "BillToAddrLine2": "Apt 4",
+        "BillToAddrLine2": "",
         "BillToCity": "Portland",
         "BillToStateID": "OR",
         "BillToPostalCode": "97201",
@@ -245,7 +272,7 @@ def test_a_non_numeric_hold_threshold_fails_the_run_not_the_record(
 def test_quotes_sql_and_non_ascii_pass_through_verbatim(xcart_engine, sage_engine, xcart_order, sage_context):
     nasty = "Robert'); DROP TABLE--"
     xcart_order["billingInfo"].update(firstname=nasty, lastname='"Ö"')
-    xcart_order["billingInfo"]["street"] = "1 O'Neil Rd; --"
+    xcart_order["billingInfo"]["address"] = "1 O'Neil Rd; --"
     xcart_order["items"][0]["name"] = "東京 50% off \\ %s ? :p"
     canonical = _canonical_dict(xcart_engine, xcart_order)
     rows = sage_engine.map(canonical, sage_context)
@@ -271,7 +298,7 @@ _json_values = st.recursive(
     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
     max_leaves=12,
 )
-_XCART_KEYS = list(make_xcart_order()) + ["sku", "amount", "price", "firstname", "country"]
+_XCART_KEYS = list(make_xcart_order()) + ["sku", "quantity", "price", "firstname", "country"]
 _CANONICAL_ORDER = Order.from_dict(MappingEngine(load_spec(XCART_ORDER_SPEC)).map(make_xcart_order())).to_dict()
 _CANONICAL_KEYS = list(_CANONICAL_ORDER) + ["sku", "quantity", "unit_price", "name", "country"]
 

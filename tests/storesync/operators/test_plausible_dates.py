@@ -18,6 +18,11 @@ from tests.storesync.operators.test_quality_gate_slices import seeded_orders
 WINDOW_END = dt.datetime(2025, 11, 20, tzinfo=dt.timezone.utc)
 
 
+def date_c(moment: dt.datetime) -> str:
+    """X-Cart's ``date('c')`` text of an instant, with a store's non-UTC offset."""
+    return moment.astimezone(dt.timezone(dt.timedelta(hours=-5))).isoformat()
+
+
 def gate(tmp_path, pair_file: str, flow: str, records: list[tuple[str, dict]], **options):
     pair = load_pair(INCLUDE_DIR / "pairs" / pair_file)
     store = SyncStore(f"sqlite:///{tmp_path / 'sync.db'}")
@@ -36,8 +41,8 @@ def test_orders_dated_1900_or_9999_or_next_month_go_to_the_dlq_naming_orderDate(
     dates = {1: dt.datetime(1900, 1, 1), 2: dt.datetime(9999, 12, 31), 3: WINDOW_END + dt.timedelta(days=30),
              4: dt.datetime(1999, 12, 31, 23, 59)}
     for index, when in dates.items():
-        orders[index]["orderDate"] = int(when.replace(tzinfo=dt.timezone.utc).timestamp())
-    orders[5]["orderDate"] = int((WINDOW_END + dt.timedelta(hours=20)).timestamp())  # clock drift: plausible
+        orders[index]["orderDate"] = date_c(when.replace(tzinfo=dt.timezone.utc))
+    orders[5]["orderDate"] = date_c(WINDOW_END + dt.timedelta(hours=20))  # clock drift: plausible
     bad = {str(orders[i]["orderId"]) for i in dates}
 
     result, dlq = gate(tmp_path, pair_file, "orders", [(str(o["orderId"]), o) for o in orders])
@@ -50,8 +55,8 @@ def test_orders_dated_1900_or_9999_or_next_month_go_to_the_dlq_naming_orderDate(
 
 def test_the_range_is_configurable_per_flow(tmp_path):
     orders = seeded_orders(6)
-    orders[1]["orderDate"] = int(dt.datetime(1990, 6, 1, tzinfo=dt.timezone.utc).timestamp())
-    orders[2]["orderDate"] = int((WINDOW_END + dt.timedelta(days=5)).timestamp())
+    orders[1]["orderDate"] = date_c(dt.datetime(1990, 6, 1, tzinfo=dt.timezone.utc))
+    orders[2]["orderDate"] = date_c(WINDOW_END + dt.timedelta(days=5))
     result, dlq = gate(tmp_path, "xcart-sage500.yaml", "orders", [(str(o["orderId"]), o) for o in orders],
                        earliest_date="1980-01-01", latest_days_ahead=7)
     assert dlq == {} and result["failed"] == 0

@@ -11,12 +11,15 @@ from storesync.store.store import SyncStore
 
 
 def seeded_orders(count: int) -> list[dict]:
+    """Seeded orders as X-Cart serves them (the complex schema), the way the extract stages them."""
+    from include.sandbox.xcart.rest import complex_order
     from include.sandbox.xcart.seed import seed_store
     from include.sandbox.xcart.store import XCartStore
 
     store = XCartStore()
     seed_store(store, seed=7, orders=count, products=20, profiles=10, days=1, end_ts=1_763_596_800)
-    return store.list_orders(offset=0, limit=None)[0]
+    return [complex_order(order, product_of=store.find_product_by_sku)
+            for order in store.list_orders(offset=0, limit=None)[0]]
 
 
 def test_a_gate_in_slices_quarantines_exactly_the_bad_records_and_counts_each_record_once(tmp_path):

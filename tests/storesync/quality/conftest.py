@@ -19,25 +19,27 @@ TARGET_SUITE = suite_file("orders_target__sage500.json")
 
 
 def clean_xcart_order(order_id: int) -> dict:
-    """A raw X-Cart order (complex schema, JSON parsed with parse_float=Decimal) that passes."""
+    """A raw X-Cart order (complex schema as Complex.php convertModelOrder builds it, JSON parsed with
+    parse_float=Decimal) that passes: subtotal = total - shippingCost = items + tax - discount."""
     return {
         "orderId": order_id,
         "orderNumber": f"{order_id:06d}",
         "total": Decimal("123.45"),
-        "subtotal": Decimal("110.00"),
+        "subtotal": Decimal("113.45"),
         "taxAmount": Decimal("8.45"),
         "shippingCost": Decimal("10.00"),
+        "paymentFee": 0,
         "discountValue": Decimal("5.00"),
         "currency": "USD",
         "items": [
-            {"itemId": 1, "sku": "SKU-00012", "name": "Widget", "price": Decimal("55.00"), "amount": 1, "total": Decimal("55.00")},
-            {"itemId": 2, "sku": "SKU-00013", "name": "Gadget", "price": Decimal("27.50"), "amount": 2, "total": Decimal("55.00")},
+            {"sku": "SKU-00012", "productId": 12, "name": "Widget", "price": Decimal("55.00"), "quantity": 1},
+            {"sku": "SKU-00013", "productId": 13, "name": "Gadget", "price": Decimal("27.50"), "quantity": 2},
         ],
         "shippingStatus": "N",
         "paymentStatus": "P",
-        "orderDate": 1731000000,
-        "updateDate": 1731000000,
-        "customerInfo": {"profileId": 5, "login": "ann@example.com", "email": "ann@example.com", "anonymous": False},
+        "orderDate": "2024-11-07T12:20:00-05:00",
+        "updateDate": "2024-11-07T12:20:00-05:00",
+        "customerInfo": {"profileId": 5, "login": "ann@example.com", "email": "ann@example.com"},
     }
 
 

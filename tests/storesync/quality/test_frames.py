@@ -29,24 +29,45 @@ def test_raw_frame_columns_and_dtypes(make_xcart_order):
 def test_raw_frame_deltas_are_computed_in_decimal(make_xcart_order):
     order = make_xcart_order(1)
     # In float, 0.1 + 0.2 - 0.3 is 5.55e-17, not 0: the delta must be exactly zero.
-    order.update(subtotal=Decimal("0.3"), shippingCost=Decimal("0.1"), taxAmount=Decimal("0.2"), discountValue=Decimal("0.3"), total=Decimal("0.3"))
-    order["items"] = [{"sku": "A", "price": Decimal("0.1"), "amount": 1}, {"sku": "B", "price": Decimal("0.2"), "amount": 1}]
+    # X-Cart's subtotal is total - shippingCost (Complex.php convertModelOrder).
+    order.update(subtotal=Decimal("0.2"), shippingCost=Decimal("0.1"), taxAmount=Decimal("0.2"), discountValue=Decimal("0.3"), total=Decimal("0.3"))
+    order["items"] = [{"sku": "A", "price": Decimal("0.1"), "quantity": 1}, {"sku": "B", "price": Decimal("0.2"), "quantity": 1}]
     row = raw_xcart_orders_frame([order]).iloc[0]
     assert row["total_delta"] == 0.0
     assert row["lines_total_delta"] == 0.0
 
 
+def test_raw_frame_reads_the_subtotal_as_x_cart_builds_it_with_tax_and_discount_inside(make_xcart_order):
+    """Complex.php convertModelOrder: subtotal = total - shippingCost; a subtotal that is the items' sum
+    (tax 8.45 and discount 5.00 left out) is 3.45 off the items."""
+    clean, items_only = make_xcart_order(1), make_xcart_order(2)
+    items_only["subtotal"] = Decimal("110.00")
+    frame = raw_xcart_orders_frame([clean, items_only])
+    assert list(frame["lines_total_delta"]) == [0.0, 3.45]
+    assert list(frame["total_delta"]) == [0.0, 3.45]
+
+
+def test_raw_frame_order_date_is_the_utc_instant_of_the_offset_text(make_xcart_order):
+    with_offset, without, unix = make_xcart_order(1), make_xcart_order(2), make_xcart_order(3)
+    with_offset["orderDate"] = "2024-07-01T23:30:00-04:00"
+    without["orderDate"] = "2024-07-01T23:30:00"
+    unix["orderDate"] = 1719891000
+    dates = raw_xcart_orders_frame([with_offset, without, unix])["orderDate"]
+    assert dates.iloc[0] == pd.Timestamp("2024-07-02 03:30:00", tz="UTC")
+    assert pd.isna(dates.iloc[1]) and pd.isna(dates.iloc[2])
+
+
 def test_raw_frame_missing_and_non_numeric_values_become_nan(make_xcart_order):
     broken = make_xcart_order(2)
     broken["total"] = "n/a"
-    broken["items"][1]["amount"] = None
+    broken["items"][1]["quantity"] = None
     broken["items"][0]["sku"] = "  "
     broken["currency"] = None
     del broken["orderDate"]
     no_charges = make_xcart_order(3)
     for charge in ("shippingCost", "taxAmount", "discountValue"):
         del no_charges[charge]
-    no_charges["total"] = Decimal("110.00")
+    no_charges["total"] = no_charges["subtotal"] = Decimal("110.00")
 
     frame = raw_xcart_orders_frame([broken, no_charges, {"orderId": 4, "items": "not a list"}])
     first, second, third = (frame.iloc[n] for n in range(3))

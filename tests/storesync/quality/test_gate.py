@@ -45,13 +45,13 @@ def bad_batch(xcart_orders):
     orders[4]["currency"] = None
     # A negative line that keeps every sum consistent, so only the quantity check can catch it.
     orders[5]["items"] = [
-        {"sku": "SKU-1", "price": Decimal("55.00"), "amount": 3},
-        {"sku": "SKU-2", "price": Decimal("55.00"), "amount": -1},
+        {"sku": "SKU-1", "price": Decimal("55.00"), "quantity": 3},
+        {"sku": "SKU-2", "price": Decimal("55.00"), "quantity": -1},
     ]
     orders[6]["currency"] = "XXX"
     orders[7]["total"] = Decimal("123.47")  # 0.02 off: beyond the 0.01 tolerance
     orders[8]["total"] = Decimal("123.455")  # 0.005 off: within tolerance, passes
-    orders[9].update(items=[], subtotal=Decimal("0.00"), total=Decimal("13.45"))
+    orders[9].update(items=[], subtotal=Decimal("3.45"), total=Decimal("13.45"))
     return list(orders.values())
 
 
@@ -182,7 +182,7 @@ def _mixed_batch(make_xcart_order, order_4_total: Decimal) -> list[dict]:
     orders[2]["currency"] = "XXX"
     orders[7]["currency"] = "GBP"
     orders[3]["total"] = order_4_total
-    orders[4].update(items=[], subtotal=Decimal("0.00"), total=Decimal("13.45"))
+    orders[4].update(items=[], subtotal=Decimal("3.45"), total=Decimal("13.45"))
     orders[6]["orderId"] = 6  # two rows keyed "6"
     return orders
 

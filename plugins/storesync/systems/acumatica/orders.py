@@ -58,11 +58,12 @@ ORDER_SOURCE_FIELDS = {
     **{f"{side}Contact.Email": "customerInfo.email" for side in ("BillTo", "ShipTo")},
     **{f"{side}Address.{field}": f"{info}.{source}"
        for side, info in (("BillTo", "billingInfo"), ("ShipTo", "shippingInfo"))
-       for field, source in (("AddressLine1", "street"), ("AddressLine2", "street2"), ("City", "city"),
+       for field, source in (("AddressLine1", "address"), ("AddressLine2", "address (X-Cart has no second line)"),
+                             ("City", "city"),
                              ("State", "state"), ("PostalCode", "zipcode"), ("Country", "country"))},
-    "Details[].InventoryID": "items[].sku", "Details[].OrderQty": "items[].amount (quantity)",
+    "Details[].InventoryID": "items[].sku", "Details[].OrderQty": "items[].quantity",
     "Details[].UnitPrice": "items[].price",
-    "Details[].ExtendedPrice": "items[].total less its share of discountValue",
+    "Details[].ExtendedPrice": "items[].price × quantity less its share of discountValue",
     "Details[].DiscountAmount": "discountValue (spread over the lines)",
     "Details[].WarehouseID": "warehouse_id (pair option)", "Details[].LineDescription": "items[].name",
     "Details": "items (order lines)",

@@ -41,14 +41,18 @@ XCART_ORDER_FRAME_COLUMNS = (
 def raw_xcart_orders_frame(records: Sequence[dict]) -> pd.DataFrame:
     """One row per X-Cart order (complex schema) for the ``orders_raw__xcart`` gate.
 
+    The record is Complex.php ``convertModelOrder``'s: items carry ``price`` and ``quantity`` (no line
+    total) and ``subtotal`` is ``total - shippingCost``, so tax and discount are inside it (docs/xcart.md).
+
     Columns: ``orderId`` (str, the record key), ``currency``, ``total``, ``subtotal``,
     ``taxAmount``, ``shippingCost``, ``discountValue`` (floats, NaN when missing or not numeric),
     ``line_count``, ``min_quantity`` (NaN when there are no lines or any quantity is missing or
-    not numeric), ``lines_total_delta`` = |Σ(price × amount) − subtotal| (NaN when a price,
-    amount or the subtotal is unusable), ``total_delta`` = |subtotal + shippingCost + taxAmount
-    − discountValue − total| (absent charges count as 0; NaN when subtotal or total is unusable
-    or a charge is present but not numeric), ``missing_sku_count``, ``customer_email``,
-    ``orderDate`` (UTC timestamp, NaT when missing).
+    not numeric), ``lines_total_delta`` = |Σ(price × quantity) + taxAmount − discountValue − subtotal|,
+    the items against the order (NaN when a price, quantity or the subtotal is unusable or a charge is
+    present but not numeric), ``total_delta`` = |subtotal + shippingCost − total| (NaN when subtotal or
+    total is unusable or the shipping cost is present but not numeric); absent charges count as 0;
+    ``missing_sku_count``, ``customer_email``, ``orderDate`` (UTC timestamp of the ``date('c')`` text,
+    NaT when missing or unreadable).
     """
     import pandas as pd
 
@@ -57,26 +61,20 @@ def raw_xcart_orders_frame(records: Sequence[dict]) -> pd.DataFrame:
         record = record if isinstance(record, dict) else {}
         amounts = {name: _decimal(record.get(name)) for name in XCART_ORDER_MONEY_FIELDS}
         lines = _list_of_dicts(record.get("items"))
-        quantities = [_decimal(line.get("amount")) for line in lines]
+        quantities = [_decimal(line.get("quantity")) for line in lines]
         prices = [_decimal(line.get("price")) for line in lines]
+        charges = {name: _charge(record, name, amounts[name]) for name in _OPTIONAL_CHARGES}
 
         lines_total_delta: Decimal | None = None
-        if amounts["subtotal"] is not None and all(p is not None for p in prices) and all(
-            q is not None for q in quantities
-        ):
+        if (amounts["subtotal"] is not None and all(p is not None for p in prices)
+                and all(q is not None for q in quantities)
+                and charges["taxAmount"] is not None and charges["discountValue"] is not None):
             lines_sum = sum((p * q for p, q in zip(prices, quantities)), Decimal(0))  # type: ignore[operator]
-            lines_total_delta = abs(lines_sum - amounts["subtotal"])
+            lines_total_delta = abs(lines_sum + charges["taxAmount"] - charges["discountValue"] - amounts["subtotal"])
 
         total_delta: Decimal | None = None
-        charges = {name: _charge(record, name, amounts[name]) for name in _OPTIONAL_CHARGES}
-        if amounts["subtotal"] is not None and amounts["total"] is not None and None not in charges.values():
-            total_delta = abs(
-                amounts["subtotal"]
-                + charges["shippingCost"]
-                + charges["taxAmount"]
-                - charges["discountValue"]
-                - amounts["total"]
-            )
+        if amounts["subtotal"] is not None and amounts["total"] is not None and charges["shippingCost"] is not None:
+            total_delta = abs(amounts["subtotal"] + charges["shippingCost"] - amounts["total"])
 
         customer = record.get("customerInfo") if isinstance(record.get("customerInfo"), dict) else {}
         columns["orderId"].append(_order_key(record.get("orderId")))
