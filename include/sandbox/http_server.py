@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import signal
+import socket
 import socketserver
 import threading
 from collections.abc import Callable
@@ -72,6 +73,14 @@ class KeepAliveHandler(BaseHTTPRequestHandler):
 
     def _handle(self, verb: str) -> None:
         raise NotImplementedError
+
+    def drop_connection(self) -> None:
+        """Close the socket without a byte of answer (the client sees the connection end): an injected drop."""
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
 
 
 class ServingThread:
