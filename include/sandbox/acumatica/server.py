@@ -43,7 +43,6 @@ import dataclasses
 import hmac
 import inspect
 import json
-import socket
 import sys
 import time
 import traceback
@@ -56,7 +55,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from include.sandbox.acumatica import odata
-from include.sandbox.acumatica.faults import Answer, Drop, FaultInjector, Faults, Hold
+from include.sandbox.acumatica.faults import Answer, Drop, Faults, Hold, fault_injector
 from include.sandbox.acumatica.licence import Licence, Limits, Rejection, Stats
 from include.sandbox.acumatica.seed import SeedSpec, seed_store
 from include.sandbox.acumatica.schema import (
@@ -154,8 +153,8 @@ class AcumaticaServer(HTTPEmulator):
         self.store = store
         self.stats = Stats(clock)
         self.licence = Licence(limits or Limits(), stats=self.stats, clock=clock)
-        self.injector = FaultInjector(faults or Faults(), seed=seed if fault_seed is None else fault_seed,
-                                      stats=self.stats)
+        self.injector = fault_injector(faults or Faults(), seed=seed if fault_seed is None else fault_seed,
+                                       stats=self.stats)
 
     # -- lifecycle: start(), stop(), port and base_url (the instance URL) come from HTTPEmulator -----------
 
@@ -273,13 +272,6 @@ class _Handler(KeepAliveHandler):
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
             raise _message(400, f"The request body is not valid JSON: {error}") from None
 
-    def _drop_connection(self) -> None:
-        self.close_connection = True
-        try:
-            self.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-
     # -- API: admission, faults, auth ----------------------------------------------------------------------
 
     def _api(self, verb: str, path: str, params: dict[str, list[str]], body: bytes) -> None:
@@ -293,9 +285,9 @@ class _Handler(KeepAliveHandler):
         try:
             if admitted:
                 app.sleep(admitted)  # the licence's per-minute delay, served inside the request's core
-            fault = app.injector.before_request()
+            fault = app.injector.decide()
             if isinstance(fault, Drop):
-                self._drop_connection()
+                self.drop_connection()
                 return
             if isinstance(fault, Answer):
                 if fault.status == 429:

@@ -12,19 +12,15 @@ from the start (``--max-concurrent 2 --error-rate 0.1``) or later over HTTP: ``P
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 import sys
 from pathlib import Path
 
+from include.sandbox.common import add_dataclass_options, dataclass_from_options
 from include.sandbox.http_server import serve_until_signal
 from include.sandbox.intacct.faults import Faults
 from include.sandbox.intacct.gateway import Limits
 from include.sandbox.intacct.server import IntacctServer
-
-
-def _defaults(cls) -> dict:
-    return {f.name: f.default for f in dataclasses.fields(cls)}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,10 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--customers", type=int, default=80)
     parser.add_argument("--emails-file", type=Path, default=None,
                         help="storefront e-mails (one a line) the company already has as customers")
-    for name, default in _defaults(Limits).items():
-        parser.add_argument(f"--{name.replace('_', '-')}", dest=f"limit_{name}", type=type(default), default=default)
-    for name, default in _defaults(Faults).items():
-        parser.add_argument(f"--{name.replace('_', '-')}", dest=f"fault_{name}", type=type(default), default=default)
+    add_dataclass_options(parser, Limits, dest_prefix="limit")
+    add_dataclass_options(parser, Faults, dest_prefix="fault")
     parser.add_argument("--login-failure", choices=("http401", "operation"), default="http401",
                         help="how wrong company credentials are answered (docs/intacct.md, failure layers)")
     parser.add_argument("--fault-seed", type=int, default=None, help="seed for fault randomness (default --seed)")
@@ -63,8 +57,8 @@ def main(argv: list[str] | None = None) -> int:
             sender_password=os.environ.get("INTACCT_SENDER_PASSWORD", "sandbox-sender-password"),
             user_id=os.environ.get("INTACCT_USER_ID", "ws_storesync"),
             user_password=os.environ.get("INTACCT_USER_PASSWORD", "sandbox-user-password"),
-            limits=Limits(**{name: getattr(args, f"limit_{name}") for name in _defaults(Limits)}),
-            faults=Faults(**{name: getattr(args, f"fault_{name}") for name in _defaults(Faults)}),
+            limits=dataclass_from_options(Limits, args, dest_prefix="limit"),
+            faults=dataclass_from_options(Faults, args, dest_prefix="fault"),
             fault_seed=args.fault_seed, log_requests=args.log_requests, login_failure=args.login_failure,
         )
     except ValueError as error:
