@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 from collections.abc import Mapping
+from pathlib import Path
 from decimal import Decimal
 from typing import Any
 
@@ -67,3 +68,11 @@ def add_dataclass_options(parser: argparse.ArgumentParser, cls: type, *, dest_pr
 def dataclass_from_options(cls: type, args: argparse.Namespace, *, dest_prefix: str) -> Any:
     """The ``cls`` that :func:`add_dataclass_options` options describe (its checks raise ValueError)."""
     return cls(**{name: getattr(args, f"{dest_prefix}_{name}") for name in dataclass_defaults(cls)})
+
+
+def nonblank_lines(path: Path | None) -> list[str]:
+    """The lines of a UTF-8 text file, stripped, blank ones left out (none without a file): e.g. the
+    storefront e-mails an ERP emulator seeds as existing customers."""
+    if path is None:
+        return []
+    return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]

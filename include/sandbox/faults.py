@@ -26,6 +26,7 @@ Every fault injected is counted by kind (:data:`KINDS`); an emulator with counte
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import math
 import random
@@ -36,7 +37,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from include.sandbox.common import check_count, check_seconds, check_share
+from include.sandbox.common import (
+    add_dataclass_options,
+    check_count,
+    check_seconds,
+    check_share,
+    dataclass_from_options,
+)
 
 #: Shares of requests, in the order one draw tests them.
 SHARE_KNOBS = ("error_rate", "drop_rate", "timeout_rate", "lost_answer_rate")
@@ -256,3 +263,29 @@ class FaultInjector:
             self._authenticated = 0
             self._record("session_expiry")
             return True
+
+
+class FaultControls:
+    """Mixin of an emulator's server: ``faults`` reads the live settings of its ``injector`` and replaces
+    them at run time (tests, ``/_sandbox/faults``, the chaos scripts)."""
+
+    injector: FaultInjector
+
+    @property
+    def faults(self) -> Any:
+        return self.injector.faults
+
+    @faults.setter
+    def faults(self, faults: Any) -> None:
+        self.injector.faults = faults
+
+
+def add_fault_options(parser: argparse.ArgumentParser, faults_class: type[FaultKnobs]) -> None:
+    """An emulator's command line: one option per knob it offers (``--error-rate`` …) and ``--fault-seed``."""
+    add_dataclass_options(parser, faults_class, dest_prefix="fault")
+    parser.add_argument("--fault-seed", type=int, default=None, help="seed for fault randomness (default --seed)")
+
+
+def faults_from_options(faults_class: type[FaultKnobs], args: argparse.Namespace) -> Any:
+    """The settings :func:`add_fault_options` options describe (checked: ValueError names a bad knob)."""
+    return dataclass_from_options(faults_class, args, dest_prefix="fault")

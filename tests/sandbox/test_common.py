@@ -17,6 +17,7 @@ from include.sandbox.common import (
     clone,
     dataclass_defaults,
     dataclass_from_options,
+    nonblank_lines,
 )
 
 
@@ -71,3 +72,10 @@ def test_a_settings_dataclass_becomes_typed_command_line_options_and_back():
     assert dataclass_from_options(Settings, parser.parse_args([]), dest_prefix="fault") == Settings()
     args = parser.parse_args(["--latency-ms", "20", "--error-rate", "0.5"])
     assert dataclass_from_options(Settings, args, dest_prefix="fault") == Settings(latency_ms=20, error_rate=0.5)
+
+
+def test_a_list_file_gives_its_stripped_lines_without_the_blank_ones(tmp_path):
+    emails = tmp_path / "emails.txt"
+    emails.write_text(" a@example.com \n\n   \nb@example.com\n", encoding="utf-8")
+    assert nonblank_lines(emails) == ["a@example.com", "b@example.com"]
+    assert nonblank_lines(None) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import random
 from collections import Counter
@@ -10,7 +11,17 @@ from typing import ClassVar
 
 import pytest
 
-from include.sandbox.faults import Answer, Drop, FaultInjector, FaultKnobs, Hold, LoseAnswer
+from include.sandbox.faults import (
+    Answer,
+    Drop,
+    FaultControls,
+    FaultInjector,
+    FaultKnobs,
+    Hold,
+    LoseAnswer,
+    add_fault_options,
+    faults_from_options,
+)
 
 
 @dataclass
@@ -234,3 +245,25 @@ def test_shares_are_kept_as_floats_and_the_settings_read_back_as_json():
     faults = EveryKnob(error_rate=1, timeout_hold_s=2)
     assert faults.error_rate == 1.0 and isinstance(faults.error_rate, float)
     assert faults.as_dict() == dataclasses.asdict(faults)
+
+
+# -- what an emulator builds on ------------------------------------------------------------------------
+
+def test_an_emulators_command_line_offers_each_knob_and_the_fault_seed():
+    parser = argparse.ArgumentParser()
+    add_fault_options(parser, Renamed)
+    args = parser.parse_args(["--gateway-timeout-rate", "0.25", "--burst-429", "2", "--fault-seed", "9"])
+    assert faults_from_options(Renamed, args) == Renamed(gateway_timeout_rate=0.25, burst_429=2)
+    assert args.fault_seed == 9 and parser.parse_args([]).fault_seed is None
+    with pytest.raises(ValueError, match="gateway_timeout_rate"):
+        faults_from_options(Renamed, parser.parse_args(["--gateway-timeout-rate", "2"]))
+
+
+def test_a_servers_faults_are_its_injectors_live_settings_and_replacing_them_reaches_the_injector():
+    class Server(FaultControls):
+        def __init__(self) -> None:
+            self.injector = FaultInjector(EveryKnob(), seed=1)
+
+    server = Server()
+    server.faults = EveryKnob(drop_rate=1.0)
+    assert server.faults is server.injector.faults and server.injector.decide() == Drop()

@@ -71,6 +71,7 @@ from include.sandbox.acumatica.schema import (
 )
 from include.sandbox.acumatica.store import AcumaticaStore
 from include.sandbox.acumatica.wire import BodyError, unwrap_body, with_errors, wrap
+from include.sandbox.faults import FaultControls
 from include.sandbox.http_server import AppHTTPServer, HTTPEmulator, KeepAliveHandler
 from include.sandbox.xcart.server import encode_json
 
@@ -103,7 +104,7 @@ def _message(status: int, text: str, **headers: str) -> _Reply:
     return _Reply(status, {"message": text}, headers)
 
 
-class AcumaticaServer(HTTPEmulator):
+class AcumaticaServer(FaultControls, HTTPEmulator):
     """The emulator as an object: ``start()`` serves on a background thread, ``stop()`` shuts down.
 
     Without ``store`` a new store is seeded from the seed arguments; with one, it is served as is
@@ -174,14 +175,6 @@ class AcumaticaServer(HTTPEmulator):
     def limits(self, limits: Limits) -> None:
         self.licence.limits = limits
 
-    @property
-    def faults(self) -> Faults:
-        return self.injector.faults
-
-    @faults.setter
-    def faults(self, faults: Faults) -> None:
-        self.injector.faults = faults
-
     def stats_snapshot(self) -> dict[str, int]:
         open_sessions = self.licence.open_sessions()  # first: it expires idle sessions, which the counters count
         counts = self.stats.snapshot()
@@ -213,10 +206,6 @@ class _Handler(KeepAliveHandler):
 
     def version_string(self) -> str:
         return "AcumaticaSandbox/24.200"
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
-        if self.server.app.log_requests:  # the request line only: no cookies, tokens or bodies
-            sys.stderr.write(f"{self.address_string()} [{self.log_date_time_string()}] {format % args}\n")
 
     # -- plumbing ------------------------------------------------------------------------------------------
 

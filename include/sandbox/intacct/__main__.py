@@ -16,7 +16,8 @@ import os
 import sys
 from pathlib import Path
 
-from include.sandbox.common import add_dataclass_options, dataclass_from_options
+from include.sandbox.common import add_dataclass_options, dataclass_from_options, nonblank_lines
+from include.sandbox.faults import add_fault_options, faults_from_options
 from include.sandbox.http_server import serve_until_signal
 from include.sandbox.intacct.faults import Faults
 from include.sandbox.intacct.gateway import Limits
@@ -35,10 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--emails-file", type=Path, default=None,
                         help="storefront e-mails (one a line) the company already has as customers")
     add_dataclass_options(parser, Limits, dest_prefix="limit")
-    add_dataclass_options(parser, Faults, dest_prefix="fault")
+    add_fault_options(parser, Faults)
     parser.add_argument("--login-failure", choices=("http401", "operation"), default="http401",
                         help="how wrong company credentials are answered (docs/intacct.md, failure layers)")
-    parser.add_argument("--fault-seed", type=int, default=None, help="seed for fault randomness (default --seed)")
     parser.add_argument("--log-requests", action="store_true", help="request lines to stderr (no bodies)")
     return parser
 
@@ -46,9 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    emails = []
-    if args.emails_file:
-        emails = [line.strip() for line in args.emails_file.read_text(encoding="utf-8").splitlines() if line.strip()]
+    emails = nonblank_lines(args.emails_file)
     try:
         server = IntacctServer(
             host=args.host, port=args.port, companies=args.companies or ("storesync-demo",), seed=args.seed,
@@ -58,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
             user_id=os.environ.get("INTACCT_USER_ID", "ws_storesync"),
             user_password=os.environ.get("INTACCT_USER_PASSWORD", "sandbox-user-password"),
             limits=dataclass_from_options(Limits, args, dest_prefix="limit"),
-            faults=dataclass_from_options(Faults, args, dest_prefix="fault"),
+            faults=faults_from_options(Faults, args),
             fault_seed=args.fault_seed, log_requests=args.log_requests, login_failure=args.login_failure,
         )
     except ValueError as error:

@@ -39,7 +39,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
-from include.sandbox.faults import Answer, Drop, FaultInjector, Hold, LoseAnswer
+from include.sandbox.faults import Answer, Drop, FaultControls, FaultInjector, Hold, LoseAnswer
 from include.sandbox.http_server import AppHTTPServer, HTTPEmulator, KeepAliveHandler
 from include.sandbox.intacct.faults import Faults
 from include.sandbox.intacct.gateway import Company, Gateway, Limits, throttled_answer
@@ -52,7 +52,7 @@ TENANT_PREFIX = "/tenant/"
 GATEWAY_FAULT_PAGE = b"<html><head><title>{status}</title></head><body><h1>{status}</h1></body></html>"
 
 
-class IntacctServer(HTTPEmulator):
+class IntacctServer(FaultControls, HTTPEmulator):
     """The emulator as an object: ``start()`` serves on a background thread, ``stop()`` shuts down.
 
     ``companies`` names the tenants (each seeded alike from the seed arguments); ``user_id``/``user_password``
@@ -177,14 +177,6 @@ class IntacctServer(HTTPEmulator):
             return dict(record)
 
     @property
-    def faults(self) -> Faults:
-        return self.injector.faults
-
-    @faults.setter
-    def faults(self, faults: Faults) -> None:
-        self.injector.faults = faults
-
-    @property
     def limits(self) -> Limits:
         return self.gateway.limits
 
@@ -205,10 +197,6 @@ class _Handler(KeepAliveHandler):
 
     def version_string(self) -> str:
         return "IntacctSandbox/3.0"
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
-        if self.server.app.log_requests:  # the request line only: never bodies (they carry passwords)
-            sys.stderr.write(f"{self.address_string()} [{self.log_date_time_string()}] {format % args}\n")
 
     def _handle(self, verb: str) -> None:
         length = self.headers.get("Content-Length")

@@ -44,6 +44,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from include.sandbox.faults import FaultControls
 from include.sandbox.http_server import AppHTTPServer, HTTPEmulator, KeepAliveHandler
 from include.sandbox.xcart import rest
 from include.sandbox.xcart.faults import Drop, FaultInjector, Faults, Hold
@@ -134,7 +135,7 @@ def _bad_request(message: str) -> _Reply:
 
 # -- the server ------------------------------------------------------------------------------------
 
-class XCartServer(HTTPEmulator):
+class XCartServer(FaultControls, HTTPEmulator):
     """The emulator as an object: ``start()`` serves on a background thread, ``stop()`` shuts down.
 
     Without ``store`` a new store is seeded from the seed arguments; with one, it is served as is.
@@ -183,7 +184,7 @@ class XCartServer(HTTPEmulator):
         else:
             self.seed_spec = SeedSpec(seed, orders, products, profiles, days, end_ts)
         self.store = store
-        self._injector = FaultInjector(
+        self.injector = FaultInjector(
             Faults(latency_ms=latency_ms, error_rate=error_rate, rate_limit_per_minute=rate_limit_per_minute,
                    timeout_rate=timeout_rate, timeout_hold_s=timeout_hold_s, drop_rate=drop_rate,
                    burst_429=burst_429, max_concurrency=max_concurrency, retry_after_s=retry_after_s),
@@ -202,20 +203,12 @@ class XCartServer(HTTPEmulator):
 
     # -- sandbox controls --------------------------------------------------------------------------
 
-    @property
-    def faults(self) -> Faults:
-        return self._injector.faults
-
-    @faults.setter
-    def faults(self, faults: Faults) -> None:
-        self._injector.faults = faults
-
     def fault_stats(self) -> dict[str, int]:
         """API requests seen and faults injected since the start (or ``reset_fault_stats``), by kind."""
-        return self._injector.stats()
+        return self.injector.stats()
 
     def reset_fault_stats(self) -> None:
-        self._injector.reset_stats()
+        self.injector.reset_stats()
 
     def reset(self) -> dict[str, int]:
         spec = self.seed_spec
@@ -234,13 +227,13 @@ class XCartServer(HTTPEmulator):
         return None
 
     def admit(self) -> tuple[int, dict[str, str]] | None:
-        return self._injector.admit()
+        return self.injector.admit()
 
     def release(self) -> None:
-        self._injector.release()
+        self.injector.release()
 
     def before_request(self) -> tuple[int, dict[str, str]] | Drop | Hold | None:
-        return self._injector.before_request()
+        return self.injector.before_request()
 
 
 # -- request handling ------------------------------------------------------------------------------
@@ -377,10 +370,8 @@ class _Handler(KeepAliveHandler):
     def version_string(self) -> str:
         return "XCartSandbox/5"
 
-    def log_message(self, format: str, *args: Any) -> None:
-        if self.server.app.log_requests:
-            message = _KEY_IN_TEXT.sub(r"\1***", format % args)
-            sys.stderr.write(f"{self.address_string()} [{self.log_date_time_string()}] {message}\n")
+    def mask_log(self, message: str) -> str:
+        return _KEY_IN_TEXT.sub(r"\1***", message)  # the request line carries the API key in its query
 
     # -- plumbing ----------------------------------------------------------------------------------
 
