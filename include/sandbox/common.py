@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-from collections.abc import Mapping
 from pathlib import Path
 from decimal import Decimal
 from typing import Any
@@ -16,15 +15,14 @@ _NUMBER = (int, float, Decimal)  # JSON parsed with Decimal floats (X-Cart's san
 
 
 def clone(value: Any) -> Any:
-    """Deep copy of JSON-like data (mappings, lists, immutable scalars); much faster than copy.deepcopy.
+    """Deep copy of JSON-like data (dicts, lists, immutable scalars); much faster than copy.deepcopy.
 
-    Plain dicts and lists are tested first: stores copy whole pages of records through here."""
+    Only dict and list are tested: stores copy whole pages of records through here, and an ABC check
+    (``Mapping``) on every scalar doubles the time (a page of 100 X-Cart orders: 2 ms to 4-5 ms)."""
     if isinstance(value, dict):
         return {key: clone(item) for key, item in value.items()}
     if isinstance(value, list):
         return [clone(item) for item in value]
-    if isinstance(value, Mapping):
-        return {key: clone(item) for key, item in value.items()}
     return value
 
 

@@ -85,7 +85,7 @@ def with_errors(body: Mapping[str, Any], record_error: str, field_errors: Mappin
     ``field_errors`` is keyed by path: ``CustomerID``, ``Details[0].InventoryID``, ``ShipToAddress.Country``,
     ``Details[1]`` (the line itself). A field the client left out is added as ``{"error": …}``.
     """
-    result = clone(body)
+    result = clone(dict(body))
     result["error"] = record_error
     for path, message in field_errors.items():
         _place_error(result, _split_path(path), message)
