@@ -4,7 +4,8 @@
 - ``AppHTTPServer``: a ``ThreadingHTTPServer`` that carries the emulator object (``server.app``) to its
   request handlers.
 - ``KeepAliveHandler``: the base of the emulators' request handlers: HTTP/1.1 keep-alive, every method
-  answered by ``_handle(verb)``.
+  answered by ``_handle(verb)``, request lines logged only when the emulator's ``log_requests`` is on, and
+  ``drop_connection`` for an injected drop.
 - ``ServingThread``: one ``socketserver`` server running ``serve_forever`` on a daemon thread until
   ``stop()``.
 - ``HTTPEmulator``: the base of an emulator served by one ``AppHTTPServer``: ``start()``/``stop()``, a
@@ -16,11 +17,13 @@
 from __future__ import annotations
 
 import signal
+import socket
 import socketserver
+import sys
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import ClassVar, Generic, Self, TypeVar
+from typing import Any, ClassVar, Generic, Self, TypeVar
 
 App = TypeVar("App")
 
@@ -72,6 +75,24 @@ class KeepAliveHandler(BaseHTTPRequestHandler):
 
     def _handle(self, verb: str) -> None:
         raise NotImplementedError
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+        """The request line only (never headers or bodies: they carry passwords, cookies and tokens), to stderr,
+        when the emulator's ``log_requests`` is on; ``mask_log`` hides what the line itself may carry."""
+        if getattr(getattr(self.server, "app", None), "log_requests", False):
+            message = self.mask_log(format % args)
+            sys.stderr.write(f"{self.address_string()} [{self.log_date_time_string()}] {message}\n")
+
+    def mask_log(self, message: str) -> str:
+        return message
+
+    def drop_connection(self) -> None:
+        """Close the socket without a byte of answer (the client sees the connection end): an injected drop."""
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
 
 
 class ServingThread:

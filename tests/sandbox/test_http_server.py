@@ -80,6 +80,48 @@ def test_every_method_the_emulators_answer_goes_to_handle():
             assert fetch(greeter.base_url, method) == f"{method} hello"
 
 
+class _LoggingHandler(KeepAliveHandler):
+    """The base's own request logging, with a secret in the query masked."""
+
+    server: AppHTTPServer[Greeter]
+
+    def mask_log(self, message: str) -> str:
+        return message.replace("s3cret", "***")
+
+    def _handle(self, verb: str) -> None:
+        if self.path.startswith("/drop"):
+            self.drop_connection()
+            return
+        self.send_response(204)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+
+def test_request_lines_are_logged_only_when_the_emulator_asks_and_masked_as_it_says(capfd):
+    greeter = Greeter()
+    greeter.handler = _LoggingHandler  # looked up when the server starts
+    with greeter:
+        fetch(f"{greeter.base_url}/quiet?key=s3cret")
+        greeter.log_requests = True
+        fetch(f"{greeter.base_url}/loud?key=s3cret")
+    logged = capfd.readouterr().err
+    assert "/loud?key=***" in logged
+    assert "/quiet" not in logged and "s3cret" not in logged
+
+
+def test_a_dropped_request_gets_its_connection_closed_without_an_answer():
+    greeter = Greeter()
+    greeter.handler = _LoggingHandler
+    with greeter:
+        client = http.client.HTTPConnection("127.0.0.1", greeter.port, timeout=5)
+        try:
+            client.request("GET", "/drop")
+            with pytest.raises((http.client.RemoteDisconnected, ConnectionResetError)):
+                client.getresponse()
+        finally:
+            client.close()
+
+
 def test_port_and_base_url_name_the_bound_port_and_exist_only_while_serving():
     greeter = Greeter()
     with pytest.raises(RuntimeError, match="server not started"):

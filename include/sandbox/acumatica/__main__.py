@@ -18,6 +18,8 @@ from pathlib import Path
 from include.sandbox.acumatica.faults import Faults
 from include.sandbox.acumatica.licence import Limits
 from include.sandbox.acumatica.server import AcumaticaServer
+from include.sandbox.common import add_dataclass_options, dataclass_from_options, nonblank_lines
+from include.sandbox.faults import add_fault_options, faults_from_options
 from include.sandbox.http_server import serve_until_signal
 
 
@@ -32,30 +34,19 @@ def build_parser() -> argparse.ArgumentParser:
                         help="storefront e-mails (one a line) the tenant already has as customers")
     parser.add_argument("--tenant", default=os.environ.get("ACUMATICA_TENANT", "Company"))
     parser.add_argument("--client-id", default=os.environ.get("ACUMATICA_CLIENT_ID", "storesync@Company"))
-    for name, default in dataclass_defaults(Limits).items():
-        parser.add_argument(f"--{name.replace('_', '-')}", dest=f"limit_{name}", type=type(default), default=default)
-    for name, default in dataclass_defaults(Faults).items():
-        parser.add_argument(f"--{name.replace('_', '-')}", dest=f"fault_{name}", type=type(default), default=default)
-    parser.add_argument("--fault-seed", type=int, default=None, help="seed for fault randomness (default --seed)")
+    add_dataclass_options(parser, Limits, dest_prefix="limit")
+    add_fault_options(parser, Faults)
     parser.add_argument("--log-requests", action="store_true", help="request lines to stderr (no secrets)")
     return parser
-
-
-def dataclass_defaults(cls) -> dict:
-    import dataclasses
-
-    return {field.name: field.default for field in dataclasses.fields(cls)}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    emails = []
-    if args.emails_file:
-        emails = [line.strip() for line in args.emails_file.read_text(encoding="utf-8").splitlines() if line.strip()]
+    emails = nonblank_lines(args.emails_file)
     try:
-        limits = Limits(**{name: getattr(args, f"limit_{name}") for name in dataclass_defaults(Limits)})
-        faults = Faults(**{name: getattr(args, f"fault_{name}") for name in dataclass_defaults(Faults)})
+        limits = dataclass_from_options(Limits, args, dest_prefix="limit")
+        faults = faults_from_options(Faults, args)
         server = AcumaticaServer(
             host=args.host, port=args.port, seed=args.seed, items=args.items, customers=args.customers,
             customer_emails=emails, tenant=args.tenant, client_id=args.client_id,

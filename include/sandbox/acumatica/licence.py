@@ -35,6 +35,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from include.sandbox.common import check_count, check_seconds
+
 #: Counters of :class:`Stats` (``429`` and ``open_sessions`` are derived when read).
 COUNTERS = (
     "requests", "logins", "failed_logins", "logouts", "tokens_issued", "401", "expired_sessions",
@@ -56,14 +58,9 @@ class Limits:
 
     def __post_init__(self) -> None:
         for name in ("max_sessions", "max_concurrent", "requests_per_minute", "latency_ms", "max_queue"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ValueError(f"{name} must be a non-negative integer (0 = no limit where a limit is meant)")
+            check_count(name, getattr(self, name), note="0 = no limit where a limit is meant")
         for name in ("session_idle_timeout_s", "token_lifetime_s", "queue_timeout_s"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-                raise ValueError(f"{name} must be a number of seconds above 0")
-            setattr(self, name, float(value))
+            setattr(self, name, check_seconds(name, getattr(self, name)))
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

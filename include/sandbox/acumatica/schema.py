@@ -184,15 +184,6 @@ class Reference:
     default_currency: str = "USD"
 
 
-def clone(value: Any) -> Any:
-    """Deep copy of JSON-like data."""
-    if isinstance(value, dict):
-        return {key: clone(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [clone(item) for item in value]
-    return value
-
-
 def money(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 

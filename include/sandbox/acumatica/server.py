@@ -43,7 +43,6 @@ import dataclasses
 import hmac
 import inspect
 import json
-import socket
 import sys
 import time
 import traceback
@@ -56,7 +55,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from include.sandbox.acumatica import odata
-from include.sandbox.acumatica.faults import Answer, Drop, FaultInjector, Faults, Hold
+from include.sandbox.acumatica.faults import Answer, Drop, Faults, Hold, fault_injector
 from include.sandbox.acumatica.licence import Licence, Limits, Rejection, Stats
 from include.sandbox.acumatica.seed import SeedSpec, seed_store
 from include.sandbox.acumatica.schema import (
@@ -72,6 +71,7 @@ from include.sandbox.acumatica.schema import (
 )
 from include.sandbox.acumatica.store import AcumaticaStore
 from include.sandbox.acumatica.wire import BodyError, unwrap_body, with_errors, wrap
+from include.sandbox.faults import FaultControls
 from include.sandbox.http_server import AppHTTPServer, HTTPEmulator, KeepAliveHandler
 from include.sandbox.xcart.server import encode_json
 
@@ -104,7 +104,7 @@ def _message(status: int, text: str, **headers: str) -> _Reply:
     return _Reply(status, {"message": text}, headers)
 
 
-class AcumaticaServer(HTTPEmulator):
+class AcumaticaServer(FaultControls, HTTPEmulator):
     """The emulator as an object: ``start()`` serves on a background thread, ``stop()`` shuts down.
 
     Without ``store`` a new store is seeded from the seed arguments; with one, it is served as is
@@ -154,8 +154,8 @@ class AcumaticaServer(HTTPEmulator):
         self.store = store
         self.stats = Stats(clock)
         self.licence = Licence(limits or Limits(), stats=self.stats, clock=clock)
-        self.injector = FaultInjector(faults or Faults(), seed=seed if fault_seed is None else fault_seed,
-                                      stats=self.stats)
+        self.injector = fault_injector(faults or Faults(), seed=seed if fault_seed is None else fault_seed,
+                                       stats=self.stats)
 
     # -- lifecycle: start(), stop(), port and base_url (the instance URL) come from HTTPEmulator -----------
 
@@ -174,14 +174,6 @@ class AcumaticaServer(HTTPEmulator):
     @limits.setter
     def limits(self, limits: Limits) -> None:
         self.licence.limits = limits
-
-    @property
-    def faults(self) -> Faults:
-        return self.injector.faults
-
-    @faults.setter
-    def faults(self, faults: Faults) -> None:
-        self.injector.faults = faults
 
     def stats_snapshot(self) -> dict[str, int]:
         open_sessions = self.licence.open_sessions()  # first: it expires idle sessions, which the counters count
@@ -214,10 +206,6 @@ class _Handler(KeepAliveHandler):
 
     def version_string(self) -> str:
         return "AcumaticaSandbox/24.200"
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
-        if self.server.app.log_requests:  # the request line only: no cookies, tokens or bodies
-            sys.stderr.write(f"{self.address_string()} [{self.log_date_time_string()}] {format % args}\n")
 
     # -- plumbing ------------------------------------------------------------------------------------------
 
@@ -273,13 +261,6 @@ class _Handler(KeepAliveHandler):
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
             raise _message(400, f"The request body is not valid JSON: {error}") from None
 
-    def _drop_connection(self) -> None:
-        self.close_connection = True
-        try:
-            self.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-
     # -- API: admission, faults, auth ----------------------------------------------------------------------
 
     def _api(self, verb: str, path: str, params: dict[str, list[str]], body: bytes) -> None:
@@ -293,9 +274,9 @@ class _Handler(KeepAliveHandler):
         try:
             if admitted:
                 app.sleep(admitted)  # the licence's per-minute delay, served inside the request's core
-            fault = app.injector.before_request()
+            fault = app.injector.decide()
             if isinstance(fault, Drop):
-                self._drop_connection()
+                self.drop_connection()
                 return
             if isinstance(fault, Answer):
                 if fault.status == 429:

@@ -55,6 +55,7 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
+from include.sandbox.common import clone
 from include.sandbox.acumatica.schema import (  # noqa: F401 - re-exported: callers import them from the store
     ADDRESS,
     ActionError,
@@ -80,7 +81,6 @@ from include.sandbox.acumatica.schema import (  # noqa: F401 - re-exported: call
     UnknownEntity,
     ValidationFailed,
     ZERO,
-    clone,
     coerce,
     iso_utc,
     money,

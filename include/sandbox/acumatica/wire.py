@@ -18,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from include.sandbox.common import clone
+
 #: Keys of a wrapped record that are not fields.
 META_KEYS = ("id", "rowNumber", "note", "custom", "_links", "error", "files")
 
@@ -83,19 +85,13 @@ def with_errors(body: Mapping[str, Any], record_error: str, field_errors: Mappin
     ``field_errors`` is keyed by path: ``CustomerID``, ``Details[0].InventoryID``, ``ShipToAddress.Country``,
     ``Details[1]`` (the line itself). A field the client left out is added as ``{"error": …}``.
     """
-    result = _copy(body)
+    result = clone(dict(body))
     result["error"] = record_error
     for path, message in field_errors.items():
         _place_error(result, _split_path(path), message)
     return result
 
 
-def _copy(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {key: _copy(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_copy(item) for item in value]
-    return value
 
 
 def _split_path(path: str) -> list[str | int]:

@@ -12,19 +12,16 @@ from the start (``--max-concurrent 2 --error-rate 0.1``) or later over HTTP: ``P
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 import sys
 from pathlib import Path
 
+from include.sandbox.common import add_dataclass_options, dataclass_from_options, nonblank_lines
+from include.sandbox.faults import add_fault_options, faults_from_options
 from include.sandbox.http_server import serve_until_signal
 from include.sandbox.intacct.faults import Faults
 from include.sandbox.intacct.gateway import Limits
 from include.sandbox.intacct.server import IntacctServer
-
-
-def _defaults(cls) -> dict:
-    return {f.name: f.default for f in dataclasses.fields(cls)}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,13 +35,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--customers", type=int, default=80)
     parser.add_argument("--emails-file", type=Path, default=None,
                         help="storefront e-mails (one a line) the company already has as customers")
-    for name, default in _defaults(Limits).items():
-        parser.add_argument(f"--{name.replace('_', '-')}", dest=f"limit_{name}", type=type(default), default=default)
-    for name, default in _defaults(Faults).items():
-        parser.add_argument(f"--{name.replace('_', '-')}", dest=f"fault_{name}", type=type(default), default=default)
+    add_dataclass_options(parser, Limits, dest_prefix="limit")
+    add_fault_options(parser, Faults)
     parser.add_argument("--login-failure", choices=("http401", "operation"), default="http401",
                         help="how wrong company credentials are answered (docs/intacct.md, failure layers)")
-    parser.add_argument("--fault-seed", type=int, default=None, help="seed for fault randomness (default --seed)")
     parser.add_argument("--log-requests", action="store_true", help="request lines to stderr (no bodies)")
     return parser
 
@@ -52,9 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    emails = []
-    if args.emails_file:
-        emails = [line.strip() for line in args.emails_file.read_text(encoding="utf-8").splitlines() if line.strip()]
+    emails = nonblank_lines(args.emails_file)
     try:
         server = IntacctServer(
             host=args.host, port=args.port, companies=args.companies or ("storesync-demo",), seed=args.seed,
@@ -63,8 +55,8 @@ def main(argv: list[str] | None = None) -> int:
             sender_password=os.environ.get("INTACCT_SENDER_PASSWORD", "sandbox-sender-password"),
             user_id=os.environ.get("INTACCT_USER_ID", "ws_storesync"),
             user_password=os.environ.get("INTACCT_USER_PASSWORD", "sandbox-user-password"),
-            limits=Limits(**{name: getattr(args, f"limit_{name}") for name in _defaults(Limits)}),
-            faults=Faults(**{name: getattr(args, f"fault_{name}") for name in _defaults(Faults)}),
+            limits=dataclass_from_options(Limits, args, dest_prefix="limit"),
+            faults=faults_from_options(Faults, args),
             fault_seed=args.fault_seed, log_requests=args.log_requests, login_failure=args.login_failure,
         )
     except ValueError as error:

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from include.sandbox.common import check_count
 from include.sandbox.intacct import errors
 from include.sandbox.intacct.errors import IntacctError
 from include.sandbox.intacct.functions import (
@@ -65,9 +66,7 @@ class Limits:
 
     def __post_init__(self) -> None:
         for name in ("max_concurrent", "requests_per_minute", "session_timeout_s"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ValueError(f"{name} must be a non-negative integer")
+            check_count(name, getattr(self, name))
         if self.max_concurrent < 1 or self.session_timeout_s < 1:
             raise ValueError("max_concurrent and session_timeout_s must be at least 1")
 

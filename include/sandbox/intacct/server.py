@@ -29,7 +29,6 @@ Sandbox endpoints (loopback only, no credentials; JSON in and out)::
 from __future__ import annotations
 
 import json
-import socket
 import sys
 import time
 import traceback
@@ -40,8 +39,9 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
+from include.sandbox.faults import Answer, Drop, FaultControls, FaultInjector, Hold, LoseAnswer
 from include.sandbox.http_server import AppHTTPServer, HTTPEmulator, KeepAliveHandler
-from include.sandbox.intacct.faults import FaultInjector, Faults
+from include.sandbox.intacct.faults import Faults
 from include.sandbox.intacct.gateway import Company, Gateway, Limits, throttled_answer
 from include.sandbox.intacct.objects import OBJECTS, format_value
 from include.sandbox.intacct.seed import SeedSpec, new_company
@@ -52,7 +52,7 @@ TENANT_PREFIX = "/tenant/"
 GATEWAY_FAULT_PAGE = b"<html><head><title>{status}</title></head><body><h1>{status}</h1></body></html>"
 
 
-class IntacctServer(HTTPEmulator):
+class IntacctServer(FaultControls, HTTPEmulator):
     """The emulator as an object: ``start()`` serves on a background thread, ``stop()`` shuts down.
 
     ``companies`` names the tenants (each seeded alike from the seed arguments); ``user_id``/``user_password``
@@ -177,14 +177,6 @@ class IntacctServer(HTTPEmulator):
             return dict(record)
 
     @property
-    def faults(self) -> Faults:
-        return self.injector.faults
-
-    @faults.setter
-    def faults(self, faults: Faults) -> None:
-        self.injector.faults = faults
-
-    @property
     def limits(self) -> Limits:
         return self.gateway.limits
 
@@ -205,10 +197,6 @@ class _Handler(KeepAliveHandler):
 
     def version_string(self) -> str:
         return "IntacctSandbox/3.0"
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
-        if self.server.app.log_requests:  # the request line only: never bodies (they carry passwords)
-            sys.stderr.write(f"{self.address_string()} [{self.log_date_time_string()}] {format % args}\n")
 
     def _handle(self, verb: str) -> None:
         length = self.headers.get("Content-Length")
@@ -245,29 +233,25 @@ class _Handler(KeepAliveHandler):
 
     def _gateway(self, body: bytes, tenant: str | None) -> None:
         app = self.server.app
-        fault = app.injector.draw()
-        if fault is not None and fault.kind == "429":
+        fault = app.injector.decide()
+        if isinstance(fault, Answer) and fault.status == 429:
             answer = throttled_answer()
             self._send(answer.status, answer.body, answer.content_type)
             return
-        if fault is not None and fault.kind == "5xx":
+        if isinstance(fault, Answer):
             label = {500: "500 Internal Server Error", 502: "502 Bad Gateway", 503: "503 Service Unavailable"}
             self._send(fault.status, GATEWAY_FAULT_PAGE.replace(b"{status}", label[fault.status].encode()),
                        "text/html")
             return
-        if fault is not None and fault.kind == "drop":
-            self.close_connection = True
-            try:
-                self.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+        if isinstance(fault, Drop):
+            self.drop_connection()
             return
-        latency = app.faults.latency_ms
+        latency = app.injector.delay()
         answer = app.gateway.handle(body, self.headers.get("Content-Type", ""), tenant,
-                                    while_admitted=(lambda: app.sleep(latency / 1000)) if latency else lambda: None)
-        if fault is not None and fault.kind == "hold":
+                                    while_admitted=(lambda: app.sleep(latency)) if latency else lambda: None)
+        if isinstance(fault, Hold):
             app.sleep(fault.seconds)  # executed and committed; the answer comes after the client gave up
-        if fault is not None and fault.kind == "524":
+        if isinstance(fault, LoseAnswer):
             self._send(524, b"", "text/html")  # executed and committed; the gateway timed out answering
             return
         self._send(answer.status, answer.body, answer.content_type)

@@ -10,7 +10,8 @@ or from a shell: ``python -m include.sandbox.xcart --port 8081 --rw-key … --ro
 """
 
 from include.sandbox.xcart.seed import SeedSpec, seed_store
-from include.sandbox.xcart.server import Faults, XCartServer, encode_json
+from include.sandbox.xcart.faults import Faults
+from include.sandbox.xcart.server import XCartServer, encode_json
 from include.sandbox.xcart.store import InvalidRecord, RecordNotFound, StoreError, XCartStore
 
 __all__ = [

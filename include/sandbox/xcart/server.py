@@ -32,16 +32,11 @@ from __future__ import annotations
 import dataclasses
 import hmac
 import json
-import math
-import random
 import re
 import secrets
-import socket
 import sys
-import threading
 import time
 import traceback
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -49,8 +44,10 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from include.sandbox.faults import FaultControls
 from include.sandbox.http_server import AppHTTPServer, HTTPEmulator, KeepAliveHandler
 from include.sandbox.xcart import rest
+from include.sandbox.xcart.faults import Drop, FaultInjector, Faults, Hold
 from include.sandbox.xcart.seed import SeedSpec, seed_store
 from include.sandbox.xcart.store import (
     CARRIER_BY_SHIPPING_METHOD,
@@ -121,167 +118,6 @@ def _encode_into(value: Any, out: Callable[[str], None]) -> None:
         raise TypeError(f"cannot encode {type(value).__name__} as JSON")
 
 
-# -- fault injection -------------------------------------------------------------------------------
-
-@dataclass
-class Faults:
-    """Fault-injection knobs, applied to every ``/admin.php`` request (never to ``/_sandbox``).
-
-    ``error_rate``, ``drop_rate`` and ``timeout_rate`` are shares of requests drawn from one seeded random
-    number per request, so they are exact and disjoint (their sum may not exceed 1). ``burst_429`` counts
-    down as its 429s are served (reading the faults shows what is left). ``retry_after_s`` is the
-    ``Retry-After`` of burst and concurrency 429s; the per-minute limit says when its window frees up.
-    """
-
-    latency_ms: int = 0
-    error_rate: float = 0.0  # share of requests answered 500 or 503
-    rate_limit_per_minute: int = 0  # 0 means unlimited; excess requests get 429 + Retry-After
-    timeout_rate: float = 0.0  # share of requests held timeout_hold_s before they are served
-    timeout_hold_s: float = 35.0  # longer than the client's timeout (tests use e.g. 2 s against 1 s)
-    drop_rate: float = 0.0  # share of requests whose connection is closed without an answer
-    burst_429: int = 0  # the next N requests answer 429 + Retry-After
-    max_concurrency: int = 0  # 0 means unlimited; requests in flight above it get 429 + Retry-After
-    retry_after_s: int = 1  # Retry-After of burst and concurrency 429s
-
-    def __post_init__(self) -> None:
-        if isinstance(self.latency_ms, bool) or not isinstance(self.latency_ms, int) or self.latency_ms < 0:
-            raise ValueError("latency_ms must be a non-negative integer")
-        for name in ("error_rate", "timeout_rate", "drop_rate"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)) or not 0 <= value <= 1:
-                raise ValueError(f"{name} must be a number between 0 and 1")
-            setattr(self, name, float(value))
-        if self.error_rate + self.timeout_rate + self.drop_rate > 1 + 1e-9:
-            raise ValueError("error_rate + timeout_rate + drop_rate must not exceed 1")
-        for name in ("rate_limit_per_minute", "burst_429", "max_concurrency", "retry_after_s"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ValueError(f"{name} must be a non-negative integer")
-        hold = self.timeout_hold_s
-        if isinstance(hold, bool) or not isinstance(hold, (int, float, Decimal)) or not 0 < hold <= 3600:
-            raise ValueError("timeout_hold_s must be a number of seconds above 0 (at most 3600)")
-        self.timeout_hold_s = float(hold)
-
-    def as_dict(self) -> dict[str, Any]:
-        """The settings as JSON: the original three always, every other knob when it is not at its default
-        (clients written before the extra knobs existed compare the whole object)."""
-        values = dataclasses.asdict(self)
-        return {name: value for name, value in values.items()
-                if name in _BASE_FAULTS or value != _FAULT_DEFAULTS[name]}
-
-
-_BASE_FAULTS = ("latency_ms", "error_rate", "rate_limit_per_minute")
-_FAULT_DEFAULTS = {f.name: f.default for f in dataclasses.fields(Faults)}
-
-
-@dataclass(frozen=True)
-class Drop:
-    """Close the connection without an answer."""
-
-
-@dataclass(frozen=True)
-class Hold:
-    """Hold the request this long (a client timeout), then serve it."""
-
-    seconds: float
-
-
-FAULT_KINDS = ("latency", "error_500", "error_503", "timeout", "drop", "burst_429", "rate_limit_429",
-               "concurrency_429")
-
-
-class FaultInjector:
-    """Decides, per request, whether to delay, fail, hold, drop or rate-limit it. Seeded, thread-safe.
-
-    ``admit``/``release`` bracket each request for the concurrency cap; ``before_request`` decides the rest.
-    ``stats()`` counts the API requests seen and every fault injected, by kind (see ``FAULT_KINDS``).
-    """
-
-    WINDOW_SECONDS = 60.0
-
-    def __init__(self, faults: Faults, *, seed: int, clock: Callable[[], float] = time.monotonic) -> None:
-        self._lock = threading.Lock()
-        self._rng = random.Random(seed)
-        self._clock = clock
-        self._accepted: deque[float] = deque()
-        self._faults = faults
-        self._in_flight = 0
-        self._stats: dict[str, int] = {"requests": 0, **{kind: 0 for kind in FAULT_KINDS}}
-
-    @property
-    def faults(self) -> Faults:
-        return self._faults
-
-    @faults.setter
-    def faults(self, faults: Faults) -> None:
-        with self._lock:
-            self._faults = faults
-            self._accepted.clear()  # a new limit starts with a fresh window
-
-    def stats(self) -> dict[str, int]:
-        """Requests seen and faults injected so far, by kind, plus ``429`` (all 429s served)."""
-        with self._lock:
-            stats = dict(self._stats)
-        stats["429"] = stats["burst_429"] + stats["rate_limit_429"] + stats["concurrency_429"]
-        return stats
-
-    def reset_stats(self) -> None:
-        with self._lock:
-            self._stats = dict.fromkeys(self._stats, 0)
-
-    def admit(self) -> tuple[int, dict[str, str]] | None:
-        """Count a request in; None when it may go on, else the 429 to answer (not counted in flight)."""
-        with self._lock:
-            self._stats["requests"] += 1
-            cap = self._faults.max_concurrency
-            if cap and self._in_flight >= cap:
-                self._stats["concurrency_429"] += 1
-                return 429, {"Retry-After": str(self._faults.retry_after_s)}
-            self._in_flight += 1
-            return None
-
-    def release(self) -> None:
-        """The end of a request that ``admit`` let in."""
-        with self._lock:
-            self._in_flight = max(0, self._in_flight - 1)
-
-    def before_request(self) -> tuple[int, dict[str, str]] | Drop | Hold | None:
-        """None to serve the request normally, else the (status, headers) to answer, ``Drop`` or ``Hold``."""
-        faults = self._faults
-        decision: tuple[int, dict[str, str]] | Drop | Hold | None = None
-        with self._lock:
-            if faults.burst_429:
-                faults.burst_429 -= 1
-                self._stats["burst_429"] += 1
-                return 429, {"Retry-After": str(faults.retry_after_s)}
-            if faults.rate_limit_per_minute:
-                now = self._clock()
-                while self._accepted and now - self._accepted[0] >= self.WINDOW_SECONDS:
-                    self._accepted.popleft()
-                if len(self._accepted) >= faults.rate_limit_per_minute:
-                    wait = self.WINDOW_SECONDS - (now - self._accepted[0])
-                    self._stats["rate_limit_429"] += 1
-                    return 429, {"Retry-After": str(max(1, math.ceil(wait)))}
-                self._accepted.append(now)
-            if faults.error_rate or faults.drop_rate or faults.timeout_rate:
-                draw = self._rng.random()
-                if draw < faults.error_rate:
-                    status = self._rng.choice((500, 503))
-                    self._stats[f"error_{status}"] += 1
-                    decision = (status, {})
-                elif draw < faults.error_rate + faults.drop_rate:
-                    self._stats["drop"] += 1
-                    decision = Drop()
-                elif draw < faults.error_rate + faults.drop_rate + faults.timeout_rate:
-                    self._stats["timeout"] += 1
-                    decision = Hold(faults.timeout_hold_s)
-            if faults.latency_ms:
-                self._stats["latency"] += 1
-        if faults.latency_ms:
-            time.sleep(faults.latency_ms / 1000)
-        return decision
-
-
 # -- request errors --------------------------------------------------------------------------------
 
 class _Reply(Exception):
@@ -299,7 +135,7 @@ def _bad_request(message: str) -> _Reply:
 
 # -- the server ------------------------------------------------------------------------------------
 
-class XCartServer(HTTPEmulator):
+class XCartServer(FaultControls, HTTPEmulator):
     """The emulator as an object: ``start()`` serves on a background thread, ``stop()`` shuts down.
 
     Without ``store`` a new store is seeded from the seed arguments; with one, it is served as is.
@@ -348,7 +184,7 @@ class XCartServer(HTTPEmulator):
         else:
             self.seed_spec = SeedSpec(seed, orders, products, profiles, days, end_ts)
         self.store = store
-        self._injector = FaultInjector(
+        self.injector = FaultInjector(
             Faults(latency_ms=latency_ms, error_rate=error_rate, rate_limit_per_minute=rate_limit_per_minute,
                    timeout_rate=timeout_rate, timeout_hold_s=timeout_hold_s, drop_rate=drop_rate,
                    burst_429=burst_429, max_concurrency=max_concurrency, retry_after_s=retry_after_s),
@@ -367,20 +203,12 @@ class XCartServer(HTTPEmulator):
 
     # -- sandbox controls --------------------------------------------------------------------------
 
-    @property
-    def faults(self) -> Faults:
-        return self._injector.faults
-
-    @faults.setter
-    def faults(self, faults: Faults) -> None:
-        self._injector.faults = faults
-
     def fault_stats(self) -> dict[str, int]:
         """API requests seen and faults injected since the start (or ``reset_fault_stats``), by kind."""
-        return self._injector.stats()
+        return self.injector.stats()
 
     def reset_fault_stats(self) -> None:
-        self._injector.reset_stats()
+        self.injector.reset_stats()
 
     def reset(self) -> dict[str, int]:
         spec = self.seed_spec
@@ -399,13 +227,13 @@ class XCartServer(HTTPEmulator):
         return None
 
     def admit(self) -> tuple[int, dict[str, str]] | None:
-        return self._injector.admit()
+        return self.injector.admit()
 
     def release(self) -> None:
-        self._injector.release()
+        self.injector.release()
 
     def before_request(self) -> tuple[int, dict[str, str]] | Drop | Hold | None:
-        return self._injector.before_request()
+        return self.injector.before_request()
 
 
 # -- request handling ------------------------------------------------------------------------------
@@ -542,10 +370,8 @@ class _Handler(KeepAliveHandler):
     def version_string(self) -> str:
         return "XCartSandbox/5"
 
-    def log_message(self, format: str, *args: Any) -> None:
-        if self.server.app.log_requests:
-            message = _KEY_IN_TEXT.sub(r"\1***", format % args)
-            sys.stderr.write(f"{self.address_string()} [{self.log_date_time_string()}] {message}\n")
+    def mask_log(self, message: str) -> str:
+        return _KEY_IN_TEXT.sub(r"\1***", message)  # the request line carries the API key in its query
 
     # -- plumbing ----------------------------------------------------------------------------------
 
@@ -612,7 +438,7 @@ class _Handler(KeepAliveHandler):
         try:
             fault = app.before_request()
             if isinstance(fault, Drop):
-                self._drop_connection()
+                self.drop_connection()
                 return
             if isinstance(fault, Hold):
                 time.sleep(fault.seconds)  # then serve it: the client has given up, the write still happens
@@ -623,14 +449,6 @@ class _Handler(KeepAliveHandler):
             self._serve_api(verb, params, body)
         finally:
             app.release()
-
-    def _drop_connection(self) -> None:
-        """Close the socket without a byte of answer (the client sees the connection end)."""
-        self.close_connection = True
-        try:
-            self.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
 
     def _serve_api(self, verb: str, params: dict[str, list[str]], body: bytes) -> None:
         """One request as ``Controller/Admin/RESTAPI.php`` handles it (see :mod:`include.sandbox.xcart.rest`)."""

@@ -42,6 +42,8 @@ from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from include.sandbox.common import clone
+
 PAYMENT_STATUS_CODES = ("Q", "A", "PP", "P", "D", "C", "R")
 SHIPPING_STATUS_CODES = ("N", "P", "S", "D", "WND", "R")
 PROFILE_STATUS_CODES = ("E", "D")
@@ -84,15 +86,6 @@ class RecordNotFound(StoreError, LookupError):
 
 class InvalidRecord(StoreError, ValueError):
     """A create or update was refused; the message names the field."""
-
-
-def clone(value: Any) -> Any:
-    """Deep copy of JSON-like data (dicts, lists, immutable scalars); much faster than copy.deepcopy."""
-    if isinstance(value, dict):
-        return {key: clone(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [clone(item) for item in value]
-    return value
 
 
 def _as_unix_time(value: Any) -> int | None:
