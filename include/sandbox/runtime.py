@@ -119,6 +119,7 @@ class SandboxOptions:
     end_ts: int | None = None
     xcart_port: int = 0
     acumatica_port: int = 0
+    intacct_port: int = 0
     customer_overlap: float = 0.75  # share of storefront customers that already exist in the ERP
     alert_http_port: int = 0  # the alert sink's webhook receiver (0: a free port)
     alert_smtp_port: int = 0  # the alert sink's SMTP server
@@ -132,6 +133,8 @@ class Sandbox:
     _xcart: subprocess.Popen | None = None
     acumatica_url: str | None = None
     _acumatica: subprocess.Popen | None = None
+    intacct_url: str | None = None  # the gateway's general endpoint
+    _intacct: subprocess.Popen | None = None
     alert_sink_url: str | None = None
     alert_smtp_port: int | None = None
     _alert_sink: subprocess.Popen | None = None
@@ -143,6 +146,7 @@ class Sandbox:
         self.xcart_settings = settings["xcart_default"]
         self.sage_settings = settings["sage500_default"]
         self.acumatica_settings = settings["acumatica_default"]
+        self.intacct_settings = settings["intacct_default"]
 
     # -- X-Cart ----------------------------------------------------------------------------------------
     def start_xcart(self) -> str:
@@ -220,6 +224,31 @@ class Sandbox:
             raise RuntimeError(f"Acumatica sandbox did not start: {line!r}")
         self.acumatica_url = match.group(1)
         return self.acumatica_url
+
+    def start_intacct(self, customer_emails: list[str]) -> str:
+        """The Sage Intacct gateway emulator as its own process, seeded like the Sage 500 sandbox (same seed,
+        same items) with ``customer_emails`` as existing customers; sender and user are the connection's."""
+        o = self.options
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        emails_file = self.data_dir / "intacct-customer-emails.txt"
+        emails_file.write_text("".join(f"{email}\n" for email in customer_emails), encoding="utf-8")
+        settings = self.intacct_settings
+        extra = settings.get("extra", {})
+        env = {**os.environ, "INTACCT_SENDER_ID": extra.get("sender_id", ""),
+               "INTACCT_SENDER_PASSWORD": extra.get("sender_password", ""), "INTACCT_USER_ID": settings["login"],
+               "INTACCT_USER_PASSWORD": settings["password"], "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'plugins'}"}
+        args = [sys.executable, "-m", "include.sandbox.intacct", "--port", str(o.intacct_port), "--seed", str(o.seed),
+                "--items", str(o.products), "--company", extra.get("company_id", "storesync-demo"),
+                "--emails-file", str(emails_file)]
+        self._intacct = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True,
+                                         start_new_session=True)
+        line = self._intacct.stdout.readline()
+        match = re.search(r"(http://[\d.]+:\d+\S*)", line)
+        if not match:
+            self.stop()
+            raise RuntimeError(f"Intacct sandbox did not start: {line!r}")
+        self.intacct_url = match.group(1)
+        return self.intacct_url
 
     def acumatica_client(self) -> SandboxAcumaticaClient:
         return SandboxAcumaticaClient(self.acumatica_url)
@@ -306,9 +335,10 @@ class Sandbox:
         """
         storefronts = {pair.storefront.system for pair in pairs}
         erps = sorted({pair.erp.system for pair in pairs})
-        unknown = (storefronts - {"xcart"}) | (set(erps) - {"sage500", "acumatica"})
+        unknown = (storefronts - {"xcart"}) | (set(erps) - {"sage500", "acumatica", "intacct"})
         if unknown:
-            raise ValueError(f"no sandbox for {', '.join(sorted(unknown))}; available: xcart, sage500, acumatica")
+            raise ValueError(f"no sandbox for {', '.join(sorted(unknown))}; available: xcart, sage500, acumatica, "
+                             "intacct")
         lines = [self.start_alert_sink()]  # "alert sink: webhooks on …, SMTP on …"
         if not storefronts:
             return lines
@@ -320,6 +350,8 @@ class Sandbox:
             elif system == "sage500":
                 lines.append(f"Sage 500 sandbox (SQLite via ODBC): {self.sage500_path} (new) "
                              f"{self.init_sage500(emails)}")
+            elif system == "intacct":
+                lines.append(f"Sage Intacct sandbox (XML gateway): {self.start_intacct(emails)}")
             else:
                 lines.append(f"Acumatica sandbox (contract-based REST): {self.start_acumatica(emails)}")
         return lines
@@ -331,20 +363,22 @@ class Sandbox:
             overrides["sage500_default"] = {"schema": str(self.sage500_file)}
         if self.acumatica_url:
             overrides["acumatica_default"] = {"host": self.acumatica_url}
+        if self.intacct_url:
+            overrides["intacct_default"] = {"host": self.intacct_url}
         if self.alert_sink_url:
             overrides["alerts_webhook"] = {"host": self.alert_sink_url}
             overrides["alerts_smtp"] = {"port": self.alert_smtp_port}
         return connection_env(overrides)
 
     def stop(self) -> None:
-        for process in (self._alert_sink, self._acumatica, self._xcart):
+        for process in (self._alert_sink, self._acumatica, self._intacct, self._xcart):
             if process and process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
                 try:
                     process.wait(timeout=10)
                 except subprocess.TimeoutExpired:
                     os.killpg(process.pid, signal.SIGKILL)
-        self._alert_sink = self._acumatica = self._xcart = None
+        self._alert_sink = self._acumatica = self._intacct = self._xcart = None
 
     def __enter__(self) -> "Sandbox":
         return self

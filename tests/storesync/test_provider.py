@@ -7,7 +7,7 @@ import json
 
 from storesync.provider import form_extras, get_provider_info
 
-TYPES = {"xcart", "sage500", "storesync", "acumatica"}
+TYPES = {"xcart", "sage500", "storesync", "acumatica", "intacct"}
 
 
 def _types() -> dict[str, dict]:
@@ -38,6 +38,7 @@ def test_secrets_in_extras_are_password_fields():
     assert types["xcart"]["conn-fields"]["read_only_api_key"]["schema"]["format"] == "password"
     assert types["acumatica"]["conn-fields"]["client_secret"]["schema"]["format"] == "password"
     assert types["storesync"]["conn-fields"]["url"]["schema"]["format"] == "password"
+    assert types["intacct"]["conn-fields"]["sender_password"]["schema"]["format"] == "password"
 
 
 def test_xcart_form_fields_never_travel_as_request_headers():

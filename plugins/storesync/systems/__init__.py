@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from storesync.systems.spec import SystemSpec
 
 #: Installed systems, in the order they are listed (provider info, messages). Adding a system: its folder + here.
-INSTALLED = ("xcart", "sage500", "acumatica")
+INSTALLED = ("xcart", "sage500", "acumatica", "intacct")
 
 
 class UnknownSystem(KeyError):

@@ -1,7 +1,8 @@
-"""The "intacct" connection type: its form fields, for the provider declaration the lead registers.
+"""The "intacct" connection type: its form fields (``CONNECTION_FIELDS``, ``UI_FIELD_BEHAVIOUR``), which the
+provider info lists through the system's declaration.
 
 Imports nothing from Airflow or the hook (Airflow reads provider info while it initialises; see
-``storesync.provider``). ``INTACCT_CONNECTION_TYPE`` is one entry of ``get_provider_info()["connection-types"]``.
+``storesync.provider``).
 
 Fields: host = the gateway URL (``https://api.intacct.com/ia/xml/xmlgw.phtml``, intacct-sdk-php
 ``Credentials/Endpoint.php`` ``DEFAULT_ENDPOINT``), login = the Web Services user ID, password = its password;
@@ -23,7 +24,7 @@ def _field(label: str, kind: str, default: Any = None, description: str | None =
     return {"label": label, "schema": schema, **({"description": description} if description else {})}
 
 
-INTACCT_CONNECTION_FIELDS: dict[str, dict[str, Any]] = {
+CONNECTION_FIELDS: dict[str, dict[str, Any]] = {
     "sender_id": _field("Web Services sender ID", "string",
                         description="The sender ID of the Web Services developer licence."),
     "sender_password": _field("Web Services sender password", "string", secret=True),
@@ -44,20 +45,8 @@ INTACCT_CONNECTION_FIELDS: dict[str, dict[str, Any]] = {
                                           "requests per company by performance tier."),
 }
 
-INTACCT_UI_FIELD_BEHAVIOUR: dict[str, Any] = {
+UI_FIELD_BEHAVIOUR: dict[str, Any] = {
     "hidden_fields": ["schema", "port"],
     "relabeling": {"host": "Gateway URL", "login": "User ID", "password": "User password"},
     "placeholders": {"host": "https://api.intacct.com/ia/xml/xmlgw.phtml", "login": "ws_storesync"},
-}
-
-INTACCT_CONNECTION_TYPE: dict[str, Any] = {
-    "hook-class-name": "storesync.systems.intacct.hook.IntacctHook",
-    "connection-type": "intacct",
-    "hook-name": "Sage Intacct (XML Web Services)",
-    "conn-fields": INTACCT_CONNECTION_FIELDS,
-    "ui-field-behaviour": {
-        "hidden-fields": INTACCT_UI_FIELD_BEHAVIOUR["hidden_fields"],
-        "relabeling": INTACCT_UI_FIELD_BEHAVIOUR["relabeling"],
-        "placeholders": INTACCT_UI_FIELD_BEHAVIOUR["placeholders"],
-    },
 }

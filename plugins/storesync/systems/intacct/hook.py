@@ -20,9 +20,9 @@ from storesync.hooks.errors import PermanentRunError
 from storesync.hooks.http_session import settle_environment
 from storesync.hooks.ratelimit import limiter_from_extras
 from storesync.hooks.retry import RetryPolicy
-from storesync.provider import form_extras
+from storesync.forms import form_extras
 from storesync.systems.intacct.client import IntacctClient
-from storesync.systems.intacct.connection import INTACCT_CONNECTION_FIELDS, INTACCT_UI_FIELD_BEHAVIOUR
+from storesync.systems.intacct.connection import CONNECTION_FIELDS, UI_FIELD_BEHAVIOUR
 from storesync.systems.intacct.wire import Credentials
 
 _REQUIRED_EXTRAS = ("sender_id", "sender_password", "company_id")
@@ -40,7 +40,7 @@ class IntacctHook(HttpHook):
 
     @classmethod
     def get_ui_field_behaviour(cls) -> dict[str, Any]:
-        form = INTACCT_UI_FIELD_BEHAVIOUR
+        form = UI_FIELD_BEHAVIOUR
         return {**form, "placeholders": {**form["placeholders"], "extra": json.dumps(
             {"sender_id": "…", "sender_password": "…", "company_id": "…", "entity_id": None})}}
 
@@ -50,7 +50,7 @@ class IntacctHook(HttpHook):
 
     def _configure_session_from_extra(self, session, connection, extra_options):
         session = super()._configure_session_from_extra(session, connection, extra_options)
-        for name in INTACCT_CONNECTION_FIELDS:  # settings and the sender password must never travel as headers
+        for name in CONNECTION_FIELDS:  # settings and the sender password must never travel as headers
             session.headers.pop(name, None)
         return session
 

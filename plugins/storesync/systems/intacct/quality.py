@@ -6,8 +6,8 @@ Intacct knows (the order's customer, the AR invoice). Records come as staged (JS
 text). Like the other frames: pandas is imported lazily, numbers become floats only inside the frame, and an
 unusable value becomes NaN/None so that an expectation fails for that row instead of the build crashing.
 
-Registration (with the sibling's registry): :data:`FRAME_BUILDERS` and :data:`SOURCE_FIELDS` are the entries
-``storesync.operators.quality`` needs for system ``intacct``; the suites are ``expectations/<name>.json``.
+The system's declaration (``storesync.systems.intacct``) names these builders and :data:`FIELD_WORDING`; the
+suites are ``expectations/<suite>__intacct.json``.
 """
 
 from __future__ import annotations
@@ -160,7 +160,7 @@ def intacct_credit_memo_frame(records: Sequence[dict]):
 
 
 _HERE = "storesync.systems.intacct.quality"
-#: (system, entity, stage) → frame builder, for storesync.operators.quality.FRAME_BUILDERS.
+#: (system, entity, stage) → frame builder (the declaration lists the same builders by (entity, stage)).
 FRAME_BUILDERS = {
     ("intacct", "product", "raw"): f"{_HERE}:raw_intacct_items_frame",
     ("intacct", "inventory", "raw"): f"{_HERE}:raw_intacct_inventory_frame",
@@ -171,7 +171,7 @@ FRAME_BUILDERS = {
     ("intacct", "payment", "target"): f"{_HERE}:intacct_payment_frame",
     ("intacct", "refund", "target"): f"{_HERE}:intacct_credit_memo_frame",
 }
-#: Frame column → the Intacct field (and storefront field) a DLQ reason names, for SOURCE_FIELDS.
+#: Frame column → the Intacct field (and storefront field) a DLQ reason names.
 SOURCE_FIELDS = {
     ("intacct", "inventory", "raw"): {"min_QtyOnHand": "warehouses[].QTYONHAND (negative stock; ITEMWAREHOUSEINFO)",
                                       "min_QtyAvailable": "warehouses[].QTYONHAND - QTYONHOLD (ITEMWAREHOUSEINFO)"},
@@ -198,3 +198,6 @@ SOURCE_FIELDS = {
         "currency": "currency", "date": "datecreated (date)", "itemid": "sotransitem itemid (the refund item)",
         "price": "sotransitem price (value)", **{length_column(p): f"{p} (length)" for p in REFUND_FIELD_SIZES}},
 }
+
+#: (entity, stage) → {frame column: the record field a DLQ reason names}: the declaration's field wording.
+FIELD_WORDING = {(entity, stage): wording for (_, entity, stage), wording in SOURCE_FIELDS.items()}

@@ -9,7 +9,8 @@ import pytest
 from storesync.hooks.errors import PermanentRunError
 from storesync.hooks.ratelimit import TokenBucket, Unlimited, window_safe_rate
 from storesync.systems.intacct import hook as hook_module
-from storesync.systems.intacct.connection import INTACCT_CONNECTION_FIELDS, INTACCT_CONNECTION_TYPE
+from storesync.provider import get_provider_info
+from storesync.systems.intacct.connection import CONNECTION_FIELDS
 from storesync.systems.intacct.hook import IntacctHook
 from tests.storesync.systems.intacct.support import CONN_ID, connect
 
@@ -76,9 +77,10 @@ def test_connection_extras_configure_the_client(monkeypatch, server):
 
 
 def test_the_connection_form_declares_every_extra_the_hook_reads_with_the_sender_password_secret():
-    fields = INTACCT_CONNECTION_TYPE["conn-fields"]
-    assert INTACCT_CONNECTION_TYPE["connection-type"] == IntacctHook.conn_type == "intacct"
-    assert INTACCT_CONNECTION_TYPE["hook-class-name"] == "storesync.systems.intacct.hook.IntacctHook"
+    [entry] = [t for t in get_provider_info()["connection-types"] if t["connection-type"] == "intacct"]
+    fields = entry["conn-fields"]
+    assert entry["connection-type"] == IntacctHook.conn_type == "intacct"
+    assert entry["hook-class-name"] == "storesync.systems.intacct.hook.IntacctHook"
     assert {"sender_id", "sender_password", "company_id", "entity_id", "page_size", "timeout", "max_attempts",
-            "requests_per_minute", "max_concurrency"} <= set(fields) == set(INTACCT_CONNECTION_FIELDS)
+            "requests_per_minute", "max_concurrency"} <= set(fields) == set(CONNECTION_FIELDS)
     assert fields["sender_password"]["schema"]["format"] == "password"
