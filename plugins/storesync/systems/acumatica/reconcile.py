@@ -25,8 +25,8 @@ from typing import Any
 
 from storesync.systems.acumatica.orders import FILTER_CHUNK
 from storesync.systems.acumatica.reads import any_of, chunks
-from storesync.adapters.documents import REFERENCE_PREFIXES
 from storesync.systems.acumatica.wire import odata_datetime, odata_string
+from storesync.reconciliation.references import reference_prefix, references_for, storefront_id_in
 from storesync.reconciliation.model import (
     Document,
     Problem,
@@ -65,19 +65,19 @@ def read_cash_receipts(client, options: dict[str, Any], day_start: datetime, day
 # -- by storefront id, any date ---------------------------------------------------------------------------------
 
 def sales_orders_by_ref(client, options: dict[str, Any], storefront_ids: Iterable[str]) -> list[Document]:
-    rows = _by_reference(client, "SalesOrder", "CustomerOrder", _refs("order", storefront_ids, options),
+    rows = _by_reference(client, "SalesOrder", "CustomerOrder", references_for("order", storefront_ids, options),
                          select=ORDER_FIELDS)
     return [_order(row, options) for row in rows if _type(row, "OrderType") == SALES_ORDER]
 
 
 def credit_memos_by_ref(client, options: dict[str, Any], storefront_ids: Iterable[str]) -> list[Document]:
-    rows = _by_reference(client, "SalesOrder", "CustomerOrder", _refs("refund", storefront_ids, options),
+    rows = _by_reference(client, "SalesOrder", "CustomerOrder", references_for("refund", storefront_ids, options),
                          select=ORDER_FIELDS)
     return _credit_memos(client, [row for row in rows if _type(row, "OrderType") == CREDIT_MEMO], options)
 
 
 def cash_receipts_by_ref(client, options: dict[str, Any], storefront_ids: Iterable[str]) -> list[Document]:
-    rows = _by_reference(client, "Payment", "PaymentRef", _refs("payment", storefront_ids, options),
+    rows = _by_reference(client, "Payment", "PaymentRef", references_for("payment", storefront_ids, options),
                          expand=("OrdersToApply",))
     return _receipts(client, rows, options)
 
@@ -86,7 +86,7 @@ def cash_receipts_by_ref(client, options: dict[str, Any], storefront_ids: Iterab
 
 def _order(row: dict[str, Any], options: dict[str, Any]) -> Document:
     problems: list[Problem] = []
-    own = _storefront_id(row, "CustomerOrder", "order", options, problems)
+    own = storefront_id_in(row, "CustomerOrder", "order", options, problems)
     return Document(
         "erp", "order", _number(row, "OrderNbr"),
         date=read_date(row.get("Date"), "Date", problems),
@@ -98,7 +98,7 @@ def _order(row: dict[str, Any], options: dict[str, Any]) -> Document:
 
 
 def _credit_memos(client, rows: list[dict[str, Any]], options: dict[str, Any]) -> list[Document]:
-    order_prefix = _prefix("order", options)
+    order_prefix = reference_prefix("order", options)
     orders = _sales_order_numbers(client, [read_text(row.get("ExternalRef")) for row in rows])
     documents = []
     for row in rows:
@@ -109,7 +109,7 @@ def _credit_memos(client, rows: list[dict[str, Any]], options: dict[str, Any]) -
             date=read_date(row.get("Date"), "Date", problems),
             amount=read_amount(row.get("OrderTotal"), "OrderTotal", problems),
             currency=read_currency(row.get("CurrencyID"), "CurrencyID", problems),
-            store_ref=_storefront_id(row, "CustomerOrder", "refund", options, problems),
+            store_ref=storefront_id_in(row, "CustomerOrder", "refund", options, problems),
             order_ref=storefront_id(external, order_prefix), erp_order_id=orders.get(external or ""),
             gateway_id=read_text(row.get("Description")), status_note=read_text(row.get("Status")),
             problems=tuple(problems),
@@ -121,7 +121,7 @@ def _receipts(client, rows: list[dict[str, Any]], options: dict[str, Any]) -> li
     rows = [row for row in rows if _type(row, "Type") in CASH_RECEIPT_TYPES and read_text(row.get("Status")) != VOIDED]
     applied = {id(row): _first_application(row) for row in rows}
     references = _sales_order_references(client, [number for number in applied.values() if number])
-    order_prefix = _prefix("order", options)
+    order_prefix = reference_prefix("order", options)
     documents = []
     for row in rows:
         problems: list[Problem] = []
@@ -131,7 +131,7 @@ def _receipts(client, rows: list[dict[str, Any]], options: dict[str, Any]) -> li
             date=read_date(row.get("ApplicationDate"), "ApplicationDate", problems),
             amount=read_amount(row.get("PaymentAmount"), "PaymentAmount", problems),
             currency=read_currency(row.get("CurrencyID"), "CurrencyID", problems),
-            store_ref=_storefront_id(row, "PaymentRef", "payment", options, problems),
+            store_ref=storefront_id_in(row, "PaymentRef", "payment", options, problems),
             order_ref=storefront_id(references.get(order_number or ""), order_prefix), erp_order_id=order_number,
             method=read_text(row.get("PaymentMethod")), account=read_text(row.get("CashAccount")),
             gateway_id=read_text(row.get("Description")), status_note=read_text(row.get("Status")),
@@ -183,23 +183,10 @@ def _first_application(row: dict[str, Any]) -> str | None:
     return None
 
 
-def _storefront_id(row: dict[str, Any], field: str, kind: str, options: dict[str, Any],
-                   problems: list[Problem]) -> str | None:
-    reference = read_text(row.get(field))
-    prefix = _prefix(kind, options)
-    own = storefront_id(reference, prefix)
-    if reference and own is None and reference.upper().startswith(prefix.upper()):
-        problems.append(Problem(field, f"reference {reference!r} names no storefront id", "reference"))
-    return own
 
 
-def _refs(kind: str, storefront_ids: Iterable[str], options: dict[str, Any]) -> list[str]:
-    return sorted({f"{_prefix(kind, options)}{str(i).strip()}" for i in storefront_ids if str(i).strip()})
 
 
-def _prefix(kind: str, options: dict[str, Any]) -> str:
-    """The reference prefix of a kind (``XC-``, ``XP-``, ``XR-``); option ``reference_prefixes`` overrides."""
-    return str((options.get("reference_prefixes") or {}).get(kind, REFERENCE_PREFIXES[kind]))
 
 
 def _type(row: dict[str, Any], field: str) -> str:

@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from storesync.adapters.documents import REFERENCE_PREFIXES
+from storesync.reconciliation.references import reference_prefix, references_for, storefront_id_in
 from storesync.reconciliation.model import (
     Document,
     Problem,
@@ -67,20 +67,20 @@ def read_cash_receipts(client, options: dict[str, Any], day_start: datetime, day
 # -- by storefront id, any date ---------------------------------------------------------------------------------
 
 def sales_orders_by_ref(client, options: dict[str, Any], storefront_ids: Iterable[str]) -> list[Document]:
-    rows = rows_where_in(client, "SODOCUMENT", DOCUMENT_FIELDS, "PONUMBER", _refs("order", storefront_ids, options),
+    rows = rows_where_in(client, "SODOCUMENT", DOCUMENT_FIELDS, "PONUMBER", references_for("order", storefront_ids, options),
                          docparid=_types(options)["order"])
     return [_order(row, options) for row in rows]
 
 
 def credit_memos_by_ref(client, options: dict[str, Any], storefront_ids: Iterable[str]) -> list[Document]:
     rows = list(rows_where_in(client, "SODOCUMENT", DOCUMENT_FIELDS, "PONUMBER",
-                              _refs("refund", storefront_ids, options), docparid=_types(options)["refund"]))
+                              references_for("refund", storefront_ids, options), docparid=_types(options)["refund"]))
     return _credit_memos(client, rows, options)
 
 
 def cash_receipts_by_ref(client, options: dict[str, Any], storefront_ids: Iterable[str]) -> list[Document]:
     rows = list(rows_where_in(client, "ARPYMT", PAYMENT_FIELDS, "DOCNUMBER",
-                              _refs("payment", storefront_ids, options)))
+                              references_for("payment", storefront_ids, options)))
     return _receipts(client, rows, options)
 
 
@@ -88,7 +88,7 @@ def cash_receipts_by_ref(client, options: dict[str, Any], storefront_ids: Iterab
 
 def _order(row: dict[str, Any], options: dict[str, Any]) -> Document:
     problems: list[Problem] = []
-    own = _storefront_id(row, "PONUMBER", "order", options, problems)
+    own = storefront_id_in(row, "PONUMBER", "order", options, problems)
     return Document("erp", "order", _number(row, "DOCID"),
                     date=read_date(_us_date(row.get("WHENCREATED")), "WHENCREATED", problems),
                     amount=read_amount(row.get("TOTAL"), "TOTAL", problems),
@@ -97,7 +97,7 @@ def _order(row: dict[str, Any], options: dict[str, Any]) -> Document:
 
 
 def _credit_memos(client, rows: list[dict[str, Any]], options: dict[str, Any]) -> list[Document]:
-    order_prefix = _prefix("order", options)
+    order_prefix = reference_prefix("order", options)
     externals = sorted({read_text(row.get("EXTERNALID")) or "" for row in rows} - {""})
     orders = {row["PONUMBER"]: row["DOCID"] for row in rows_where_in(
         client, "SODOCUMENT", ("DOCID", "PONUMBER"), "PONUMBER", externals, docparid=_types(options)["order"])}
@@ -110,7 +110,7 @@ def _credit_memos(client, rows: list[dict[str, Any]], options: dict[str, Any]) -
             date=read_date(_us_date(row.get("WHENCREATED")), "WHENCREATED", problems),
             amount=read_amount(row.get("TOTAL"), "TOTAL", problems),
             currency=read_currency(row.get("CURRENCY"), "CURRENCY", problems),
-            store_ref=_storefront_id(row, "PONUMBER", "refund", options, problems),
+            store_ref=storefront_id_in(row, "PONUMBER", "refund", options, problems),
             order_ref=storefront_id(external, order_prefix), erp_order_id=orders.get(external or ""),
             gateway_id=read_text(row.get("MESSAGE")), status_note=read_text(row.get("STATE")),
             problems=tuple(problems)))
@@ -126,7 +126,7 @@ def _receipts(client, rows: list[dict[str, Any]], options: dict[str, Any]) -> li
     invoices = {row["PRRECORDKEY"]: row for row in rows_where_in(
         client, "SODOCUMENT", ("DOCID", "PONUMBER", "CREATEDFROM", "PRRECORDKEY"), "PRRECORDKEY",
         sorted(set(first_invoice.values())), docparid=_types(options)["invoice"])}
-    order_prefix = _prefix("order", options)
+    order_prefix = reference_prefix("order", options)
     documents = []
     for row in rows:
         problems: list[Problem] = []
@@ -136,7 +136,7 @@ def _receipts(client, rows: list[dict[str, Any]], options: dict[str, Any]) -> li
             date=read_date(_us_date(row.get("RECEIPTDATE")), "RECEIPTDATE", problems),
             amount=read_amount(row.get("TOTALENTERED"), "TOTALENTERED", problems),
             currency=read_currency(row.get("CURRENCY"), "CURRENCY", problems),
-            store_ref=_storefront_id(row, "DOCNUMBER", "payment", options, problems),
+            store_ref=storefront_id_in(row, "DOCNUMBER", "payment", options, problems),
             order_ref=storefront_id(invoice.get("PONUMBER"), order_prefix),
             erp_order_id=read_text(invoice.get("CREATEDFROM")) or read_text(invoice.get("DOCID")),
             method=read_text(row.get("PAYMENTMETHOD")),
@@ -177,23 +177,10 @@ def _types(options: dict[str, Any]) -> dict[str, str]:
             "refund": str(options.get("refund_transaction_type", CREDIT_MEMO))}
 
 
-def _storefront_id(row: dict[str, Any], field: str, kind: str, options: dict[str, Any],
-                   problems: list[Problem]) -> str | None:
-    reference = read_text(row.get(field))
-    prefix = _prefix(kind, options)
-    own = storefront_id(reference, prefix)
-    if reference and own is None and reference.upper().startswith(prefix.upper()):
-        problems.append(Problem(field, f"reference {reference!r} names no storefront id", "reference"))
-    return own
 
 
-def _refs(kind: str, storefront_ids: Iterable[str], options: dict[str, Any]) -> list[str]:
-    return sorted({f"{_prefix(kind, options)}{str(i).strip()}" for i in storefront_ids if str(i).strip()})
 
 
-def _prefix(kind: str, options: dict[str, Any]) -> str:
-    """The reference prefix of a kind (``XC-``, ``XP-``, ``XR-``); option ``reference_prefixes`` overrides."""
-    return str((options.get("reference_prefixes") or {}).get(kind, REFERENCE_PREFIXES[kind]))
 
 
 def _number(row: dict[str, Any], field: str) -> str:

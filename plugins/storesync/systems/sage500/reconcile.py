@@ -21,9 +21,9 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
-from storesync.adapters.documents import REFERENCE_PREFIXES
 from storesync.systems.sage500.payments import CREDIT_MEMO_TRAN_TYPE
 from storesync.systems.sage500.hook import Sage500Hook
+from storesync.reconciliation.references import reference_prefix, references_for, storefront_id_in
 from storesync.reconciliation.model import (
     Document,
     Problem,
@@ -112,8 +112,7 @@ def _read_day(hook: Sage500Hook, options: dict[str, Any], kind: str, day_start: 
 def _read_refs(hook: Sage500Hook, options: dict[str, Any], kind: str, storefront_ids: Iterable[str]):
     sql, extra = _base(kind)
     alias = _ALIAS[kind]
-    prefix = _prefix(kind, options)
-    references = sorted({f"{prefix}{str(i).strip()}" for i in storefront_ids if str(i).strip()})
+    references = references_for(kind, storefront_ids, options)
     rows: list[dict[str, Any]] = []
     with hook.transaction(f"reconciliation read of {kind}s by reference") as connection:
         for chunk in _chunks(references):
@@ -142,11 +141,8 @@ def _applications(hook: Sage500Hook, connection, receipt_keys: Sequence[int]) ->
 def _document(kind: str, row: dict[str, Any], applied: dict[str, Any] | None, options: dict[str, Any]) -> Document:
     problems: list[Problem] = []
     doc_id = read_text(row["TranNo"]) or f"key {row['DocKey']}"
-    reference = read_text(row["UserFld1"])
-    own = storefront_id(reference, _prefix(kind, options))
-    if reference and own is None and reference.upper().startswith(_prefix(kind, options).upper()):
-        problems.append(Problem("UserFld1", f"reference {reference!r} names no storefront id", "reference"))
-    order_prefix = _prefix("order", options)
+    own = storefront_id_in(row, "UserFld1", kind, options, problems)
+    order_prefix = reference_prefix("order", options)
     if kind == "order":
         order_ref, erp_order = own, None
     elif kind == "payment":
@@ -169,9 +165,6 @@ def _document(kind: str, row: dict[str, Any], applied: dict[str, Any] | None, op
     )
 
 
-def _prefix(kind: str, options: dict[str, Any]) -> str:
-    """The reference prefix of a kind (``XC-``, ``XP-``, ``XR-``); option ``reference_prefixes`` overrides."""
-    return str((options.get("reference_prefixes") or {}).get(kind, REFERENCE_PREFIXES[kind]))
 
 
 def _naive_utc(moment: datetime) -> datetime:
