@@ -85,7 +85,7 @@ def test_hostile_profiles_are_rejected_naming_a_field_and_clean_ones_pass(engine
             continue
         try:
             canonical = to_canonical.map(profile, {})
-            to_sage.map(canonical, {"cust_id": "XC0000000001", "action": 1, "match": "new"})
+            to_sage.map(canonical, {"cust_id": "XC0000000001", "action": 1, "match": "new", "cust_class_id": "WEB"})
         except RecordMappingError as exc:
             # A mapping error names the spec's target fields (and the source path) it could not fill.
             assert exc.errors and all(e.field and e.field in str(exc) for e in exc.errors), str(exc)

@@ -35,7 +35,8 @@ pytestmark = pytest.mark.hostile
 
 RAW_SUITE = suite_file("orders_raw__xcart.json")
 TARGET_CONTEXT = {"pair": "xcart-sage500", "customer_id": "C0001", "warehouse_id": "MAIN",
-                  "guest_customer_id": "WEBGUEST", "hold_threshold": "5000.00", "new_customer_id": ""}
+                  "guest_customer_id": "WEBGUEST", "hold_threshold": "5000.00", "new_customer_id": "",
+                  "customer_class_id": "WEB"}
 # Frame columns derived from an order's structure rather than copied from one field; the quality operator
 # names the source field for each (storesync.operators.quality.SOURCE_FIELDS).
 DERIVED_COLUMNS = {"line_count", "min_quantity", "lines_total_delta", "total_delta", "missing_sku_count",
