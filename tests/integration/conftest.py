@@ -67,7 +67,16 @@ def runs_an_http_erp(item) -> bool:
 
 
 def pytest_collection_modifyitems(config, items):
-    """Leave out the PostgreSQL variants that add no information (module docstring)."""
+    """Leave out the PostgreSQL variants that add no information (module docstring); mark the shared
+    scenarios an ERP does not pass yet (``erp_drivers.KNOWN_GAPS``) xfail, strictly."""
+    from tests.integration.erp_drivers import KNOWN_GAPS
+
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        erp = params.get("erp_factory") or params.get("erp_name")
+        reason = KNOWN_GAPS.get(erp, {}).get(getattr(item, "originalname", item.name))
+        if reason:
+            item.add_marker(pytest.mark.xfail(strict=True, reason=f"{erp}: {reason}"))
     if os.environ.get("STORESYNC_ALL_BACKENDS") == "1":
         return
     left_out = [item for item in items

@@ -584,6 +584,33 @@ DRIVERS = {"sage500": Sage500Driver, "acumatica": AcumaticaDriver, "intacct": In
 SANDBOXES = {"sage500": "sandbox_factory", "acumatica": "acumatica_sandbox_factory",
              "intacct": "intacct_sandbox_factory"}
 
+TAX_NOT_CARRIED = ("most seeded web orders carry tax, and the Intacct orders loader refuses tax and discounts "
+                   "until a site's way of carrying them (subtotals or charge items) is decided "
+                   "(plugins/storesync/systems/intacct/orders.py): those orders go to the DLQ, not to Intacct")
+#: Shared scenarios an ERP does not pass yet, with why: run as xfail(strict=True) (tests/integration/conftest.py),
+#: so the day the gap closes the test says so. Not vendor limits: our connector's open decisions.
+KNOWN_GAPS = {
+    "intacct": {
+        "test_every_order_becomes_exactly_one_sales_order_or_a_dlq_entry_naming_order_and_field": TAX_NOT_CARRIED,
+        "test_running_the_same_interval_again_creates_nothing": TAX_NOT_CARRIED,
+        "test_a_lost_cross_reference_still_creates_no_second_sales_order": TAX_NOT_CARRIED,
+        "test_erp_order_numbers_are_written_back_to_the_storefront": TAX_NOT_CARRIED,
+        "test_the_sales_order_carries_the_storefront_id_number_totals_and_lines_exactly": TAX_NOT_CARRIED,
+        "test_with_guest_customers_created_a_new_buyer_gets_one_erp_customer_for_all_their_orders": TAX_NOT_CARRIED,
+        "test_a_backfill_over_consecutive_intervals_loads_each_order_once": TAX_NOT_CARRIED,
+        "test_quotes_sql_and_non_ascii_text_is_stored_exactly": (
+            "the Intacct orders loader sends no ship-to contact (create_sotransaction names one by shipto/"
+            "contactname, an existing CONTACT), so the sales order keeps no ship-to name or address"),
+        "test_captured_payments_are_applied_to_their_sales_orders_with_the_methods_cash_account": TAX_NOT_CARRIED,
+        "test_a_payment_and_refund_for_an_order_the_erp_lacks_are_held_then_applied_once_it_arrives": TAX_NOT_CARRIED,
+        "test_a_payment_in_another_currency_than_its_order_goes_to_the_dlq_naming_currency": TAX_NOT_CARRIED,
+        "test_a_declined_payment_creates_nothing_and_raises_one_alert": TAX_NOT_CARRIED,
+        "test_no_card_number_reaches_the_sync_store_only_the_last_four_digits": TAX_NOT_CARRIED,
+        "test_full_and_partial_refunds_become_credit_memos_for_the_exact_amounts": TAX_NOT_CARRIED,
+        "test_exactly_the_changes_made_on_each_side_appear_on_the_other_and_a_rerun_changes_nothing": TAX_NOT_CARRIED,
+    },
+}
+
 
 def driver_for(erp: str, sandbox) -> ErpDriver:
     return DRIVERS[erp](sandbox)
