@@ -588,7 +588,11 @@ TAX_NOT_CARRIED = ("most seeded web orders carry tax, and the Intacct orders loa
                    "until a site's way of carrying them (subtotals or charge items) is decided "
                    "(plugins/storesync/systems/intacct/orders.py): those orders go to the DLQ, not to Intacct")
 #: Shared scenarios an ERP does not pass yet, with why: run as xfail(strict=True) (tests/integration/conftest.py),
-#: so the day the gap closes the test says so. Not vendor limits: our connector's open decisions.
+#: so the day the gap closes the test says so. Not vendor limits: our connector's open decisions. With the tax
+#: refusal bypassed (a scratch run, 2026-12-07) the orders scenarios still fail on: items the seed makes inactive
+#: (SKU-00034/35/43/56, Sage 500 status 2/3; Intacct takes only active items on a transaction) held; paid orders
+#: whose invoice Intacct refuses for stock (MAIN holds 0 of some items, no negative inventory) left as a sales
+#: order in Intacct AND a DLQ entry (not written back); no ship-to sent, so a too-long city is not refused.
 KNOWN_GAPS = {
     "intacct": {
         "test_every_order_becomes_exactly_one_sales_order_or_a_dlq_entry_naming_order_and_field": TAX_NOT_CARRIED,
