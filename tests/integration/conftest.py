@@ -56,8 +56,8 @@ class Sandbox:
         return SyncStore(self.store_url)
 
 
-HTTP_ERP_SANDBOXES = ("acumatica_sandbox_factory",)
-HTTP_ERPS = ("acumatica",)
+HTTP_ERP_SANDBOXES = ("acumatica_sandbox_factory", "intacct_sandbox_factory")
+HTTP_ERPS = ("acumatica", "intacct")
 
 
 def runs_an_http_erp(item) -> bool:
@@ -67,7 +67,16 @@ def runs_an_http_erp(item) -> bool:
 
 
 def pytest_collection_modifyitems(config, items):
-    """Leave out the PostgreSQL variants that add no information (module docstring)."""
+    """Leave out the PostgreSQL variants that add no information (module docstring); mark the shared
+    scenarios an ERP does not pass yet (``erp_drivers.KNOWN_GAPS``) xfail, strictly."""
+    from tests.integration.erp_drivers import KNOWN_GAPS
+
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        erp = params.get("erp_factory") or params.get("erp_name")
+        reason = KNOWN_GAPS.get(erp, {}).get(getattr(item, "originalname", item.name))
+        if reason:
+            item.add_marker(pytest.mark.xfail(strict=True, reason=f"{erp}: {reason}"))
     if os.environ.get("STORESYNC_ALL_BACKENDS") == "1":
         return
     left_out = [item for item in items
@@ -295,6 +304,83 @@ def acumatica_sandbox_factory(backend, tmp_path, airflow_db, monkeypatch):
         load_pairs.cache_clear()
         syncstore._store_for.cache_clear()
         return AcumaticaSandbox(backend, xcart, acumatica, store_url)
+
+    yield build
+    stack.close()
+
+
+# -- X-Cart + Sage Intacct ------------------------------------------------------------------------------------
+
+INTACCT_COMPANY = "storesync-it"
+
+
+@dataclass
+class IntacctSandbox:
+    backend: str
+    xcart: object
+    intacct: object  # the in-process IntacctServer; .store() is its CompanyStore, .companies[...].lock guards it
+    store_url: str
+    company: str = INTACCT_COMPANY
+
+    def store(self):
+        from storesync.store.store import SyncStore
+
+        return SyncStore(self.store_url)
+
+
+@pytest.fixture
+def intacct_sandbox_factory(backend, tmp_path, airflow_db, monkeypatch):
+    """Builds X-Cart + an in-process Sage Intacct emulator + the sync store, and points Airflow connections at them.
+
+    The emulator is seeded like the other ERP sandboxes (seed 7, 60 items: the X-Cart catalogue's SKUs) and
+    knows ``erp_customer_share`` of the storefront's customers by e-mail. ``erp_clock`` pins the ERP's clock
+    (``WHENMODIFIED`` of ERP-side changes; default: the storefront's clock when given, else real time).
+    """
+    stack = ExitStack()
+
+    def build(*, orders: int = 40, days: int = 1, erp_customer_share: float = 0.75, schedule: str = "@daily",
+              max_bad_ratio: float | None = None, orders_options: dict | None = None, erp_clock=None,
+              **xcart_kwargs) -> IntacctSandbox:
+        from include.sandbox.intacct import IntacctServer
+        from include.sandbox.sage500.dialects import temporary_database
+
+        xcart = start_xcart(orders=orders, days=days, **xcart_kwargs)
+        stack.callback(xcart.stop)
+        profiles = sorted(xcart.store.list_profiles(offset=0, limit=None)[0], key=lambda p: p["profileId"])
+        emails = [p["email"] for p in profiles][: int(len(profiles) * erp_customer_share)]
+        unix_clock = erp_clock or xcart_kwargs.get("clock")  # unix seconds, as the other sandboxes' clocks
+        clock = (lambda: datetime.fromtimestamp(unix_clock(), timezone.utc)) if unix_clock else None
+        intacct = IntacctServer(companies=(INTACCT_COMPANY,), seed=7, items=60, customers=40, customer_emails=emails,
+                                clock=clock).start()
+        stack.callback(intacct.stop)
+        base = {"directory": tmp_path} if backend == "sqlite" else dict(PG)
+        store_params = stack.enter_context(temporary_database(backend, prefix="storesync_it_sync", **base))
+        store_url = (f"sqlite:///{store_params['database']}" if backend == "sqlite"
+                     else f"postgresql+psycopg2://postgres@127.0.0.1:5432/{store_params['database']}")
+
+        pairs_dir = tmp_path / "pairs"
+        for name in ("xcart-sage500", "xcart-intacct"):
+            write_pair_copy(pairs_dir, name, schedule=schedule, max_bad_ratio=max_bad_ratio,
+                            orders_options=orders_options)
+        monkeypatch.setenv("STORESYNC_PAIRS_DIR", str(pairs_dir))
+        monkeypatch.setenv("AIRFLOW_CONN_INTACCT_DEFAULT", json.dumps(
+            {"conn_type": "intacct", "host": intacct.endpoint, "login": intacct.user_id,
+             "password": intacct.user_password,
+             "extra": {"sender_id": intacct.sender_id, "sender_password": intacct.sender_password,
+                       "company_id": INTACCT_COMPANY, "page_size": 25, "max_attempts": 2, "retry_base_delay": 0.01,
+                       "throttle_base_delay": 0.01, "max_rate_limit_wait": 90}}))
+        monkeypatch.setenv("AIRFLOW_CONN_XCART_DEFAULT", json.dumps(
+            {"conn_type": "xcart", "host": xcart.base_url, "password": RW_KEY,
+             "extra": {"read_only_api_key": RO_KEY, "page_size": 25, "max_attempts": 2}}))
+        monkeypatch.setenv("AIRFLOW_CONN_STORESYNC_DB",
+                           json.dumps({"conn_type": "storesync", "extra": {"url": store_url}}))
+
+        from storesync.config.pairs import load_pairs
+        from storesync.hooks import syncstore
+
+        load_pairs.cache_clear()
+        syncstore._store_for.cache_clear()
+        return IntacctSandbox(backend, xcart, intacct, store_url)
 
     yield build
     stack.close()

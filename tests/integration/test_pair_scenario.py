@@ -16,7 +16,7 @@ import pytest
 
 from include.sandbox.runtime import SandboxXCartClient
 from tests.integration.conftest import RW_KEY
-from tests.integration.erp_drivers import DRIVERS, driver_for
+from tests.integration.erp_drivers import DRIVERS, SANDBOXES, driver_for
 
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -24,7 +24,6 @@ EVERYTHING = {"resync_from": "2000-01-01T00:00:00+00:00", "resync_to": "2099-01-
 FLOWS = ("products", "inventory", "customers", "orders", "payments", "shipments", "refunds")
 WHILE = datetime(2026, 11, 19, 12)  # ERP-side edits happen inside the synced range
 WAREHOUSES = ("MAIN", "EAST", "WEST")
-SANDBOXES = {"sage500": "sandbox_factory", "acumatica": "acumatica_sandbox_factory"}
 
 
 @pytest.fixture(params=sorted(DRIVERS))

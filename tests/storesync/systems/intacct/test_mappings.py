@@ -43,3 +43,17 @@ def test_an_intacct_customer_becomes_a_canonical_customer_with_its_address(clien
     assert canonical["email"] == seeded["DISPLAYCONTACT.EMAIL1"].lower()
     assert canonical["billing_address"]["postal_code"] == seeded["DISPLAYCONTACT.MAILADDRESS.ZIP"]
     assert canonical["status"] == seeded["STATUS"]
+
+
+def test_a_new_web_buyer_is_named_after_the_buyer_not_the_billing_address():
+    from dataclasses import replace
+
+    from storesync.canonical import Address
+    from tests.storesync.systems.intacct.support import web_order
+
+    order = web_order("17")  # buyer Ann Lee
+    order = replace(order, billing_address=Address("Accounts Payable", "1 Main St", "", "Springfield", "IL",
+                                                   "62701", "US"))
+    mapped = engine("order_from_canonical").map(order.to_dict(), {"customer_id": "WEBGUEST", "new_customer_id": "XG1",
+                                                        "warehouse_id": "MAIN"})
+    assert mapped["_buyer_name"] == "Ann Lee"
