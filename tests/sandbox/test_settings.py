@@ -50,7 +50,8 @@ def env_conn(env: dict[str, str], conn_id: str) -> dict:
 def test_the_shipped_settings_file_yields_the_sandbox_connections():
     env = connection_env()
     assert set(env) == {"AIRFLOW_CONN_XCART_DEFAULT", "AIRFLOW_CONN_SAGE500_DEFAULT", "AIRFLOW_CONN_STORESYNC_DB",
-                        "AIRFLOW_CONN_ALERTS_WEBHOOK", "AIRFLOW_CONN_ALERTS_SMTP", "AIRFLOW_CONN_ACUMATICA_DEFAULT"}
+                        "AIRFLOW_CONN_ALERTS_WEBHOOK", "AIRFLOW_CONN_ALERTS_SMTP", "AIRFLOW_CONN_ACUMATICA_DEFAULT",
+                        "AIRFLOW_CONN_INTACCT_DEFAULT"}
     xcart = env_conn(env, "xcart_default")
     assert xcart["conn_type"] == "xcart"
     assert xcart["host"] == "http://127.0.0.1:8081"
