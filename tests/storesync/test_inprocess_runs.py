@@ -33,8 +33,16 @@ def tiny_dag(tmp_path, airflow_db, monkeypatch):
 
         tiny()
     '''))
-    from airflow.dag_processing.dagbag import DagBag
+    from airflow.dag_processing.bundles.manager import DagBundlesManager
+    from airflow.dag_processing.dagbag import BundleDagBag, DagBag, sync_bag_to_db
+    from airflow.utils.session import create_session
 
+    # dag.test finds a DAG's serialized form through its bundle; a session that ran other DAGs keeps the
+    # project's DAGs folder as that bundle, so this DAG is written to the metadata database here, in it.
+    with create_session() as session:
+        DagBundlesManager().sync_bundles_to_db(session=session)
+    sync_bag_to_db(BundleDagBag(dag_folder=str(folder), bundle_path=folder, bundle_name="dags-folder"),
+                   "dags-folder", None)
     return DagBag(dag_folder=str(folder)).dags["inprocess_tiny"]
 
 
