@@ -8,7 +8,8 @@ UI then gets wrong unless we correct them:
   moment its first task started (as the scheduler would have recorded it).
 - Task logs. In-process tasks log to this process's output; no file is written where the UI reads logs.
   While each task runs, a handler writes its log lines, as JSON lines (the format the UI parses), to the file
-  the UI reads for that try (``[logging] log_filename_template`` under ``base_log_folder``).
+  the UI reads for that try (``[logging] log_filename_template`` under ``base_log_folder``), masked as
+  Airflow masks task logs (every registered secret, in every form ``storesync.log_masking`` knows).
 
 Imports Airflow lazily: callers are scripts and the DLQ command, never DAG files.
 """
@@ -34,10 +35,11 @@ class JsonLinesFile(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            line = {"timestamp": datetime.fromtimestamp(record.created, timezone.utc).isoformat(),
-                    "level": record.levelname.lower(), "logger": record.name, "event": record.getMessage()}
+            event = record.getMessage()
             if record.exc_info:
-                line["event"] += "\n" + logging.Formatter().formatException(record.exc_info)
+                event += "\n" + logging.Formatter().formatException(record.exc_info)
+            line = {"timestamp": datetime.fromtimestamp(record.created, timezone.utc).isoformat(),
+                    "level": record.levelname.lower(), "logger": record.name, "event": masked(event)}
             self._file.write(json.dumps(line, default=str) + "\n")
             self._file.flush()
         except Exception:  # a log line must never fail the task
@@ -46,6 +48,17 @@ class JsonLinesFile(logging.Handler):
     def close(self) -> None:
         self._file.close()
         super().close()
+
+
+def masked(text: str) -> str:
+    """What a task log may hold of ``text``: every registered secret (in each form it takes on the wire) and
+    any URL or query-string credential replaced, as Airflow's own task log handler masks its lines."""
+    from airflow.sdk._shared.secrets_masker import redact
+
+    from storesync.log_masking import install, redact_credentials
+
+    install()  # the masker's adapter: percent-encoded, JSON and base64 forms of each secret
+    return redact_credentials(str(redact(text)))
 
 
 def task_log_path(task_instance: Any) -> Path:
