@@ -27,7 +27,8 @@ import pytest
 from tests.chaos.chaos_runs import BACKENDS
 from tests.conftest import ROOT
 from tests.figures import show
-from tests.integration.conftest import END, acumatica_sandbox_factory, flow_dag, sandbox_factory  # noqa: F401
+from tests.integration.conftest import (END, acumatica_sandbox_factory, flow_dag, intacct_sandbox_factory,  # noqa: F401
+                                       sandbox_factory)
 from tests.integration.erp_drivers import erp_factory_fixture  # noqa: F401  (the erp_factory fixture)
 from tests.integration.flow_helpers import (EVERYTHING, INSIDE_THE_INTERVAL, TWO_HOURS_AGO, pay, posted, run,
                                             storefront_orders, transactions)
