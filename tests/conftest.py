@@ -81,3 +81,10 @@ def pytest_terminal_summary(terminalreporter) -> None:
     for title, text in FIGURES:
         terminalreporter.write_sep("=", title)
         terminalreporter.write_line(text)
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    from tests.integration.conftest import apply_backend_and_gap_rules
+
+    apply_backend_and_gap_rules(config, items)
+

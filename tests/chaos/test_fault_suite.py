@@ -216,6 +216,7 @@ def test_a_hostile_structure_goes_to_the_dlq_and_the_window_loads_the_rest(erp_f
     assert documents[f"XC-{hostile}"] == 0
 
 
+@pytest.mark.sync_store_semantics
 @pytest.mark.parametrize("backend", ["postgresql"])  # a server restart needs the PostgreSQL sync store
 def test_a_database_restart_mid_load_is_retried_and_loads_every_payment_once(backend, erp_factory, flow_dag):
     from sqlalchemy import create_engine, event, text

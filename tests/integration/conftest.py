@@ -66,9 +66,11 @@ def runs_an_http_erp(item) -> bool:
             or params.get("erp_factory") in HTTP_ERPS or params.get("erp_name") in HTTP_ERPS)
 
 
-def pytest_collection_modifyitems(config, items):
+def apply_backend_and_gap_rules(config, items) -> None:
     """Leave out the PostgreSQL variants that add no information (module docstring); mark the shared
-    scenarios an ERP does not pass yet (``erp_drivers.KNOWN_GAPS``) xfail, strictly."""
+    scenarios an ERP does not pass yet (``erp_drivers.KNOWN_GAPS``) xfail, strictly. Called by the root
+    conftest's collection hook, so the rules hold for every test using these fixtures (tests/chaos too), also
+    when tests/integration itself is not collected."""
     from tests.integration.erp_drivers import KNOWN_GAPS
 
     for item in items:
