@@ -140,6 +140,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--xcom", required=True)
     parser.add_argument("--out", required=True)
     args = parser.parse_args(argv)
+    # The sandbox's Sage 500 import procedures register on import (an Airflow worker gets them from
+    # STORESYNC_SAGE500_IMPORT_PROCEDURES instead): this process stands in for a worker of the sandbox.
+    import include.sandbox.sage500  # noqa: F401
+
     outcome = run_tasks(args.flow, args.tasks.split(","), run_id=args.run_id, since=args.since, until=args.until,
                         xcom_path=args.xcom, params=json.loads(args.params), pair_name=args.pair)
     with open(args.out, "w") as handle:
