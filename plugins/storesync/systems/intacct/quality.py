@@ -185,7 +185,7 @@ SOURCE_FIELDS = {
     ("intacct", "order", "target"): {
         "referenceno": "referenceno (orderId as XC-<orderId>)", "customerid": "customerid (the buyer's customer)",
         "currency": "currency", "datecreated": "datecreated (orderDate)", "line_count": "sotransitems (items)",
-        "min_quantity": "sotransitem quantity (items[].amount)", "min_price": "sotransitem price (items[].price)",
+        "min_quantity": "sotransitem quantity (items[].quantity)", "min_price": "sotransitem price (items[].price)",
         "max_len_itemid": "sotransitem itemid (items[].sku, length)",
         **{length_column(p): f"{p} (length)" for p in ORDER_FIELD_SIZES}},
     ("intacct", "payment", "target"): {

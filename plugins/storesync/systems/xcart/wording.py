@@ -5,9 +5,10 @@ declaration (``QualitySpec.field_wording``)."""
 
 FIELD_WORDING = {
     ("order", "raw"): {
-        "min_quantity": "items[].amount (quantity)", "line_count": "items (order lines)",
-        "total_delta": "total (vs subtotal + shippingCost + taxAmount - discountValue)",
-        "lines_total_delta": "subtotal (vs sum of items[].price x amount)", "missing_sku_count": "items[].sku",
+        "min_quantity": "items[].quantity", "line_count": "items (order lines)",
+        "total_delta": "total (vs subtotal + shippingCost)",
+        "lines_total_delta": "subtotal (vs items[].price x quantity + taxAmount - discountValue)",
+        "missing_sku_count": "items[].sku",
     },
     ("inventory", "target"): {"amount": "amount (stock)"},
     ("customer", "raw"): {"email_valid": "email", "name": "firstname/lastname"},
