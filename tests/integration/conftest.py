@@ -294,17 +294,7 @@ def acumatica_sandbox_factory(backend, tmp_path, airflow_db, monkeypatch):
         monkeypatch.setenv("AIRFLOW_CONN_ACUMATICA_DEFAULT", json.dumps(
             {"conn_type": "acumatica", "host": acumatica.base_url, "login": ACUMATICA_USER,
              "password": ACUMATICA_PASSWORD, "extra": extra}))
-        monkeypatch.setenv("AIRFLOW_CONN_XCART_DEFAULT", json.dumps(
-            {"conn_type": "xcart", "host": xcart.base_url, "password": RW_KEY,
-             "extra": {"read_only_api_key": RO_KEY, "page_size": 25, "max_attempts": 2}}))
-        monkeypatch.setenv("AIRFLOW_CONN_STORESYNC_DB",
-                           json.dumps({"conn_type": "storesync", "extra": {"url": store_url}}))
-
-        from storesync.config.pairs import load_pairs
-        from storesync.hooks import syncstore
-
-        load_pairs.cache_clear()
-        syncstore._store_for.cache_clear()
+        connect_storefront_and_store(monkeypatch, xcart, store_url)
         return AcumaticaSandbox(backend, xcart, acumatica, store_url)
 
     yield build
@@ -371,18 +361,22 @@ def intacct_sandbox_factory(backend, tmp_path, airflow_db, monkeypatch):
              "extra": {"sender_id": intacct.sender_id, "sender_password": intacct.sender_password,
                        "company_id": INTACCT_COMPANY, "page_size": 25, "max_attempts": 2, "retry_base_delay": 0.01,
                        "throttle_base_delay": 0.01, "max_rate_limit_wait": 90}}))
-        monkeypatch.setenv("AIRFLOW_CONN_XCART_DEFAULT", json.dumps(
-            {"conn_type": "xcart", "host": xcart.base_url, "password": RW_KEY,
-             "extra": {"read_only_api_key": RO_KEY, "page_size": 25, "max_attempts": 2}}))
-        monkeypatch.setenv("AIRFLOW_CONN_STORESYNC_DB",
-                           json.dumps({"conn_type": "storesync", "extra": {"url": store_url}}))
-
-        from storesync.config.pairs import load_pairs
-        from storesync.hooks import syncstore
-
-        load_pairs.cache_clear()
-        syncstore._store_for.cache_clear()
+        connect_storefront_and_store(monkeypatch, xcart, store_url)
         return IntacctSandbox(backend, xcart, intacct, store_url)
 
     yield build
     stack.close()
+
+
+def connect_storefront_and_store(monkeypatch, xcart, store_url: str) -> None:
+    """The X-Cart and sync-store connections of an HTTP ERP's sandbox, and no cached pair or store left over."""
+    monkeypatch.setenv("AIRFLOW_CONN_XCART_DEFAULT", json.dumps(
+        {"conn_type": "xcart", "host": xcart.base_url, "password": RW_KEY,
+         "extra": {"read_only_api_key": RO_KEY, "page_size": 25, "max_attempts": 2}}))
+    monkeypatch.setenv("AIRFLOW_CONN_STORESYNC_DB", json.dumps({"conn_type": "storesync", "extra": {"url": store_url}}))
+
+    from storesync.config.pairs import load_pairs
+    from storesync.hooks import syncstore
+
+    load_pairs.cache_clear()
+    syncstore._store_for.cache_clear()
